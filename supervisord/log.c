@@ -1,0 +1,101 @@
+/*
+ * log.c: tend's own lines on stderr (see log.h). Each line is formatted
+ * into one buffer and written with one write(2); an over-long message is
+ * cut, never split.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX 2048
+
+static enum log_level max_level = LOG_INFO;
+
+static const char *const level_names[] = {
+	[LOG_ERROR] = "error",
+	[LOG_WARNING] = "warning",
+	[LOG_INFO] = "info",
+};
+
+void
+log_set_level(enum log_level lvl)
+{
+	max_level = lvl;
+}
+
+static void
+vlog(enum log_level lvl, int err, const char *fmt, va_list ap)
+{
+	char buf[LOG_LINE_MAX];
+	size_t len;
+	int n;
+
+	if (lvl > max_level)
+		return;
+	n = snprintf(buf, sizeof(buf), "tend: %s: ", level_names[lvl]);
+	len = (size_t)n;
+	n = vsnprintf(buf + len, sizeof(buf) - len, fmt, ap);
+	if (n > 0)
+		len += (size_t)n < sizeof(buf) - len ? (size_t)n
+						     : sizeof(buf) - len - 1;
+	if (err != 0 && len < sizeof(buf) - 1) {
+		n = snprintf(buf + len, sizeof(buf) - len, ": %s",
+		    strerror(err));
+		if (n > 0)
+			len += (size_t)n < sizeof(buf) - len
+			    ? (size_t)n
+			    : sizeof(buf) - len - 1;
+	}
+	if (len > sizeof(buf) - 2)
+		len = sizeof(buf) - 2;
+	buf[len++] = '\n';
+	/* best effort: a closed or full stderr must not stop supervision */
+	while (write(STDERR_FILENO, buf, len) == -1 && errno == EINTR)
+		;
+}
+
+#define DEFINE_LOG(fn, lvl, with_errno)                                   \
+	void fn(const char *fmt, ...)                                     \
+	{                                                                 \
+		int err = (with_errno) ? errno : 0;                       \
+		va_list ap;                                               \
+                                                                          \
+		va_start(ap, fmt);                                        \
+		vlog(lvl, err, fmt, ap);                                  \
+		va_end(ap);                                               \
+		errno = err ? err : errno;                                \
+	}
+
+DEFINE_LOG(log_info, LOG_INFO, 0)
+DEFINE_LOG(log_warn, LOG_WARNING, 1)
+DEFINE_LOG(log_warnx, LOG_WARNING, 0)
+DEFINE_LOG(log_error, LOG_ERROR, 1)
+DEFINE_LOG(log_errorx, LOG_ERROR, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERROR, err, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,33 @@
+/*
+ * log.h: tend's own messages, one line each on stderr:
+ * "tend: LEVEL: message" (SPEC 2), naming a program or supervisor by its
+ * path. A line is written whole with one write(2), so it never mixes with
+ * a program's output mid-line.
+ */
+#ifndef TEND_LOG_H
+#define TEND_LOG_H
+
+#include <stdnoreturn.h>
+
+/* Messages of this level and more severe are written. */
+enum log_level {
+	LOG_ERROR,
+	LOG_WARNING,
+	LOG_INFO,
+};
+
+void log_set_level(enum log_level lvl);
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_warn and log_error append ": strerror(errno)"; the x forms don't. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Before the loop runs only: log an error and exit 1. */
+noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * loop.c: libev watchers -> supervise.c (see loop.h). Signals are libev
+ * watchers, never handlers of ours (SPEC 2); all work happens here, in
+ * callbacks, one at a time.
+ */
+#include <signal.h>
+
+#include "log.h"
+#include "loop.h"
+#include "pid1.h"
+#include "supervise.h"
+
+static const int handled_signals[] = {
+	SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
+};
+
+#define NSIGNALS (sizeof(handled_signals) / sizeof(handled_signals[0]))
+
+static struct {
+	struct ev_loop *loop;
+	ev_signal sig_w[NSIGNALS];
+	ev_child child_w;
+	ev_prepare prepare_w;
+	ev_idle idle_w;
+	ev_periodic guard_w;
+	int64_t grace_ms;
+	int exit_status;
+} lp;
+
+static void
+on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	switch (w->signum) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		supervise_shutdown();
+		break;
+	case SIGHUP:
+		log_warnx("SIGHUP: reload is not supported yet");
+		break;
+	case SIGUSR1:
+		log_warnx("SIGUSR1: reopening log files is not supported yet");
+		break;
+	case SIGUSR2:
+		log_warnx("SIGUSR2: upgrade is not supported yet");
+		break;
+	}
+}
+
+static void
+on_child(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	supervise_reaped(w->rpid, w->rstatus);
+	pid1_sweep_reaped();
+}
+
+/* Before each wait: carry out what the tree queued. */
+static void
+on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	if (supervise_run(LOOP_SPAWNS_PER_TURN))
+		ev_idle_start(loop, &lp.idle_w); /* more: do not block */
+	else
+		ev_idle_stop(loop, &lp.idle_w);
+}
+
+static void
+on_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents; /* its only job is to keep the next wait short */
+}
+
+static void
+on_guard(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+static void
+on_swept(void)
+{
+	ev_break(lp.loop, EVBREAK_ALL);
+}
+
+void
+loop_on_tree_exit(int status)
+{
+	lp.exit_status = status;
+	pid1_sweep_start(lp.loop, lp.grace_ms, on_swept);
+}
+
+int
+loop_exit_status(void)
+{
+	return lp.exit_status;
+}
+
+void
+loop_init(struct ev_loop *loop, int64_t grace_ms)
+{
+	size_t i;
+
+	lp.loop = loop;
+	lp.grace_ms = grace_ms;
+	for (i = 0; i < NSIGNALS; i++) {
+		ev_signal_init(&lp.sig_w[i], on_signal, handled_signals[i]);
+		ev_signal_start(loop, &lp.sig_w[i]);
+	}
+	ev_child_init(&lp.child_w, on_child, 0, 0);
+	ev_child_start(loop, &lp.child_w);
+	ev_prepare_init(&lp.prepare_w, on_prepare);
+	ev_prepare_start(loop, &lp.prepare_w);
+	ev_idle_init(&lp.idle_w, on_idle);
+	/* an ev_periodic lets libev sleep for days instead of waking
+	 * every minute (SPEC 11 Performance) */
+	ev_periodic_init(&lp.guard_w, on_guard, ev_now(loop) + 1e9, 0.0, NULL);
+	ev_periodic_start(loop, &lp.guard_w);
+}
+
+void
+loop_fini(void)
+{
+	size_t i;
+
+	for (i = 0; i < NSIGNALS; i++)
+		ev_signal_stop(lp.loop, &lp.sig_w[i]);
+	ev_child_stop(lp.loop, &lp.child_w);
+	ev_prepare_stop(lp.loop, &lp.prepare_w);
+	ev_idle_stop(lp.loop, &lp.idle_w);
+	ev_periodic_stop(lp.loop, &lp.guard_w);
+}

@@ -1,0 +1,247 @@
+/*
+ * main.c: tend's table of contents. Read the arguments, read and check
+ * the configuration, set the process up, build the tree, run the loop,
+ * exit with the status the tree decided (SPEC 2).
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "pid1.h"
+#include "spawn.h"
+#include "supervise.h"
+#include "tree.h"
+
+#define DEFAULT_CONFIG "/etc/tend/tend.conf"
+#define EXIT_USAGE 2
+
+extern char **environ;
+
+struct options {
+	const char *conf;
+	const char *socket;
+	bool check;
+};
+
+static void
+usage(FILE *to)
+{
+	fprintf(to,
+	    "usage: tend [-c FILE] [--check] [-s SOCKET] [--version] [-h]\n"
+	    "  -c, --config FILE  the configuration (default %s)\n"
+	    "      --check        validate FILE, print every problem, exit\n"
+	    "  -s, --socket PATH  the control socket\n"
+	    "      --version      print the version and exit\n"
+	    "  -h, --help         print this help and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longs[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'C'},
+		{"socket", required_argument, NULL, 's'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->conf = DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "+c:s:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'C':
+			o->check = true;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'V':
+			printf("tend %s\n", TEND_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tend: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
+static void
+print_diags(const struct diags *d, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].line > 0)
+			fprintf(stderr, "%s%s:%d: %s\n", prefix, d->v[i].file,
+			    d->v[i].line, d->v[i].msg);
+		else
+			fprintf(stderr, "%s%s: %s\n", prefix, d->v[i].file,
+			    d->v[i].msg);
+	}
+	fflush(stderr);
+}
+
+/* --check also resolves users and groups, as a start would (SPEC 11). */
+static void
+check_users(const struct config *cfg, struct diags *d)
+{
+	struct spawn_ids ids;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < cfg->nprogs; i++) {
+		const struct prog_conf *p = &cfg->progs[i];
+
+		if (p->user == NULL && p->group == NULL)
+			continue;
+		if (spawn_resolve_ids(p->user, p->group, &ids, err,
+			sizeof(err)) == -1)
+			diags_add(d,
+			    strstr(err, "group") != NULL && p->group != NULL
+				? p->group_line
+				: p->user_line,
+			    "[program:%s]: %s", p->name, err);
+	}
+}
+
+static int
+check_only(const char *file)
+{
+	struct config cfg;
+	struct diags d;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&d, 0, sizeof(d));
+	r = config_load(file, &cfg, &d);
+	if (r == 0)
+		check_users(&cfg, &d);
+	diags_sort(&d);
+	print_diags(&d, "");
+	if (d.n == 0)
+		printf("%s: valid: %zu program%s, %zu supervisor%s\n", file,
+		    cfg.nprogs, cfg.nprogs == 1 ? "" : "s", cfg.nsups,
+		    cfg.nsups == 1 ? "" : "s");
+	r = d.n == 0 ? 0 : 1;
+	diags_free(&d);
+	config_free(&cfg);
+	return r;
+}
+
+static void
+load_or_exit(const char *file, struct config *cfg)
+{
+	struct diags d;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&d, 0, sizeof(d));
+	if (config_load(file, cfg, &d) == 0 && d.n == 0)
+		return;
+	diags_sort(&d);
+	print_diags(&d, "tend: error: ");
+	fprintf(stderr, "tend: error: %s: invalid configuration; not "
+			"starting\n",
+	    file);
+	diags_free(&d);
+	config_free(cfg);
+	exit(1);
+}
+
+/* fds 0-2 open; every inherited fd close-on-exec; SIGPIPE ignored. */
+static void
+prepare_process(struct rlimit *nofile)
+{
+	struct rlimit raised;
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
+			fatal("open /dev/null");
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		for (fd = 3; fd < 1024; fd++)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	signal(SIGPIPE, SIG_IGN); /* programs get the default back */
+	if (getrlimit(RLIMIT_NOFILE, nofile) == -1)
+		fatal("getrlimit");
+	raised = *nofile;
+	raised.rlim_cur = raised.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &raised) == -1)
+		log_warn("cannot raise the open-files limit");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opt = {0};
+	struct config cfg;
+	struct rlimit nofile;
+	struct ev_loop *loop;
+	struct tree *t;
+	int64_t grace_ms;
+	int status;
+
+	parse_args(argc, argv, &opt);
+	if (opt.check)
+		return check_only(opt.conf);
+	if (opt.socket != NULL) {
+		fprintf(stderr, "tend: -s: the control socket is not supported "
+				"yet\n");
+		return EXIT_USAGE;
+	}
+	load_or_exit(opt.conf, &cfg);
+	grace_ms = cfg.tend.shutdown_grace_ms;
+	prepare_process(&nofile);
+	if (pid1_setup() == -1)
+		log_warn("cannot become a child subreaper; orphans of programs "
+			 "will not be reaped by tend");
+	loop = ev_default_loop(EVBACKEND_EPOLL | EVFLAG_SIGNALFD | EVFLAG_NOENV);
+	if (loop == NULL)
+		fatalx("cannot create the event loop");
+	loop_init(loop, grace_ms);
+	if (spawn_init(&nofile, environ) == -1)
+		fatal("cannot prepare spawning");
+	t = tree_build(&cfg);
+	if (t == NULL)
+		fatal("cannot build the tree");
+	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
+		fatal("cannot prepare the programs");
+	log_info("tend %s starting: %zu programs, %zu supervisors (pid %d)",
+	    TEND_VERSION, t->cfg.nprogs, t->cfg.nsups, (int)getpid());
+	supervise_start();
+	ev_run(loop, 0);
+	status = loop_exit_status();
+	log_info("exiting with status %d", status);
+	loop_fini();
+	pid1_fini();
+	supervise_fini();
+	spawn_fini();
+	tree_free(t);
+	ev_loop_destroy(loop);
+	return status;
+}

@@ -1,0 +1,636 @@
+/*
+ * spawn.c: struct prog -> a running process (see spawn.h). The parent
+ * side prepares everything the child needs (credentials, limits, the
+ * candidate paths of argv[0]) so that the child only makes system calls.
+ * The child side, child_main(), runs on its own stack in tend's address
+ * space until it execs: it must not write anything of tend's but its
+ * struct child, call no libc function that keeps state, and take no lock.
+ */
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "units.h"
+
+#define CHILD_STACK_SIZE (64 * 1024)
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MAX_LIMITS (LIMIT_COUNT + 1)
+
+static const char *const tend_only_vars[] = {
+	"NOTIFY_SOCKET",
+	"LISTEN_FDS",
+	"LISTEN_PID",
+	"LISTEN_FDNAMES",
+	"WATCHDOG_USEC",
+	"WATCHDOG_PID",
+};
+
+static const int limit_resource[LIMIT_COUNT] = {
+	[LIMIT_NOFILE] = RLIMIT_NOFILE,
+	[LIMIT_CORE] = RLIMIT_CORE,
+	[LIMIT_NPROC] = RLIMIT_NPROC,
+	[LIMIT_MEMLOCK] = RLIMIT_MEMLOCK,
+};
+
+struct kernel_rlimit {
+	uint64_t cur, max;
+};
+
+/* Everything the child reads, and the two things it writes back. */
+struct child {
+	char *const *argv;
+	char *const *envp;
+	char *const *paths; /* candidates for argv[0], NULL-terminated */
+	const char *dir;
+	int umask;
+	int devnull;
+	const int *reset; /* signals to reset to SIG_DFL */
+	int nreset;
+	int nlimits;
+	int limit_res[MAX_LIMITS];
+	struct kernel_rlimit limit[MAX_LIMITS];
+	bool set_nice;
+	int nice;
+	bool set_oom;
+	char oom[16];
+	size_t oom_len;
+	const struct spawn_ids *ids;
+	int err;		/* written by the child */
+	enum spawn_stage stage; /* written by the child */
+};
+
+static struct {
+	char *stack;	 /* the mapping, guard page first */
+	size_t stack_len;
+	int devnull;
+	int reset[_NSIG];
+	int nreset;
+	struct rlimit nofile;
+	bool nofile_raised; /* tend's own differs from nofile */
+	char **base; /* tend's environment for programs */
+	/* scratch reused by every spawn */
+	char *pathbuf;
+	size_t pathbuf_cap;
+	char **paths;
+	size_t paths_cap;
+	/* credentials scratch */
+	char *pwbuf;
+	size_t pwbuf_cap;
+	gid_t *groups;
+	int groups_cap;
+} sp = {.devnull = -1};
+
+/* ------------------------------------------------------ the child side */
+
+static bool
+exec_error_is_final(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+	case EACCES:
+	case ESTALE:
+	case ENODEV:
+	case ETIMEDOUT:
+		return false; /* try the next directory of PATH, as execvp */
+	default:
+		return true;
+	}
+}
+
+__attribute__((no_sanitize("address", "undefined"), noinline)) static int
+child_main(void *arg)
+{
+	struct child *c = arg;
+	unsigned long dfl[4] = {0, 0, 0, 0}; /* SIG_DFL in any layout */
+	unsigned long nomask = 0;
+	char *const *path;
+	bool eacces = false;
+	int i, err;
+	long fd;
+
+	for (i = 0; i < c->nreset; i++)
+		syscall(SYS_rt_sigaction, c->reset[i], dfl, NULL, 8);
+	c->stage = STAGE_SETUP;
+	if (syscall(SYS_setsid) == -1)
+		goto fail;
+	if (syscall(SYS_dup3, c->devnull, 0, 0) == -1)
+		goto fail;
+	for (i = 0; i < c->nlimits; i++)
+		if (syscall(SYS_prlimit64, 0, c->limit_res[i], &c->limit[i],
+			NULL) == -1)
+			goto fail;
+	if (c->set_nice &&
+	    syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) == -1)
+		goto fail;
+	if (c->set_oom) {
+		fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/oom_score_adj",
+		    O_WRONLY | O_CLOEXEC);
+		if (fd == -1)
+			goto fail;
+		if (syscall(SYS_write, fd, c->oom, c->oom_len) == -1)
+			goto fail;
+		syscall(SYS_close, fd);
+	}
+	if (c->umask >= 0)
+		syscall(SYS_umask, c->umask);
+	c->stage = STAGE_IDS;
+	if (c->ids->set_gid) {
+		if (syscall(SYS_setgroups, c->ids->ngroups, c->ids->groups) ==
+		    -1)
+			goto fail;
+		if (syscall(SYS_setresgid, c->ids->gid, c->ids->gid,
+			c->ids->gid) == -1)
+			goto fail;
+	}
+	if (c->ids->set_uid &&
+	    syscall(SYS_setresuid, c->ids->uid, c->ids->uid, c->ids->uid) == -1)
+		goto fail;
+	c->stage = STAGE_CHDIR;
+	if (c->dir != NULL && syscall(SYS_chdir, c->dir) == -1)
+		goto fail;
+	c->stage = STAGE_EXEC;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &nomask, NULL, 8);
+	err = ENOENT;
+	for (path = c->paths; *path != NULL; path++) {
+		syscall(SYS_execve, *path, c->argv, c->envp);
+		err = errno;
+		if (exec_error_is_final(err))
+			break;
+		if (err == EACCES)
+			eacces = true;
+	}
+	errno = !exec_error_is_final(err) && eacces ? EACCES : err;
+fail:
+	c->err = errno != 0 ? errno : EINVAL;
+	syscall(SYS_exit_group, 127);
+	return 127;
+}
+
+/* ----------------------------------------------------- the parent side */
+
+static bool
+is_tend_only(const char *kv)
+{
+	size_t i, len;
+
+	for (i = 0; i < sizeof(tend_only_vars) / sizeof(*tend_only_vars);
+	    i++) {
+		len = strlen(tend_only_vars[i]);
+		if (strncmp(kv, tend_only_vars[i], len) == 0 && kv[len] == '=')
+			return true;
+	}
+	return false;
+}
+
+static int
+base_env(char *const *env)
+{
+	size_t n = 0, i;
+
+	while (env != NULL && env[n] != NULL)
+		n++;
+	sp.base = calloc(n + 1, sizeof(*sp.base));
+	if (sp.base == NULL)
+		return -1;
+	for (i = 0, n = 0; env != NULL && env[i] != NULL; i++)
+		if (!is_tend_only(env[i]))
+			sp.base[n++] = env[i];
+	return 0;
+}
+
+static void
+note_signals_to_reset(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	sp.nreset = 0;
+	for (sig = 1; sig < _NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, NULL, &sa) == -1)
+			continue; /* glibc's own signals */
+		if (sa.sa_handler != SIG_DFL)
+			sp.reset[sp.nreset++] = sig;
+	}
+}
+
+int
+spawn_init(const struct rlimit *nofile, char *const *env)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	struct rlimit now;
+
+	sp.nofile = *nofile;
+	sp.nofile_raised = getrlimit(RLIMIT_NOFILE, &now) == -1 ||
+	    now.rlim_cur != nofile->rlim_cur || now.rlim_max != nofile->rlim_max;
+	note_signals_to_reset();
+	if (base_env(env) == -1)
+		return -1;
+	sp.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (sp.devnull == -1)
+		return -1;
+	sp.stack_len = CHILD_STACK_SIZE + page;
+	sp.stack = mmap(NULL, sp.stack_len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (sp.stack == MAP_FAILED) {
+		sp.stack = NULL;
+		return -1;
+	}
+	(void)mprotect(sp.stack, page, PROT_NONE); /* guard */
+	return 0;
+}
+
+void
+spawn_fini(void)
+{
+	if (sp.stack != NULL)
+		munmap(sp.stack, sp.stack_len);
+	if (sp.devnull != -1)
+		close(sp.devnull);
+	free(sp.base);
+	free(sp.pathbuf);
+	free(sp.paths);
+	free(sp.pwbuf);
+	free(sp.groups);
+	memset(&sp, 0, sizeof(sp));
+	sp.devnull = -1;
+}
+
+static bool
+env_overrides(const char *kv, char *const *add)
+{
+	size_t len = strcspn(kv, "=");
+
+	for (; *add != NULL; add++)
+		if (strncmp(*add, kv, len) == 0 && (*add)[len] == '=')
+			return true;
+	return false;
+}
+
+int
+spawn_prepare(struct prog *p)
+{
+	const struct prog_conf *c = p->conf;
+	size_t n = 0, i;
+	char **envp;
+
+	if (c->envc == 0) {
+		envp = sp.base;
+	} else {
+		while (sp.base[n] != NULL)
+			n++;
+		envp = calloc(n + c->envc + 1, sizeof(*envp));
+		if (envp == NULL)
+			return -1;
+		for (i = 0, n = 0; sp.base[i] != NULL; i++)
+			if (!env_overrides(sp.base[i], c->env))
+				envp[n++] = sp.base[i];
+		for (i = 0; i < c->envc; i++)
+			envp[n++] = c->env[i];
+	}
+	p->envp = envp;
+	p->search = NULL;
+	if (strchr(c->argv[0], '/') == NULL) {
+		p->search = DEFAULT_PATH;
+		for (i = 0; envp[i] != NULL; i++)
+			if (strncmp(envp[i], "PATH=", 5) == 0)
+				p->search = envp[i] + 5;
+	}
+	return 0;
+}
+
+void
+spawn_release(struct prog *p)
+{
+	if (p->envp != sp.base)
+		free(p->envp);
+	p->envp = NULL;
+}
+
+/* The candidates for argv[0]: every "dir/name" of PATH, into scratch. */
+static char *const *
+candidates(const struct prog *p)
+{
+	const char *name = p->conf->argv[0], *s, *end;
+	size_t nlen = strlen(name), need, n = 1, off = 0, i;
+
+	if (p->search == NULL) {
+		static char *one[2];
+
+		one[0] = p->conf->argv[0];
+		one[1] = NULL;
+		return one;
+	}
+	for (s = p->search; *s != '\0'; s++)
+		n += *s == ':';
+	need = strlen(p->search) + n * (nlen + 3);
+	if (need > sp.pathbuf_cap) {
+		char *b = realloc(sp.pathbuf, need);
+
+		if (b == NULL)
+			return NULL;
+		sp.pathbuf = b;
+		sp.pathbuf_cap = need;
+	}
+	if (n + 1 > sp.paths_cap) {
+		char **v = realloc(sp.paths, (n + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		sp.paths = v;
+		sp.paths_cap = n + 1;
+	}
+	for (s = p->search, i = 0;; s = end + 1) {
+		end = strchrnul(s, ':');
+		sp.paths[i++] = sp.pathbuf + off;
+		if (end == s) /* an empty entry is the working directory */
+			off += (size_t)sprintf(sp.pathbuf + off, "%s", name) + 1;
+		else
+			off += (size_t)sprintf(sp.pathbuf + off, "%.*s/%s",
+			    (int)(end - s), s, name) + 1;
+		if (*end == '\0')
+			break;
+	}
+	sp.paths[i] = NULL;
+	return sp.paths;
+}
+
+static void
+add_limit(struct child *c, int res, uint64_t soft, uint64_t hard)
+{
+	c->limit_res[c->nlimits] = res;
+	c->limit[c->nlimits].cur = soft;
+	c->limit[c->nlimits].max = hard;
+	c->nlimits++;
+}
+
+static void
+fill_limits(struct child *c, const struct prog_conf *conf)
+{
+	int i;
+
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		uint64_t v = conf->limit[i] == CONFIG_RLIM_INFINITY
+		    ? (uint64_t)RLIM_INFINITY
+		    : conf->limit[i];
+
+		if (conf->has_limit[i])
+			add_limit(c, limit_resource[i], v, v);
+	}
+	/* SPEC 11: the open-files limit tend was started with */
+	if (!conf->has_limit[LIMIT_NOFILE] && sp.nofile_raised)
+		add_limit(c, RLIMIT_NOFILE, sp.nofile.rlim_cur,
+		    sp.nofile.rlim_max);
+}
+
+pid_t
+spawn_program(const struct prog *p, const struct spawn_ids *ids,
+    enum spawn_stage *stage, pid_t *failed_pid)
+{
+	struct child c;
+	sigset_t all, old;
+	pid_t pid;
+	int err;
+
+	*failed_pid = 0;
+	*stage = STAGE_SETUP;
+	memset(&c, 0, sizeof(c));
+	c.argv = p->conf->argv;
+	c.envp = p->envp;
+	c.paths = candidates(p);
+	if (c.paths == NULL)
+		return -1;
+	c.dir = p->conf->directory;
+	c.umask = p->conf->umask;
+	c.devnull = sp.devnull;
+	c.reset = sp.reset;
+	c.nreset = sp.nreset;
+	fill_limits(&c, p->conf);
+	c.set_nice = p->conf->has_nice;
+	c.nice = p->conf->nice;
+	c.set_oom = p->conf->has_oom_score_adj;
+	if (c.set_oom)
+		c.oom_len = (size_t)snprintf(c.oom, sizeof(c.oom), "%d\n",
+		    p->conf->oom_score_adj);
+	c.ids = ids;
+	c.stage = STAGE_SETUP;
+
+	/* no handler of tend's may run in the child before it resets them */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(child_main, sp.stack + sp.stack_len,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = err;
+		return -1;
+	}
+	if (c.err != 0) {
+		*failed_pid = pid;
+		*stage = c.stage;
+		errno = c.err;
+		return -1;
+	}
+	return pid;
+}
+
+/* -------------------------------------------------------- credentials */
+
+static int
+grow_pwbuf(void)
+{
+	size_t cap = sp.pwbuf_cap ? sp.pwbuf_cap * 2 : 4096;
+	char *b = realloc(sp.pwbuf, cap);
+
+	if (b == NULL)
+		return -1;
+	sp.pwbuf = b;
+	sp.pwbuf_cap = cap;
+	return 0;
+}
+
+/* getpwnam_r or getpwuid_r into pw; 1 found, 0 not found, -1 error */
+static int
+lookup_user(const char *user, bool numeric, uid_t uid, struct passwd *pw)
+{
+	struct passwd *res = NULL;
+	int r;
+
+	for (;;) {
+		if (sp.pwbuf_cap == 0 && grow_pwbuf() == -1)
+			return -1;
+		r = numeric ? getpwuid_r(uid, pw, sp.pwbuf, sp.pwbuf_cap, &res)
+			    : getpwnam_r(user, pw, sp.pwbuf, sp.pwbuf_cap, &res);
+		if (r != ERANGE)
+			break;
+		if (grow_pwbuf() == -1)
+			return -1;
+	}
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	return res != NULL;
+}
+
+static int
+lookup_group(const char *group, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char *buf = NULL;
+	size_t cap = 4096;
+	int r;
+
+	for (;;) {
+		char *b = realloc(buf, cap);
+
+		if (b == NULL) {
+			free(buf);
+			return -1;
+		}
+		buf = b;
+		r = getgrnam_r(group, &gr, buf, cap, &res);
+		if (r != ERANGE)
+			break;
+		cap *= 2;
+	}
+	if (res != NULL)
+		*gid = gr.gr_gid;
+	free(buf);
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	return res != NULL;
+}
+
+static int
+user_groups(const char *name, gid_t gid, struct spawn_ids *ids)
+{
+	int n = sp.groups_cap;
+
+	for (;;) {
+		if (n > sp.groups_cap || sp.groups == NULL) {
+			gid_t *g = realloc(sp.groups,
+			    (size_t)(n > 16 ? n : 16) * sizeof(*g));
+
+			if (g == NULL)
+				return -1;
+			sp.groups = g;
+			sp.groups_cap = n > 16 ? n : 16;
+			n = sp.groups_cap;
+		}
+		if (getgrouplist(name, gid, sp.groups, &n) != -1)
+			break;
+		if (n <= sp.groups_cap)
+			n = sp.groups_cap * 2;
+	}
+	ids->groups = sp.groups;
+	ids->ngroups = (size_t)n;
+	return 0;
+}
+
+static int
+only_group(gid_t gid, struct spawn_ids *ids)
+{
+	if (sp.groups == NULL) {
+		sp.groups = malloc(16 * sizeof(*sp.groups));
+		if (sp.groups == NULL)
+			return -1;
+		sp.groups_cap = 16;
+	}
+	sp.groups[0] = gid;
+	ids->groups = sp.groups;
+	ids->ngroups = 1;
+	return 0;
+}
+
+int
+spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
+    char *err, size_t errlen)
+{
+	struct passwd pw;
+	uint64_t num;
+	bool user_numeric = false, have_pw = false;
+	gid_t gid = 0;
+	int r;
+
+	memset(ids, 0, sizeof(*ids));
+	if (user == NULL && group == NULL)
+		return 0;
+	if (user != NULL) {
+		user_numeric = units_parse_uint(user, UINT32_MAX - 1, &num) == 0;
+		r = lookup_user(user, user_numeric, (uid_t)num, &pw);
+		if (r == -1) {
+			snprintf(err, errlen, "user %s: %s", user,
+			    strerror(errno));
+			return -1;
+		}
+		if (r == 0 && !user_numeric) {
+			snprintf(err, errlen, "unknown user %s", user);
+			return -1;
+		}
+		have_pw = r == 1;
+		ids->set_uid = true;
+		ids->uid = have_pw ? pw.pw_uid : (uid_t)num;
+		gid = have_pw ? pw.pw_gid : (gid_t)num;
+	}
+	if (group != NULL) {
+		if (units_parse_uint(group, UINT32_MAX - 1, &num) == 0) {
+			gid = (gid_t)num;
+		} else {
+			r = lookup_group(group, &gid);
+			if (r != 1) {
+				snprintf(err, errlen, r == 0 ? "unknown group %s"
+							     : "group %s: %s",
+				    group, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	ids->set_gid = true;
+	ids->gid = gid;
+	if (have_pw ? user_groups(pw.pw_name, gid, ids) == -1
+		    : only_group(gid, ids) == -1) {
+		snprintf(err, errlen, "groups of %s: %s", user ? user : group,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+spawn_stage_name(enum spawn_stage stage)
+{
+	switch (stage) {
+	case STAGE_EXEC:
+		return "exec";
+	case STAGE_SETUP:
+		return "set up the process";
+	case STAGE_IDS:
+		return "set user and groups";
+	case STAGE_CHDIR:
+		return "chdir";
+	case STAGE_USER:
+		return "resolve user";
+	}
+	return "start";
+}

@@ -1,0 +1,82 @@
+/*
+ * spawn.h: a program's instance from its struct prog: the only code that
+ * runs in a child (SPEC 2 and the Processes rules of SPEC 11).
+ *
+ * The child is made with clone(CLONE_VM | CLONE_VFORK) on a stack of its
+ * own, so spawning costs no page-table copy whatever tend's size, and the
+ * parent resumes only once the child has exec'd or failed. The child uses
+ * raw system calls only: no libc state, no locks, no sanitizer hooks, no
+ * signal handler of tend's can run in it.
+ */
+#ifndef TEND_SPAWN_H
+#define TEND_SPAWN_H
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tree.h"
+
+/* Where a start failed. */
+enum spawn_stage {
+	STAGE_EXEC,
+	STAGE_SETUP, /* setsid, descriptors, limits, priority */
+	STAGE_IDS,   /* setgroups, setgid, setuid */
+	STAGE_CHDIR,
+	STAGE_USER,  /* the user or group could not be resolved */
+};
+
+/* Credentials of a start, resolved in tend (NSS is not async-signal-safe). */
+struct spawn_ids {
+	bool set_uid, set_gid;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups; owned by spawn.c */
+	size_t ngroups;
+};
+
+/*
+ * Once, before the first spawn and after every signal watcher is
+ * started: note which signal dispositions children must reset, open
+ * /dev/null for their stdin, allocate the child stack, and keep tend's
+ * environment env without the variables meant for tend itself
+ * (NOTIFY_SOCKET, LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES, WATCHDOG_USEC,
+ * WATCHDOG_PID). nofile is the open-files limit tend was started with
+ * (tend has since raised its own). 0, or -1 with errno.
+ */
+int spawn_init(const struct rlimit *nofile, char *const *env);
+
+/* Undo spawn_init. */
+void spawn_fini(void);
+
+/*
+ * Resolve user and group (names or numbers; either may be NULL) into ids.
+ * 0, or -1 with a message in err ("unknown user bob").
+ */
+int spawn_resolve_ids(const char *user, const char *group,
+    struct spawn_ids *ids, char *err, size_t errlen);
+
+/*
+ * Compute p's final environment (SPEC 11: tend's, minus the variables
+ * above, plus `environment`) and the PATH its argv[0] is looked up in.
+ * 0, or -1 on ENOMEM. spawn_release frees what it allocated.
+ */
+int spawn_prepare(struct prog *p);
+void spawn_release(struct prog *p);
+
+/*
+ * Start p in its own session with ids applied. Returns the pid of the
+ * child, which has exec'd; or -1 with errno (the exec's error included:
+ * ENOENT for a missing program) and *stage saying where it failed. A
+ * child that failed after clone has exited with 127 and is left for the
+ * reaper; *failed_pid is its pid (else 0). Blocks only until the exec.
+ */
+pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
+    enum spawn_stage *stage, pid_t *failed_pid);
+
+/* "exec", "chdir", ... for messages. */
+const char *spawn_stage_name(enum spawn_stage stage);
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * supervise.c: carries out the tree's plans (see supervise.h).
+ *
+ * A program's instance lives from its spawn until its main process has
+ * been reaped and nothing of its process group is left. Only then does
+ * the tree hear of its end, so that two instances never overlap (SPEC 4
+ * Stop). Lookups by pid go through a hash; an exit costs O(1) plus one
+ * kill(-pgid, 0) per instance whose group is still being emptied.
+ *
+ * Nothing here blocks but the spawn itself (until the child's exec).
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "pidmap.h"
+#include "spawn.h"
+#include "supervise.h"
+#include "units.h"
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+static struct {
+	struct ev_loop *loop;
+	struct tree *tree;
+	struct pidmap pids;
+	struct prog *cleanups; /* instances whose group is being emptied */
+	struct spawn_ids ids;
+	void (*on_exit)(int status);
+	bool exiting;
+} sv;
+
+int64_t
+supervise_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct prog *
+prog_of(struct node *n)
+{
+	return (struct prog *)n;
+}
+
+/* ------------------------------------------------------------ signals */
+
+static void
+signal_instance(struct prog *p, int sig)
+{
+	if (p->pgid != 0 && kill(-p->pgid, sig) == -1 && errno != ESRCH)
+		log_warn("%s: kill -%s %d", p->node.shown,
+		    units_signal_name(sig) ? units_signal_name(sig) : "?",
+		    -p->pgid);
+	/* the main process may have left its group */
+	if (p->pid != 0 && p->pid != p->pgid)
+		(void)kill(p->pid, sig);
+}
+
+static bool
+group_alive(const struct prog *p)
+{
+	return kill(-p->pgid, 0) == 0 || errno == EPERM;
+}
+
+static void
+arm_kill(struct prog *p, int64_t after_ms)
+{
+	ev_timer_stop(sv.loop, &p->kill_w);
+	if (after_ms < 0)
+		return; /* infinity: never escalate */
+	ev_timer_set(&p->kill_w, (double)after_ms / 1000.0, 0.0);
+	ev_timer_start(sv.loop, &p->kill_w);
+}
+
+static void
+kill_now(struct prog *p)
+{
+	ev_timer_stop(sv.loop, &p->kill_w);
+	p->stop_sent = true;
+	signal_instance(p, SIGKILL);
+}
+
+/* Send the program's stop signal (SPEC 4 Stop), then arm its deadline. */
+static void
+stop_instance(struct prog *p)
+{
+	int sig = p->conf->stop_signal;
+
+	if (p->conf->shutdown_ms == CONFIG_BRUTAL_KILL) {
+		kill_now(p);
+		return;
+	}
+	p->stop_sent = true;
+	signal_instance(p, sig);
+	if (sig != SIGKILL && sig != SIGCONT)
+		signal_instance(p, SIGCONT); /* a stopped process can act */
+	arm_kill(p, p->conf->shutdown_ms == CONFIG_INFINITY
+		? -1
+		: p->conf->shutdown_ms);
+}
+
+static void
+on_kill_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct prog *p = container_of(w, struct prog, kill_w);
+
+	(void)loop;
+	(void)revents;
+	if (p->pgid == 0)
+		return;
+	log_warnx("%s: still running %s after its stop signal; killing it",
+	    p->node.shown, p->pid != 0 ? "(main process)" : "(leftovers)");
+	kill_now(p);
+}
+
+/* ------------------------------------------------------ instance ends */
+
+static void
+cleanup_add(struct prog *p)
+{
+	p->cleanup = true;
+	p->cleanup_prev = NULL;
+	p->cleanup_next = sv.cleanups;
+	if (sv.cleanups != NULL)
+		sv.cleanups->cleanup_prev = p;
+	sv.cleanups = p;
+}
+
+static void
+cleanup_remove(struct prog *p)
+{
+	if (!p->cleanup)
+		return;
+	if (p->cleanup_prev != NULL)
+		p->cleanup_prev->cleanup_next = p->cleanup_next;
+	else
+		sv.cleanups = p->cleanup_next;
+	if (p->cleanup_next != NULL)
+		p->cleanup_next->cleanup_prev = p->cleanup_prev;
+	p->cleanup = false;
+	p->cleanup_next = p->cleanup_prev = NULL;
+}
+
+/* Nothing of the instance is left: the tree may decide. */
+static void
+instance_ended(struct prog *p)
+{
+	struct exit_info e;
+
+	cleanup_remove(p);
+	ev_timer_stop(sv.loop, &p->kill_w);
+	p->pgid = 0;
+	p->stop_sent = false;
+	memset(&e, 0, sizeof(e));
+	e.wstatus = p->wstatus;
+	e.at_ms = supervise_now_ms();
+	tree_on_exit(sv.tree, p, &e);
+}
+
+static void
+main_exited(struct prog *p, int wstatus)
+{
+	p->pid = 0;
+	p->wstatus = wstatus;
+	if (!group_alive(p)) {
+		instance_ended(p);
+		return;
+	}
+	cleanup_add(p);
+	if (p->stop_sent) {
+		kill_now(p); /* SPEC 4: what is left is killed at once */
+	} else {
+		/* it ended by itself: its leftovers get a stop, then KILL */
+		stop_instance(p);
+	}
+}
+
+static void
+check_cleanups(void)
+{
+	struct prog *p, *next;
+
+	for (p = sv.cleanups; p != NULL; p = next) {
+		next = p->cleanup_next;
+		if (!group_alive(p))
+			instance_ended(p);
+	}
+}
+
+void
+supervise_reaped(pid_t pid, int wstatus)
+{
+	struct prog *p = pidmap_take(&sv.pids, pid);
+
+	if (p != NULL)
+		main_exited(p, wstatus);
+	/* SPEC 11: a pending group kill re-checks after every reap */
+	check_cleanups();
+}
+
+/* ------------------------------------------------------------ actions */
+
+static void
+start_failed(struct prog *p, int err, bool before_exec)
+{
+	struct exit_info e;
+
+	memset(&e, 0, sizeof(e));
+	e.exec_errno = err != 0 ? err : EINVAL;
+	e.before_exec = before_exec;
+	e.at_ms = supervise_now_ms();
+	tree_on_exit(sv.tree, p, &e);
+}
+
+static const char *
+stage_object(const struct prog *p, enum spawn_stage stage)
+{
+	switch (stage) {
+	case STAGE_EXEC:
+		return p->conf->argv[0];
+	case STAGE_CHDIR:
+		return p->conf->directory;
+	default:
+		return "";
+	}
+}
+
+static void
+do_start(struct prog *p, unsigned gen)
+{
+	struct node *n = &p->node;
+	enum spawn_stage stage;
+	char err[256];
+	pid_t pid, failed;
+
+	if (n->state != ST_STARTING || n->gen != gen || p->pgid != 0) {
+		if (p->pgid != 0)
+			log_warnx("internal error: %s: start while an instance "
+				  "lives", n->shown);
+		return;
+	}
+	if (spawn_resolve_ids(p->conf->user, p->conf->group, &sv.ids, err,
+		sizeof(err)) == -1) {
+		log_warnx("%s: cannot start: %s", n->shown, err);
+		start_failed(p, ESRCH, true);
+		return;
+	}
+	pid = spawn_program(p, &sv.ids, &stage, &failed);
+	if (pid == -1) {
+		log_warn("%s: cannot start: %s %s", n->shown,
+		    spawn_stage_name(stage), stage_object(p, stage));
+		start_failed(p, errno, stage != STAGE_EXEC);
+		return;
+	}
+	if (pidmap_put(&sv.pids, pid, p) == -1) {
+		log_error("%s: cannot track pid %d; killing it", n->shown, pid);
+		(void)kill(-pid, SIGKILL);
+		start_failed(p, ENOMEM, true);
+		return;
+	}
+	p->pid = p->pgid = pid;
+	p->inst_gen = gen;
+	p->stop_sent = false;
+	p->started_ms = supervise_now_ms();
+	log_info("%s: started, pid %d", n->shown, (int)pid);
+	tree_on_spawned(sv.tree, p, p->started_ms);
+}
+
+static void
+do_stop(struct prog *p, unsigned gen, bool kill_it)
+{
+	if (p->pgid == 0 || p->inst_gen != gen)
+		return; /* that instance is gone already */
+	if (kill_it || p->pid == 0)
+		kill_now(p);
+	else
+		stop_instance(p);
+}
+
+static void
+do_timer(struct node *n)
+{
+	double after;
+
+	ev_timer_stop(sv.loop, &n->timer_w);
+	if (n->timer_at_ms < 0)
+		return;
+	after = (double)(n->timer_at_ms - supervise_now_ms()) / 1000.0;
+	ev_timer_set(&n->timer_w, after > 0 ? after : 0.0, 0.0);
+	ev_timer_start(sv.loop, &n->timer_w);
+}
+
+static void
+on_tree_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct node *n = container_of(w, struct node, timer_w);
+
+	(void)loop;
+	(void)revents;
+	tree_on_timer(sv.tree, n, supervise_now_ms());
+}
+
+static const char *
+kind_words(enum exit_kind k)
+{
+	switch (k) {
+	case EXIT_NORMAL:
+		return "normal exit";
+	case EXIT_ABNORMAL:
+		return "abnormal exit";
+	case EXIT_SHUTDOWN:
+		return "shut down";
+	case EXIT_GAVE_UP:
+		return "gave up";
+	}
+	return "?";
+}
+
+static const char *
+how_ended(struct node *n, char *buf, size_t size)
+{
+	struct prog *p;
+
+	if (n->kind == NODE_SUP)
+		return n->state == ST_FAILED || n->exit_code == 3
+		    ? "gave up"
+		    : "shut itself down";
+	p = prog_of(n);
+	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
+}
+
+static void
+report(const struct action *a)
+{
+	struct node *n = a->node;
+	char how[128];
+
+	switch (a->note) {
+	case NOTE_STATE:
+		if (a->arg == ST_STOPPED && n->kind == NODE_PROG &&
+		    prog_of(n)->has_last && n->since_ms != 0)
+			log_info("%s: stopped (%s)", n->shown,
+			    exit_describe(&prog_of(n)->last, how, sizeof(how)));
+		break;
+	case NOTE_RESTART:
+		log_warnx("%s: %s; restarting", n->shown,
+		    how_ended(n, how, sizeof(how)));
+		break;
+	case NOTE_RESTART_LATER:
+		log_warnx("%s: %s; restarting in %lldms", n->shown,
+		    how_ended(n, how, sizeof(how)), (long long)a->arg);
+		break;
+	case NOTE_GROUP_RESTART:
+		log_warnx("%s: %s; %s restarts %s", n->shown,
+		    how_ended(n, how, sizeof(how)),
+		    n->parent->node.shown,
+		    n->parent->strategy == STRATEGY_ONE_FOR_ALL
+			? "all its children"
+			: "it and the children after it");
+		break;
+	case NOTE_NO_RESTART:
+		log_info("%s: %s; not restarted (%s, %s)", n->shown,
+		    how_ended(n, how, sizeof(how)),
+		    n->restart == RESTART_TEMPORARY   ? "temporary"
+		    : n->restart == RESTART_TRANSIENT ? "transient"
+						      : "permanent",
+		    kind_words((enum exit_kind)a->arg));
+		break;
+	case NOTE_ENDED:
+		log_info("%s: %s while being stopped", n->shown,
+		    how_ended(n, how, sizeof(how)));
+		break;
+	case NOTE_GIVE_UP:
+		log_errorx("%s: giving up: more than %lld restarts within %s",
+		    n->shown, (long long)((struct sup *)n)->intensity,
+		    units_format_duration(how, sizeof(how),
+			((struct sup *)n)->period_ms));
+		break;
+	case NOTE_AUTO_SHUTDOWN:
+		log_info("%s: a significant child ended (status %lld); "
+			 "shutting down (auto_shutdown)",
+		    n->shown, (long long)a->arg);
+		break;
+	}
+}
+
+static void
+begin_exit(int status)
+{
+	if (sv.exiting)
+		return;
+	sv.exiting = true;
+	sv.on_exit(status);
+}
+
+bool
+supervise_run(int max_spawns)
+{
+	struct action a;
+	int spawns = 0;
+
+	while (spawns < max_spawns && tree_next_action(sv.tree, &a)) {
+		switch (a.kind) {
+		case ACT_START:
+			do_start(prog_of(a.node), a.gen);
+			spawns++;
+			break;
+		case ACT_STOP:
+			do_stop(prog_of(a.node), a.gen, false);
+			break;
+		case ACT_KILL:
+			do_stop(prog_of(a.node), a.gen, true);
+			break;
+		case ACT_TIMER:
+			do_timer(a.node);
+			break;
+		case ACT_EXIT:
+			begin_exit((int)a.arg);
+			break;
+		case ACT_NOTE:
+			report(&a);
+			break;
+		}
+	}
+	if (sv.tree->plan.lost) {
+		sv.tree->plan.lost = false;
+		log_errorx("internal error: out of memory: the tree lost an "
+			   "action");
+	}
+	return sv.tree->plan.n > 0;
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+int
+supervise_init(struct ev_loop *loop, struct tree *t,
+    void (*on_exit)(int status))
+{
+	size_t i;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.loop = loop;
+	sv.tree = t;
+	sv.on_exit = on_exit;
+	if (pidmap_init(&sv.pids, t->cfg.nprogs) == -1)
+		return -1;
+	for (i = 0; i < t->nnodes; i++) {
+		struct node *n = t->nodes[i];
+
+		ev_timer_init(&n->timer_w, on_tree_timer, 0.0, 0.0);
+		if (n->kind != NODE_PROG)
+			continue;
+		ev_timer_init(&prog_of(n)->kill_w, on_kill_deadline, 0.0, 0.0);
+		if (spawn_prepare(prog_of(n)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+void
+supervise_fini(void)
+{
+	size_t i;
+
+	for (i = 0; sv.tree != NULL && i < sv.tree->nnodes; i++) {
+		struct node *n = sv.tree->nodes[i];
+
+		ev_timer_stop(sv.loop, &n->timer_w);
+		if (n->kind != NODE_PROG)
+			continue;
+		ev_timer_stop(sv.loop, &prog_of(n)->kill_w);
+		spawn_release(prog_of(n));
+	}
+	pidmap_free(&sv.pids);
+	memset(&sv, 0, sizeof(sv));
+}
+
+void
+supervise_start(void)
+{
+	tree_start(sv.tree, supervise_now_ms());
+}
+
+void
+supervise_shutdown(void)
+{
+	if (!sv.tree->shutting_down)
+		log_info("shutting down");
+	tree_shutdown(sv.tree, supervise_now_ms());
+}

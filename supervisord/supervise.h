@@ -1,0 +1,47 @@
+/*
+ * supervise.h: carries out the tree's plans in the world: spawns, stop
+ * signals and their deadlines, the tree's timers, and the end of each
+ * program's instance (its main process reaped and its process group
+ * empty). It turns what the kernel says back into tree_on_* calls.
+ */
+#ifndef TEND_SUPERVISE_H
+#define TEND_SUPERVISE_H
+
+#include <sys/types.h>
+
+#include <ev.h>
+#include <stdbool.h>
+
+#include "tree.h"
+
+/*
+ * Take charge of t (borrowed: the caller frees it after
+ * supervise_fini). Prepares every program's environment and every
+ * node's watchers. on_exit is called once, when the tree says tend
+ * ends, with tend's exit status. 0, or -1 with errno.
+ */
+int supervise_init(struct ev_loop *loop, struct tree *t,
+    void (*on_exit)(int status));
+
+/* Stop every watcher and free what supervise_init allocated. */
+void supervise_fini(void);
+
+/* Start the tree (its first start sequence). */
+void supervise_start(void);
+
+/* Orderly shutdown: the tree stops everything, then on_exit. */
+void supervise_shutdown(void);
+
+/* A child of tend was reaped (any child: a program or an orphan). */
+void supervise_reaped(pid_t pid, int wstatus);
+
+/*
+ * Carry out queued actions, at most max_spawns spawns of them. True if
+ * actions remain (the caller calls again soon, after serving events).
+ */
+bool supervise_run(int max_spawns);
+
+/* Milliseconds of the monotonic clock: the tree's time. */
+int64_t supervise_now_ms(void);
+
+#endif

@@ -1,0 +1,1122 @@
+/*
+ * tree.c: OTP restart decisions. Given the tree, what happened and the
+ * time, update the tree and append to its plan what must happen next.
+ * No system calls, no clock reads; allocation only when the tree is built
+ * and when the plan or a restart history must grow past what was sized
+ * at build time.
+ *
+ * Each supervisor carries out at most one sequence at a time (its job):
+ * a start sequence (stop the children marked to_stop in reverse order,
+ * then start the pending ones in order) or a termination (stop everything
+ * in reverse order, then end). Children report to their supervisor when
+ * they have started or ended; advance() then takes the sequence as far as
+ * it can go without waiting.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree.h"
+#include "units.h"
+
+#define ROOT_PREFIX "root/"
+
+static void advance(struct tree *t, struct sup *s, int64_t now);
+static void start_node(struct tree *t, struct node *n, bool counted,
+    int64_t now);
+static void terminate(struct tree *t, struct sup *s, enum term_reason why,
+    int cause, bool brutal, int64_t now);
+static void child_ended(struct tree *t, struct sup *s, struct node *c,
+    enum exit_kind kind, int code, int64_t now);
+
+static struct prog *
+prog_of(struct node *n)
+{
+	return (struct prog *)n;
+}
+
+static struct sup *
+sup_of(struct node *n)
+{
+	return (struct sup *)n;
+}
+
+/* ------------------------------------------------------------ the plan */
+
+static bool
+plan_grow(struct plan *p)
+{
+	size_t cap = p->cap ? p->cap * 2 : 64;
+	struct action *v = malloc(cap * sizeof(*v));
+	size_t i;
+
+	if (v == NULL)
+		return false;
+	for (i = 0; i < p->n; i++)
+		v[i] = p->v[(p->head + i) % p->cap];
+	free(p->v);
+	p->v = v;
+	p->cap = cap;
+	p->head = 0;
+	return true;
+}
+
+static void
+push(struct tree *t, enum act_kind kind, enum note note, struct node *n,
+    int64_t arg)
+{
+	struct plan *p = &t->plan;
+	struct action *a;
+
+	if (p->n == p->cap && !plan_grow(p)) {
+		p->lost = true;
+		return;
+	}
+	a = &p->v[(p->head + p->n) % p->cap];
+	a->kind = kind;
+	a->note = note;
+	a->node = n;
+	a->arg = arg;
+	a->gen = n != NULL ? n->gen : 0;
+	p->n++;
+}
+
+bool
+tree_next_action(struct tree *t, struct action *a)
+{
+	struct plan *p = &t->plan;
+
+	if (p->n == 0)
+		return false;
+	*a = p->v[p->head];
+	p->head = (p->head + 1) % p->cap;
+	p->n--;
+	return true;
+}
+
+static void
+note(struct tree *t, enum note what, struct node *n, int64_t arg)
+{
+	push(t, ACT_NOTE, what, n, arg);
+}
+
+static void
+set_state(struct tree *t, struct node *n, enum state st, int64_t now)
+{
+	if (n->state == st)
+		return;
+	n->state = st;
+	n->since_ms = now;
+	note(t, NOTE_STATE, n, st);
+}
+
+static void
+set_timer(struct tree *t, struct node *n, int64_t at_ms)
+{
+	if (n->timer_at_ms == at_ms)
+		return;
+	n->timer_at_ms = at_ms;
+	push(t, ACT_TIMER, NOTE_STATE, n, at_ms);
+}
+
+static void
+latch(struct tree *t, int status)
+{
+	if (t->exit_status < 0)
+		t->exit_status = status;
+}
+
+/* ------------------------------------------------------- pure helpers */
+
+int
+exit_code(const struct exit_info *e)
+{
+	if (e->exec_errno != 0)
+		return e->exec_errno == ENOENT && !e->before_exec ? 127 : 126;
+	if (WIFEXITED(e->wstatus))
+		return WEXITSTATUS(e->wstatus);
+	if (WIFSIGNALED(e->wstatus))
+		return 128 + WTERMSIG(e->wstatus);
+	return 1;
+}
+
+enum exit_kind
+exit_kind_of(const struct exit_info *e)
+{
+	if (e->exec_errno == 0 && WIFEXITED(e->wstatus) &&
+	    WEXITSTATUS(e->wstatus) == 0)
+		return EXIT_NORMAL;
+	return EXIT_ABNORMAL;
+}
+
+bool
+restart_wanted(enum node_kind kind, enum restart r, enum exit_kind k)
+{
+	(void)kind; /* a supervisor that gave up is not "abnormal": OTP's
+		     * reason shutdown, so a transient one stays failed */
+	switch (r) {
+	case RESTART_PERMANENT:
+		return true;
+	case RESTART_TRANSIENT:
+		return k == EXIT_ABNORMAL;
+	case RESTART_TEMPORARY:
+		return false;
+	}
+	return false;
+}
+
+static void
+prune_history(struct sup *s, int64_t now)
+{
+	while (s->hist_n > 0 &&
+	    s->hist[s->hist_head] <= now - s->period_ms) {
+		s->hist_head = (s->hist_head + 1) % s->hist_cap;
+		s->hist_n--;
+	}
+}
+
+static size_t
+restarts_within(const struct sup *s, int64_t now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->hist_n; i++)
+		if (s->hist[(s->hist_head + i) % s->hist_cap] >
+		    now - s->period_ms)
+			n++;
+	return n;
+}
+
+bool
+intensity_exceeded(const struct sup *s, int64_t now_ms)
+{
+	if (s->intensity == CONFIG_INFINITY)
+		return false;
+	return (int64_t)restarts_within(s, now_ms) + 1 > s->intensity;
+}
+
+static void
+record_restart(struct sup *s, int64_t now)
+{
+	if (s->intensity == CONFIG_INFINITY || s->hist_cap == 0)
+		return;
+	prune_history(s, now);
+	if (s->hist_n == s->hist_cap) {
+		size_t cap = s->hist_cap * 2, i;
+		int64_t *v = malloc(cap * sizeof(*v));
+
+		if (v == NULL) { /* forget the oldest rather than fail */
+			s->hist_head = (s->hist_head + 1) % s->hist_cap;
+			s->hist_n--;
+		} else {
+			for (i = 0; i < s->hist_n; i++)
+				v[i] = s->hist[(s->hist_head + i) % s->hist_cap];
+			free(s->hist);
+			s->hist = v;
+			s->hist_cap = cap;
+			s->hist_head = 0;
+		}
+	}
+	s->hist[(s->hist_head + s->hist_n) % s->hist_cap] = now;
+	s->hist_n++;
+}
+
+static bool
+is_active(const struct node *n)
+{
+	switch (n->state) {
+	case ST_STARTING:
+	case ST_RUNNING:
+	case ST_STOPPING:
+		return true;
+	case ST_BACKOFF:
+		return n->kind == NODE_PROG;
+	default:
+		return false;
+	}
+}
+
+static bool
+all_significant_ended(const struct sup *s)
+{
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < s->nkids; i++) {
+		if (!s->kids[i]->significant)
+			continue;
+		if (!s->kids[i]->ended_sig)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* The delay before restarting p, which ended now (SPEC 4 Backoff). */
+static int64_t
+backoff_delay(struct prog *p, int64_t now)
+{
+	const struct prog_conf *c = p->conf;
+	int64_t d;
+
+	if (c->backoff_min_ms <= 0)
+		return 0;
+	if (p->node.state == ST_RUNNING &&
+	    now - p->node.since_ms >= c->min_uptime_ms) {
+		p->backoff_next_ms = 0;
+		return 0;
+	}
+	d = p->backoff_next_ms > 0 ? p->backoff_next_ms : c->backoff_min_ms;
+	p->backoff_next_ms =
+	    d > c->backoff_max_ms / 2 ? c->backoff_max_ms : d * 2;
+	return d;
+}
+
+/* ------------------------------------------------- starting, stopping */
+
+static void
+start_sup(struct tree *t, struct sup *s, bool counted, int64_t now)
+{
+	size_t i;
+
+	s->hist_n = 0;
+	s->hist_head = 0;
+	set_state(t, &s->node, ST_STARTING, now);
+	for (i = 0; i < s->nkids; i++) {
+		struct node *c = s->kids[i];
+
+		c->pending = !c->held;
+		c->to_stop = false;
+	}
+	memset(&s->job, 0, sizeof(s->job));
+	s->job.kind = JOB_START;
+	s->job.first = true;
+	s->job.counted = counted;
+	s->job.start_at_ms = now;
+	advance(t, s, now);
+}
+
+static void
+start_node(struct tree *t, struct node *n, bool counted, int64_t now)
+{
+	set_timer(t, n, -1);
+	if (counted && n->gen > 0)
+		n->restarts++;
+	n->gen++;
+	n->kill_sent = false;
+	n->to_stop = false;
+	n->ended_sig = false;
+	if (n->kind == NODE_PROG) {
+		set_state(t, n, ST_STARTING, now);
+		push(t, ACT_START, NOTE_STATE, n, 0);
+	} else {
+		start_sup(t, sup_of(n), counted, now);
+	}
+}
+
+/* Begin stopping n; a stop that needs no waiting completes at once. */
+static void
+stop_node(struct tree *t, struct node *n, int64_t now)
+{
+	if (n->kind == NODE_SUP) {
+		terminate(t, sup_of(n), TERM_STOP, 0, false, now);
+		return;
+	}
+	switch (n->state) {
+	case ST_STARTING:
+	case ST_RUNNING:
+		set_state(t, n, ST_STOPPING, now);
+		if (n->shutdown_ms == CONFIG_BRUTAL_KILL) {
+			n->kill_sent = true;
+			push(t, ACT_KILL, NOTE_STATE, n, 0);
+		} else {
+			push(t, ACT_STOP, NOTE_STATE, n, 0);
+		}
+		break;
+	case ST_BACKOFF:
+		set_timer(t, n, -1);
+		set_state(t, n, n->after_stop, now);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Kill n at once: its instance, or its whole subtree. */
+static void
+kill_node(struct tree *t, struct node *n, int64_t now)
+{
+	if (n->kind == NODE_SUP) {
+		if (is_active(n))
+			terminate(t, sup_of(n), TERM_STOP, 0, true, now);
+		return;
+	}
+	if (n->state == ST_BACKOFF) {
+		stop_node(t, n, now);
+		return;
+	}
+	if (!is_active(n) || n->kill_sent)
+		return;
+	if (n->state != ST_STOPPING)
+		n->after_stop = ST_STOPPED;
+	set_state(t, n, ST_STOPPING, now);
+	n->kill_sent = true;
+	push(t, ACT_KILL, NOTE_STATE, n, 0);
+}
+
+/* ------------------------------------------------------ the sequences */
+
+enum outcome {
+	OUT_WAIT,
+	OUT_STARTED, /* the start sequence is over */
+	OUT_ENDED,   /* the termination is over */
+};
+
+/* Stop phase: true once every child marked to_stop is stopped. */
+static bool
+stop_phase(struct tree *t, struct sup *s, int64_t now)
+{
+	struct job *j = &s->job;
+	size_t i;
+
+	if (j->brutal && !j->killed_all) {
+		j->killed_all = true;
+		for (i = s->nkids; i-- > 0;)
+			kill_node(t, s->kids[i], now);
+		j->cursor = s->nkids;
+	}
+	while (j->cursor > 0) {
+		struct node *c = s->kids[j->cursor - 1];
+
+		if (c->to_stop && is_active(c)) {
+			if (c->state != ST_STOPPING)
+				stop_node(t, c, now);
+			if (is_active(c))
+				return false;
+		} else if (j->brutal && is_active(c)) {
+			return false;
+		}
+		c->to_stop = false;
+		j->cursor--;
+	}
+	return true;
+}
+
+/* Show the children waiting for a delayed start as in backoff. */
+static void
+wait_until(struct tree *t, struct sup *s, int64_t at, int64_t now)
+{
+	size_t i;
+
+	s->job.waiting = true;
+	set_timer(t, &s->node, at);
+	for (i = 0; i < s->nkids; i++)
+		if (s->kids[i]->pending && s->kids[i]->state == ST_STOPPED &&
+		    s->kids[i]->kind == NODE_PROG)
+			set_state(t, s->kids[i], ST_BACKOFF, now);
+}
+
+/* Start phase: true once every pending child is started. */
+static bool
+start_phase(struct tree *t, struct sup *s, int64_t now)
+{
+	struct job *j = &s->job;
+
+	while (j->cursor < s->nkids) {
+		struct node *c = s->kids[j->cursor];
+
+		if (c->pending) {
+			switch (c->state) {
+			case ST_STARTING:
+			case ST_STOPPING:
+				return false;
+			case ST_RUNNING:
+				c->pending = false;
+				break;
+			default:
+				if (now < j->start_at_ms) {
+					wait_until(t, s, j->start_at_ms, now);
+					return false;
+				}
+				start_node(t, c, j->counted, now);
+				continue; /* look at c again */
+			}
+		}
+		j->cursor++;
+	}
+	return true;
+}
+
+static enum outcome
+run_job(struct tree *t, struct sup *s, int64_t now)
+{
+	struct job *j = &s->job;
+
+	if (j->kind == JOB_NONE)
+		return OUT_WAIT;
+	if (j->stopping) {
+		if (!stop_phase(t, s, now))
+			return OUT_WAIT;
+		if (j->kind == JOB_TERMINATE)
+			return OUT_ENDED;
+		j->stopping = false;
+		j->cursor = 0;
+	}
+	if (j->waiting || !start_phase(t, s, now))
+		return OUT_WAIT;
+	return OUT_STARTED;
+}
+
+static void
+sup_started(struct tree *t, struct sup *s, int64_t now)
+{
+	s->job.kind = JOB_NONE;
+	if (s->node.state != ST_STARTING)
+		return; /* a restart sequence of a running supervisor */
+	set_state(t, &s->node, ST_RUNNING, now);
+	if (s->node.parent != NULL)
+		advance(t, s->node.parent, now);
+}
+
+static void
+sup_ended(struct tree *t, struct sup *s, int64_t now)
+{
+	enum term_reason why = s->job.reason;
+	int cause = s->job.cause;
+
+	memset(&s->job, 0, sizeof(s->job));
+	set_timer(t, &s->node, -1);
+	set_state(t, &s->node, why == TERM_GIVE_UP ? ST_FAILED : ST_STOPPED,
+	    now);
+	if (s->node.parent == NULL) {
+		push(t, ACT_EXIT, NOTE_STATE, &s->node,
+		    t->exit_status < 0 ? 0 : t->exit_status);
+		return;
+	}
+	switch (why) {
+	case TERM_STOP:
+		child_ended(t, s->node.parent, &s->node, EXIT_SHUTDOWN, 0, now);
+		break;
+	case TERM_GIVE_UP:
+		child_ended(t, s->node.parent, &s->node, EXIT_GAVE_UP, 3, now);
+		break;
+	case TERM_AUTO:
+		child_ended(t, s->node.parent, &s->node, EXIT_NORMAL, cause,
+		    now);
+		break;
+	}
+}
+
+static void
+advance(struct tree *t, struct sup *s, int64_t now)
+{
+	enum outcome o;
+
+	if (s->job.in_advance)
+		return; /* the loop further up will look again */
+	s->job.in_advance = true;
+	o = run_job(t, s, now);
+	s->job.in_advance = false;
+	if (o == OUT_STARTED)
+		sup_started(t, s, now);
+	else if (o == OUT_ENDED)
+		sup_ended(t, s, now);
+}
+
+static void
+terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
+    bool brutal, int64_t now)
+{
+	struct job *j = &s->job;
+	size_t i;
+
+	if (j->kind == JOB_TERMINATE) {
+		if (brutal && !j->brutal) {
+			j->brutal = true;
+			j->killed_all = false;
+		}
+		if (why == TERM_STOP && !j->brutal &&
+		    s->node.timer_at_ms < 0 && s->node.parent != NULL &&
+		    s->node.shutdown_ms != CONFIG_INFINITY)
+			set_timer(t, &s->node,
+			    now + (s->node.shutdown_ms > 0 ? s->node.shutdown_ms
+							   : 0));
+	} else {
+		bool guard = j->in_advance;
+
+		set_timer(t, &s->node, -1);
+		memset(j, 0, sizeof(*j));
+		j->in_advance = guard;
+		j->kind = JOB_TERMINATE;
+		j->stopping = true;
+		j->cursor = s->nkids;
+		j->reason = why;
+		j->cause = cause;
+		j->brutal = brutal;
+		for (i = 0; i < s->nkids; i++) {
+			struct node *c = s->kids[i];
+
+			c->pending = false;
+			c->after_stop = ST_STOPPED;
+			c->to_stop = is_active(c);
+			if (c->state == ST_BACKOFF)
+				stop_node(t, c, now);
+		}
+		set_state(t, &s->node, ST_STOPPING, now);
+		if (why == TERM_STOP && s->node.parent != NULL &&
+		    s->node.shutdown_ms != CONFIG_INFINITY && !brutal)
+			set_timer(t, &s->node,
+			    now + (s->node.shutdown_ms > 0 ? s->node.shutdown_ms
+							   : 0));
+	}
+	advance(t, s, now);
+}
+
+static void
+give_up(struct tree *t, struct sup *s, int64_t now)
+{
+	note(t, NOTE_GIVE_UP, &s->node, (int64_t)restarts_within(s, now));
+	if (s->node.parent == NULL)
+		latch(t, 3);
+	terminate(t, s, TERM_GIVE_UP, 3, false, now);
+}
+
+/*
+ * A group restart (one_for_all, rest_for_one) because k ended: stop the
+ * others that are running in reverse order, then start k and every one of
+ * them that is not temporary, in order. A sequence already under way is
+ * abandoned; what it had stopped and not yet started stays pending.
+ */
+static void
+begin_group_restart(struct tree *t, struct sup *s, struct node *k,
+    int64_t delay, int64_t now)
+{
+	struct job *j = &s->job;
+	bool guard = j->in_advance;
+	size_t i;
+
+	set_timer(t, &s->node, -1);
+	memset(j, 0, sizeof(*j));
+	j->in_advance = guard;
+	j->kind = JOB_START;
+	j->stopping = true;
+	j->cursor = s->nkids;
+	j->counted = true;
+	j->start_at_ms = now + delay;
+	k->pending = true;
+	set_state(t, k, ST_STOPPED, now);
+	for (i = 0; i < s->nkids; i++) {
+		struct node *c = s->kids[i];
+
+		if (c == k ||
+		    (s->strategy == STRATEGY_REST_FOR_ONE && c->pos < k->pos))
+			continue;
+		if (c->state == ST_BACKOFF) {
+			set_timer(t, c, -1);
+			c->pending = true;
+			set_state(t, c, ST_STOPPED, now);
+		} else if (is_active(c) &&
+		    (c->state != ST_STOPPING || c->to_stop)) {
+			c->to_stop = true;
+			c->pending = c->restart != RESTART_TEMPORARY;
+			c->after_stop = c->pending ? ST_STOPPED : ST_EXITED;
+		}
+	}
+}
+
+/* c, a child of s, ended by itself (or, with EXIT_SHUTDOWN, as asked). */
+static void
+child_ended(struct tree *t, struct sup *s, struct node *c,
+    enum exit_kind kind, int code, int64_t now)
+{
+	struct job *j = &s->job;
+	bool at_cursor;
+	int64_t delay = 0;
+
+	c->exit_code = code;
+	if (kind == EXIT_SHUTDOWN) {
+		if (c->kind == NODE_PROG) /* a supervisor has set its own */
+			set_state(t, c, c->after_stop, now);
+		advance(t, s, now);
+		return;
+	}
+	if (j->kind == JOB_TERMINATE || c->to_stop) {
+		/* it was about to be stopped anyway: no new decision */
+		note(t, NOTE_ENDED, c, kind);
+		if (c->kind == NODE_SUP)
+			set_state(t, c, kind == EXIT_GAVE_UP ? ST_FAILED
+							     : ST_STOPPED, now);
+		else
+			set_state(t, c, c->to_stop ? c->after_stop : ST_EXITED,
+			    now);
+		advance(t, s, now);
+		return;
+	}
+	at_cursor = j->kind == JOB_START && !j->stopping &&
+	    j->cursor < s->nkids && s->kids[j->cursor] == c;
+	if (!restart_wanted(c->kind, c->restart, kind)) {
+		note(t, NOTE_NO_RESTART, c, kind);
+		c->pending = false;
+		if (c->kind == NODE_SUP)
+			set_state(t, c, kind == EXIT_GAVE_UP ? ST_FAILED
+							     : ST_STOPPED, now);
+		else
+			set_state(t, c, ST_EXITED, now);
+		if (c->significant && s->auto_shutdown != AUTO_SHUTDOWN_NEVER) {
+			c->ended_sig = true;
+			if (s->auto_shutdown == AUTO_SHUTDOWN_ANY ||
+			    all_significant_ended(s)) {
+				note(t, NOTE_AUTO_SHUTDOWN, &s->node, code);
+				if (s->node.parent == NULL)
+					latch(t, code);
+				terminate(t, s, TERM_AUTO, code, false, now);
+				return;
+			}
+		}
+		advance(t, s, now);
+		return;
+	}
+	if (intensity_exceeded(s, now)) {
+		give_up(t, s, now);
+		return;
+	}
+	record_restart(s, now);
+	if (c->kind == NODE_PROG)
+		delay = backoff_delay(prog_of(c), now);
+	if (s->strategy == STRATEGY_ONE_FOR_ONE) {
+		c->pending = false; /* a start sequence moves on without it */
+		if (delay > 0) {
+			note(t, NOTE_RESTART_LATER, c, delay);
+			set_state(t, c, ST_BACKOFF, now);
+			set_timer(t, c, now + delay);
+		} else {
+			note(t, NOTE_RESTART, c, kind);
+			start_node(t, c, true, now);
+		}
+	} else if (at_cursor && j->first) {
+		/* SPEC 11 first start: later siblings wait for c */
+		note(t, delay > 0 ? NOTE_RESTART_LATER : NOTE_RESTART, c,
+		    delay > 0 ? delay : kind);
+		c->pending = true;
+		j->start_at_ms = now + delay;
+		set_state(t, c, ST_STOPPED, now);
+	} else {
+		note(t, NOTE_GROUP_RESTART, c, kind);
+		begin_group_restart(t, s, c, delay, now);
+	}
+	advance(t, s, now);
+}
+
+/* ------------------------------------------------------ events, entry */
+
+void
+tree_start(struct tree *t, int64_t now_ms)
+{
+	start_node(t, &t->root->node, false, now_ms);
+}
+
+void
+tree_shutdown(struct tree *t, int64_t now_ms)
+{
+	struct sup *r = t->root;
+
+	t->shutting_down = true;
+	latch(t, 0);
+	if (r->job.kind == JOB_TERMINATE)
+		return; /* already ending; the first cause keeps its status */
+	if (!is_active(&r->node)) {
+		push(t, ACT_EXIT, NOTE_STATE, &r->node, t->exit_status);
+		return;
+	}
+	terminate(t, r, TERM_STOP, 0, false, now_ms);
+}
+
+void
+tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms)
+{
+	struct node *n = &p->node;
+
+	if (n->state != ST_STARTING)
+		return; /* a stop is already queued */
+	if (p->conf->ready == READY_START) {
+		set_state(t, n, ST_RUNNING, now_ms);
+		advance(t, n->parent, now_ms);
+	}
+}
+
+void
+tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e)
+{
+	struct node *n = &p->node;
+	enum exit_kind kind;
+
+	p->last = *e;
+	p->has_last = true;
+	switch (n->state) {
+	case ST_STOPPING:
+		kind = EXIT_SHUTDOWN;
+		break;
+	case ST_STARTING:
+		kind = EXIT_ABNORMAL; /* ended before it was ready */
+		break;
+	case ST_RUNNING:
+		kind = exit_kind_of(e);
+		break;
+	default:
+		return; /* no instance was expected: nothing to decide */
+	}
+	child_ended(t, n->parent, n, kind, exit_code(e), e->at_ms);
+}
+
+void
+tree_on_timer(struct tree *t, struct node *n, int64_t now_ms)
+{
+	struct sup *s;
+
+	if (n->timer_at_ms < 0)
+		return; /* disarmed since */
+	if (now_ms < n->timer_at_ms)
+		now_ms = n->timer_at_ms; /* a timer may fire a little early */
+	n->timer_at_ms = -1;
+	if (n->kind == NODE_PROG) {
+		if (n->state == ST_BACKOFF && !n->pending)
+			start_node(t, n, true, now_ms);
+		return;
+	}
+	s = sup_of(n);
+	if (s->job.kind == JOB_START && s->job.waiting) {
+		s->job.waiting = false;
+		advance(t, s, now_ms);
+	} else if (s->job.kind == JOB_TERMINATE && !s->job.brutal) {
+		terminate(t, s, TERM_STOP, 0, true, now_ms);
+	}
+}
+
+/* --------------------------------------------------------- building */
+
+static size_t
+hash_name(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+index_name(struct tree *t, struct node *n)
+{
+	size_t i = hash_name(n->name) & (t->byname_cap - 1);
+
+	while (t->byname[i] != NULL)
+		i = (i + 1) & (t->byname_cap - 1);
+	t->byname[i] = n;
+}
+
+static struct node *
+find_name(const struct tree *t, const char *name)
+{
+	size_t i = hash_name(name) & (t->byname_cap - 1);
+
+	while (t->byname[i] != NULL) {
+		if (strcmp(t->byname[i]->name, name) == 0)
+			return t->byname[i];
+		i = (i + 1) & (t->byname_cap - 1);
+	}
+	return NULL;
+}
+
+struct node *
+tree_find(const struct tree *t, const char *name)
+{
+	const char *last = strrchr(name, '/');
+	struct node *n;
+
+	if (strcmp(name, "all") == 0 || strcmp(name, "root") == 0)
+		return &t->root->node;
+	if (last == NULL)
+		return find_name(t, name);
+	n = find_name(t, last + 1);
+	if (n == NULL)
+		return NULL;
+	if (strcmp(n->path, name) == 0 || strcmp(n->shown, name) == 0)
+		return n;
+	return NULL;
+}
+
+static void
+init_node(struct node *n, enum node_kind kind, const char *name)
+{
+	n->kind = kind;
+	n->state = ST_STOPPED;
+	n->name = name;
+	n->after_stop = ST_STOPPED;
+	n->timer_at_ms = -1;
+}
+
+static int
+set_path(struct node *n)
+{
+	const char *pp = n->parent != NULL ? n->parent->node.path : NULL;
+	size_t len = (pp != NULL ? strlen(pp) + 1 : 0) + strlen(n->name) + 1;
+
+	n->path = malloc(len);
+	if (n->path == NULL)
+		return -1;
+	if (pp != NULL)
+		snprintf(n->path, len, "%s/%s", pp, n->name);
+	else
+		snprintf(n->path, len, "%s", n->name);
+	n->shown = strncmp(n->path, ROOT_PREFIX, strlen(ROOT_PREFIX)) == 0
+	    ? n->path + strlen(ROOT_PREFIX)
+	    : n->path;
+	return 0;
+}
+
+static struct sup *
+new_sup(const struct sup_conf *c)
+{
+	struct sup *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	init_node(&s->node, NODE_SUP, c->name);
+	s->conf = c;
+	s->strategy = c->strategy;
+	s->intensity = c->intensity;
+	s->period_ms = c->period_ms;
+	s->auto_shutdown = c->auto_shutdown;
+	s->node.restart = c->restart;
+	s->node.significant = c->significant;
+	s->node.shutdown_ms = c->shutdown_ms;
+	if (c->intensity > 0) {
+		s->hist_cap = c->intensity < 1024 ? (size_t)c->intensity : 1024;
+		s->hist = malloc(s->hist_cap * sizeof(*s->hist));
+		if (s->hist == NULL) {
+			free(s);
+			return NULL;
+		}
+	}
+	s->kids = calloc(c->nkids ? c->nkids : 1, sizeof(*s->kids));
+	if (s->kids == NULL) {
+		free(s->hist);
+		free(s);
+		return NULL;
+	}
+	s->nkids = c->nkids;
+	return s;
+}
+
+static struct prog *
+new_prog(const struct prog_conf *c)
+{
+	struct prog *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	init_node(&p->node, NODE_PROG, c->name);
+	p->conf = c;
+	p->node.restart = c->restart;
+	p->node.significant = c->significant;
+	p->node.shutdown_ms = c->shutdown_ms;
+	p->node.held = !c->autostart;
+	return p;
+}
+
+/* Append the subtree of s to t->nodes in pre-order, wiring kids. */
+static int
+wire(struct tree *t, struct sup *s, struct sup **sups, struct prog **progs)
+{
+	size_t i;
+
+	if (set_path(&s->node) == -1)
+		return -1;
+	t->nodes[t->nnodes++] = &s->node;
+	for (i = 0; i < s->nkids; i++) {
+		const struct child_ref *r = &s->conf->kids[i];
+		struct node *c = r->is_sup ? &sups[r->index]->node
+					   : &progs[r->index]->node;
+
+		c->parent = s;
+		c->pos = i;
+		s->kids[i] = c;
+		if (r->is_sup) {
+			if (wire(t, sups[r->index], sups, progs) == -1)
+				return -1;
+		} else {
+			if (set_path(c) == -1)
+				return -1;
+			t->nodes[t->nnodes++] = c;
+		}
+	}
+	return 0;
+}
+
+struct tree *
+tree_build(struct config *cfg)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+	struct sup **sups = NULL;
+	struct prog **progs = NULL;
+	size_t i, total = cfg->nsups + cfg->nprogs;
+
+	if (t == NULL)
+		goto fail;
+	t->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	t->exit_status = -1;
+	sups = calloc(t->cfg.nsups + 1, sizeof(*sups));
+	progs = calloc(t->cfg.nprogs + 1, sizeof(*progs));
+	t->nodes = calloc(total + 1, sizeof(*t->nodes));
+	for (t->byname_cap = 16; t->byname_cap < total * 2; t->byname_cap *= 2)
+		;
+	t->byname = calloc(t->byname_cap, sizeof(*t->byname));
+	if (sups == NULL || progs == NULL || t->nodes == NULL ||
+	    t->byname == NULL)
+		goto fail;
+	for (i = 0; i < t->cfg.nsups; i++)
+		if ((sups[i] = new_sup(&t->cfg.sups[i])) == NULL)
+			goto fail;
+	for (i = 0; i < t->cfg.nprogs; i++)
+		if ((progs[i] = new_prog(&t->cfg.progs[i])) == NULL)
+			goto fail;
+	t->root = sups[0];
+	if (wire(t, t->root, sups, progs) == -1 || t->nnodes != total)
+		goto fail;
+	for (i = 0; i < t->nnodes; i++)
+		index_name(t, t->nodes[i]);
+	t->plan.cap = 4 * total + 64;
+	t->plan.v = malloc(t->plan.cap * sizeof(*t->plan.v));
+	if (t->plan.v == NULL)
+		goto fail;
+	free(sups);
+	free(progs);
+	return t;
+fail:
+	if (t != NULL && t->nnodes != total) {
+		/* free what wire() did not reach */
+		for (i = 0; sups != NULL && i < t->cfg.nsups; i++)
+			if (sups[i] != NULL && sups[i]->node.path == NULL) {
+				free(sups[i]->kids);
+				free(sups[i]->hist);
+				free(sups[i]);
+			}
+		for (i = 0; progs != NULL && i < t->cfg.nprogs; i++)
+			if (progs[i] != NULL && progs[i]->node.path == NULL)
+				free(progs[i]);
+	}
+	free(sups);
+	free(progs);
+	if (t != NULL)
+		tree_free(t);
+	else
+		config_free(cfg);
+	return NULL;
+}
+
+void
+tree_free(struct tree *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nnodes; i++) {
+		struct node *n = t->nodes[i];
+
+		free(n->path);
+		if (n->kind == NODE_SUP) {
+			free(sup_of(n)->kids);
+			free(sup_of(n)->hist);
+		}
+		free(n);
+	}
+	free(t->nodes);
+	free(t->byname);
+	free(t->plan.v);
+	config_free(&t->cfg);
+	free(t);
+}
+
+/* ------------------------------------------------------------ names */
+
+char *
+exit_token(const struct exit_info *e, char *buf, size_t size)
+{
+	const char *name;
+
+	if (e->exec_errno != 0) {
+		name = units_errno_name(e->exec_errno);
+		if (name != NULL)
+			snprintf(buf, size, "exec:%s", name);
+		else
+			snprintf(buf, size, "exec:%d", e->exec_errno);
+	} else if (WIFSIGNALED(e->wstatus)) {
+		name = units_signal_name(WTERMSIG(e->wstatus));
+		if (name != NULL)
+			snprintf(buf, size, "signal:%s", name);
+		else
+			snprintf(buf, size, "signal:%d", WTERMSIG(e->wstatus));
+	} else {
+		snprintf(buf, size, "exit:%d", WEXITSTATUS(e->wstatus));
+	}
+	return buf;
+}
+
+char *
+exit_describe(const struct exit_info *e, char *buf, size_t size)
+{
+	const char *name;
+
+	if (e->exec_errno != 0) {
+		snprintf(buf, size, "could not start: %s",
+		    strerror(e->exec_errno));
+	} else if (WIFSIGNALED(e->wstatus)) {
+		name = units_signal_name(WTERMSIG(e->wstatus));
+		if (name != NULL)
+			snprintf(buf, size, "killed by signal %s%s", name,
+			    WCOREDUMP(e->wstatus) ? " (core dumped)" : "");
+		else
+			snprintf(buf, size, "killed by signal %d",
+			    WTERMSIG(e->wstatus));
+	} else {
+		snprintf(buf, size, "exited with status %d",
+		    WEXITSTATUS(e->wstatus));
+	}
+	return buf;
+}
+
+const char *
+state_name(enum state st)
+{
+	static const char *const names[] = {
+		[ST_STOPPED] = "stopped",
+		[ST_STARTING] = "starting",
+		[ST_RUNNING] = "running",
+		[ST_STOPPING] = "stopping",
+		[ST_BACKOFF] = "backoff",
+		[ST_EXITED] = "exited",
+		[ST_FAILED] = "failed",
+	};
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
+							      : "?";
+}
+
+const char *
+strategy_name(enum strategy s)
+{
+	switch (s) {
+	case STRATEGY_ONE_FOR_ONE:
+		return "one_for_one";
+	case STRATEGY_ONE_FOR_ALL:
+		return "one_for_all";
+	case STRATEGY_REST_FOR_ONE:
+		return "rest_for_one";
+	}
+	return "?";
+}

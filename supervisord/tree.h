@@ -1,0 +1,277 @@
+/*
+ * tree.h: the live tree of supervisors and programs, and the OTP decisions
+ * on it (SPEC section 4 and the supervision rules of section 11).
+ *
+ * tree.c is pure: it updates the in-memory tree (states, restart history,
+ * the sequence each supervisor is carrying out) and appends to a plan what
+ * must be done in the world (spawn, signal, arm a timer, exit). It makes no
+ * system call and reads no clock: the time comes in as an argument.
+ * supervise.c carries out the plan, in order, and reports back what
+ * happened (a program was spawned, a program's instance has ended, a timer
+ * fired) through the tree_on_* functions, which append further actions.
+ *
+ * The plan is a FIFO: the tree's state always describes the world as it
+ * will be once every queued action has been carried out, so a decision
+ * taken while actions are still queued stays consistent.
+ */
+#ifndef TEND_TREE_H
+#define TEND_TREE_H
+
+#include <sys/types.h>
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum node_kind {
+	NODE_PROG,
+	NODE_SUP,
+};
+
+/* SPEC 4 "States"; programs and supervisors use the subsets it names. */
+enum state {
+	ST_STOPPED,
+	ST_STARTING,
+	ST_RUNNING,
+	ST_STOPPING,
+	ST_BACKOFF, /* program: waiting to be started again */
+	ST_EXITED,  /* program: ended, will not be restarted */
+	ST_FAILED,  /* supervisor: gave up, will not be restarted */
+};
+
+/* How a child ended, as its supervisor judges it. */
+enum exit_kind {
+	EXIT_NORMAL,   /* by itself, status 0 (supervisor: auto_shutdown) */
+	EXIT_ABNORMAL, /* by itself, anything else; a failed start */
+	EXIT_SHUTDOWN, /* after a stop that tend began */
+	EXIT_GAVE_UP,  /* supervisor only: restart intensity exceeded */
+};
+
+/* The end of a program's instance, as supervise.c saw it. */
+struct exit_info {
+	int wstatus;	 /* from waitpid, when exec_errno == 0 */
+	int exec_errno;	 /* nonzero: the start failed before the program ran */
+	bool before_exec; /* exec_errno came from a step before the exec */
+	int64_t at_ms;	 /* when it ended */
+};
+
+struct sup;
+
+struct node {
+	enum node_kind kind;
+	enum state state;
+	const char *name;  /* borrowed from the tree's config */
+	char *path;	   /* "root/back/db", owned */
+	const char *shown; /* path without "root/" ("back/db"); in path */
+	struct sup *parent; /* NULL for the root */
+	size_t pos;	    /* position in parent->kids */
+	enum restart restart;
+	bool significant;
+	int64_t shutdown_ms; /* CONFIG_INFINITY, CONFIG_BRUTAL_KILL or >= 0 */
+
+	/* Decided by the tree. */
+	bool held;	   /* stays stopped until an operator starts it */
+	bool pending;	   /* to be started by the parent's current sequence */
+	bool to_stop;	   /* to be stopped by the parent's current sequence */
+	bool kill_sent;	   /* SIGKILL asked for this instance/subtree */
+	bool ended_sig;	   /* significant, ended by itself, not restarted */
+	bool start_failed; /* an operator's start failed (health, SPEC 11) */
+	enum state after_stop; /* the state a stop in progress ends in */
+	unsigned gen;	   /* instance number: bumped at each start */
+	unsigned restarts; /* automatic restarts (SPEC 11: RESTARTS) */
+	int64_t since_ms;  /* when it entered its current state */
+	int64_t timer_at_ms; /* when the tree timer fires; -1: not armed */
+	int exit_code;	   /* shell-like status of its last end, for auto_shutdown */
+
+	/* Carried out by supervise.c. */
+	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
+};
+
+/* A restart sequence or a stop of everything, carried out step by step. */
+enum job_kind {
+	JOB_NONE,
+	JOB_START,     /* stop the children marked to_stop in reverse order,
+			* then start the pending ones in order */
+	JOB_TERMINATE, /* stop every child in reverse order, then end */
+};
+
+enum term_reason {
+	TERM_STOP,    /* asked: by the parent, an operator, a shutdown */
+	TERM_GIVE_UP, /* restart intensity exceeded */
+	TERM_AUTO,    /* auto_shutdown */
+};
+
+struct job {
+	enum job_kind kind;
+	bool stopping;	/* in the stop phase (cursor going down) */
+	size_t cursor;	/* stop phase: kids[cursor - 1] is next; start
+			 * phase: kids[cursor] is next */
+	bool first;	/* the supervisor's own start (SPEC 11 first start) */
+	bool counted;	/* starts of this sequence are automatic restarts */
+	bool waiting;	/* start phase waits for the supervisor's timer */
+	int64_t start_at_ms; /* start phase not before this (backoff) */
+	enum term_reason reason;
+	bool brutal;	/* the shutdown deadline passed: kill everything */
+	bool killed_all; /* brutal: every child has been sent SIGKILL */
+	int cause;	/* TERM_AUTO: the status that set it off */
+	bool in_advance; /* re-entrancy guard of advance() */
+};
+
+struct sup {
+	struct node node;
+	const struct sup_conf *conf; /* borrowed from the tree's config */
+	enum strategy strategy;
+	int64_t intensity; /* CONFIG_INFINITY or >= 0 */
+	int64_t period_ms;
+	enum auto_shutdown auto_shutdown;
+	struct node **kids; /* owned array; the nodes are the tree's */
+	size_t nkids;
+	/* times of the restarts of the last period, oldest first (a ring) */
+	int64_t *hist;
+	size_t hist_head, hist_n, hist_cap;
+	struct job job;
+};
+
+struct prog {
+	struct node node;
+	const struct prog_conf *conf; /* borrowed from the tree's config */
+	int64_t backoff_next_ms;      /* the next backoff delay; 0: MIN */
+	bool has_last;		      /* last is valid */
+	struct exit_info last;	      /* its last end (LAST-EXIT) */
+
+	/* Owned by supervise.c and spawn.c; the tree never reads these. */
+	pid_t pid;	    /* main process; 0 when none */
+	pid_t pgid;	    /* group of the live instance; 0 when all gone */
+	unsigned inst_gen;  /* gen of the live instance */
+	bool stop_sent;	    /* a stop signal went to this instance */
+	bool cleanup;	    /* main reaped, its group is being emptied */
+	int wstatus;	    /* main's status, kept while the group empties */
+	int64_t started_ms; /* when the live instance was spawned */
+	ev_timer kill_w;    /* stop deadline, then SIGKILL */
+	struct prog *cleanup_next, *cleanup_prev;
+	char **envp;	    /* its final environment (SPEC 11) */
+	const char *search; /* PATH to look argv[0] up in; NULL: has a '/' */
+};
+
+enum act_kind {
+	ACT_START, /* spawn prog; then tree_on_spawned or tree_on_exit */
+	ACT_STOP,  /* stop prog's instance gen: stop_signal, deadline */
+	ACT_KILL,  /* SIGKILL prog's instance gen now */
+	ACT_TIMER, /* arm node's timer at node->timer_at_ms (-1: disarm) */
+	ACT_EXIT,  /* end tend with status arg */
+	ACT_NOTE,  /* something happened worth telling: note, node, arg */
+};
+
+enum note {
+	NOTE_STATE,	    /* node entered a state (arg: enum state) */
+	NOTE_RESTART,	    /* ended by itself, restarted now (arg: kind) */
+	NOTE_RESTART_LATER, /* ... restarted after arg ms (backoff) */
+	NOTE_GROUP_RESTART, /* ... its supervisor restarts its siblings too */
+	NOTE_NO_RESTART,    /* ended by itself, not restarted (arg: kind) */
+	NOTE_ENDED,	    /* ended by itself while its supervisor stops */
+	NOTE_GIVE_UP,	    /* supervisor: intensity exceeded (arg: count) */
+	NOTE_AUTO_SHUTDOWN, /* supervisor: a significant child ended */
+};
+
+struct action {
+	enum act_kind kind;
+	enum note note;
+	struct node *node;
+	int64_t arg;
+	unsigned gen;
+};
+
+/* A FIFO of actions: carried out from head. */
+struct plan {
+	struct action *v;
+	size_t head, n, cap;
+	bool lost; /* an action could not be queued (ENOMEM) */
+};
+
+struct tree {
+	struct config cfg;  /* owned */
+	struct sup *root;
+	struct node **nodes; /* every node; root first; owned */
+	size_t nnodes;
+	struct node **byname; /* open-addressing hash on name */
+	size_t byname_cap;
+	int exit_status; /* latched: the first cause that ends tend; -1 */
+	bool shutting_down;
+	struct plan plan;
+};
+
+/*
+ * Build the tree of cfg, which must be valid (config_parse returned 0).
+ * Takes ownership of cfg, even on failure (it is then freed). Every node
+ * starts stopped; nothing is queued. NULL on ENOMEM.
+ */
+struct tree *tree_build(struct config *cfg);
+
+/* Free the tree, its config and its plan. The caller has stopped every
+ * libev watcher of its nodes. */
+void tree_free(struct tree *t);
+
+/*
+ * Find a node by name or by path ("db", "back/db", "root/back/db"; "all"
+ * and "root" are the root). NULL if there is none.
+ */
+struct node *tree_find(const struct tree *t, const char *name);
+
+/* Start the root: its start sequence (SPEC 4 Start). */
+void tree_start(struct tree *t, int64_t now_ms);
+
+/* Orderly shutdown (TERM, INT, QUIT, tendctl shutdown): the root stops
+ * everything in reverse start order, then ACT_EXIT with the latched
+ * status (0 unless something ended tend first). */
+void tree_shutdown(struct tree *t, int64_t now_ms);
+
+/* The program's instance gen was spawned (exec succeeded). */
+void tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms);
+
+/*
+ * The program's instance has ended: its main process was reaped and
+ * nothing of its group is left, or its start failed (exec_errno). The
+ * tree judges how (SPEC 4 Exit kinds) and decides what follows.
+ */
+void tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e);
+
+/* The node's tree timer fired. */
+void tree_on_timer(struct tree *t, struct node *n, int64_t now_ms);
+
+/* Take the next action of the plan into *a: true, or false if empty. */
+bool tree_next_action(struct tree *t, struct action *a);
+
+/* Pure helpers, exported for tests and for display. */
+
+/* Shell-like status of an end: N, 128+SIG, 127/126 for a failed exec. */
+int exit_code(const struct exit_info *e);
+
+/* How a program's self-inflicted end is judged: normal or abnormal. */
+enum exit_kind exit_kind_of(const struct exit_info *e);
+
+/* Whether a child with restart type r is restarted after an end of kind k. */
+bool restart_wanted(enum node_kind kind, enum restart r, enum exit_kind k);
+
+/* Whether one more restart at now would exceed the intensity of s. */
+bool intensity_exceeded(const struct sup *s, int64_t now_ms);
+
+/*
+ * LAST-EXIT as one token (SPEC 11): "exit:N", "signal:NAME",
+ * "exec:ERRNO-NAME"; into buf, which is returned.
+ */
+char *exit_token(const struct exit_info *e, char *buf, size_t size);
+
+/* The same in words for tend's log: "exited with status 1", "killed by
+ * signal TERM", "could not start: No such file or directory". */
+char *exit_describe(const struct exit_info *e, char *buf, size_t size);
+
+/* The name of a state ("running"). */
+const char *state_name(enum state st);
+
+/* The name of a strategy ("one_for_one"). */
+const char *strategy_name(enum strategy s);
+
+#endif
