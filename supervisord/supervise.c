@@ -164,6 +164,12 @@ instance_ended(struct prog *p)
 	memset(&e, 0, sizeof(e));
 	e.wstatus = p->wstatus;
 	e.at_ms = supervise_now_ms();
+	if (p->node.state == ST_STOPPING) {
+		char how[128];
+
+		log_info("%s: stopped (%s)", p->node.shown,
+		    exit_describe(&e, how, sizeof(how)));
+	}
 	tree_on_exit(sv.tree, p, &e);
 }
 
@@ -347,10 +353,6 @@ report(const struct action *a)
 
 	switch (a->note) {
 	case NOTE_STATE:
-		if (a->arg == ST_STOPPED && n->kind == NODE_PROG &&
-		    prog_of(n)->has_last && n->since_ms != 0)
-			log_info("%s: stopped (%s)", n->shown,
-			    exit_describe(&prog_of(n)->last, how, sizeof(how)));
 		break;
 	case NOTE_RESTART:
 		log_warnx("%s: %s; restarting", n->shown,

@@ -547,6 +547,9 @@ terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
 	} else {
 		bool guard = j->in_advance;
 
+		if (why == TERM_STOP && s->node.parent != NULL &&
+		    s->node.shutdown_ms == CONFIG_BRUTAL_KILL)
+			brutal = true;
 		set_timer(t, &s->node, -1);
 		memset(j, 0, sizeof(*j));
 		j->in_advance = guard;
@@ -627,6 +630,15 @@ begin_group_restart(struct tree *t, struct sup *s, struct node *k,
 	}
 }
 
+/* The state of a child that ended by itself and is not restarted. */
+static enum state
+ended_state(const struct node *c, enum exit_kind kind)
+{
+	if (c->kind == NODE_PROG)
+		return ST_EXITED;
+	return kind == EXIT_GAVE_UP ? ST_FAILED : ST_STOPPED;
+}
+
 /* c, a child of s, ended by itself (or, with EXIT_SHUTDOWN, as asked). */
 static void
 child_ended(struct tree *t, struct sup *s, struct node *c,
@@ -646,12 +658,10 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 	if (j->kind == JOB_TERMINATE || c->to_stop) {
 		/* it was about to be stopped anyway: no new decision */
 		note(t, NOTE_ENDED, c, kind);
-		if (c->kind == NODE_SUP)
-			set_state(t, c, kind == EXIT_GAVE_UP ? ST_FAILED
-							     : ST_STOPPED, now);
-		else
-			set_state(t, c, c->to_stop ? c->after_stop : ST_EXITED,
-			    now);
+		set_state(t, c,
+		    c->to_stop && c->kind == NODE_PROG ? c->after_stop
+						       : ended_state(c, kind),
+		    now);
 		advance(t, s, now);
 		return;
 	}
@@ -660,11 +670,7 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 	if (!restart_wanted(c->kind, c->restart, kind)) {
 		note(t, NOTE_NO_RESTART, c, kind);
 		c->pending = false;
-		if (c->kind == NODE_SUP)
-			set_state(t, c, kind == EXIT_GAVE_UP ? ST_FAILED
-							     : ST_STOPPED, now);
-		else
-			set_state(t, c, ST_EXITED, now);
+		set_state(t, c, ended_state(c, kind), now);
 		if (c->significant && s->auto_shutdown != AUTO_SHUTDOWN_NEVER) {
 			c->ended_sig = true;
 			if (s->auto_shutdown == AUTO_SHUTDOWN_ANY ||
@@ -680,6 +686,7 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 		return;
 	}
 	if (intensity_exceeded(s, now)) {
+		set_state(t, c, ended_state(c, kind), now);
 		give_up(t, s, now);
 		return;
 	}

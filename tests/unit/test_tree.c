@@ -1,0 +1,929 @@
+/*
+ * test_tree.c: the OTP decisions of tree.c, without forking. A small
+ * simulated world plays supervise.c's part: it carries out the plan in
+ * order, spawns succeed (or fail, when told), a stop signal ends the
+ * program at once (unless it is told to ignore it), and the trace of what
+ * was done ("start:a stop:c kill:d exit:3") is what the tests assert.
+ */
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "tree.h"
+
+#define W_EXIT(n) ((n) << 8)
+#define W_SIG(s) (s)
+
+static struct tree *T;
+static int64_t NOW;
+static char TRACE[8192];
+static bool FAIL_EXEC[64];   /* by node index: its next spawns fail */
+static bool STUBBORN[64];    /* by node index: ignores its stop signal */
+static int EXITED_WITH = -1; /* ACT_EXIT's status */
+
+static struct tree *
+build(const char *ini)
+{
+	struct config cfg;
+	struct diags d;
+	FILE *f = fmemopen((void *)(uintptr_t)ini, strlen(ini), "r");
+	size_t i;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&d, 0, sizeof(d));
+	ck_assert_ptr_nonnull(f);
+	r = config_parse(f, "test.conf", &cfg, &d);
+	fclose(f);
+	for (i = 0; i < d.n; i++)
+		fprintf(stderr, "test.conf:%d: %s\n", d.v[i].line, d.v[i].msg);
+	ck_assert_int_eq(r, 0);
+	diags_free(&d);
+	T = tree_build(&cfg);
+	ck_assert_ptr_nonnull(T);
+	NOW = 1000000;
+	TRACE[0] = '\0';
+	memset(FAIL_EXEC, 0, sizeof(FAIL_EXEC));
+	memset(STUBBORN, 0, sizeof(STUBBORN));
+	EXITED_WITH = -1;
+	return T;
+}
+
+static void
+teardown(void)
+{
+	tree_free(T);
+	T = NULL;
+}
+
+static size_t
+index_of(const struct node *n)
+{
+	size_t i;
+
+	for (i = 0; i < T->nnodes; i++)
+		if (T->nodes[i] == n)
+			return i;
+	ck_abort_msg("node not in tree");
+	return 0;
+}
+
+static struct node *
+node(const char *name)
+{
+	struct node *n = tree_find(T, name);
+
+	ck_assert_msg(n != NULL, "no node %s", name);
+	return n;
+}
+
+static struct prog *
+prog(const char *name)
+{
+	struct node *n = node(name);
+
+	ck_assert_int_eq(n->kind, NODE_PROG);
+	return (struct prog *)n;
+}
+
+static void
+trace(const char *what, const struct node *n)
+{
+	size_t len = strlen(TRACE);
+
+	snprintf(TRACE + len, sizeof(TRACE) - len, "%s%s:%s",
+	    len ? " " : "", what, n ? n->name : "");
+}
+
+static void
+end_instance(struct prog *p, int wstatus)
+{
+	struct exit_info e = {.wstatus = wstatus, .at_ms = NOW};
+
+	tree_on_exit(T, p, &e);
+}
+
+/* Carry the plan out as supervise.c would, recording what is done. */
+static void
+run(void)
+{
+	struct action a;
+
+	while (tree_next_action(T, &a)) {
+		struct prog *p = (struct prog *)a.node;
+
+		switch (a.kind) {
+		case ACT_START:
+			trace("start", a.node);
+			if (FAIL_EXEC[index_of(a.node)]) {
+				struct exit_info e = {.exec_errno = ENOENT,
+				    .at_ms = NOW};
+
+				tree_on_exit(T, p, &e);
+			} else {
+				tree_on_spawned(T, p, NOW);
+			}
+			break;
+		case ACT_STOP:
+			trace("stop", a.node);
+			if (!STUBBORN[index_of(a.node)])
+				end_instance(p, W_SIG(SIGTERM));
+			break;
+		case ACT_KILL:
+			trace("kill", a.node);
+			end_instance(p, W_SIG(SIGKILL));
+			break;
+		case ACT_EXIT:
+			{
+				char buf[32];
+
+				snprintf(buf, sizeof(buf), "exit:%d",
+				    (int)a.arg);
+				trace(buf, NULL);
+				/* "exit:3:" -> "exit:3" */
+				TRACE[strlen(TRACE) - 1] = '\0';
+				EXITED_WITH = (int)a.arg;
+			}
+			break;
+		case ACT_TIMER:
+		case ACT_NOTE:
+			break;
+		}
+	}
+}
+
+static const char *
+took(void)
+{
+	static char out[sizeof(TRACE)];
+
+	strcpy(out, TRACE);
+	TRACE[0] = '\0';
+	return out;
+}
+
+static void
+boot(void)
+{
+	tree_start(T, NOW);
+	run();
+	took();
+}
+
+/* The program dies by itself (crash, exit, kill from outside). */
+static void
+dies(const char *name, int wstatus)
+{
+	end_instance(prog(name), wstatus);
+	run();
+}
+
+/* Advance the clock to `at` ms from now, firing due tree timers. */
+static void
+wait_ms(int64_t ms)
+{
+	int64_t end = NOW + ms;
+
+	for (;;) {
+		struct node *first = NULL;
+		size_t i;
+
+		for (i = 0; i < T->nnodes; i++) {
+			struct node *n = T->nodes[i];
+
+			if (n->timer_at_ms >= 0 && n->timer_at_ms <= end &&
+			    (first == NULL ||
+				n->timer_at_ms < first->timer_at_ms))
+				first = n;
+		}
+		if (first == NULL)
+			break;
+		NOW = first->timer_at_ms;
+		tree_on_timer(T, first, NOW);
+		run();
+	}
+	NOW = end;
+}
+
+static enum state
+state(const char *name)
+{
+	return node(name)->state;
+}
+
+#define PROGS_ABC                                                         \
+	"[program:a]\ncommand = a\n"                                      \
+	"[program:b]\ncommand = b\n"                                      \
+	"[program:c]\ncommand = c\n"
+
+/* --------------------------------------------------------- start, stop */
+
+START_TEST(programs_start_in_children_order_then_unlisted_in_file_order)
+{
+	build("[supervisor:root]\nchildren = y, s, w\n"
+	      "[program:z]\ncommand = z\n[program:y]\ncommand = y\n"
+	      "[program:x]\ncommand = x\n[program:w]\ncommand = w\n"
+	      "[supervisor:s]\nchildren = v, u\n"
+	      "[program:u]\ncommand = u\n[program:v]\ncommand = v\n");
+	tree_start(T, NOW);
+	run();
+	ck_assert_str_eq(took(),
+	    "start:y start:v start:u start:w start:z start:x");
+	ck_assert_int_eq(state("root"), ST_RUNNING);
+	ck_assert_int_eq(state("s"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(autostart_no_stays_stopped)
+{
+	build("[program:a]\ncommand = a\nautostart = no\n"
+	      "[program:b]\ncommand = b\n");
+	tree_start(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "start:b");
+	ck_assert_int_eq(state("a"), ST_STOPPED);
+	ck_assert_int_eq(state("root"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(orderly_shutdown_stops_in_reverse_order_recursively_then_exits_0)
+{
+	build("[supervisor:root]\nchildren = a, b, s, e\n"
+	      "[supervisor:s]\nchildren = c, d\n" PROGS_ABC
+	      "[program:d]\ncommand = d\n[program:e]\ncommand = e\n");
+	boot();
+	tree_shutdown(T, NOW);
+	run();
+	ck_assert_str_eq(took(),
+	    "stop:e stop:d stop:c stop:b stop:a exit:0");
+	ck_assert_int_eq(state("root"), ST_STOPPED);
+}
+END_TEST
+
+START_TEST(stops_are_sequential_each_waits_for_the_previous)
+{
+	build(PROGS_ABC);
+	boot();
+	STUBBORN[index_of(node("c"))] = true;
+	tree_shutdown(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:c");
+	ck_assert_int_eq(state("c"), ST_STOPPING);
+	ck_assert_int_eq(state("b"), ST_RUNNING);
+	dies("c", W_SIG(SIGKILL)); /* supervise.c escalated */
+	ck_assert_str_eq(took(), "stop:b stop:a exit:0");
+}
+END_TEST
+
+START_TEST(brutal_kill_program_gets_kill_not_stop)
+{
+	build("[program:a]\ncommand = a\nshutdown = brutal_kill\n");
+	boot();
+	tree_shutdown(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "kill:a exit:0");
+}
+END_TEST
+
+START_TEST(supervisor_shutdown_deadline_kills_the_rest_of_its_subtree)
+{
+	build("[supervisor:root]\nchildren = s\n"
+	      "[supervisor:s]\nshutdown = 2s\nchildren = a, b, c\n" PROGS_ABC);
+	boot();
+	STUBBORN[index_of(node("c"))] = true;
+	tree_shutdown(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:c");
+	wait_ms(1999);
+	ck_assert_str_eq(took(), "");
+	wait_ms(1);
+	ck_assert_str_eq(took(), "kill:c kill:b kill:a exit:0");
+}
+END_TEST
+
+START_TEST(supervisor_brutal_kill_kills_at_once)
+{
+	build("[supervisor:root]\nchildren = s\n"
+	      "[supervisor:s]\nshutdown = brutal_kill\nchildren = a, b\n"
+	      "[program:a]\ncommand = a\n[program:b]\ncommand = b\n");
+	boot();
+	tree_shutdown(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "kill:b kill:a exit:0");
+}
+END_TEST
+
+/* ------------------------------------------- strategy x type x exit */
+
+struct matrix_row {
+	const char *strategy;
+	const char *restart; /* of b */
+	int wstatus;
+	const char *expect;
+};
+
+#define ONE_B "start:b"
+#define REST_B "stop:c start:b start:c"
+#define ALL_B "stop:c stop:a start:a start:b start:c"
+
+static const struct matrix_row matrix[] = {
+	{"one_for_one", "permanent", W_EXIT(0), ONE_B},
+	{"one_for_one", "permanent", W_EXIT(1), ONE_B},
+	{"one_for_one", "permanent", W_SIG(SIGKILL), ONE_B},
+	{"one_for_one", "transient", W_EXIT(0), ""},
+	{"one_for_one", "transient", W_EXIT(1), ONE_B},
+	{"one_for_one", "transient", W_SIG(SIGKILL), ONE_B},
+	{"one_for_one", "temporary", W_EXIT(0), ""},
+	{"one_for_one", "temporary", W_EXIT(1), ""},
+	{"one_for_one", "temporary", W_SIG(SIGKILL), ""},
+	{"rest_for_one", "permanent", W_EXIT(0), REST_B},
+	{"rest_for_one", "permanent", W_EXIT(1), REST_B},
+	{"rest_for_one", "permanent", W_SIG(SIGSEGV), REST_B},
+	{"rest_for_one", "transient", W_EXIT(0), ""},
+	{"rest_for_one", "transient", W_EXIT(2), REST_B},
+	{"rest_for_one", "transient", W_SIG(SIGTERM), REST_B},
+	{"rest_for_one", "temporary", W_EXIT(0), ""},
+	{"rest_for_one", "temporary", W_EXIT(1), ""},
+	{"rest_for_one", "temporary", W_SIG(SIGKILL), ""},
+	{"one_for_all", "permanent", W_EXIT(0), ALL_B},
+	{"one_for_all", "permanent", W_EXIT(1), ALL_B},
+	{"one_for_all", "permanent", W_SIG(SIGKILL), ALL_B},
+	{"one_for_all", "transient", W_EXIT(0), ""},
+	{"one_for_all", "transient", W_EXIT(1), ALL_B},
+	{"one_for_all", "transient", W_SIG(SIGKILL), ALL_B},
+	{"one_for_all", "temporary", W_EXIT(0), ""},
+	{"one_for_all", "temporary", W_EXIT(1), ""},
+	{"one_for_all", "temporary", W_SIG(SIGKILL), ""},
+};
+
+START_TEST(strategy_restart_type_and_exit_kind_decide_the_restart)
+{
+	const struct matrix_row *m = &matrix[_i];
+	char ini[512];
+
+	snprintf(ini, sizeof(ini),
+	    "[supervisor:root]\nstrategy = %s\nintensity = 10\n"
+	    "children = a, b, c\n"
+	    "[program:a]\ncommand = a\n"
+	    "[program:b]\ncommand = b\nrestart = %s\n"
+	    "[program:c]\ncommand = c\n",
+	    m->strategy, m->restart);
+	build(ini);
+	boot();
+	dies("b", m->wstatus);
+	ck_assert_msg(strcmp(TRACE, m->expect) == 0,
+	    "%s, b %s, wstatus %#x: expected \"%s\", got \"%s\"", m->strategy,
+	    m->restart, m->wstatus, m->expect, TRACE);
+	ck_assert_int_eq(state("b"),
+	    m->expect[0] != '\0' ? ST_RUNNING : ST_EXITED);
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert_int_eq(state("c"), ST_RUNNING);
+	ck_assert_int_eq(EXITED_WITH, -1);
+}
+END_TEST
+
+START_TEST(restarts_count_automatic_restarts_of_each_program)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\nintensity = 10\n"
+	      "children = a, b, c\n" PROGS_ABC);
+	boot();
+	dies("b", W_EXIT(1));
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_uint_eq(node("b")->restarts, 1);
+	ck_assert_uint_eq(node("c")->restarts, 1);
+}
+END_TEST
+
+START_TEST(temporary_stopped_by_a_siblings_restart_is_not_started_again)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\nintensity = 10\n"
+	      "children = p, tp\n"
+	      "[program:p]\ncommand = p\n"
+	      "[program:tp]\ncommand = tp\nrestart = temporary\n");
+	boot();
+	dies("p", W_SIG(SIGKILL));
+	ck_assert_str_eq(took(), "stop:tp start:p");
+	ck_assert_int_eq(state("tp"), ST_EXITED);
+	ck_assert_int_eq(state("p"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(a_restart_brings_back_only_what_was_running)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\nintensity = 10\n"
+	      "children = a, b, c\n"
+	      "[program:a]\ncommand = a\n"
+	      "[program:b]\ncommand = b\nrestart = transient\n"
+	      "[program:c]\ncommand = c\nautostart = no\n");
+	boot();
+	dies("b", W_EXIT(0)); /* transient, normal: stays exited */
+	ck_assert_str_eq(took(), "");
+	dies("a", W_EXIT(1));
+	ck_assert_str_eq(took(), "start:a");
+	ck_assert_int_eq(state("b"), ST_EXITED);
+	ck_assert_int_eq(state("c"), ST_STOPPED);
+}
+END_TEST
+
+/* -------------------------------------------------------- intensity */
+
+START_TEST(intensity_2_allows_2_restarts_then_the_root_gives_up_with_3)
+{
+	build("[supervisor:root]\nintensity = 2\nperiod = 30s\n"
+	      "children = keep, crash\n"
+	      "[program:keep]\ncommand = k\n[program:crash]\ncommand = c\n");
+	boot();
+	dies("crash", W_EXIT(1));
+	ck_assert_str_eq(took(), "start:crash");
+	NOW += 100;
+	dies("crash", W_EXIT(1));
+	ck_assert_str_eq(took(), "start:crash");
+	NOW += 100;
+	dies("crash", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:keep exit:3");
+	ck_assert_int_eq(state("root"), ST_FAILED);
+}
+END_TEST
+
+START_TEST(intensity_window_slides)
+{
+	build("[supervisor:root]\nintensity = 2\nperiod = 10s\n"
+	      "[program:a]\ncommand = a\n");
+	boot();
+	dies("a", W_EXIT(1)); /* t = 0 */
+	NOW += 6000;
+	dies("a", W_EXIT(1)); /* t = 6 s: 2 in the window */
+	NOW += 5000;
+	dies("a", W_EXIT(1)); /* t = 11 s: the first has left the window */
+	ck_assert_str_eq(took(), "start:a start:a start:a");
+	NOW += 1000;
+	dies("a", W_EXIT(1)); /* t = 12 s: 6 and 11 in the window: 3 > 2 */
+	ck_assert_str_eq(took(), "exit:3");
+}
+END_TEST
+
+START_TEST(intensity_0_gives_up_at_the_first_restart)
+{
+	build("[supervisor:root]\nintensity = 0\n[program:a]\ncommand = a\n");
+	boot();
+	dies("a", W_EXIT(1));
+	ck_assert_str_eq(took(), "exit:3");
+}
+END_TEST
+
+START_TEST(intensity_infinity_never_gives_up)
+{
+	int i;
+
+	build("[supervisor:root]\nintensity = infinity\n"
+	      "[program:a]\ncommand = a\n");
+	boot();
+	for (i = 0; i < 1000; i++)
+		dies("a", W_EXIT(1));
+	ck_assert_int_eq(EXITED_WITH, -1);
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert_uint_eq(node("a")->restarts, 1000);
+}
+END_TEST
+
+START_TEST(a_group_restart_counts_once_toward_intensity)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\nintensity = 1\n"
+	      "period = 60s\nchildren = a, b, c\n" PROGS_ABC);
+	boot();
+	dies("a", W_SIG(SIGKILL));
+	ck_assert_str_eq(took(), "stop:c stop:b start:a start:b start:c");
+	dies("b", W_SIG(SIGKILL));
+	ck_assert_str_eq(took(), "stop:c stop:a exit:3");
+}
+END_TEST
+
+START_TEST(escalation_through_two_levels)
+{
+	/* root (1 restart) > mid (1 restart) > leaf (1 restart) > x */
+	build("[supervisor:root]\nintensity = 1\nperiod = 60s\n"
+	      "children = steady, mid\n"
+	      "[program:steady]\ncommand = s\n"
+	      "[supervisor:mid]\nintensity = 1\nperiod = 60s\n"
+	      "children = leaf, m2\n"
+	      "[program:m2]\ncommand = m2\n"
+	      "[supervisor:leaf]\nintensity = 1\nperiod = 60s\n"
+	      "children = x\n[program:x]\ncommand = x\n");
+	boot();
+	dies("x", W_EXIT(1)); /* leaf: restart 1 of 1 */
+	ck_assert_str_eq(took(), "start:x");
+	dies("x", W_EXIT(1)); /* leaf gives up; mid restarts it (1 of 1) */
+	ck_assert_str_eq(took(), "start:x");
+	ck_assert_uint_eq(node("leaf")->restarts, 1);
+	dies("x", W_EXIT(1)); /* fresh leaf history: restart 1 of 1 */
+	ck_assert_str_eq(took(), "start:x");
+	dies("x", W_EXIT(1)); /* leaf gives up; mid gives up (2 > 1);
+				* root restarts mid (1 of 1) */
+	ck_assert_str_eq(took(), "stop:m2 start:x start:m2");
+	ck_assert_int_eq(state("steady"), ST_RUNNING);
+	ck_assert_uint_eq(node("steady")->restarts, 0);
+	dies("x", W_EXIT(1));
+	dies("x", W_EXIT(1)); /* leaf gives up, mid restarts it */
+	dies("x", W_EXIT(1));
+	dies("x", W_EXIT(1)); /* leaf, then mid give up; root: 2 > 1 */
+	ck_assert_int_eq(EXITED_WITH, 3);
+	ck_assert_int_eq(state("steady"), ST_STOPPED);
+}
+END_TEST
+
+START_TEST(a_transient_supervisor_that_gave_up_stays_failed)
+{
+	build("[supervisor:root]\nchildren = keep, sub\n"
+	      "[program:keep]\ncommand = k\n"
+	      "[supervisor:sub]\nrestart = transient\nintensity = 0\n"
+	      "children = x\n[program:x]\ncommand = x\n");
+	boot();
+	dies("x", W_EXIT(1));
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(state("sub"), ST_FAILED);
+	ck_assert_int_eq(state("keep"), ST_RUNNING);
+	ck_assert_int_eq(EXITED_WITH, -1);
+}
+END_TEST
+
+/* ------------------------------------------------------------ backoff */
+
+START_TEST(backoff_doubles_up_to_max_and_resets_after_min_uptime)
+{
+	build("[supervisor:root]\nintensity = infinity\n"
+	      "[program:a]\ncommand = a\nbackoff = 100ms..350ms\n"
+	      "min_uptime = 5s\n");
+	boot();
+	dies("a", W_EXIT(1));
+	ck_assert_int_eq(state("a"), ST_BACKOFF);
+	wait_ms(99);
+	ck_assert_str_eq(took(), "");
+	wait_ms(1);
+	ck_assert_str_eq(took(), "start:a");
+	dies("a", W_EXIT(1));
+	wait_ms(199);
+	ck_assert_str_eq(took(), "");
+	wait_ms(1);
+	ck_assert_str_eq(took(), "start:a");
+	dies("a", W_EXIT(1));
+	wait_ms(349);
+	ck_assert_str_eq(took(), "");
+	wait_ms(1); /* capped at MAX */
+	ck_assert_str_eq(took(), "start:a");
+	wait_ms(5000); /* up min_uptime: the next restart is immediate */
+	dies("a", W_EXIT(1));
+	ck_assert_str_eq(took(), "start:a");
+	dies("a", W_EXIT(1)); /* and the delay starts again at MIN */
+	wait_ms(100);
+	ck_assert_str_eq(took(), "start:a");
+}
+END_TEST
+
+START_TEST(a_group_restart_waits_out_the_crashed_childs_backoff)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\nintensity = 10\n"
+	      "children = a, b, c\n"
+	      "[program:a]\ncommand = a\n"
+	      "[program:b]\ncommand = b\nbackoff = 1s..10s\n"
+	      "[program:c]\ncommand = c\n");
+	boot();
+	dies("b", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:c");
+	ck_assert_int_eq(state("b"), ST_BACKOFF);
+	ck_assert_int_eq(state("c"), ST_BACKOFF);
+	wait_ms(1000);
+	ck_assert_str_eq(took(), "start:b start:c");
+}
+END_TEST
+
+/* -------------------------------------------- first start (SPEC 11) */
+
+START_TEST(first_start_one_for_one_moves_past_a_failing_child)
+{
+	build("[supervisor:root]\nintensity = 3\nperiod = 60s\n"
+	      "children = first, bad, later\n"
+	      "[program:first]\ncommand = f\n[program:bad]\ncommand = b\n"
+	      "[program:later]\ncommand = l\n");
+	FAIL_EXEC[index_of(node("bad"))] = true;
+	tree_start(T, NOW);
+	run();
+	/* bad retries by itself and later starts at once; then the root
+	 * gives up after 3 restarts */
+	ck_assert_str_eq(took(), "start:first start:bad start:bad start:later "
+				 "start:bad start:bad stop:later stop:first "
+				 "exit:3");
+}
+END_TEST
+
+START_TEST(first_start_rest_for_one_waits_for_the_failing_child)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\n"
+	      "intensity = infinity\nchildren = first, bad, later\n"
+	      "[program:first]\ncommand = f\n"
+	      "[program:bad]\ncommand = b\nbackoff = 1s..1s\n"
+	      "[program:later]\ncommand = l\n");
+	FAIL_EXEC[index_of(node("bad"))] = true;
+	tree_start(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "start:first start:bad");
+	ck_assert_int_eq(state("later"), ST_BACKOFF);
+	wait_ms(3000);
+	ck_assert_str_eq(took(), "start:bad start:bad start:bad");
+	ck_assert_int_eq(state("root"), ST_STARTING);
+	FAIL_EXEC[index_of(node("bad"))] = false;
+	wait_ms(1000);
+	ck_assert_str_eq(took(), "start:bad start:later");
+	ck_assert_int_eq(state("root"), ST_RUNNING);
+	ck_assert_int_eq(state("first"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(first_start_one_for_all_waits_without_stopping_earlier_siblings)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\nintensity = 10\n"
+	      "children = first, bad, later\n"
+	      "[program:first]\ncommand = f\n[program:bad]\ncommand = b\n"
+	      "[program:later]\ncommand = l\n");
+	FAIL_EXEC[index_of(node("bad"))] = true;
+	FAIL_EXEC[index_of(node("later"))] = false;
+	tree_start(T, NOW);
+	/* run a few actions only: bad keeps failing until told */
+	{
+		struct action a;
+		int spawns = 0;
+
+		while (spawns < 4 && tree_next_action(T, &a)) {
+			if (a.kind != ACT_START)
+				continue;
+			spawns++;
+			trace("start", a.node);
+			if (FAIL_EXEC[index_of(a.node)]) {
+				struct exit_info e = {.exec_errno = ENOENT,
+				    .at_ms = NOW};
+
+				tree_on_exit(T, (struct prog *)a.node, &e);
+			} else {
+				tree_on_spawned(T, (struct prog *)a.node, NOW);
+			}
+		}
+	}
+	ck_assert_str_eq(took(), "start:first start:bad start:bad start:bad");
+	FAIL_EXEC[index_of(node("bad"))] = false;
+	run();
+	ck_assert_str_eq(took(), "start:bad start:later");
+	ck_assert_int_eq(node("first")->restarts, 0);
+}
+END_TEST
+
+START_TEST(an_abnormal_exit_during_a_restart_sequence_begins_a_new_one)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\nintensity = 10\n"
+	      "children = a, b, c\n" PROGS_ABC);
+	boot();
+	STUBBORN[index_of(node("c"))] = true;
+	dies("b", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:c");
+	dies("a", W_EXIT(1)); /* while c is still stopping */
+	ck_assert_str_eq(took(), "");
+	STUBBORN[index_of(node("c"))] = false;
+	dies("c", W_SIG(SIGTERM));
+	ck_assert_str_eq(took(), "start:a start:b start:c");
+	ck_assert_uint_eq(node("a")->restarts, 1);
+	ck_assert_uint_eq(node("b")->restarts, 1);
+	ck_assert_uint_eq(node("c")->restarts, 1);
+}
+END_TEST
+
+/* ------------------------------------------------------ auto_shutdown */
+
+START_TEST(any_significant_ends_tend_with_the_childs_status)
+{
+	build("[supervisor:root]\nauto_shutdown = any_significant\n"
+	      "children = keep, main\n[program:keep]\ncommand = k\n"
+	      "[program:main]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n");
+	boot();
+	dies("main", W_EXIT(7));
+	ck_assert_str_eq(took(), "stop:keep exit:7");
+}
+END_TEST
+
+START_TEST(a_significant_child_killed_by_a_signal_gives_128_plus_signal)
+{
+	build("[supervisor:root]\nauto_shutdown = any_significant\n"
+	      "children = main\n"
+	      "[program:main]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n");
+	boot();
+	dies("main", W_SIG(SIGKILL));
+	ck_assert_str_eq(took(), "exit:137");
+}
+END_TEST
+
+START_TEST(a_significant_child_whose_exec_fails_gives_127)
+{
+	build("[supervisor:root]\nauto_shutdown = any_significant\n"
+	      "children = keep, main\n[program:keep]\ncommand = k\n"
+	      "[program:main]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n");
+	FAIL_EXEC[index_of(node("main"))] = true;
+	tree_start(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "start:keep start:main stop:keep exit:127");
+}
+END_TEST
+
+START_TEST(significant_transient_restarts_after_abnormal_and_ends_on_normal)
+{
+	build("[supervisor:root]\nauto_shutdown = any_significant\n"
+	      "intensity = 10\nchildren = main\n"
+	      "[program:main]\ncommand = m\nrestart = transient\n"
+	      "significant = yes\n");
+	boot();
+	dies("main", W_EXIT(7));
+	ck_assert_str_eq(took(), "start:main");
+	dies("main", W_EXIT(0));
+	ck_assert_str_eq(took(), "exit:0");
+}
+END_TEST
+
+START_TEST(all_significant_waits_for_every_significant_child)
+{
+	build("[supervisor:root]\nauto_shutdown = all_significant\n"
+	      "children = keep, m1, m2\n[program:keep]\ncommand = k\n"
+	      "[program:m1]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n"
+	      "[program:m2]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n");
+	boot();
+	dies("m1", W_EXIT(4));
+	ck_assert_str_eq(took(), "");
+	dies("m2", W_EXIT(5));
+	ck_assert_str_eq(took(), "stop:keep exit:5");
+}
+END_TEST
+
+START_TEST(auto_shutdown_does_not_fire_when_tend_stopped_the_child)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\nintensity = 5\n"
+	      "auto_shutdown = any_significant\nchildren = p, main\n"
+	      "[program:p]\ncommand = p\n"
+	      "[program:main]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n");
+	boot();
+	dies("p", W_EXIT(1)); /* one_for_all stops main: not by itself */
+	ck_assert_str_eq(took(), "stop:main start:p");
+	ck_assert_int_eq(EXITED_WITH, -1);
+}
+END_TEST
+
+START_TEST(auto_shutdown_goes_up_through_levels_with_the_programs_status)
+{
+	build("[supervisor:root]\nauto_shutdown = any_significant\n"
+	      "children = keep, sub\n[program:keep]\ncommand = k\n"
+	      "[supervisor:sub]\nrestart = transient\nsignificant = yes\n"
+	      "auto_shutdown = any_significant\nchildren = other, main\n"
+	      "[program:other]\ncommand = o\n"
+	      "[program:main]\ncommand = m\nrestart = temporary\n"
+	      "significant = yes\n");
+	boot();
+	dies("main", W_EXIT(9));
+	ck_assert_str_eq(took(), "stop:other stop:keep exit:9");
+}
+END_TEST
+
+START_TEST(a_significant_supervisor_giving_up_ends_tend_with_3)
+{
+	build("[supervisor:root]\nauto_shutdown = any_significant\n"
+	      "children = keep, sub\n[program:keep]\ncommand = k\n"
+	      "[supervisor:sub]\nrestart = transient\nsignificant = yes\n"
+	      "intensity = 1\nperiod = 30s\nchildren = crash\n"
+	      "[program:crash]\ncommand = c\n");
+	boot();
+	dies("crash", W_EXIT(1));
+	dies("crash", W_EXIT(1));
+	ck_assert_str_eq(took(), "start:crash stop:keep exit:3");
+}
+END_TEST
+
+START_TEST(term_during_a_give_up_keeps_status_3)
+{
+	build("[supervisor:root]\nintensity = 0\nchildren = a, b\n"
+	      "[program:a]\ncommand = a\n[program:b]\ncommand = b\n");
+	boot();
+	STUBBORN[index_of(node("a"))] = true;
+	dies("b", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:a");
+	tree_shutdown(T, NOW);
+	run();
+	dies("a", W_SIG(SIGKILL));
+	ck_assert_str_eq(took(), "exit:3");
+}
+END_TEST
+
+/* ------------------------------------------------------------- other */
+
+START_TEST(find_accepts_names_and_paths)
+{
+	build("[supervisor:root]\nchildren = back\n"
+	      "[supervisor:back]\nchildren = db\n[program:db]\ncommand = d\n");
+	ck_assert_ptr_eq(tree_find(T, "db"), tree_find(T, "back/db"));
+	ck_assert_ptr_eq(tree_find(T, "db"), tree_find(T, "root/back/db"));
+	ck_assert_ptr_null(tree_find(T, "other/db"));
+	ck_assert_ptr_null(tree_find(T, "nope"));
+	ck_assert_ptr_eq(tree_find(T, "all"), &T->root->node);
+	ck_assert_str_eq(tree_find(T, "db")->shown, "back/db");
+	ck_assert_str_eq(tree_find(T, "root")->shown, "root");
+}
+END_TEST
+
+START_TEST(exit_codes_and_tokens_follow_the_shell)
+{
+	struct exit_info e = {.wstatus = W_EXIT(3)};
+	char buf[64];
+
+	ck_assert_int_eq(exit_code(&e), 3);
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "exit:3");
+	e.wstatus = W_SIG(SIGKILL);
+	ck_assert_int_eq(exit_code(&e), 137);
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "signal:KILL");
+	e.exec_errno = ENOENT;
+	ck_assert_int_eq(exit_code(&e), 127);
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "exec:ENOENT");
+	e.exec_errno = EACCES;
+	ck_assert_int_eq(exit_code(&e), 126);
+	e.exec_errno = ENOENT;
+	e.before_exec = true; /* e.g. chdir */
+	ck_assert_int_eq(exit_code(&e), 126);
+	e.exec_errno = 0;
+	e.wstatus = W_EXIT(0);
+	ck_assert_int_eq(exit_kind_of(&e), EXIT_NORMAL);
+	e.wstatus = W_EXIT(1);
+	ck_assert_int_eq(exit_kind_of(&e), EXIT_ABNORMAL);
+}
+END_TEST
+
+static Suite *
+tree_suite(void)
+{
+	Suite *s = suite_create("tree");
+	TCase *tc = tcase_create("decisions");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, programs_start_in_children_order_then_unlisted_in_file_order);
+	tcase_add_test(tc, autostart_no_stays_stopped);
+	tcase_add_test(tc, orderly_shutdown_stops_in_reverse_order_recursively_then_exits_0);
+	tcase_add_test(tc, stops_are_sequential_each_waits_for_the_previous);
+	tcase_add_test(tc, brutal_kill_program_gets_kill_not_stop);
+	tcase_add_test(tc, supervisor_shutdown_deadline_kills_the_rest_of_its_subtree);
+	tcase_add_test(tc, supervisor_brutal_kill_kills_at_once);
+	tcase_add_loop_test(tc,
+	    strategy_restart_type_and_exit_kind_decide_the_restart, 0,
+	    sizeof(matrix) / sizeof(matrix[0]));
+	tcase_add_test(tc, restarts_count_automatic_restarts_of_each_program);
+	tcase_add_test(tc, temporary_stopped_by_a_siblings_restart_is_not_started_again);
+	tcase_add_test(tc, a_restart_brings_back_only_what_was_running);
+	tcase_add_test(tc, intensity_2_allows_2_restarts_then_the_root_gives_up_with_3);
+	tcase_add_test(tc, intensity_window_slides);
+	tcase_add_test(tc, intensity_0_gives_up_at_the_first_restart);
+	tcase_add_test(tc, intensity_infinity_never_gives_up);
+	tcase_add_test(tc, a_group_restart_counts_once_toward_intensity);
+	tcase_add_test(tc, escalation_through_two_levels);
+	tcase_add_test(tc, a_transient_supervisor_that_gave_up_stays_failed);
+	tcase_add_test(tc, backoff_doubles_up_to_max_and_resets_after_min_uptime);
+	tcase_add_test(tc, a_group_restart_waits_out_the_crashed_childs_backoff);
+	tcase_add_test(tc, first_start_one_for_one_moves_past_a_failing_child);
+	tcase_add_test(tc, first_start_rest_for_one_waits_for_the_failing_child);
+	tcase_add_test(tc, first_start_one_for_all_waits_without_stopping_earlier_siblings);
+	tcase_add_test(tc, an_abnormal_exit_during_a_restart_sequence_begins_a_new_one);
+	tcase_add_test(tc, any_significant_ends_tend_with_the_childs_status);
+	tcase_add_test(tc, a_significant_child_killed_by_a_signal_gives_128_plus_signal);
+	tcase_add_test(tc, a_significant_child_whose_exec_fails_gives_127);
+	tcase_add_test(tc, significant_transient_restarts_after_abnormal_and_ends_on_normal);
+	tcase_add_test(tc, all_significant_waits_for_every_significant_child);
+	tcase_add_test(tc, auto_shutdown_does_not_fire_when_tend_stopped_the_child);
+	tcase_add_test(tc, auto_shutdown_goes_up_through_levels_with_the_programs_status);
+	tcase_add_test(tc, a_significant_supervisor_giving_up_ends_tend_with_3);
+	tcase_add_test(tc, term_during_a_give_up_keeps_status_3);
+	tcase_add_test(tc, find_accepts_names_and_paths);
+	tcase_add_test(tc, exit_codes_and_tokens_follow_the_shell);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(tree_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
