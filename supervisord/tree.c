@@ -31,6 +31,7 @@ static void terminate(struct tree *t, struct sup *s, enum term_reason why,
     int cause, bool brutal, int64_t now);
 static void child_ended(struct tree *t, struct sup *s, struct node *c,
     enum exit_kind kind, int code, int64_t now);
+static void op_start_node(struct tree *t, struct node *n, int64_t now);
 
 static struct prog *
 prog_of(struct node *n)
@@ -309,6 +310,7 @@ start_node(struct tree *t, struct node *n, bool counted, int64_t now)
 	n->kill_sent = false;
 	n->to_stop = false;
 	n->ended_sig = false;
+	n->start_failed = false;
 	if (n->kind == NODE_PROG) {
 		set_state(t, n, ST_STARTING, now);
 		push(t, ACT_START, NOTE_STATE, n, 0);
@@ -649,9 +651,15 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 	int64_t delay = 0;
 
 	c->exit_code = code;
+	c->ended = true;
+	c->last_kind = kind;
 	if (kind == EXIT_SHUTDOWN) {
 		if (c->kind == NODE_PROG) /* a supervisor has set its own */
 			set_state(t, c, c->after_stop, now);
+		if (c->op_start) { /* an operator's restart: now start */
+			c->op_start = false;
+			op_start_node(t, c, now);
+		}
 		advance(t, s, now);
 		return;
 	}
@@ -749,9 +757,27 @@ tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms)
 	if (n->state != ST_STARTING)
 		return; /* a stop is already queued */
 	if (p->conf->ready == READY_START) {
+		n->op_starting = false;
 		set_state(t, n, ST_RUNNING, now_ms);
 		advance(t, n->parent, now_ms);
 	}
+}
+
+/* SPEC 4: a failed operator start leaves it stopped and charges nothing. */
+static void
+op_start_failed(struct tree *t, struct prog *p, const struct exit_info *e)
+{
+	struct node *n = &p->node;
+
+	n->op_starting = false;
+	n->held = true;
+	n->start_failed = true;
+	n->pending = false;
+	n->ended = true;
+	n->last_kind = EXIT_ABNORMAL;
+	n->exit_code = exit_code(e);
+	set_state(t, n, ST_STOPPED, e->at_ms);
+	advance(t, n->parent, e->at_ms);
 }
 
 void
@@ -767,6 +793,10 @@ tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e)
 		kind = EXIT_SHUTDOWN;
 		break;
 	case ST_STARTING:
+		if (n->op_starting) {
+			op_start_failed(t, p, e);
+			return;
+		}
 		kind = EXIT_ABNORMAL; /* ended before it was ready */
 		break;
 	case ST_RUNNING:
@@ -800,6 +830,207 @@ tree_on_timer(struct tree *t, struct node *n, int64_t now_ms)
 	} else if (s->job.kind == JOB_TERMINATE && !s->job.brutal) {
 		terminate(t, s, TERM_STOP, 0, true, now_ms);
 	}
+}
+
+/* ---------------------------------------------------- operator actions */
+
+struct node *
+tree_blocker(const struct node *n)
+{
+	struct sup *s;
+
+	for (s = n->parent; s != NULL; s = s->node.parent)
+		if (s->node.state != ST_RUNNING && s->node.state != ST_STARTING)
+			return &s->node;
+	return NULL;
+}
+
+static void
+op_start_node(struct tree *t, struct node *n, int64_t now)
+{
+	n->held = false;
+	n->start_failed = false;
+	if (n->kind == NODE_PROG)
+		n->op_starting = true;
+	start_node(t, n, false, now);
+}
+
+/*
+ * A sequence on the root's children that the operator asked for: stop
+ * those running in reverse order, then (restart) start them again in
+ * order. Uncharged; the root itself stays up.
+ */
+static void
+root_sequence(struct tree *t, struct sup *r, bool restart, int64_t now)
+{
+	struct job *j = &r->job;
+	bool guard = j->in_advance;
+	size_t i;
+
+	if (j->kind == JOB_TERMINATE)
+		return; /* tend is ending */
+	set_timer(t, &r->node, -1);
+	memset(j, 0, sizeof(*j));
+	j->in_advance = guard;
+	j->kind = JOB_START;
+	j->stopping = true;
+	j->cursor = r->nkids;
+	j->start_at_ms = now;
+	for (i = 0; i < r->nkids; i++) {
+		struct node *c = r->kids[i];
+		bool active = is_active(c);
+
+		c->op_start = false;
+		if (!restart)
+			c->held = true;
+		c->pending = restart && active;
+		if (c->state == ST_BACKOFF) {
+			set_timer(t, c, -1);
+			set_state(t, c, ST_STOPPED, now);
+		} else if (active) {
+			c->to_stop = true;
+			c->after_stop = ST_STOPPED;
+		} else if (!restart && c->state == ST_EXITED) {
+			set_state(t, c, ST_STOPPED, now);
+		}
+	}
+	advance(t, r, now);
+}
+
+void
+tree_op_stop(struct tree *t, struct node *n, int64_t now_ms)
+{
+	if (n->parent == NULL) {
+		root_sequence(t, sup_of(n), false, now_ms);
+		return;
+	}
+	n->held = true;
+	n->op_start = false;
+	n->start_failed = false;
+	n->pending = false;
+	if (n->kind == NODE_SUP) {
+		if (is_active(n))
+			terminate(t, sup_of(n), TERM_STOP, 0, false, now_ms);
+		return;
+	}
+	switch (n->state) {
+	case ST_STARTING:
+	case ST_RUNNING:
+	case ST_BACKOFF:
+		n->after_stop = ST_STOPPED;
+		stop_node(t, n, now_ms);
+		break;
+	case ST_STOPPING:
+		n->after_stop = ST_STOPPED;
+		break;
+	case ST_EXITED:
+		set_state(t, n, ST_STOPPED, now_ms);
+		break;
+	default:
+		break;
+	}
+	advance(t, n->parent, now_ms);
+}
+
+int
+tree_op_start(struct tree *t, struct node *n, int64_t now_ms,
+    struct node **blocker)
+{
+	size_t i;
+
+	*blocker = tree_blocker(n);
+	if (*blocker != NULL)
+		return -1;
+	if (n->kind == NODE_SUP &&
+	    (n->state == ST_RUNNING || n->state == ST_STARTING)) {
+		struct sup *s = sup_of(n);
+
+		for (i = 0; i < s->nkids; i++)
+			if (!is_active(s->kids[i]))
+				op_start_node(t, s->kids[i], now_ms);
+		advance(t, s, now_ms);
+		return 0;
+	}
+	switch (n->state) {
+	case ST_STARTING:
+	case ST_RUNNING:
+		n->held = false;
+		return 0;
+	case ST_STOPPING:
+		n->held = false;
+		n->op_start = true;
+		return 0;
+	case ST_BACKOFF:
+		set_timer(t, n, -1);
+		break;
+	default:
+		break;
+	}
+	op_start_node(t, n, now_ms);
+	if (n->parent != NULL)
+		advance(t, n->parent, now_ms);
+	return 0;
+}
+
+int
+tree_op_restart(struct tree *t, struct node *n, int64_t now_ms,
+    struct node **blocker)
+{
+	*blocker = tree_blocker(n);
+	if (*blocker != NULL)
+		return -1;
+	if (n->parent == NULL) {
+		root_sequence(t, sup_of(n), true, now_ms);
+		return 0;
+	}
+	if (!is_active(n) || n->state == ST_BACKOFF)
+		return tree_op_start(t, n, now_ms, blocker);
+	n->held = false;
+	n->op_start = true;
+	if (n->kind == NODE_SUP) {
+		if (n->state != ST_STOPPING)
+			terminate(t, sup_of(n), TERM_STOP, 0, false, now_ms);
+	} else if (n->state != ST_STOPPING) {
+		n->after_stop = ST_STOPPED;
+		stop_node(t, n, now_ms);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- health */
+
+bool
+tree_node_healthy(const struct node *n, const char **why, bool *skip_kids)
+{
+	*why = NULL;
+	*skip_kids = n->kind == NODE_SUP && n->state != ST_RUNNING;
+	switch (n->state) {
+	case ST_RUNNING:
+		return true;
+	case ST_STARTING:
+		*why = "starting";
+		return false;
+	case ST_BACKOFF:
+		*why = "in backoff";
+		return false;
+	case ST_STOPPING:
+		*why = "stopping";
+		return n->held;
+	case ST_FAILED:
+		*why = "failed (gave up)";
+		return false;
+	case ST_EXITED:
+		*why = "exited abnormally";
+		return n->ended && n->last_kind != EXIT_ABNORMAL;
+	case ST_STOPPED:
+		if (n->start_failed) {
+			*why = "its start failed";
+			return false;
+		}
+		*why = "waiting to start";
+		return n->held || !n->pending;
+	}
+	return false;
 }
 
 /* --------------------------------------------------------- building */

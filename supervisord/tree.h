@@ -79,12 +79,17 @@ struct node {
 	bool kill_sent;	   /* SIGKILL asked for this instance/subtree */
 	bool ended_sig;	   /* significant, ended by itself, not restarted */
 	bool start_failed; /* an operator's start failed (health, SPEC 11) */
+	bool op_start;	   /* start it once the stop under way is done */
+	bool op_starting;  /* this start was an operator's: a failure is
+			    * reported, not restarted, and charges nothing */
 	enum state after_stop; /* the state a stop in progress ends in */
 	unsigned gen;	   /* instance number: bumped at each start */
 	unsigned restarts; /* automatic restarts (SPEC 11: RESTARTS) */
 	int64_t since_ms;  /* when it entered its current state */
 	int64_t timer_at_ms; /* when the tree timer fires; -1: not armed */
 	int exit_code;	   /* shell-like status of its last end, for auto_shutdown */
+	enum exit_kind last_kind; /* how it last ended (health) */
+	bool ended;	   /* it has ended at least once (last_kind valid) */
 
 	/* Carried out by supervise.c. */
 	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
@@ -240,6 +245,37 @@ void tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e);
 
 /* The node's tree timer fired. */
 void tree_on_timer(struct tree *t, struct node *n, int64_t now_ms);
+
+/*
+ * Operator actions (SPEC 4 "Operator actions" and SPEC 11): not crashes;
+ * they charge no intensity and count no RESTARTS.
+ *
+ * stop: n stays stopped until an operator starts it (a supervisor: its
+ * whole subtree; the root: each of its children, the root itself stays).
+ * start: a stopped or exited program is started; a stopped or failed
+ * supervisor runs its start sequence with a fresh restart history; a
+ * running supervisor starts those of its children that are neither
+ * running nor held. -1 with *blocker when a supervisor above n is not
+ * running (SPEC 11: exit 1 naming it). A program whose operator start
+ * fails is left stopped with start_failed set.
+ * restart: stop, then start (the root: every running child, in order).
+ */
+void tree_op_stop(struct tree *t, struct node *n, int64_t now_ms);
+int tree_op_start(struct tree *t, struct node *n, int64_t now_ms,
+    struct node **blocker);
+int tree_op_restart(struct tree *t, struct node *n, int64_t now_ms,
+    struct node **blocker);
+
+/* The first supervisor above n that is not running or starting. */
+struct node *tree_blocker(const struct node *n);
+
+/*
+ * Health (SPEC 5, SPEC 11): whether n is as it should be; if not, *why
+ * says so in a few words. *skip_kids: n's subtree need not be looked at
+ * (a supervisor that is stopped, failed, or not running).
+ */
+bool tree_node_healthy(const struct node *n, const char **why,
+    bool *skip_kids);
 
 /* Take the next action of the plan into *a: true, or false if empty. */
 bool tree_next_action(struct tree *t, struct action *a);

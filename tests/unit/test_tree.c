@@ -826,6 +826,191 @@ START_TEST(term_during_a_give_up_keeps_status_3)
 }
 END_TEST
 
+/* --------------------------------------------------- operator actions */
+
+static void
+op_stop(const char *name)
+{
+	tree_op_stop(T, node(name), NOW);
+	run();
+}
+
+static int
+op_start(const char *name, struct node **blocker)
+{
+	int r = tree_op_start(T, node(name), NOW, blocker);
+
+	run();
+	return r;
+}
+
+static int
+op_restart(const char *name)
+{
+	struct node *blocker;
+	int r = tree_op_restart(T, node(name), NOW, &blocker);
+
+	run();
+	return r;
+}
+
+START_TEST(operator_stop_leaves_it_stopped_and_charges_nothing)
+{
+	struct node *b;
+
+	build("[supervisor:root]\nintensity = 0\n" PROGS_ABC);
+	boot();
+	op_stop("b");
+	ck_assert_str_eq(took(), "stop:b");
+	ck_assert_int_eq(state("b"), ST_STOPPED);
+	ck_assert(node("b")->held);
+	ck_assert_int_eq(EXITED_WITH, -1);
+	op_stop("b"); /* stopping a stopped one does nothing */
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(op_start("b", &b), 0);
+	ck_assert_str_eq(took(), "start:b");
+	ck_assert_int_eq(state("b"), ST_RUNNING);
+	ck_assert_uint_eq(node("b")->restarts, 0);
+	ck_assert_int_eq(op_start("b", &b), 0); /* running: nothing */
+	ck_assert_str_eq(took(), "");
+}
+END_TEST
+
+START_TEST(operator_restart_is_stop_then_start_and_uncharged)
+{
+	int i;
+
+	build("[supervisor:root]\nintensity = 0\n" PROGS_ABC);
+	boot();
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(op_restart("a"), 0);
+		ck_assert_str_eq(took(), "stop:a start:a");
+	}
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_int_eq(EXITED_WITH, -1);
+}
+END_TEST
+
+START_TEST(operator_stop_and_start_of_a_supervisor_act_on_its_subtree)
+{
+	struct node *b;
+
+	build("[supervisor:root]\nchildren = a, s\n"
+	      "[supervisor:s]\nchildren = b, c\n" PROGS_ABC);
+	boot();
+	op_stop("s");
+	ck_assert_str_eq(took(), "stop:c stop:b");
+	ck_assert_int_eq(state("s"), ST_STOPPED);
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert_int_eq(op_start("b", &b), -1); /* under a stopped s */
+	ck_assert_ptr_eq(b, node("s"));
+	ck_assert_int_eq(op_start("s", &b), 0);
+	ck_assert_str_eq(took(), "start:b start:c");
+	ck_assert_int_eq(state("s"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(a_failed_supervisor_refuses_its_programs_and_restarts_fresh)
+{
+	struct node *b;
+
+	build("[supervisor:root]\nintensity = 20\nchildren = web, sub\n"
+	      "[program:web]\ncommand = w\n"
+	      "[supervisor:sub]\nrestart = transient\nintensity = 1\n"
+	      "period = 60s\nchildren = flaky\n[program:flaky]\ncommand = f\n");
+	boot();
+	dies("flaky", W_EXIT(1));
+	dies("flaky", W_EXIT(1));
+	ck_assert_str_eq(took(), "start:flaky");
+	ck_assert_int_eq(state("sub"), ST_FAILED);
+	ck_assert_int_eq(op_start("flaky", &b), -1);
+	ck_assert_ptr_eq(b, node("sub"));
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(op_start("sub", &b), 0);
+	ck_assert_str_eq(took(), "start:flaky");
+	dies("flaky", W_SIG(SIGKILL)); /* a fresh history: 1 of 1 */
+	ck_assert_str_eq(took(), "start:flaky");
+	ck_assert_int_eq(state("sub"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(a_failed_operator_start_leaves_it_stopped_and_charges_nothing)
+{
+	struct node *b;
+	const char *why;
+	bool skip;
+
+	build("[supervisor:root]\nintensity = 0\n"
+	      "[program:ghost]\ncommand = g\nautostart = no\n"
+	      "[program:a]\ncommand = a\n");
+	boot();
+	FAIL_EXEC[index_of(node("ghost"))] = true;
+	ck_assert_int_eq(op_start("ghost", &b), 0);
+	ck_assert_str_eq(took(), "start:ghost");
+	ck_assert_int_eq(state("ghost"), ST_STOPPED);
+	ck_assert(node("ghost")->start_failed);
+	ck_assert_int_eq(EXITED_WITH, -1);
+	ck_assert(!tree_node_healthy(node("ghost"), &why, &skip));
+	op_stop("ghost"); /* stopped again: healthy again */
+	ck_assert(tree_node_healthy(node("ghost"), &why, &skip));
+}
+END_TEST
+
+START_TEST(stop_all_stops_every_child_in_reverse_and_start_all_brings_them_back)
+{
+	struct node *b;
+
+	build(PROGS_ABC);
+	boot();
+	op_stop("all");
+	ck_assert_str_eq(took(), "stop:c stop:b stop:a");
+	ck_assert_int_eq(state("root"), ST_RUNNING);
+	ck_assert_int_eq(op_start("all", &b), 0);
+	ck_assert_str_eq(took(), "start:a start:b start:c");
+}
+END_TEST
+
+START_TEST(restart_all_restarts_the_running_children_in_order)
+{
+	build("[supervisor:root]\nintensity = 0\n" PROGS_ABC);
+	boot();
+	op_stop("b");
+	took();
+	ck_assert_int_eq(op_restart("all"), 0);
+	ck_assert_str_eq(took(), "stop:c stop:a start:a start:c");
+	ck_assert_int_eq(state("b"), ST_STOPPED);
+	ck_assert_int_eq(EXITED_WITH, -1);
+	ck_assert_uint_eq(node("a")->restarts, 0);
+}
+END_TEST
+
+START_TEST(health_follows_what_should_be)
+{
+	const char *why;
+	bool skip;
+
+	build("[supervisor:root]\nintensity = 10\n"
+	      "[program:ok]\ncommand = o\n"
+	      "[program:manual]\ncommand = m\nautostart = no\n"
+	      "[program:once]\ncommand = o\nrestart = transient\n"
+	      "[program:bad]\ncommand = b\nrestart = temporary\n"
+	      "[program:slow]\ncommand = s\nbackoff = 1s..1s\n");
+	boot();
+	dies("once", W_EXIT(0));
+	dies("bad", W_EXIT(1));
+	dies("slow", W_EXIT(1));
+	ck_assert(tree_node_healthy(node("ok"), &why, &skip));
+	ck_assert(tree_node_healthy(node("manual"), &why, &skip));
+	ck_assert(tree_node_healthy(node("once"), &why, &skip));
+	ck_assert(!tree_node_healthy(node("bad"), &why, &skip));
+	ck_assert_str_eq(why, "exited abnormally");
+	ck_assert(!tree_node_healthy(node("slow"), &why, &skip));
+	ck_assert_str_eq(why, "in backoff");
+	ck_assert(tree_node_healthy(node("root"), &why, &skip));
+	ck_assert(!skip);
+}
+END_TEST
+
 /* ------------------------------------------------------------- other */
 
 START_TEST(find_accepts_names_and_paths)
@@ -910,6 +1095,14 @@ tree_suite(void)
 	tcase_add_test(tc, auto_shutdown_goes_up_through_levels_with_the_programs_status);
 	tcase_add_test(tc, a_significant_supervisor_giving_up_ends_tend_with_3);
 	tcase_add_test(tc, term_during_a_give_up_keeps_status_3);
+	tcase_add_test(tc, operator_stop_leaves_it_stopped_and_charges_nothing);
+	tcase_add_test(tc, operator_restart_is_stop_then_start_and_uncharged);
+	tcase_add_test(tc, operator_stop_and_start_of_a_supervisor_act_on_its_subtree);
+	tcase_add_test(tc, a_failed_supervisor_refuses_its_programs_and_restarts_fresh);
+	tcase_add_test(tc, a_failed_operator_start_leaves_it_stopped_and_charges_nothing);
+	tcase_add_test(tc, stop_all_stops_every_child_in_reverse_and_start_all_brings_them_back);
+	tcase_add_test(tc, restart_all_restarts_the_running_children_in_order);
+	tcase_add_test(tc, health_follows_what_should_be);
 	tcase_add_test(tc, find_accepts_names_and_paths);
 	tcase_add_test(tc, exit_codes_and_tokens_follow_the_shell);
 	suite_add_tcase(s, tc);
