@@ -226,15 +226,12 @@ diags_add(struct diags *d, int line, const char *fmt, ...)
 	return r;
 }
 
+/* Merge the sorted runs v[0..h) and v[h..n) through tmp; stable. */
 static void
-merge_sort(struct diag *v, struct diag *tmp, size_t n)
+merge(struct diag *v, struct diag *tmp, size_t h, size_t n)
 {
-	size_t h = n / 2, i = 0, j = h, k = 0;
+	size_t i = 0, j = h, k = 0;
 
-	if (n < 2)
-		return;
-	merge_sort(v, tmp, h);
-	merge_sort(v + h, tmp, n - h);
 	while (i < h && j < n)
 		tmp[k++] = v[j].line < v[i].line ? v[j++] : v[i++];
 	while (i < h)
@@ -242,6 +239,16 @@ merge_sort(struct diag *v, struct diag *tmp, size_t n)
 	while (j < n)
 		tmp[k++] = v[j++];
 	memcpy(v, tmp, n * sizeof(*v));
+}
+
+/* Bottom-up: runs of 1, 2, 4... merged pairwise. */
+static void
+merge_sort(struct diag *v, struct diag *tmp, size_t n)
+{
+	for (size_t run = 1; run < n; run *= 2)
+		for (size_t lo = 0; lo + run < n; lo += 2 * run)
+			merge(v + lo, tmp, run,
+			    n - lo < 2 * run ? n - lo : 2 * run);
 }
 
 /* Stable: a merge sort, or an insertion sort without memory. */
@@ -2011,6 +2018,7 @@ build_sup(struct ctx *c, struct section *s)
 	}
 	c->cur = s->made ? &c->sinfo[s->node.index] : &spare_info;
 	check_keys(c, s, &sup_table, sup, where, is_root, seen);
+	c->cur = NULL;
 	if (sup == &spare)
 		sup_free(&spare);
 }
@@ -2032,6 +2040,7 @@ build_prog(struct ctx *c, struct section *s)
 	}
 	c->cur = s->made ? &c->pinfo[s->node.index] : &spare_info;
 	check_keys(c, s, &prog_table, p, where, false, seen);
+	c->cur = NULL;
 	if (p->argv == NULL && seen[find_key(&prog_table, "command")] == 0)
 		error_at(c, s->line, "%s: missing command", where);
 	if (p == &spare)

@@ -204,10 +204,13 @@ struct config {
 
 /*
  * Read the INI text of fp (named file in diagnostics) into cfg and append
- * every problem to d (d->file is set to file). Returns 0 when the file is
- * valid, -1 when it is not (d has at least one diagnostic) or could not be
- * read (errno set, a diagnostic with line 0). On -1, cfg holds whatever
- * was read and must still be freed with config_free().
+ * every problem to d, sorted by line. cfg is overwritten, not freed first.
+ * d->file is set to cfg->file, a copy of file: the new diagnostics borrow
+ * it, so free d (or stop using it) before cfg. Returns 0 when the file is
+ * valid, -1 when it is not (errno EINVAL; d has at least one diagnostic)
+ * or could not be read (errno set, a diagnostic with line 0; ENOMEM when
+ * memory ran out). On -1, cfg holds whatever was read and must still be
+ * freed with config_free().
  */
 int config_parse(FILE *fp, const char *file, struct config *cfg,
     struct diags *d);

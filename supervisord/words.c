@@ -85,6 +85,28 @@ unterminated:
 	return -1;
 }
 
+/* The character c of a word, and what it opens or escapes. */
+static int
+one_char(struct split *sp, char c)
+{
+	switch (c) {
+	case '\'':
+		return single_quoted(sp);
+	case '"':
+		return double_quoted(sp);
+	case '\\':
+		if (*sp->p == '\0') {
+			sp->err = "backslash at the end";
+			return -1;
+		}
+		put(sp, *sp->p++);
+		return 0;
+	default:
+		put(sp, c);
+		return 0;
+	}
+}
+
 /*
  * One word from a non-blank character up to the next unquoted blank. A
  * backslash-newline before any text begins no word, as in sh.
@@ -104,18 +126,8 @@ word(struct split *sp)
 		if (!begun && sp->argv != NULL)
 			sp->argv[sp->nwords] = sp->buf;
 		begun = true;
-		if (c == '\'' && single_quoted(sp) == -1)
+		if (one_char(sp, c) == -1)
 			return -1;
-		else if (c == '"' && double_quoted(sp) == -1)
-			return -1;
-		else if (c == '\\') {
-			if (*sp->p == '\0') {
-				sp->err = "backslash at the end";
-				return -1;
-			}
-			put(sp, *sp->p++);
-		} else if (c != '\'' && c != '"')
-			put(sp, c);
 	}
 	if (begun) {
 		put(sp, '\0');
