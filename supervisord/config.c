@@ -683,8 +683,10 @@ add_entry(struct ctx *c, const char *name, const char *value)
 		    quote(&b, name));
 		return;
 	}
+	if (c->oom) /* a section may be missing: keep nothing more */
+		return;
 	e = reserve(c, s->v, &s->cap, s->n, sizeof(*e));
-	if (e == NULL || c->oom)
+	if (e == NULL)
 		return;
 	s->v = e;
 	e = &s->v[s->n];
