@@ -1,40 +1,541 @@
 /*
- * tendctl.c: the client of tend's control socket (SPEC 5). The socket
- * lands with its own issue; until then every command that needs it says
- * so and exits 4, as when tend cannot be reached.
+ * tendctl.c: the client of tend's control socket (SPEC 5). argv becomes
+ * one request; the reply's records are rendered by render.c; the exit
+ * status says how it went: 0 done, 1 not as asked, 2 usage, 3 no such
+ * program or supervisor, 4 tend cannot be reached.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "render.h"
+#include "units.h"
+
+#define EXIT_NOT_AS_ASKED 1
+#define EXIT_USAGE 2
+#define EXIT_NO_SUCH 3
+#define EXIT_UNREACHABLE 4
+#define DEFAULT_TIMEOUT_MS 60000
+#define GRACE_MS 5000 /* beyond --timeout, for tend to answer */
+
+struct opts {
+	const char *socket;
+	bool json;
+	bool no_wait;
+	bool alive;
+	int64_t timeout_ms;
+	const char *cmd;
+	char **args;
+	size_t nargs;
+};
+
+struct conn {
+	int fd;
+	struct buf in;
+	int64_t deadline_ms; /* -1: none */
+};
+
+static volatile sig_atomic_t interrupted;
 
 static void
 usage(FILE *to)
 {
-	fprintf(to, "usage: tendctl [-s SOCKET] [--json] [--timeout DURATION] "
-		    "COMMAND [ARG...]\n"
-		    "commands: status tree start stop restart signal kill pid "
-		    "events health logs\n"
-		    "          reload upgrade top inspect shutdown version help\n");
+	fputs("usage: tendctl [-s SOCKET] [--json] [--timeout DURATION] "
+	      "COMMAND [ARG...]\n"
+	      "\n"
+	      "  status [NAME...]      NAME STATE PID UPTIME RESTARTS LAST-EXIT\n"
+	      "  tree                  the tree of supervisors and programs\n"
+	      "  start NAME...         start programs or subtrees; waits\n"
+	      "  stop NAME...          stop them; waits\n"
+	      "  restart NAME...       stop, then start; waits\n"
+	      "  signal SIG NAME...    send SIG to the main process\n"
+	      "  kill NAME...          SIGKILL the main process (a crash)\n"
+	      "  pid NAME              print the main pid\n"
+	      "  events                stream state changes until interrupted\n"
+	      "  health [--alive]      exit 0 if everything is as it should be\n"
+	      "  shutdown              orderly shutdown of tend\n"
+	      "  version, help\n"
+	      "\n"
+	      "NAME is a program or a supervisor (its subtree), by name or path;\n"
+	      "`all` is the root. Waiting commands take --no-wait and wait at\n"
+	      "most --timeout (default 60s). See tendctl(8).\n",
+	    to);
+}
+
+static noreturn void
+die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tendctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------ arguments */
+
+static void
+take_timeout(struct opts *o, const char *v)
+{
+	if (v == NULL || units_parse_duration(v, &o->timeout_ms) == -1)
+		die(EXIT_USAGE, "--timeout: expected a duration such as 30s, "
+				"got %s",
+		    v ? v : "nothing");
+}
+
+/* An option (global, or of a command) at argv[*i]: true if taken. */
+static bool
+take_option(struct opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (strcmp(a, "--json") == 0)
+		o->json = true;
+	else if (strcmp(a, "--no-wait") == 0)
+		o->no_wait = true;
+	else if (strcmp(a, "--alive") == 0)
+		o->alive = true;
+	else if (strcmp(a, "--timeout") == 0)
+		take_timeout(o, *i + 1 < argc ? argv[++*i] : NULL);
+	else if (strncmp(a, "--timeout=", 10) == 0)
+		take_timeout(o, a + 10);
+	else if (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
+		if (*i + 1 >= argc)
+			die(EXIT_USAGE, "%s: expected a socket path", a);
+		o->socket = argv[++*i];
+	} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		usage(stdout);
+		exit(0);
+	} else if (strcmp(a, "--version") == 0) {
+		o->cmd = "version";
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	int i;
+	bool options = true;
+
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->args = calloc((size_t)argc, sizeof(*o->args));
+	if (o->args == NULL)
+		die(EXIT_NOT_AS_ASKED, "out of memory");
+	for (i = 1; i < argc; i++) {
+		if (options && strcmp(argv[i], "--") == 0) {
+			options = false;
+			continue;
+		}
+		if (options && argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    take_option(o, argc, argv, &i))
+			continue;
+		if (options && argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    !(o->cmd != NULL && strcmp(o->cmd, "signal") == 0 &&
+			o->nargs == 0))
+			die(EXIT_USAGE, "unknown option %s (see tendctl help)",
+			    argv[i]);
+		if (o->cmd == NULL)
+			o->cmd = argv[i];
+		else
+			o->args[o->nargs++] = argv[i];
+	}
+	if (o->cmd == NULL) {
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
+/* ---------------------------------------------------------- connecting */
+
+/* SPEC 11: the fallback directory must be ours and private. */
+static int
+check_fallback_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[256];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (lstat(dir, &st) == -1) {
+		snprintf(err, errlen, "cannot reach tend: %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "refusing %s: not a private directory "
+				      "of uid %u",
+		    dir, (unsigned)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect, or return -1 with a message in err. */
+static int
+try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
+{
+	char buf[4096];
+	struct sockaddr_un sa;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	const char *path = o->socket;
+	bool fallback = false;
+
+	if (path == NULL)
+		path = proto_socket_path(buf, sizeof(buf), getenv("TEND_SOCKET"),
+		    getenv("XDG_RUNTIME_DIR"), (unsigned)geteuid(), &fallback);
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long");
+		return -1;
+	}
+	if (fallback && check_fallback_dir(path, err, errlen) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		snprintf(err, errlen, "cannot reach tend at %s: %s", path,
+		    errno == EACCES ? "permission denied" : strerror(errno));
+		close(c->fd);
+		return -1;
+	}
+	/* SPEC 11: talk only to a tend of root's or our own */
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    (cr.uid != 0 && cr.uid != geteuid())) {
+		snprintf(err, errlen, "refusing %s: its server is not root's "
+				      "or ours",
+		    path);
+		close(c->fd);
+		return -1;
+	}
+	buf_init(&c->in);
+	return 0;
+}
+
+static void
+send_all(struct conn *c, const struct buf *b)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->len) {
+		n = send(c->fd, b->p + off, b->len - off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			die(EXIT_UNREACHABLE, "sending to tend: %s",
+			    strerror(errno));
+		off += (size_t)n;
+	}
+}
+
+/* The next line (without its newline) into *line, or false at EOF. */
+static bool
+read_line(struct conn *c, char **line, size_t *len)
+{
+	static size_t consumed;
+	char *nl;
+	ssize_t n;
+
+	buf_consume(&c->in, consumed);
+	consumed = 0;
+	for (;;) {
+		nl = c->in.len ? memchr(c->in.p, '\n', c->in.len) : NULL;
+		if (nl != NULL) {
+			*nl = '\0';
+			*line = c->in.p;
+			*len = (size_t)(nl - c->in.p);
+			consumed = *len + 1;
+			return true;
+		}
+		if (c->in.len > PROTO_MAX_LINE)
+			die(EXIT_NOT_AS_ASKED, "a reply line is too long");
+		if (c->deadline_ms >= 0) {
+			struct pollfd p = {c->fd, POLLIN, 0};
+			int64_t left = c->deadline_ms - now_ms();
+			int r;
+
+			if (left <= 0)
+				die(EXIT_NOT_AS_ASKED, "timed out waiting for "
+						       "tend");
+			r = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
+			if (r == -1 && errno == EINTR && !interrupted)
+				continue;
+			if (r == 0)
+				continue;
+		}
+		if (interrupted)
+			exit(0);
+		if (!buf_reserve(&c->in, 65536))
+			die(EXIT_NOT_AS_ASKED, "out of memory");
+		n = recv(c->fd, c->in.p + c->in.len, 65536, 0);
+		if (n == -1 && errno == EINTR) {
+			if (interrupted)
+				exit(0);
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		c->in.len += (size_t)n;
+	}
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Send the request; read the header; on ERR, say it and exit. */
+static void
+request(struct conn *c, const struct opts *o, const char *verb,
+    const char *const *extra, size_t nextra)
+{
+	struct buf b;
+	char *line, *msg;
+	size_t len;
+	int code;
+
+	buf_init(&b);
+	proto_encode_request(&b, verb, extra, nextra, o->args, o->nargs);
+	if (b.failed)
+		die(EXIT_NOT_AS_ASKED, "out of memory");
+	if (b.len > PROTO_MAX_REQUEST)
+		die(EXIT_USAGE, "request too long (at most %d bytes)",
+		    PROTO_MAX_REQUEST);
+	send_all(c, &b);
+	buf_free(&b);
+	if (!read_line(c, &line, &len))
+		die(EXIT_UNREACHABLE, "tend closed the connection");
+	switch (proto_decode_header(line, len, &code, &msg)) {
+	case 0:
+		return;
+	case 1:
+		fprintf(stderr, "tendctl: %s: %s\n", o->cmd, msg);
+		free(msg);
+		exit(code);
+	default:
+		die(EXIT_NOT_AS_ASKED, "not a tend reply: %.80s", line);
+	}
+}
+
+struct records {
+	struct record *v;
+	size_t n, cap;
+};
+
+/* Read records up to the end line. */
+static void
+read_records(struct conn *c, struct records *rs)
+{
+	char *line;
+	size_t len;
+	const char *err;
+
+	memset(rs, 0, sizeof(*rs));
+	while (read_line(c, &line, &len)) {
+		if (proto_is_end(line, len))
+			return;
+		if (rs->n == rs->cap) {
+			size_t cap = rs->cap ? rs->cap * 2 : 64;
+			struct record *v = realloc(rs->v, cap * sizeof(*v));
+
+			if (v == NULL)
+				die(EXIT_NOT_AS_ASKED, "out of memory");
+			rs->v = v;
+			rs->cap = cap;
+		}
+		if (proto_decode_record(line, len, &rs->v[rs->n], &err) == -1)
+			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
+		rs->n++;
+	}
+	die(EXIT_NOT_AS_ASKED, "tend closed the connection mid-reply");
+}
+
+static void
+free_records(struct records *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		record_free(&rs->v[i]);
+	free(rs->v);
+}
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int
+run_events(struct conn *c, const struct opts *o,
+    const struct render_opts *ro)
+{
+	struct sigaction sa;
+	struct record r;
+	const char *err;
+	char *line;
+	size_t len;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt; /* no SA_RESTART: reads return */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	c->deadline_ms = -1;
+	request(c, o, "events", NULL, 0);
+	while (read_line(c, &line, &len)) {
+		if (proto_is_end(line, len))
+			break;
+		if (proto_decode_record(line, len, &r, &err) == -1)
+			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
+		render_event(stdout, &r, ro);
+		record_free(&r);
+	}
+	if (interrupted)
+		return 0;
+	die(EXIT_UNREACHABLE, "tend closed the connection");
+}
+
+static bool
+is_waiting(const char *cmd)
+{
+	return strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
+	    strcmp(cmd, "restart") == 0;
+}
+
+static const char *const commands[] = {"status", "tree", "start", "stop",
+    "restart", "signal", "kill", "pid", "events", "health", "logs", "reload",
+    "upgrade", "top", "inspect", "shutdown", "version", "help"};
+
+static bool
+is_command(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (strcmp(commands[i], cmd) == 0)
+			return true;
+	return false;
+}
+
+/* tendctl's version, then tend's if it answers; exit 0 either way. */
+static int
+run_version(struct conn *c, const struct opts *o)
+{
+	struct records rs;
+	char err[512];
+
+	printf("tendctl %s\n", TEND_VERSION);
+	fflush(stdout);
+	if (try_connect(c, o, err, sizeof(err)) == -1) {
+		printf("tend: not reachable (%s)\n", err);
+		return 0;
+	}
+	c->deadline_ms = now_ms() + o->timeout_ms;
+	request(c, o, "version", NULL, 0);
+	read_records(c, &rs);
+	if (rs.n == 1)
+		printf("tend %s (pid %lld, protocol %lld)\n",
+		    record_get(&rs.v[0], "tend") ? record_get(&rs.v[0], "tend")
+						 : "?",
+		    (long long)record_int(&rs.v[0], "pid", 0),
+		    (long long)record_int(&rs.v[0], "protocol", 0));
+	free_records(&rs);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "version") == 0 ||
-	    strcmp(argv[1], "--version") == 0) {
-		printf("tendctl %s\n", TEND_VERSION);
-		return 0;
-	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0) {
+	struct opts o = {0};
+	struct render_opts ro = {0};
+	struct conn c = {.fd = -1, .deadline_ms = -1};
+	struct records rs;
+	char topt[64], err[512];
+	const char *extra[2];
+	size_t nextra = 0;
+	int status = 0;
+
+	parse_args(argc, argv, &o);
+	ro.json = o.json;
+	ro.color = !o.json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	if (strcmp(o.cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "tendctl: %s: the control socket is not supported "
-			"yet\n",
-	    argv[1]);
-	return 4;
+	if (!is_command(o.cmd))
+		die(EXIT_USAGE, "unknown command %s (see tendctl help)", o.cmd);
+	if (strcmp(o.cmd, "version") == 0)
+		return run_version(&c, &o);
+	if (try_connect(&c, &o, err, sizeof(err)) == -1)
+		die(EXIT_UNREACHABLE, "%s", err);
+	if (strcmp(o.cmd, "events") == 0)
+		return run_events(&c, &o, &ro);
+	c.deadline_ms = now_ms() + o.timeout_ms + GRACE_MS;
+	if (is_waiting(o.cmd)) {
+		snprintf(topt, sizeof(topt), "timeout=%lldms",
+		    (long long)o.timeout_ms);
+		extra[nextra++] = topt;
+		if (o.no_wait)
+			extra[nextra++] = "wait=0";
+	}
+	if (strcmp(o.cmd, "health") == 0 && o.alive)
+		extra[nextra++] = "alive=1";
+	request(&c, &o, o.cmd, extra, nextra);
+	read_records(&c, &rs);
+	if (strcmp(o.cmd, "status") == 0) {
+		render_status(stdout, rs.v, rs.n, &ro);
+	} else if (strcmp(o.cmd, "tree") == 0) {
+		render_tree(stdout, rs.v, rs.n, &ro);
+	} else if (strcmp(o.cmd, "health") == 0) {
+		if (!render_health(stdout, rs.v, rs.n, &ro))
+			status = EXIT_NOT_AS_ASKED;
+	} else if (strcmp(o.cmd, "pid") == 0 && rs.n == 1) {
+		printf("%lld\n", (long long)record_int(&rs.v[0], "pid", 0));
+	}
+	free_records(&rs);
+	buf_free(&c.in);
+	close(c.fd);
+	if (fflush(stdout) == EOF)
+		return EXIT_NOT_AS_ASKED;
+	return status;
 }

@@ -1606,8 +1606,8 @@ static const struct word handovers[] = {
  * implements a key flips its NOT_YET to NOW.
  */
 static const struct key tend_keys[] = {
-    {"socket", p_path, T(socket), NOT_YET, 0, 0, NULL, 0},
-    {"socket_group", p_string, T(socket_group), NOT_YET, 0, 0, NULL, 0},
+    {"socket", p_path, T(socket), NOW, 0, 0, NULL, 0},
+    {"socket_group", p_string, T(socket_group), NOW, 0, 0, NULL, 0},
     {"log_dir", p_path, T(log_dir), NOT_YET, 0, 0, NULL, 0},
     {"log_max_size", p_size, T(log_max_size), NOT_YET, 1, 0, NULL, 0},
     {"log_keep", p_unsigned, T(log_keep), NOT_YET, 0, 1000, NULL, 0},

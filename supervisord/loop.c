@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 
+#include "control.h"
 #include "log.h"
 #include "loop.h"
 #include "pid1.h"
@@ -65,7 +66,10 @@ on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	(void)w;
 	(void)revents;
-	if (supervise_run(LOOP_SPAWNS_PER_TURN))
+	bool more = supervise_run(LOOP_SPAWNS_PER_TURN);
+
+	control_after_run();
+	if (more)
 		ev_idle_start(loop, &lp.idle_w); /* more: do not block */
 	else
 		ev_idle_stop(loop, &lp.idle_w);

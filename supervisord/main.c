@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "loop.h"
 #include "pid1.h"
@@ -204,18 +205,19 @@ main(int argc, char **argv)
 	struct ev_loop *loop;
 	struct tree *t;
 	int64_t grace_ms;
+	char err[512];
 	int status;
 
 	parse_args(argc, argv, &opt);
 	if (opt.check)
 		return check_only(opt.conf);
-	if (opt.socket != NULL) {
-		fprintf(stderr, "tend: -s: the control socket is not supported "
-				"yet\n");
-		return EXIT_USAGE;
-	}
 	load_or_exit(opt.conf, &cfg);
 	grace_ms = cfg.tend.shutdown_grace_ms;
+	if (control_open(opt.socket, &cfg.tend, err, sizeof(err)) == -1) {
+		fprintf(stderr, "tend: error: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
 	prepare_process(&nofile);
 	if (pid1_setup() == -1)
 		log_warn("cannot become a child subreaper; orphans of programs "
@@ -231,12 +233,14 @@ main(int argc, char **argv)
 		fatal("cannot build the tree");
 	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
 		fatal("cannot prepare the programs");
+	control_start(loop, t);
 	log_info("tend %s starting: %zu programs, %zu supervisors (pid %d)",
 	    TEND_VERSION, t->cfg.nprogs, t->cfg.nsups, (int)getpid());
 	supervise_start();
 	ev_run(loop, 0);
 	status = loop_exit_status();
 	log_info("exiting with status %d", status);
+	control_close();
 	loop_fini();
 	pid1_fini();
 	supervise_fini();

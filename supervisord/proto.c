@@ -31,7 +31,7 @@ buf_reset(struct buf *b)
 	b->failed = false;
 }
 
-static bool
+bool
 buf_reserve(struct buf *b, size_t more)
 {
 	size_t cap;

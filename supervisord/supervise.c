@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "control.h"
 #include "log.h"
 #include "pidmap.h"
 #include "spawn.h"
@@ -36,6 +37,16 @@ static struct {
 	void (*on_exit)(int status);
 	bool exiting;
 } sv;
+
+int
+supervise_signal(struct prog *p, int sig)
+{
+	if (p->pid == 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(p->pid, sig);
+}
 
 int64_t
 supervise_now_ms(void)
@@ -151,6 +162,24 @@ cleanup_remove(struct prog *p)
 	p->cleanup_next = p->cleanup_prev = NULL;
 }
 
+static void
+publish(const struct node *n, const char *what, pid_t pid, const char *last,
+    int64_t delay_ms)
+{
+	struct event ev = {n, what, pid, last, delay_ms};
+
+	control_publish(&ev);
+}
+
+static void
+publish_exit(const struct prog *p, const struct exit_info *e)
+{
+	char tok[64];
+
+	publish(&p->node, "exit", p->inst_pid, exit_token(e, tok, sizeof(tok)),
+	    -1);
+}
+
 /* Nothing of the instance is left: the tree may decide. */
 static void
 instance_ended(struct prog *p)
@@ -164,6 +193,7 @@ instance_ended(struct prog *p)
 	memset(&e, 0, sizeof(e));
 	e.wstatus = p->wstatus;
 	e.at_ms = supervise_now_ms();
+	publish_exit(p, &e);
 	if (p->node.state == ST_STOPPING) {
 		char how[128];
 
@@ -225,6 +255,8 @@ start_failed(struct prog *p, int err, bool before_exec)
 	e.exec_errno = err != 0 ? err : EINVAL;
 	e.before_exec = before_exec;
 	e.at_ms = supervise_now_ms();
+	p->inst_pid = 0;
+	publish_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
 }
 
@@ -274,7 +306,7 @@ do_start(struct prog *p, unsigned gen)
 		start_failed(p, ENOMEM, true);
 		return;
 	}
-	p->pid = p->pgid = pid;
+	p->pid = p->pgid = p->inst_pid = pid;
 	p->inst_gen = gen;
 	p->stop_sent = false;
 	p->started_ms = supervise_now_ms();
@@ -351,6 +383,26 @@ report(const struct action *a)
 	struct node *n = a->node;
 	char how[128];
 
+	switch (a->note) {
+	case NOTE_STATE:
+		publish(n, "state",
+		    n->kind == NODE_PROG ? prog_of(n)->pid : 0, NULL, -1);
+		return;
+	case NOTE_RESTART:
+	case NOTE_RESTART_LATER:
+	case NOTE_GROUP_RESTART:
+		publish(n, "restart", 0, NULL,
+		    a->note == NOTE_RESTART_LATER ? a->arg : 0);
+		break;
+	case NOTE_GIVE_UP:
+		publish(n, "gave-up", 0, NULL, -1);
+		break;
+	case NOTE_AUTO_SHUTDOWN:
+		publish(n, "auto-shutdown", 0, NULL, -1);
+		break;
+	default:
+		break;
+	}
 	switch (a->note) {
 	case NOTE_STATE:
 		break;

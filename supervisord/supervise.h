@@ -41,6 +41,12 @@ void supervise_reaped(pid_t pid, int wstatus);
  */
 bool supervise_run(int max_spawns);
 
+/*
+ * Send sig to p's main process (tendctl signal and kill). 0, or -1 with
+ * errno (ESRCH when it is not running).
+ */
+int supervise_signal(struct prog *p, int sig);
+
 /* Milliseconds of the monotonic clock: the tree's time. */
 int64_t supervise_now_ms(void);
 

@@ -1173,6 +1173,7 @@ wire(struct tree *t, struct sup *s, struct sup **sups, struct prog **progs)
 
 	if (set_path(&s->node) == -1)
 		return -1;
+	s->node.idx = t->nnodes;
 	t->nodes[t->nnodes++] = &s->node;
 	for (i = 0; i < s->nkids; i++) {
 		const struct child_ref *r = &s->conf->kids[i];
@@ -1188,9 +1189,12 @@ wire(struct tree *t, struct sup *s, struct sup **sups, struct prog **progs)
 		} else {
 			if (set_path(c) == -1)
 				return -1;
+			c->idx = t->nnodes;
+			c->subtree_n = 1;
 			t->nodes[t->nnodes++] = c;
 		}
 	}
+	s->node.subtree_n = t->nnodes - s->node.idx;
 	return 0;
 }
 

@@ -68,6 +68,9 @@ struct node {
 	const char *shown; /* path without "root/" ("back/db"); in path */
 	struct sup *parent; /* NULL for the root */
 	size_t pos;	    /* position in parent->kids */
+	size_t idx;	    /* position in tree->nodes (pre-order) */
+	size_t subtree_n;   /* nodes in its subtree, itself included: they
+			     * are tree->nodes[idx .. idx + subtree_n) */
 	enum restart restart;
 	bool significant;
 	int64_t shutdown_ms; /* CONFIG_INFINITY, CONFIG_BRUTAL_KILL or >= 0 */
@@ -150,6 +153,7 @@ struct prog {
 	/* Owned by supervise.c and spawn.c; the tree never reads these. */
 	pid_t pid;	    /* main process; 0 when none */
 	pid_t pgid;	    /* group of the live instance; 0 when all gone */
+	pid_t inst_pid;	    /* the pid its last instance had (events) */
 	unsigned inst_gen;  /* gen of the live instance */
 	bool stop_sent;	    /* a stop signal went to this instance */
 	bool cleanup;	    /* main reaped, its group is being emptied */

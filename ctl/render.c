@@ -1,0 +1,414 @@
+/*
+ * render.c: tendctl's output (see render.h). Pure: records in, text out.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "render.h"
+#include "units.h"
+
+#define C_RESET "\033[0m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_RED "\033[31m"
+#define C_DIM "\033[2m"
+#define C_BOLD "\033[1m"
+
+static const char *
+str(const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+
+	return v != NULL ? v : "";
+}
+
+static const char *
+state_color(const char *state)
+{
+	if (strcmp(state, "running") == 0)
+		return C_GREEN;
+	if (strcmp(state, "failed") == 0)
+		return C_RED;
+	if (strcmp(state, "starting") == 0 || strcmp(state, "backoff") == 0 ||
+	    strcmp(state, "stopping") == 0)
+		return C_YELLOW;
+	return C_DIM;
+}
+
+const char *
+render_duration(char *buf, size_t size, long long ms)
+{
+	if (ms < 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	return units_format_duration(buf, size, ms);
+}
+
+void
+render_json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', out);
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+/* An integer field, or null when it is absent or says "none" (< 0, or a
+ * pid of 0). */
+static void
+json_int(FILE *out, const struct record *r, const char *key, bool zero_null)
+{
+	int64_t v = record_int(r, key, -1);
+
+	if (v < 0 || (zero_null && v == 0))
+		fputs("null", out);
+	else
+		fprintf(out, "%lld", (long long)v);
+}
+
+/* -------------------------------------------------------------- status */
+
+struct cols {
+	const char *head;
+	size_t width;
+};
+
+static void
+status_cells(const struct record *r, char cells[6][64])
+{
+	long long pid = record_int(r, "pid", 0);
+
+	snprintf(cells[0], 64, "%s", str(r, "path"));
+	snprintf(cells[1], 64, "%s", str(r, "state"));
+	if (pid > 0)
+		snprintf(cells[2], 64, "%lld", pid);
+	else
+		snprintf(cells[2], 64, "-");
+	render_duration(cells[3], 64, record_int(r, "uptime_ms", -1));
+	snprintf(cells[4], 64, "%lld", (long long)record_int(r, "restarts", 0));
+	snprintf(cells[5], 64, "%s", record_get(r, "last") ? str(r, "last")
+							   : "-");
+}
+
+static void
+status_json(FILE *out, const struct record *v, size_t n)
+{
+	size_t i;
+	bool first = true;
+
+	fprintf(out, "{\"schema\":%d,\"programs\":[", RENDER_SCHEMA);
+	for (i = 0; i < n; i++) {
+		const struct record *r = &v[i];
+		const char *last = str(r, "last");
+
+		if (strcmp(r->type, "prog") != 0)
+			continue;
+		fputs(first ? "\n" : ",\n", out);
+		first = false;
+		fputs("{\"name\":", out);
+		render_json_string(out, str(r, "name"));
+		fputs(",\"path\":", out);
+		render_json_string(out, str(r, "path"));
+		fputs(",\"supervisor\":", out);
+		render_json_string(out, str(r, "sup"));
+		fputs(",\"state\":", out);
+		render_json_string(out, str(r, "state"));
+		fputs(",\"pid\":", out);
+		json_int(out, r, "pid", true);
+		fputs(",\"uptime_ms\":", out);
+		json_int(out, r, "uptime_ms", false);
+		fputs(",\"restarts\":", out);
+		json_int(out, r, "restarts", false);
+		fputs(",\"last_exit\":", out);
+		if (strcmp(last, "-") == 0 || *last == '\0')
+			fputs("null", out);
+		else
+			render_json_string(out, last);
+		fputs("}", out);
+	}
+	fputs("\n]}\n", out);
+}
+
+void
+render_status(FILE *out, const struct record *v, size_t n,
+    const struct render_opts *o)
+{
+	struct cols cols[6] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
+	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}};
+	char cells[6][64];
+	size_t i, k;
+
+	if (o->json) {
+		status_json(out, v, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].type, "prog") != 0)
+			continue;
+		status_cells(&v[i], cells);
+		for (k = 0; k < 6; k++)
+			if (strlen(cells[k]) > cols[k].width)
+				cols[k].width = strlen(cells[k]);
+	}
+	for (k = 0; k < 5; k++)
+		fprintf(out, "%-*s  ", (int)cols[k].width, cols[k].head);
+	fprintf(out, "%s\n", cols[5].head);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].type, "prog") != 0)
+			continue;
+		status_cells(&v[i], cells);
+		for (k = 0; k < 6; k++) {
+			const char *on = k == 1 && o->color
+			    ? state_color(cells[1])
+			    : "";
+
+			if (k == 5)
+				fprintf(out, "%s\n", cells[k]);
+			else
+				fprintf(out, "%s%-*s%s  ", on,
+				    (int)cols[k].width, cells[k],
+				    *on ? C_RESET : "");
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- tree */
+
+/* Whether v[i] has a later sibling (a record at its depth before any
+ * record shallower than it). */
+static bool
+has_next_sibling(const struct record *v, size_t n, size_t i)
+{
+	int64_t d = record_int(&v[i], "depth", 0);
+	size_t k;
+
+	for (k = i + 1; k < n; k++) {
+		int64_t dk = record_int(&v[k], "depth", 0);
+
+		if (dk < d)
+			return false;
+		if (dk == d)
+			return true;
+	}
+	return false;
+}
+
+static void
+tree_line(FILE *out, const struct record *r, const char *prefix,
+    const char *branch, const struct render_opts *o)
+{
+	const char *state = str(r, "state");
+	const char *on = o->color ? state_color(state) : "";
+	const char *off = o->color ? C_RESET : "";
+	long long pid = record_int(r, "pid", 0);
+
+	fprintf(out, "%s%s", prefix, branch);
+	if (strcmp(r->type, "sup") == 0) {
+		fprintf(out, "%s%s%s  %s  %s%s%s\n", o->color ? C_BOLD : "",
+		    str(r, "name"), off, str(r, "strategy"), on, state, off);
+		return;
+	}
+	fprintf(out, "%s  %s%s%s", str(r, "name"), on, state, off);
+	if (pid > 0)
+		fprintf(out, "  pid %lld", pid);
+	fputc('\n', out);
+}
+
+static void
+tree_json(FILE *out, const struct record *v, size_t n)
+{
+	int64_t open = 0, d;
+	bool comma = false;
+	size_t i;
+
+	fprintf(out, "{\"schema\":%d,\"tree\":", RENDER_SCHEMA);
+	for (i = 0; i < n; i++) {
+		const struct record *r = &v[i];
+		bool sup = strcmp(r->type, "sup") == 0;
+
+		d = record_int(r, "depth", 0);
+		for (; open > d; open--) {
+			fputs("]}", out);
+			comma = true;
+		}
+		fputs(comma ? ",{\"name\":" : "{\"name\":", out);
+		render_json_string(out, str(r, "name"));
+		fputs(",\"path\":", out);
+		render_json_string(out, str(r, "path"));
+		fprintf(out, ",\"kind\":\"%s\",\"state\":",
+		    sup ? "supervisor" : "program");
+		render_json_string(out, str(r, "state"));
+		if (sup) {
+			fputs(",\"strategy\":", out);
+			render_json_string(out, str(r, "strategy"));
+			fputs(",\"children\":[", out);
+			open++;
+			comma = false;
+		} else {
+			fputs(",\"pid\":", out);
+			json_int(out, r, "pid", true);
+			fputs(",\"restarts\":", out);
+			json_int(out, r, "restarts", false);
+			fputs("}", out);
+			comma = true;
+		}
+	}
+	for (; open > 0; open--)
+		fputs("]}", out);
+	fputs(n == 0 ? "null}\n" : "}\n", out);
+}
+
+void
+render_tree(FILE *out, const struct record *v, size_t n,
+    const struct render_opts *o)
+{
+	/* prefix grows by 3 bytes of box drawing (up to 3 UTF-8 bytes
+	 * each) per level */
+	char prefix[4096];
+	size_t plen[256];
+	size_t i;
+
+	if (o->json) {
+		tree_json(out, v, n);
+		return;
+	}
+	prefix[0] = '\0';
+	plen[0] = 0;
+	for (i = 0; i < n; i++) {
+		int64_t d = record_int(&v[i], "depth", 0);
+		bool more = has_next_sibling(v, n, i);
+
+		if (d <= 0) {
+			tree_line(out, &v[i], "", "", o);
+			continue;
+		}
+		if (d >= 256)
+			d = 255;
+		prefix[plen[d - 1]] = '\0';
+		tree_line(out, &v[i], prefix, more ? "├─ " : "└─ ", o);
+		if (plen[d - 1] + 8 < sizeof(prefix)) {
+			strcat(prefix, more ? "│  " : "   ");
+			plen[d] = strlen(prefix);
+		} else {
+			plen[d] = plen[d - 1];
+		}
+	}
+}
+
+/* -------------------------------------------------------------- health */
+
+bool
+render_health(FILE *out, const struct record *v, size_t n,
+    const struct render_opts *o)
+{
+	size_t i, bad = 0;
+	bool first = true;
+
+	for (i = 0; i < n; i++)
+		bad += strcmp(v[i].type, "unhealthy") == 0;
+	if (o->json) {
+		fprintf(out, "{\"schema\":%d,\"healthy\":%s,\"unhealthy\":[",
+		    RENDER_SCHEMA, bad ? "false" : "true");
+		for (i = 0; i < n; i++) {
+			if (strcmp(v[i].type, "unhealthy") != 0)
+				continue;
+			fputs(first ? "{\"path\":" : ",{\"path\":", out);
+			first = false;
+			render_json_string(out, str(&v[i], "path"));
+			fputs(",\"state\":", out);
+			render_json_string(out, str(&v[i], "state"));
+			fputs(",\"why\":", out);
+			render_json_string(out, str(&v[i], "why"));
+			fputs("}", out);
+		}
+		fputs("]}\n", out);
+		return bad == 0;
+	}
+	if (bad == 0) {
+		fputs("healthy\n", out);
+		return true;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].type, "unhealthy") == 0)
+			fprintf(out, "unhealthy: %s: %s (%s)\n", str(&v[i], "path"),
+			    str(&v[i], "why"), str(&v[i], "state"));
+	return false;
+}
+
+/* -------------------------------------------------------------- events */
+
+void
+render_event(FILE *out, const struct record *r, const struct render_opts *o)
+{
+	int64_t t = record_int(r, "time_ms", 0);
+	time_t secs = (time_t)(t / 1000);
+	const char *what = str(r, "what");
+	long long pid = record_int(r, "pid", 0);
+	long long delay = record_int(r, "delay_ms", -1);
+	struct tm tm;
+	char when[32], d[32];
+	size_t i;
+
+	if (o->json) {
+		fputs("{", out);
+		for (i = 0; i < r->n; i++) {
+			bool num = strcmp(r->key[i], "time_ms") == 0 ||
+			    strcmp(r->key[i], "pid") == 0 ||
+			    strcmp(r->key[i], "delay_ms") == 0;
+
+			fputs(i ? "," : "", out);
+			render_json_string(out, r->key[i]);
+			fputc(':', out);
+			if (num)
+				fprintf(out, "%lld",
+				    (long long)record_int(r, r->key[i], 0));
+			else
+				render_json_string(out, r->val[i]);
+		}
+		fputs("}\n", out);
+		return;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(out, "%s.%03dZ  %s  ", when, (int)(t % 1000), str(r, "path"));
+	if (strcmp(what, "state") == 0)
+		fprintf(out, "%s", str(r, "state"));
+	else if (strcmp(what, "exit") == 0)
+		fprintf(out, "exited %s", str(r, "last"));
+	else if (strcmp(what, "restart") == 0)
+		fprintf(out, "restarting%s%s", delay > 0 ? " in " : "",
+		    delay > 0 ? render_duration(d, sizeof(d), delay) : "");
+	else
+		fprintf(out, "%s", what);
+	if (pid > 0)
+		fprintf(out, "  pid %lld", pid);
+	fputc('\n', out);
+	(void)o;
+}

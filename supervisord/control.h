@@ -1,0 +1,58 @@
+/*
+ * control.h: the control socket (SPEC 6): who may connect, the bounds on
+ * what they send, and the commands tendctl sends (SPEC 5), carried out on
+ * the live tree. A client never blocks the loop: requests are read and
+ * replies written without blocking, long replies are produced as the
+ * socket drains, and an events subscriber that stops reading is dropped.
+ */
+#ifndef TEND_CONTROL_H
+#define TEND_CONTROL_H
+
+#include <sys/types.h>
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "tree.h"
+
+/* At most this many clients at once (SPEC 6). */
+#define CONTROL_MAX_CLIENTS 128
+/* A request must arrive whole within this time (SPEC 6). */
+#define CONTROL_REQUEST_MS 5000
+/* An events subscriber may lag this far behind before it is dropped. */
+#define CONTROL_STREAM_MAX (256 * 1024)
+
+/*
+ * Take the control socket: path (from -s, else NULL) or the [tend]
+ * socket key, else $TEND_SOCKET, else the default of SPEC 5. Holds the
+ * lock SOCKET.lock for tend's life; replaces a stale socket; creates the
+ * socket with its final mode and group. 0, or -1 with a message in err
+ * ("socket /run/tend.sock is in use by another tend (pid 42)").
+ */
+int control_open(const char *path, const struct tend_conf *tc, char *err,
+    size_t errlen);
+
+/* Start serving on loop, for tree t (borrowed). */
+void control_start(struct ev_loop *loop, struct tree *t);
+
+/* After the tree's actions were carried out: finish waiting commands. */
+void control_after_run(void);
+
+/* Close every client and the socket; remove the socket and its lock. */
+void control_close(void);
+
+/* What happened, for `tendctl events` (SPEC 5). */
+struct event {
+	const struct node *node;
+	const char *what;  /* "state", "exit", "restart", "gave-up", ... */
+	pid_t pid;	   /* 0 if none */
+	const char *last;  /* LAST-EXIT token, or NULL */
+	int64_t delay_ms;  /* restart delay, or -1 */
+};
+
+/* Send e to every events subscriber. Cheap when there is none. */
+void control_publish(const struct event *e);
+
+#endif
