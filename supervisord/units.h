@@ -15,9 +15,9 @@
 
 /*
  * A duration: one integer with an optional unit ms, s, m or h; a bare
- * number is seconds. "250ms", "5s", "2m", "1h", "30". No sign, no
- * fraction, no space inside, at most a day's worth... no: at most what fits
- * in int64 milliseconds. 0 and *ms set, or -1 (errno EINVAL or ERANGE).
+ * number is seconds. "250ms", "5s", "2m", "1h", "30". Units are lower
+ * case; no sign, no fraction, no space anywhere. The result must fit in
+ * int64 milliseconds. 0 and *ms set, or -1 (errno EINVAL or ERANGE).
  */
 int units_parse_duration(const char *s, int64_t *ms);
 
@@ -33,11 +33,16 @@ int units_parse_bool(const char *s, bool *b);
 
 /*
  * A signal: a name with or without "SIG" (case-insensitive: TERM, SIGTERM,
- * term), or a number from 1 to 64. 0 and *sig, or -1.
+ * term; the aliases IOT, POLL and CLD too), RTMIN, RTMIN+N, RTMAX or
+ * RTMAX-N within the realtime range, or a number from 1 to 64. 0 and *sig,
+ * or -1 (errno EINVAL).
  */
 int units_parse_signal(const char *s, int *sig);
 
-/* The name of sig without "SIG" ("TERM"), or NULL for an unknown number. */
+/*
+ * The name of sig without "SIG" ("TERM"; "RTMIN+3" for a realtime one), or
+ * NULL for a number that has none (0, 32, 33, 65...). Static storage.
+ */
 const char *units_signal_name(int sig);
 
 /* A non-negative decimal integer no larger than max. 0 and *v, or -1. */
@@ -54,7 +59,9 @@ bool units_name_valid(const char *name);
 
 /*
  * Write ms as a short human duration into buf ("0s", "450ms", "12s",
- * "3m05s", "2h07m", "3d04h"). Returns buf. size 16 is always enough.
+ * "3m05s", "2h07m", "3d04h"): at most two units, the smaller one truncated;
+ * from 100000 days on, days only; a negative ms gets a '-'. Returns buf.
+ * size 16 is always enough (snprintf cuts a smaller buf).
  */
 char *units_format_duration(char *buf, size_t size, int64_t ms);
 

@@ -522,11 +522,11 @@ END_TEST
 
 START_TEST(unsupported_keys_are_checked_and_then_refused)
 {
-	parse("[tend]\nsocket = relative\nlog_keep = 3\n"
+	parse("[tend]\nlog_dir = relative\nlog_keep = 3\n"
 	      "[program:a]\ncommand = x\nstdout = nowhere\nstderr = null\n"
 	      "memory_max = 1G\n");
-	ERROR(2, "socket: not supported yet");
-	ERROR(2, "socket: must be an absolute path, not \"relative\"");
+	ERROR(2, "log_dir: not supported yet");
+	ERROR(2, "log_dir: must be an absolute path, not \"relative\"");
 	ERROR(3, "log_keep: not supported yet");
 	ERROR(6, "stdout: not supported yet");
 	ERROR(6, "stdout: invalid value \"nowhere\"");
