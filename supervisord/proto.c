@@ -434,7 +434,8 @@ rec_str(struct buf *b, const char *key, const char *val)
 	buf_add(b, " ", 1);
 	buf_adds(b, key);
 	buf_add(b, "=", 1);
-	proto_escape(b, val, strlen(val));
+	if (*val != '\0') /* "key=" is not an empty field: no \e */
+		proto_escape(b, val, strlen(val));
 }
 
 void
