@@ -461,7 +461,7 @@ is_command(const char *cmd)
 static int
 run_version(struct conn *c, const struct opts *o)
 {
-	struct records rs;
+	static struct records rs;
 	char err[512];
 
 	printf("tendctl %s\n", TEND_VERSION);
@@ -486,10 +486,10 @@ run_version(struct conn *c, const struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {0};
+	static struct opts o; /* static: reachable on every exit path */
 	struct render_opts ro = {0};
-	struct conn c = {.fd = -1, .deadline_ms = -1};
-	struct records rs;
+	static struct conn c = {.fd = -1, .deadline_ms = -1};
+	static struct records rs;
 	char topt[64], err[512];
 	const char *extra[2];
 	size_t nextra = 0;
@@ -534,6 +534,7 @@ main(int argc, char **argv)
 	}
 	free_records(&rs);
 	buf_free(&c.in);
+	free(o.args);
 	close(c.fd);
 	if (fflush(stdout) == EOF)
 		return EXIT_NOT_AS_ASKED;
