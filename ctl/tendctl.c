@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdnoreturn.h>
@@ -36,6 +37,8 @@ struct opts {
 	bool json;
 	bool no_wait;
 	bool alive;
+	bool follow;
+	const char *lines; /* logs -n */
 	int64_t timeout_ms;
 	const char *cmd;
 	char **args;
@@ -66,6 +69,7 @@ usage(FILE *to)
 	      "  pid NAME              print the main pid\n"
 	      "  events                stream state changes until interrupted\n"
 	      "  health [--alive]      exit 0 if everything is as it should be\n"
+	      "  logs NAME [-n N] [-f] recent output, then follow\n"
 	      "  shutdown              orderly shutdown of tend\n"
 	      "  version, help\n"
 	      "\n"
@@ -123,6 +127,13 @@ take_option(struct opts *o, int argc, char **argv, int *i)
 		o->no_wait = true;
 	else if (strcmp(a, "--alive") == 0)
 		o->alive = true;
+	else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
+		o->follow = true;
+	else if (strcmp(a, "-n") == 0 || strcmp(a, "--lines") == 0) {
+		if (*i + 1 >= argc)
+			die(EXIT_USAGE, "%s: expected a number of lines", a);
+		o->lines = argv[++*i];
+	}
 	else if (strcmp(a, "--timeout") == 0)
 		take_timeout(o, *i + 1 < argc ? argv[++*i] : NULL);
 	else if (strncmp(a, "--timeout=", 10) == 0)
@@ -435,6 +446,88 @@ run_events(struct conn *c, const struct opts *o,
 	die(EXIT_UNREACHABLE, "tend closed the connection");
 }
 
+static void
+render_line(const struct record *r, bool with_path,
+    const struct render_opts *ro)
+{
+	const char *text = record_get(r, "text");
+	const char *path = record_get(r, "path");
+
+	if (ro->json) {
+		fputs("{\"path\":", stdout);
+		render_json_string(stdout, path ? path : "");
+		printf(",\"time_us\":%lld,\"text\":",
+		    (long long)record_int(r, "time_us", 0));
+		render_json_string(stdout, text ? text : "");
+		fputs("}", stdout);
+		return;
+	}
+	if (with_path)
+		printf("%s | ", path ? path : "?");
+	fputs(text ? text : "", stdout);
+	fputc('\n', stdout);
+}
+
+/* logs NAME [-n N] [-f]: a supervisor's lines carry their program's path. */
+static int
+run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
+{
+	char nopt[64];
+	const char *extra[2];
+	size_t nextra = 0, count = 0;
+	struct sigaction sa;
+	struct record r;
+	const char *err, *first = NULL;
+	bool with_path = false;
+	char *line;
+	size_t len;
+
+	if (o->nargs != 1)
+		die(EXIT_USAGE, "usage: logs NAME [-n N] [-f]");
+	if (o->lines != NULL) {
+		snprintf(nopt, sizeof(nopt), "n=%s", o->lines);
+		extra[nextra++] = nopt;
+	}
+	if (o->follow) {
+		extra[nextra++] = "follow=1";
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_interrupt;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		c->deadline_ms = -1;
+	}
+	request(c, o, "logs", extra, nextra);
+	if (ro->json && !o->follow)
+		printf("{\"schema\":%d,\"lines\":[", RENDER_SCHEMA);
+	while (read_line(c, &line, &len)) {
+		if (proto_is_end(line, len))
+			break;
+		if (proto_decode_record(line, len, &r, &err) == -1)
+			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
+		/* a program's own lines bare; a subtree's with their paths */
+		if (first == NULL && record_get(&r, "path") != NULL)
+			first = strdup(record_get(&r, "path"));
+		with_path = with_path || strchr(o->args[0], '/') != NULL ||
+		    (first != NULL && strcmp(first, o->args[0]) != 0 &&
+			!(strrchr(first, '/') &&
+			    strcmp(strrchr(first, '/') + 1, o->args[0]) == 0));
+		if (ro->json && !o->follow && count > 0)
+			fputc(',', stdout);
+		render_line(&r, with_path, ro);
+		if (ro->json && o->follow)
+			fputc('\n', stdout);
+		count++;
+		record_free(&r);
+	}
+	free((void *)(uintptr_t)first);
+	if (ro->json && !o->follow)
+		printf("]}\n");
+	if (o->follow && !interrupted)
+		die(EXIT_UNREACHABLE, "tend closed the connection");
+	return 0;
+}
+
 static bool
 is_waiting(const char *cmd)
 {
@@ -511,6 +604,8 @@ main(int argc, char **argv)
 	if (strcmp(o.cmd, "events") == 0)
 		return run_events(&c, &o, &ro);
 	c.deadline_ms = now_ms() + o.timeout_ms + GRACE_MS;
+	if (strcmp(o.cmd, "logs") == 0)
+		return run_logs(&c, &o, &ro);
 	if (is_waiting(o.cmd)) {
 		snprintf(topt, sizeof(topt), "timeout=%lldms",
 		    (long long)o.timeout_ms);

@@ -1608,10 +1608,10 @@ static const struct word handovers[] = {
 static const struct key tend_keys[] = {
     {"socket", p_path, T(socket), NOW, 0, 0, NULL, 0},
     {"socket_group", p_string, T(socket_group), NOW, 0, 0, NULL, 0},
-    {"log_dir", p_path, T(log_dir), NOT_YET, 0, 0, NULL, 0},
-    {"log_max_size", p_size, T(log_max_size), NOT_YET, 1, 0, NULL, 0},
-    {"log_keep", p_unsigned, T(log_keep), NOT_YET, 0, 1000, NULL, 0},
-    {"log_ring", p_size, T(log_ring), NOT_YET, 0, 0, NULL, 0},
+    {"log_dir", p_path, T(log_dir), NOW, 0, 0, NULL, 0},
+    {"log_max_size", p_size, T(log_max_size), NOW, 1, 0, NULL, 0},
+    {"log_keep", p_unsigned, T(log_keep), NOW, 0, 1000, NULL, 0},
+    {"log_ring", p_size, T(log_ring), NOW, 0, 0, NULL, 0},
     {"shutdown_grace", p_duration, T(shutdown_grace_ms), NOW, 0, 0, NULL, 0},
     {"cgroups", p_enum, T(cgroups), NOT_YET, 0, 0, cgroups_modes, 0},
 };
@@ -1639,8 +1639,8 @@ static const struct key prog_keys[] = {
     {"shutdown", p_shutdown, P(shutdown_ms), NOW, 0, 0, NULL, 0},
     {"stop_signal", p_signal, P(stop_signal), NOW, 0, 0, NULL, 0},
     {"significant", p_significant, P(significant), NOW, 0, 0, NULL, 0},
-    {"stdout", p_stdout, 0, NOT_YET, 0, 0, NULL, 0},
-    {"stderr", p_stderr, 0, NOT_YET, 0, 0, NULL, 0},
+    {"stdout", p_stdout, 0, NOW, 0, 0, NULL, 0},
+    {"stderr", p_stderr, 0, NOW, 0, 0, NULL, 0},
     /* ready = start works now; its other modes say so in ready_modes */
     {"ready", p_ready, 0, NOW, 0, 0, NULL, 0},
     {"start_timeout", p_duration, P(start_timeout_ms), NOT_YET, 1, 0, NULL, 0},

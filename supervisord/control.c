@@ -31,6 +31,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "output.h"
 #include "proto.h"
 #include "supervise.h"
 #include "units.h"
@@ -77,6 +78,9 @@ struct client {
 	enum producer prod;
 	struct node **sel; /* the nodes to describe; NULL: every node */
 	size_t nsel, cursor;
+	/* streaming: events, or the output lines of nodes[lo..hi) */
+	bool logs;
+	size_t lo, hi;
 	/* a waiting start, stop or restart */
 	enum opkind op;
 	struct target *targets;
@@ -94,11 +98,15 @@ static struct {
 	bool has_group;
 	ev_io accept_w;
 	struct client *clients;
-	size_t nclients, nwaiting, nstreaming;
+	size_t nclients, nwaiting, nstreaming, nfollowing;
 } ctl = {.fd = -1, .lock_fd = -1};
 
 static void client_close(struct client *c);
 static void client_want_write(struct client *c);
+static void stream_out(const struct buf *rec, bool logs,
+    const struct node *n);
+static void line_record(struct buf *b, const struct node *n, int64_t t,
+    const char *text, size_t len);
 
 /* ------------------------------------------------------------- setting up */
 
@@ -418,8 +426,10 @@ client_close(struct client *c)
 	close(c->fd);
 	if (c->state == C_WAITING)
 		ctl.nwaiting--;
-	if (c->state == C_STREAMING)
+	if (c->state == C_STREAMING && !c->logs)
 		ctl.nstreaming--;
+	if (c->state == C_STREAMING && c->logs)
+		ctl.nfollowing--;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -991,6 +1001,125 @@ verb_events(struct client *c)
 	client_want_write(c);
 }
 
+/* The last lines of a subtree, merged by time. */
+struct logline {
+	const struct node *n;
+	int64_t t;
+	size_t seq;
+	char *text;
+	size_t len;
+};
+
+struct collect {
+	struct logline *v;
+	size_t n, cap;
+	const struct node *cur;
+	bool failed;
+};
+
+static void
+collect_line(void *arg, int64_t t, const char *text, size_t len)
+{
+	struct collect *k = arg;
+	struct logline *l;
+
+	if (k->failed)
+		return;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct logline *v = realloc(k->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			k->failed = true;
+			return;
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	l = &k->v[k->n];
+	l->text = malloc(len + 1);
+	if (l->text == NULL) {
+		k->failed = true;
+		return;
+	}
+	memcpy(l->text, text, len + 1);
+	l->len = len;
+	l->n = k->cur;
+	l->t = t;
+	l->seq = k->n++;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct logline *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+verb_logs(struct client *c, struct request *r)
+{
+	const char *nopt = request_opt(r, "n");
+	const char *follow = request_opt(r, "follow");
+	struct collect k = {0};
+	uint64_t lines = CONTROL_LOG_LINES;
+	struct node *n;
+	size_t i;
+
+	if (r->nargs != 1) {
+		reply_error(c, 2, "usage: logs NAME [-n N] [-f]");
+		return;
+	}
+	if (nopt != NULL &&
+	    units_parse_uint(nopt, CONTROL_LOG_LINES_MAX, &lines) == -1) {
+		reply_error(c, 2, "-n: expected 0 to %d lines, got %s",
+		    CONTROL_LOG_LINES_MAX, nopt);
+		return;
+	}
+	n = tree_find(ctl.tree, r->args[0]);
+	if (n == NULL) {
+		reply_error(c, 3, "no such program or supervisor: %s",
+		    r->args[0]);
+		return;
+	}
+	for (i = n->idx; i < subtree_end(n) && !k.failed; i++) {
+		k.cur = ctl.tree->nodes[i];
+		if (k.cur->kind == NODE_PROG &&
+		    output_last((const struct prog *)k.cur, lines, collect_line,
+			&k) == -1)
+			k.failed = true;
+	}
+	if (!k.failed) {
+		qsort(k.v, k.n, sizeof(*k.v), by_time);
+		proto_reply_ok(&c->out);
+		for (i = k.n > lines ? k.n - lines : 0; i < k.n; i++)
+			line_record(&c->out, k.v[i].n, k.v[i].t, k.v[i].text,
+			    k.v[i].len);
+	}
+	for (i = 0; i < k.n; i++)
+		free(k.v[i].text);
+	free(k.v);
+	if (k.failed || c->out.failed) {
+		buf_reset(&c->out);
+		reply_error(c, 1, "out of memory");
+		return;
+	}
+	if (follow != NULL && strcmp(follow, "1") == 0) {
+		c->state = C_STREAMING;
+		c->logs = true;
+		c->lo = n->idx;
+		c->hi = subtree_end(n);
+		ctl.nfollowing++;
+		ev_timer_stop(ctl.loop, &c->timer_w);
+		client_want_write(c);
+		return;
+	}
+	reply_done(c);
+}
+
 static void
 verb_shutdown(struct client *c)
 {
@@ -1003,7 +1132,7 @@ static void
 dispatch(struct client *c, struct request *r)
 {
 	const char *v = r->verb;
-	static const char *const later[] = {"logs", "reload", "upgrade", "top",
+	static const char *const later[] = {"reload", "upgrade", "top",
 	    "inspect"};
 	size_t i;
 
@@ -1027,6 +1156,8 @@ dispatch(struct client *c, struct request *r)
 		verb_health(c, r);
 	else if (strcmp(v, "events") == 0)
 		verb_events(c);
+	else if (strcmp(v, "logs") == 0)
+		verb_logs(c, r);
 	else if (strcmp(v, "shutdown") == 0)
 		verb_shutdown(c);
 	else if (strcmp(v, "version") == 0)
@@ -1154,7 +1285,6 @@ control_after_run(void)
 void
 control_publish(const struct event *e)
 {
-	struct client *c, *next;
 	struct buf rec;
 	struct timespec ts;
 
@@ -1176,19 +1306,56 @@ control_publish(const struct event *e)
 	if (e->delay_ms >= 0)
 		rec_int(&rec, "delay_ms", e->delay_ms);
 	rec_end(&rec);
-	for (c = ctl.clients; c != NULL && !rec.failed; c = next) {
+	stream_out(&rec, false, NULL);
+	buf_free(&rec);
+}
+
+/* Queue rec for the streaming clients it concerns; drop the laggards. */
+static void
+stream_out(const struct buf *rec, bool logs, const struct node *n)
+{
+	struct client *c, *next;
+
+	for (c = ctl.clients; c != NULL && !rec->failed; c = next) {
 		next = c->next;
-		if (c->state != C_STREAMING)
+		if (c->state != C_STREAMING || c->logs != logs)
 			continue;
-		if (c->out.len + rec.len > CONTROL_STREAM_MAX) {
-			log_warnx("control: dropping an events client that "
-				  "does not read");
+		if (logs && (n->idx < c->lo || n->idx >= c->hi))
+			continue;
+		if (c->out.len + rec->len > CONTROL_STREAM_MAX) {
+			log_warnx("control: dropping a %s client that does not "
+				  "read",
+			    logs ? "logs" : "events");
 			client_close(c);
 			continue;
 		}
-		buf_add(&c->out, rec.p, rec.len);
+		buf_add(&c->out, rec->p, rec->len);
 		client_want_write(c);
 	}
+}
+
+static void
+line_record(struct buf *b, const struct node *n, int64_t t, const char *text,
+    size_t len)
+{
+	rec_begin(b, "line");
+	rec_str(b, "path", n->shown);
+	rec_int(b, "time_us", t);
+	rec_strn(b, "text", text, len);
+	rec_end(b);
+}
+
+void
+control_publish_line(const struct prog *p, int64_t time_us, const char *text,
+    size_t len)
+{
+	struct buf rec;
+
+	if (ctl.nfollowing == 0)
+		return;
+	buf_init(&rec);
+	line_record(&rec, &p->node, time_us, text, len);
+	stream_out(&rec, true, &p->node);
 	buf_free(&rec);
 }
 

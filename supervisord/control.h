@@ -55,4 +55,13 @@ struct event {
 /* Send e to every events subscriber. Cheap when there is none. */
 void control_publish(const struct event *e);
 
+/* A line of p's output, read at time_us, for `tendctl logs -f`
+ * followers. Cheap when there is none. */
+void control_publish_line(const struct prog *p, int64_t time_us,
+    const char *text, size_t len);
+
+/* Lines `tendctl logs` serves by default, and at most. */
+#define CONTROL_LOG_LINES 10
+#define CONTROL_LOG_LINES_MAX 100000
+
 #endif

@@ -22,10 +22,18 @@ static const char *const level_names[] = {
 	[LOG_INFO] = "info",
 };
 
+static void (*line_writer)(const char *line, size_t len);
+
 void
 log_set_level(enum log_level lvl)
 {
 	max_level = lvl;
+}
+
+void
+log_set_writer(void (*writer)(const char *line, size_t len))
+{
+	line_writer = writer;
 }
 
 static void
@@ -54,6 +62,10 @@ vlog(enum log_level lvl, int err, const char *fmt, va_list ap)
 	if (len > sizeof(buf) - 2)
 		len = sizeof(buf) - 2;
 	buf[len++] = '\n';
+	if (line_writer != NULL) {
+		line_writer(buf, len);
+		return;
+	}
 	/* best effort: a closed or full stderr must not stop supervision */
 	while (write(STDERR_FILENO, buf, len) == -1 && errno == EINTR)
 		;

@@ -7,6 +7,7 @@
 #ifndef TEND_LOG_H
 #define TEND_LOG_H
 
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 /* Messages of this level and more severe are written. */
@@ -17,6 +18,13 @@ enum log_level {
 };
 
 void log_set_level(enum log_level lvl);
+
+/*
+ * Where whole lines go (with their newline): by default one write(2) to
+ * stderr; output.c installs a non-blocking, bounded writer once the loop
+ * exists. NULL: back to the default.
+ */
+void log_set_writer(void (*writer)(const char *line, size_t len));
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_warn and log_error append ": strerror(errno)"; the x forms don't. */

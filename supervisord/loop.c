@@ -8,6 +8,7 @@
 #include "control.h"
 #include "log.h"
 #include "loop.h"
+#include "output.h"
 #include "pid1.h"
 #include "supervise.h"
 
@@ -43,7 +44,7 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		log_warnx("SIGHUP: reload is not supported yet");
 		break;
 	case SIGUSR1:
-		log_warnx("SIGUSR1: reopening log files is not supported yet");
+		output_reopen();
 		break;
 	case SIGUSR2:
 		log_warnx("SIGUSR2: upgrade is not supported yet");

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "control.h"
 #include "log.h"
+#include "output.h"
 #include "loop.h"
 #include "pid1.h"
 #include "spawn.h"
@@ -226,6 +227,8 @@ main(int argc, char **argv)
 	if (loop == NULL)
 		fatalx("cannot create the event loop");
 	loop_init(loop, grace_ms);
+	if (output_init(loop, &cfg.tend, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (spawn_init(&nofile, environ) == -1)
 		fatal("cannot prepare spawning");
 	t = tree_build(&cfg);
@@ -244,6 +247,7 @@ main(int argc, char **argv)
 	loop_fini();
 	pid1_fini();
 	supervise_fini();
+	output_fini(1000);
 	spawn_fini();
 	tree_free(t);
 	ev_loop_destroy(loop);

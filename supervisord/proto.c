@@ -439,6 +439,16 @@ rec_str(struct buf *b, const char *key, const char *val)
 }
 
 void
+rec_strn(struct buf *b, const char *key, const char *val, size_t len)
+{
+	buf_add(b, " ", 1);
+	buf_adds(b, key);
+	buf_add(b, "=", 1);
+	if (len > 0)
+		proto_escape(b, val, len);
+}
+
+void
 rec_int(struct buf *b, const char *key, int64_t val)
 {
 	buf_addf(b, " %s=%lld", key, (long long)val);

@@ -117,6 +117,8 @@ int proto_decode_header(const char *line, size_t len, int *code, char **msg);
 /* Records: begin with the type, then add fields, then end the line. */
 void rec_begin(struct buf *b, const char *type);
 void rec_str(struct buf *b, const char *key, const char *val);
+/* A value of len bytes, which may hold any byte (NUL included). */
+void rec_strn(struct buf *b, const char *key, const char *val, size_t len);
 void rec_int(struct buf *b, const char *key, int64_t val);
 void rec_end(struct buf *b);
 /* The end of a reply. */

@@ -69,6 +69,7 @@ struct child {
 	char oom[16];
 	size_t oom_len;
 	const struct spawn_ids *ids;
+	const struct out_fd *fd1, *fd2;
 	int err;		/* written by the child */
 	enum spawn_stage stage; /* written by the child */
 };
@@ -112,6 +113,32 @@ exec_error_is_final(int err)
 	}
 }
 
+/* Make target (1 or 2) what f says. 0, or -1 with errno. */
+__attribute__((no_sanitize("address", "undefined"))) static int
+child_fd(const struct out_fd *f, int target)
+{
+	long fd;
+
+	switch (f->kind) {
+	case FD_KEEP:
+		return 0;
+	case FD_PASS:
+		return syscall(SYS_dup3, f->fd, target, 0) == -1 ? -1 : 0;
+	case FD_SAME_1:
+		return syscall(SYS_dup3, 1, target, 0) == -1 ? -1 : 0;
+	case FD_FILE:
+		fd = syscall(SYS_openat, AT_FDCWD, f->path,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		if (fd == -1)
+			return -1;
+		if (syscall(SYS_dup3, fd, target, 0) == -1)
+			return -1;
+		syscall(SYS_close, fd);
+		return 0;
+	}
+	return 0;
+}
+
 __attribute__((no_sanitize("address", "undefined"), noinline)) static int
 child_main(void *arg)
 {
@@ -130,6 +157,10 @@ child_main(void *arg)
 		goto fail;
 	if (syscall(SYS_dup3, c->devnull, 0, 0) == -1)
 		goto fail;
+	c->stage = STAGE_OUTPUT;
+	if (child_fd(c->fd1, 1) == -1 || child_fd(c->fd2, 2) == -1)
+		goto fail;
+	c->stage = STAGE_SETUP;
 	for (i = 0; i < c->nlimits; i++)
 		if (syscall(SYS_prlimit64, 0, c->limit_res[i], &c->limit[i],
 			NULL) == -1)
@@ -402,6 +433,7 @@ fill_limits(struct child *c, const struct prog_conf *conf)
 
 pid_t
 spawn_program(const struct prog *p, const struct spawn_ids *ids,
+    const struct out_fd *fd1, const struct out_fd *fd2,
     enum spawn_stage *stage, pid_t *failed_pid)
 {
 	struct child c;
@@ -430,6 +462,8 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 		c.oom_len = (size_t)snprintf(c.oom, sizeof(c.oom), "%d\n",
 		    p->conf->oom_score_adj);
 	c.ids = ids;
+	c.fd1 = fd1;
+	c.fd2 = fd2;
 	c.stage = STAGE_SETUP;
 
 	/* no handler of tend's may run in the child before it resets them */
@@ -631,6 +665,8 @@ spawn_stage_name(enum spawn_stage stage)
 		return "chdir";
 	case STAGE_USER:
 		return "resolve user";
+	case STAGE_OUTPUT:
+		return "open";
 	}
 	return "start";
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "output.h"
 #include "tree.h"
 
 /* Where a start failed. */
@@ -26,6 +27,7 @@ enum spawn_stage {
 	STAGE_IDS,   /* setgroups, setgid, setuid */
 	STAGE_CHDIR,
 	STAGE_USER,  /* the user or group could not be resolved */
+	STAGE_OUTPUT, /* stdout or stderr: file:PATH could not be opened */
 };
 
 /* Credentials of a start, resolved in tend (NSS is not async-signal-safe). */
@@ -67,13 +69,15 @@ int spawn_prepare(struct prog *p);
 void spawn_release(struct prog *p);
 
 /*
- * Start p in its own session with ids applied. Returns the pid of the
+ * Start p in its own session with ids applied and fd1, fd2 as its
+ * stdout and stderr. Returns the pid of the
  * child, which has exec'd; or -1 with errno (the exec's error included:
  * ENOENT for a missing program) and *stage saying where it failed. A
  * child that failed after clone has exited with 127 and is left for the
  * reaper; *failed_pid is its pid (else 0). Blocks only until the exec.
  */
 pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
+    const struct out_fd *fd1, const struct out_fd *fd2,
     enum spawn_stage *stage, pid_t *failed_pid);
 
 /* "exec", "chdir", ... for messages. */

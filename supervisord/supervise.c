@@ -20,6 +20,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "output.h"
 #include "pidmap.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -188,6 +189,7 @@ instance_ended(struct prog *p)
 
 	cleanup_remove(p);
 	ev_timer_stop(sv.loop, &p->kill_w);
+	output_instance_ended(p);
 	p->pgid = 0;
 	p->stop_sent = false;
 	memset(&e, 0, sizeof(e));
@@ -268,6 +270,9 @@ stage_object(const struct prog *p, enum spawn_stage stage)
 		return p->conf->argv[0];
 	case STAGE_CHDIR:
 		return p->conf->directory;
+	case STAGE_OUTPUT:
+		return p->conf->out == OUT_FILE ? p->conf->out_path
+						: p->conf->err_path;
 	default:
 		return "";
 	}
@@ -278,6 +283,7 @@ do_start(struct prog *p, unsigned gen)
 {
 	struct node *n = &p->node;
 	enum spawn_stage stage;
+	struct out_fd fd1, fd2;
 	char err[256];
 	pid_t pid, failed;
 
@@ -293,7 +299,12 @@ do_start(struct prog *p, unsigned gen)
 		start_failed(p, ESRCH, true);
 		return;
 	}
-	pid = spawn_program(p, &sv.ids, &stage, &failed);
+	if (output_prepare(p, &fd1, &fd2) == -1) {
+		log_warn("%s: cannot start: capture pipe", n->shown);
+		start_failed(p, errno, true);
+		return;
+	}
+	pid = spawn_program(p, &sv.ids, &fd1, &fd2, &stage, &failed);
 	if (pid == -1) {
 		log_warn("%s: cannot start: %s %s", n->shown,
 		    spawn_stage_name(stage), stage_object(p, stage));
@@ -534,6 +545,7 @@ supervise_fini(void)
 			continue;
 		ev_timer_stop(sv.loop, &prog_of(n)->kill_w);
 		spawn_release(prog_of(n));
+		output_release(prog_of(n));
 	}
 	pidmap_free(&sv.pids);
 	memset(&sv, 0, sizeof(sv));

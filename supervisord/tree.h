@@ -59,6 +59,7 @@ struct exit_info {
 };
 
 struct sup;
+struct capture;
 
 struct node {
 	enum node_kind kind;
@@ -161,6 +162,7 @@ struct prog {
 	int64_t started_ms; /* when the live instance was spawned */
 	ev_timer kill_w;    /* stop deadline, then SIGKILL */
 	struct prog *cleanup_next, *cleanup_prev;
+	struct capture *cap; /* its output capture; owned by output.c */
 	char **envp;	    /* its final environment (SPEC 11) */
 	const char *search; /* PATH to look argv[0] up in; NULL: has a '/' */
 };

@@ -1,0 +1,687 @@
+/*
+ * output.c: programs' output (see output.h): capture pipes, lines, log
+ * files and their rotation, tend's own stdout and stderr.
+ *
+ * A pipe is read OUTPUT_READ bytes at a time, one read per loop turn, so
+ * that a flooding program takes its turn like everyone else. The lines of
+ * one read go to the log file in one write(2) (split where a rotation
+ * falls), or to tend's stdout buffer, which is written without blocking.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "output.h"
+#include "proto.h"
+#include "ring.h"
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* A program's capture: its pipe, partial line, ring and log file. */
+struct capture {
+	struct prog *p;
+	int rfd, wfd;
+	ev_io io;
+	char *partial; /* OUTPUT_LINE_MAX bytes while a line is pending */
+	size_t plen;
+	struct ring ring;
+	int log_fd; /* -1: opened at the next line */
+	int64_t log_size;
+	bool log_broken; /* the last write failed; said once */
+	int64_t dropped; /* bytes lost while broken */
+	struct capture *prev, *next;
+};
+
+/* tend's own stdout or stderr, written without blocking where it can. */
+struct sink {
+	int fd;
+	bool is_socket; /* send(MSG_DONTWAIT): no private description */
+	struct buf buf;
+	ev_io w;
+	size_t dropped_lines;
+};
+
+static struct {
+	struct ev_loop *loop;
+	int dirfd; /* log_dir, or -1 */
+	const char *dir;
+	int64_t max_size;
+	unsigned keep;
+	size_t ring_max;
+	int devnull_w;
+	struct capture *all;
+	bool paused; /* tend's stdout is full: pipes are not read */
+	struct sink out, err;
+	struct buf filebuf;
+	char readbuf[OUTPUT_READ];
+} op = {.dirfd = -1, .devnull_w = -1, .out = {.fd = -1}, .err = {.fd = -1}};
+
+static void sink_flush(struct sink *s);
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---------------------------------------------------- tend's own fds */
+
+/*
+ * A description of fd of our own, non-blocking where the kind allows:
+ * a pipe or terminal is reopened through /proc (a private description,
+ * so that programs sharing fd never see O_NONBLOCK); a socket is used
+ * with MSG_DONTWAIT; a regular file blocks, as files do.
+ */
+static int
+private_fd(int fd, bool *is_socket)
+{
+	char path[64];
+	struct stat st;
+	int nfd;
+
+	*is_socket = false;
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (S_ISSOCK(st.st_mode)) {
+		*is_socket = true;
+		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (nfd != -1)
+			return nfd;
+	}
+	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static ssize_t
+sink_send(struct sink *s, const char *p, size_t len)
+{
+	if (s->is_socket)
+		return send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return write(s->fd, p, len);
+}
+
+static void
+resume_captures(void)
+{
+	struct capture *c;
+
+	if (!op.paused)
+		return;
+	op.paused = false;
+	for (c = op.all; c != NULL; c = c->next)
+		ev_io_start(op.loop, &c->io);
+}
+
+static void
+pause_captures(void)
+{
+	struct capture *c;
+
+	if (op.paused || op.dirfd >= 0)
+		return;
+	op.paused = true;
+	for (c = op.all; c != NULL; c = c->next)
+		ev_io_stop(op.loop, &c->io);
+}
+
+static void
+sink_flush(struct sink *s)
+{
+	ssize_t n;
+
+	while (s->buf.len > 0) {
+		n = sink_send(s, s->buf.p, s->buf.len);
+		if (n > 0) {
+			buf_consume(&s->buf, (size_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (op.loop != NULL)
+				ev_io_start(op.loop, &s->w);
+			break;
+		}
+		/* a closed or broken stdout: nothing will take the bytes */
+		buf_reset(&s->buf);
+		break;
+	}
+	if (s->buf.len == 0 && op.loop != NULL)
+		ev_io_stop(op.loop, &s->w);
+	if (s == &op.out) {
+		if (s->buf.len > OUTPUT_SINK_HIGH)
+			pause_captures();
+		else if (s->buf.len < OUTPUT_SINK_LOW)
+			resume_captures();
+	}
+}
+
+static void
+on_sink_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sink *s = container_of(w, struct sink, w);
+
+	(void)loop;
+	(void)revents;
+	sink_flush(s);
+}
+
+/* tend's own log lines: into the stderr sink, dropped with a count. */
+static void
+write_log_line(const char *line, size_t len)
+{
+	struct sink *s = &op.err;
+	char note[96];
+	int n;
+
+	if (s->dropped_lines > 0 && s->buf.len + 96 < OUTPUT_ERR_MAX) {
+		n = snprintf(note, sizeof(note),
+		    "tend: warning: %zu of tend's own lines were dropped (stderr "
+		    "was full)\n",
+		    s->dropped_lines);
+		buf_add(&s->buf, note, (size_t)n);
+		s->dropped_lines = 0;
+	}
+	if (s->buf.len + len > OUTPUT_ERR_MAX) {
+		s->dropped_lines++;
+		return;
+	}
+	buf_add(&s->buf, line, len);
+	sink_flush(s);
+}
+
+static int
+sink_open(struct sink *s, int fd)
+{
+	s->fd = private_fd(fd, &s->is_socket);
+	if (s->fd == -1)
+		return -1;
+	buf_init(&s->buf);
+	ev_io_init(&s->w, on_sink_writable, s->fd, EV_WRITE);
+	return 0;
+}
+
+int
+output_init(struct ev_loop *loop, const struct tend_conf *tc, char *err,
+    size_t errlen)
+{
+	op.loop = loop;
+	op.max_size = tc->log_max_size;
+	op.keep = tc->log_keep;
+	op.ring_max = (size_t)tc->log_ring;
+	op.devnull_w = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (op.devnull_w == -1) {
+		snprintf(err, errlen, "/dev/null: %s", strerror(errno));
+		return -1;
+	}
+	if (tc->log_dir != NULL) {
+		op.dir = tc->log_dir;
+		if (mkdir(op.dir, 0755) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "log_dir %s: %s", op.dir,
+			    strerror(errno));
+			return -1;
+		}
+		op.dirfd = open(op.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (op.dirfd == -1) {
+			snprintf(err, errlen, "log_dir %s: %s", op.dir,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if (sink_open(&op.out, STDOUT_FILENO) == -1 ||
+	    sink_open(&op.err, STDERR_FILENO) == -1) {
+		snprintf(err, errlen, "tend's stdout or stderr: %s",
+		    strerror(errno));
+		return -1;
+	}
+	buf_init(&op.filebuf);
+	log_set_writer(write_log_line);
+	return 0;
+}
+
+/* ----------------------------------------------------------- log files */
+
+static int
+log_name(const struct capture *c, char *buf, size_t size, unsigned n)
+{
+	if (n == 0)
+		return snprintf(buf, size, "%s.log", c->p->node.name);
+	return snprintf(buf, size, "%s.log.%u", c->p->node.name, n);
+}
+
+static int
+open_log(struct capture *c)
+{
+	char name[128];
+	struct stat st;
+
+	log_name(c, name, sizeof(name), 0);
+	c->log_fd = openat(op.dirfd, name,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (c->log_fd == -1)
+		return -1;
+	c->log_size = fstat(c->log_fd, &st) == 0 ? st.st_size : 0;
+	return 0;
+}
+
+/* NAME.log -> NAME.log.1 -> ... -> NAME.log.KEEP (SPEC 8). */
+static void
+rotate(struct capture *c)
+{
+	char from[128], to[128];
+	unsigned k;
+
+	close(c->log_fd);
+	c->log_fd = -1;
+	if (op.keep == 0) {
+		log_name(c, from, sizeof(from), 0);
+		(void)unlinkat(op.dirfd, from, 0);
+		return;
+	}
+	for (k = op.keep; k > 1; k--) {
+		log_name(c, from, sizeof(from), k - 1);
+		log_name(c, to, sizeof(to), k);
+		(void)renameat(op.dirfd, from, op.dirfd, to);
+	}
+	log_name(c, from, sizeof(from), 0);
+	log_name(c, to, sizeof(to), 1);
+	if (renameat(op.dirfd, from, op.dirfd, to) == -1 && errno != ENOENT)
+		log_warn("%s: rotating %s/%s", c->p->node.shown, op.dir, from);
+}
+
+static void
+file_broken(struct capture *c, size_t lost)
+{
+	if (!c->log_broken)
+		log_warn("%s: cannot write %s/%s.log; its output is dropped "
+			 "until it can be written again",
+		    c->p->node.shown, op.dir, c->p->node.name);
+	c->log_broken = true;
+	c->dropped += (int64_t)lost;
+}
+
+/* Append whole lines to the file, rotating at line boundaries. */
+static void
+file_write(struct capture *c, const char *p, size_t len)
+{
+	size_t part;
+	ssize_t n;
+
+	while (len > 0) {
+		if (c->log_fd == -1 && open_log(c) == -1) {
+			file_broken(c, len);
+			return;
+		}
+		if (c->log_size >= op.max_size) {
+			rotate(c);
+			continue;
+		}
+		/* up to the first line end at or past the size limit */
+		part = len;
+		if ((int64_t)len > op.max_size - c->log_size) {
+			const char *nl = memchr(p + (op.max_size - c->log_size) - 1,
+			    '\n', len - (size_t)(op.max_size - c->log_size) + 1);
+
+			if (nl != NULL)
+				part = (size_t)(nl - p) + 1;
+		}
+		n = write(c->log_fd, p, part);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			file_broken(c, len);
+			return;
+		}
+		if (c->log_broken) {
+			struct stat st;
+
+			log_info("%s: writing %s/%s.log again (%lld bytes were "
+				 "dropped)",
+			    c->p->node.shown, op.dir, c->p->node.name,
+			    (long long)c->dropped);
+			c->log_broken = false;
+			c->dropped = 0;
+			if (fstat(c->log_fd, &st) == 0) /* it may have been cut */
+				c->log_size = st.st_size - n;
+		}
+		c->log_size += n;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* ---------------------------------------------------------------- lines */
+
+static void
+emit(struct capture *c, int64_t t, const char *text, size_t len)
+{
+	const char *name = c->p->node.name;
+
+	(void)ring_add(&c->ring, t, text, len);
+	if (op.dirfd >= 0) {
+		buf_add(&op.filebuf, text, len);
+		buf_add(&op.filebuf, "\n", 1);
+	} else {
+		buf_adds(&op.out.buf, name);
+		buf_add(&op.out.buf, " | ", 3);
+		buf_add(&op.out.buf, text, len);
+		buf_add(&op.out.buf, "\n", 1);
+	}
+	control_publish_line(c->p, t, text, len);
+}
+
+/* Cut data into lines; a partial line waits, unless the pipe is drained. */
+static void
+take(struct capture *c, const char *data, size_t n, bool drained)
+{
+	int64_t t = now_us();
+
+	while (n > 0) {
+		const char *nl = memchr(data, '\n', n);
+		size_t len = nl != NULL ? (size_t)(nl - data) : n;
+		size_t room;
+
+		if (c->plen == 0 && nl != NULL && len <= OUTPUT_LINE_MAX) {
+			emit(c, t, data, len);
+			data += len + 1;
+			n -= len + 1;
+			continue;
+		}
+		if (c->partial == NULL) {
+			c->partial = malloc(OUTPUT_LINE_MAX);
+			if (c->partial == NULL) { /* keep what fits a line */
+				emit(c, t, data, len < OUTPUT_LINE_MAX
+						    ? len
+						    : OUTPUT_LINE_MAX);
+				break;
+			}
+		}
+		room = OUTPUT_LINE_MAX - c->plen;
+		if (len > room) { /* over-long: cut and continue */
+			memcpy(c->partial + c->plen, data, room);
+			emit(c, t, c->partial, OUTPUT_LINE_MAX);
+			c->plen = 0;
+			data += room;
+			n -= room;
+			continue;
+		}
+		memcpy(c->partial + c->plen, data, len);
+		c->plen += len;
+		data += len;
+		n -= len;
+		if (nl != NULL) {
+			emit(c, t, c->partial, c->plen);
+			c->plen = 0;
+			data++;
+			n--;
+		}
+	}
+	if (drained && c->plen > 0) {
+		emit(c, t, c->partial, c->plen);
+		c->plen = 0;
+	}
+	if (c->plen == 0) {
+		free(c->partial);
+		c->partial = NULL;
+	}
+	if (op.filebuf.len > 0) {
+		file_write(c, op.filebuf.p, op.filebuf.len);
+		buf_reset(&op.filebuf);
+	}
+	if (op.out.buf.len > 0)
+		sink_flush(&op.out);
+}
+
+/* One read; false once the pipe is empty. */
+static bool
+read_once(struct capture *c)
+{
+	ssize_t n = read(c->rfd, op.readbuf, sizeof(op.readbuf));
+
+	if (n > 0) {
+		take(c, op.readbuf, (size_t)n, (size_t)n < sizeof(op.readbuf));
+		return (size_t)n == sizeof(op.readbuf);
+	}
+	if (n == -1 && errno == EINTR)
+		return true;
+	return false;
+}
+
+static void
+on_pipe_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	read_once(container_of(w, struct capture, io));
+}
+
+/* ------------------------------------------------------------ programs */
+
+static bool
+mode_is_log(enum out_mode m, bool is_stdout)
+{
+	return m == OUT_LOG || (is_stdout && m == OUT_DEFAULT);
+}
+
+bool
+output_captured(const struct prog *p)
+{
+	return mode_is_log(p->conf->out, true) || mode_is_log(p->conf->err, false);
+}
+
+static struct capture *
+capture_of(struct prog *p)
+{
+	struct capture *c = p->cap;
+	int fds[2];
+
+	if (c != NULL)
+		return c;
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return NULL;
+	/* only tend's end is non-blocking: the program's stays blocking */
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fds[0]);
+		close(fds[1]);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->p = p;
+	c->rfd = fds[0];
+	c->wfd = fds[1];
+	c->log_fd = -1;
+	ring_init(&c->ring, op.ring_max);
+	ev_io_init(&c->io, on_pipe_readable, c->rfd, EV_READ);
+	if (!op.paused)
+		ev_io_start(op.loop, &c->io);
+	c->next = op.all;
+	if (op.all != NULL)
+		op.all->prev = c;
+	op.all = c;
+	p->cap = c;
+	return c;
+}
+
+static void
+plan_fd(struct out_fd *fd, enum out_mode m, const char *path,
+    const struct capture *c, bool is_stdout)
+{
+	memset(fd, 0, sizeof(*fd));
+	switch (m) {
+	case OUT_DEFAULT:
+		fd->kind = is_stdout ? FD_PASS : FD_SAME_1;
+		fd->fd = c != NULL ? c->wfd : -1;
+		break;
+	case OUT_LOG:
+		fd->kind = FD_PASS;
+		fd->fd = c->wfd;
+		break;
+	case OUT_STDOUT:
+		fd->kind = FD_SAME_1;
+		break;
+	case OUT_INHERIT:
+		fd->kind = FD_KEEP;
+		break;
+	case OUT_NULL:
+		fd->kind = FD_PASS;
+		fd->fd = op.devnull_w;
+		break;
+	case OUT_FILE:
+		fd->kind = FD_FILE;
+		fd->path = path;
+		break;
+	}
+}
+
+int
+output_prepare(struct prog *p, struct out_fd *fd1, struct out_fd *fd2)
+{
+	const struct prog_conf *conf = p->conf;
+	struct capture *c = NULL;
+
+	if (output_captured(p) && (c = capture_of(p)) == NULL)
+		return -1;
+	plan_fd(fd1, conf->out, conf->out_path, c, true);
+	plan_fd(fd2, conf->err, conf->err_path, c, false);
+	return 0;
+}
+
+void
+output_instance_ended(struct prog *p)
+{
+	struct capture *c = p->cap;
+	int i;
+
+	if (c == NULL)
+		return;
+	/* at most a pipe's worth is left: its writers are all gone */
+	for (i = 0; i < 64 && read_once(c); i++)
+		;
+	if (c->plen > 0)
+		take(c, "", 0, true);
+}
+
+void
+output_reopen(void)
+{
+	struct capture *c;
+
+	for (c = op.all; c != NULL; c = c->next)
+		if (c->log_fd != -1) {
+			close(c->log_fd);
+			c->log_fd = -1;
+		}
+	log_info("log files reopened");
+}
+
+int
+output_last(const struct prog *p, size_t n,
+    void (*fn)(void *arg, int64_t time_us, const char *text, size_t len),
+    void *arg)
+{
+	if (p->cap == NULL)
+		return 0;
+	return ring_last(&p->cap->ring, n, fn, arg);
+}
+
+void
+output_release(struct prog *p)
+{
+	struct capture *c = p->cap;
+
+	if (c == NULL)
+		return;
+	ev_io_stop(op.loop, &c->io);
+	close(c->rfd);
+	close(c->wfd);
+	if (c->log_fd != -1)
+		close(c->log_fd);
+	ring_free(&c->ring);
+	free(c->partial);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		op.all = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	free(c);
+	p->cap = NULL;
+}
+
+/* Write what a sink holds, waiting up to the deadline. */
+static void
+sink_drain(struct sink *s, int64_t deadline_ms)
+{
+	struct timespec ts;
+	struct pollfd pfd;
+	int64_t now;
+
+	while (s->fd != -1 && s->buf.len > 0) {
+		sink_flush(s);
+		if (s->buf.len == 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (now >= deadline_ms)
+			break;
+		pfd.fd = s->fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, (int)(deadline_ms - now)) <= 0)
+			break;
+	}
+}
+
+void
+output_fini(int timeout_ms)
+{
+	struct timespec ts;
+	int64_t deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    timeout_ms;
+	log_set_writer(NULL);
+	sink_drain(&op.out, deadline);
+	sink_drain(&op.err, deadline);
+	while (op.all != NULL)
+		output_release(op.all->p);
+	if (op.loop != NULL) {
+		ev_io_stop(op.loop, &op.out.w);
+		ev_io_stop(op.loop, &op.err.w);
+	}
+	buf_free(&op.out.buf);
+	buf_free(&op.err.buf);
+	buf_free(&op.filebuf);
+	if (op.out.fd != -1)
+		close(op.out.fd);
+	if (op.err.fd != -1)
+		close(op.err.fd);
+	if (op.dirfd != -1)
+		close(op.dirfd);
+	if (op.devnull_w != -1)
+		close(op.devnull_w);
+	op.out.fd = op.err.fd = op.dirfd = op.devnull_w = -1;
+}

@@ -1,0 +1,86 @@
+/*
+ * output.h: programs' output (SPEC 8). A program whose stdout or stderr
+ * is `log` gets one capture pipe for its whole life in tend; the loop
+ * reads it, cuts it into lines (at most OUTPUT_LINE_MAX bytes; a longer
+ * line is cut and continued), and sends each line to the program's ring,
+ * to log_dir/NAME.log (rotated) or else to tend's stdout as `NAME | line`,
+ * and to `tendctl logs -f` followers. Nothing here blocks, but a write
+ * to a regular file, which cannot be made non-blocking.
+ *
+ * tend's own stdout and stderr, when they are pipes or terminals, are
+ * reopened as private non-blocking descriptions and drained from bounded
+ * buffers: when the stdout buffer is full, the pipes that feed it are not
+ * read (the programs are slowed, nothing is lost); tend's own log lines
+ * are dropped with a count instead.
+ */
+#ifndef TEND_OUTPUT_H
+#define TEND_OUTPUT_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "tree.h"
+
+#define OUTPUT_LINE_MAX 8192	      /* a longer line is cut and continued */
+#define OUTPUT_READ (64 * 1024)	      /* bytes read from a pipe at a time */
+#define OUTPUT_SINK_HIGH (256 * 1024) /* tend's stdout: stop reading pipes */
+#define OUTPUT_SINK_LOW (64 * 1024)   /* ... and start again below this */
+#define OUTPUT_ERR_MAX (64 * 1024)    /* tend's stderr: drop beyond this */
+
+/* What a child gets as fds 1 and 2 (spawn.c carries it out). */
+enum out_fd_kind {
+	FD_KEEP,   /* tend's own fd 1 or 2, as tend got it */
+	FD_PASS,   /* dup fd onto it */
+	FD_FILE,   /* open path (append, create) onto it */
+	FD_SAME_1, /* fd 2 only: a copy of fd 1 */
+};
+
+struct out_fd {
+	enum out_fd_kind kind;
+	int fd;		  /* FD_PASS */
+	const char *path; /* FD_FILE */
+};
+
+/*
+ * Set up before the loop runs: log_dir (created if missing), tend's
+ * stdout and stderr sinks. 0, or -1 with a message in err.
+ */
+int output_init(struct ev_loop *loop, const struct tend_conf *tc, char *err,
+    size_t errlen);
+
+/*
+ * Before p's spawn: create its capture pipe on first use and say what
+ * the child's fds 1 and 2 are. 0, or -1 with errno.
+ */
+int output_prepare(struct prog *p, struct out_fd *fd1, struct out_fd *fd2);
+
+/*
+ * p's instance has ended: read what is left in its pipe and flush its
+ * partial line, so that its last lines come before the next instance's.
+ */
+void output_instance_ended(struct prog *p);
+
+/* SIGUSR1: close every log file; each is opened again at its next line. */
+void output_reopen(void);
+
+/*
+ * The last n lines of p's ring, oldest first: fn(arg, time_us, line, len).
+ * 0, or -1 on ENOMEM.
+ */
+int output_last(const struct prog *p, size_t n,
+    void (*fn)(void *arg, int64_t time_us, const char *text, size_t len),
+    void *arg);
+
+/* Whether p's output is captured (its stdout or stderr is `log`). */
+bool output_captured(const struct prog *p);
+
+/* Release p's pipe, ring and file. */
+void output_release(struct prog *p);
+
+/* At exit: write what is buffered for tend's stdout and stderr, waiting
+ * at most timeout_ms, then free everything. */
+void output_fini(int timeout_ms);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * ring.c: a program's recent output (see ring.h). No system calls; memory
+ * only when the first line arrives and when the ring grows toward max.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring.h"
+
+void
+ring_init(struct ring *r, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->max = max;
+}
+
+void
+ring_free(struct ring *r)
+{
+	free(r->buf);
+	ring_init(r, r->max);
+}
+
+/* Copy len bytes into the ring at offset off (mod cap). */
+static void
+put(struct ring *r, size_t off, const void *src, size_t len)
+{
+	size_t first;
+
+	off %= r->cap;
+	first = r->cap - off < len ? r->cap - off : len;
+	memcpy(r->buf + off, src, first);
+	memcpy(r->buf, (const char *)src + first, len - first);
+}
+
+/* Copy len bytes out of the ring from offset off (mod cap). */
+static void
+get(const struct ring *r, size_t off, void *dst, size_t len)
+{
+	size_t first;
+
+	off %= r->cap;
+	first = r->cap - off < len ? r->cap - off : len;
+	memcpy(dst, r->buf + off, first);
+	memcpy((char *)dst + first, r->buf, len - first);
+}
+
+static uint32_t
+entry_len(const struct ring *r, size_t off)
+{
+	uint32_t len;
+
+	get(r, off, &len, sizeof(len));
+	return len;
+}
+
+static void
+drop_oldest(struct ring *r)
+{
+	size_t size = RING_HEADER + entry_len(r, r->head);
+
+	r->head = (r->head + size) % r->cap;
+	r->used -= size;
+	r->count--;
+}
+
+/* Grow (in place, unwrapping) toward need bytes, up to max. */
+static int
+grow(struct ring *r, size_t need)
+{
+	size_t cap = r->cap ? r->cap : RING_MIN_CAP;
+	char *buf;
+
+	while (cap < need && cap < r->max)
+		cap *= 2;
+	if (cap > r->max)
+		cap = r->max;
+	if (cap <= r->cap)
+		return 0;
+	buf = malloc(cap);
+	if (buf == NULL)
+		return -1;
+	if (r->used > 0)
+		get(r, r->head, buf, r->used);
+	free(r->buf);
+	r->buf = buf;
+	r->cap = cap;
+	r->head = 0;
+	return 0;
+}
+
+int
+ring_add(struct ring *r, int64_t time_us, const char *text, size_t len)
+{
+	uint32_t len32;
+
+	if (r->max <= RING_HEADER)
+		return 0;
+	if (len > r->max - RING_HEADER) { /* keep the end of it */
+		text += len - (r->max - RING_HEADER);
+		len = r->max - RING_HEADER;
+	}
+	if (r->used + RING_HEADER + len > r->cap &&
+	    grow(r, r->used + RING_HEADER + len) == -1 && r->cap == 0)
+		return -1;
+	if (RING_HEADER + len > r->cap)
+		return -1; /* growing failed and it cannot fit */
+	while (r->used + RING_HEADER + len > r->cap)
+		drop_oldest(r);
+	len32 = (uint32_t)len;
+	put(r, r->head + r->used, &len32, sizeof(len32));
+	put(r, r->head + r->used + 4, &time_us, sizeof(time_us));
+	put(r, r->head + r->used + RING_HEADER, text, len);
+	r->used += RING_HEADER + len;
+	r->count++;
+	return 0;
+}
+
+int
+ring_last(const struct ring *r, size_t n,
+    void (*fn)(void *arg, int64_t time_us, const char *text, size_t len),
+    void *arg)
+{
+	size_t skip = r->count > n ? r->count - n : 0, off = r->head, i;
+	char *line = NULL;
+	size_t cap = 0;
+
+	for (i = 0; i < r->count; i++) {
+		uint32_t len = entry_len(r, off);
+		int64_t t;
+
+		if (i >= skip) {
+			if (len + 1 > cap) {
+				char *p = realloc(line, len + 1);
+
+				if (p == NULL) {
+					free(line);
+					return -1;
+				}
+				line = p;
+				cap = len + 1;
+			}
+			get(r, off + 4, &t, sizeof(t));
+			get(r, off + RING_HEADER, line, len);
+			line[len] = '\0';
+			fn(arg, t, line, len);
+		}
+		off = (off + RING_HEADER + len) % r->cap;
+	}
+	free(line);
+	return 0;
+}
