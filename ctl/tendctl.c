@@ -178,6 +178,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			    argv[i]);
 		if (o->cmd == NULL)
 			o->cmd = argv[i];
+		else if (strcmp(o->cmd, "signal") == 0 && o->nargs == 0 &&
+		    argv[i][0] == '-')
+			o->args[o->nargs++] = argv[i] + 1; /* kill(1)'s -HUP */
 		else
 			o->args[o->nargs++] = argv[i];
 	}
@@ -358,7 +361,7 @@ request(struct conn *c, const struct opts *o, const char *verb,
 	case 0:
 		return;
 	case 1:
-		fprintf(stderr, "tendctl: %s: %s\n", o->cmd, msg);
+		fprintf(stderr, "tendctl: %s\n", msg);
 		free(msg);
 		exit(code);
 	default:
@@ -435,7 +438,7 @@ run_events(struct conn *c, const struct opts *o,
 	request(c, o, "events", NULL, 0);
 	while (read_line(c, &line, &len)) {
 		if (proto_is_end(line, len))
-			break;
+			return 0; /* tend ended the stream: it is exiting */
 		if (proto_decode_record(line, len, &r, &err) == -1)
 			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
 		render_event(stdout, &r, ro);
@@ -478,7 +481,7 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	struct sigaction sa;
 	struct record r;
 	const char *err, *first = NULL;
-	bool with_path = false;
+	bool with_path = false, ended = false;
 	char *line;
 	size_t len;
 
@@ -501,8 +504,10 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	if (ro->json && !o->follow)
 		printf("{\"schema\":%d,\"lines\":[", RENDER_SCHEMA);
 	while (read_line(c, &line, &len)) {
-		if (proto_is_end(line, len))
+		if (proto_is_end(line, len)) {
+			ended = true;
 			break;
+		}
 		if (proto_decode_record(line, len, &r, &err) == -1)
 			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
 		/* a program's own lines bare; a subtree's with their paths */
@@ -523,7 +528,7 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	free((void *)(uintptr_t)first);
 	if (ro->json && !o->follow)
 		printf("]}\n");
-	if (o->follow && !interrupted)
+	if (o->follow && !interrupted && !ended)
 		die(EXIT_UNREACHABLE, "tend closed the connection");
 	return 0;
 }

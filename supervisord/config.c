@@ -1082,6 +1082,16 @@ p_group(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 	return p_string(c, e, k, obj);
 }
 
+static int
+p_socket_group(struct ctx *c, const struct entry *e, const struct key *k,
+    void *obj)
+{
+	struct tend_conf *t = obj;
+
+	t->socket_group_line = e->line;
+	return p_string(c, e, k, obj);
+}
+
 /* Octal, 0 to 0777: "022", "0027". */
 static int
 p_umask(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
@@ -1607,13 +1617,13 @@ static const struct word handovers[] = {
  */
 static const struct key tend_keys[] = {
     {"socket", p_path, T(socket), NOW, 0, 0, NULL, 0},
-    {"socket_group", p_string, T(socket_group), NOW, 0, 0, NULL, 0},
+    {"socket_group", p_socket_group, T(socket_group), NOW, 0, 0, NULL, 0},
     {"log_dir", p_path, T(log_dir), NOW, 0, 0, NULL, 0},
     {"log_max_size", p_size, T(log_max_size), NOW, 1, 0, NULL, 0},
     {"log_keep", p_unsigned, T(log_keep), NOW, 0, 1000, NULL, 0},
     {"log_ring", p_size, T(log_ring), NOW, 0, 0, NULL, 0},
     {"shutdown_grace", p_duration, T(shutdown_grace_ms), NOW, 0, 0, NULL, 0},
-    {"cgroups", p_enum, T(cgroups), NOT_YET, 0, 0, cgroups_modes, 0},
+    {"cgroups", p_enum, T(cgroups), NOW, 0, 0, cgroups_modes, 0},
 };
 
 static const struct key sup_keys[] = {

@@ -110,6 +110,7 @@ struct listen_conf {
 struct tend_conf {
 	char *socket;       /* NULL: the default rule of SPEC 5 */
 	char *socket_group; /* NULL: none */
+	int socket_group_line;
 	char *log_dir;      /* NULL: programs' lines go to tend's stdout */
 	int64_t log_max_size;
 	unsigned log_keep;

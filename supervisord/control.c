@@ -319,19 +319,26 @@ control_open(const char *path, const struct tend_conf *tc, char *err,
 static bool
 in_group(int fd, gid_t primary)
 {
-	gid_t groups[NGROUPS_MAX];
-	socklen_t len = sizeof(groups);
+	gid_t few[64], *groups = few;
+	socklen_t len = sizeof(few);
+	bool found = false;
 	size_t i;
 
 	if (primary == ctl.group)
 		return true;
 	/* SPEC 11: membership from SO_PEERGROUPS, not the user database */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
-		return false;
-	for (i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == ctl.group)
-			return true;
-	return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL)
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
+		    -1)
+			len = 0;
+	}
+	for (i = 0; i < len / sizeof(gid_t) && !found; i++)
+		found = groups[i] == ctl.group;
+	if (groups != few)
+		free(groups);
+	return found;
 }
 
 static bool
@@ -1298,7 +1305,7 @@ control_publish(const struct event *e)
 	rec_str(&rec, "path", e->node->shown);
 	rec_str(&rec, "kind", e->node->kind == NODE_PROG ? "prog" : "sup");
 	rec_str(&rec, "what", e->what);
-	rec_str(&rec, "state", state_name(e->node->state));
+	rec_str(&rec, "state", state_name(e->state));
 	if (e->pid > 0)
 		rec_int(&rec, "pid", e->pid);
 	if (e->last != NULL)
@@ -1362,6 +1369,16 @@ control_publish_line(const struct prog *p, int64_t time_us, const char *text,
 void
 control_close(void)
 {
+	struct client *c;
+
+	/* streams end with the end line, so their clients know it was
+	 * tend's exit, not a failure (best effort: never block) */
+	for (c = ctl.clients; c != NULL; c = c->next)
+		if (c->state == C_STREAMING) {
+			proto_reply_end(&c->out);
+			(void)send(c->fd, c->out.p, c->out.len,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
 	while (ctl.clients != NULL)
 		client_close(ctl.clients);
 	if (ctl.loop != NULL)

@@ -47,6 +47,7 @@ void control_close(void);
 struct event {
 	const struct node *node;
 	const char *what;  /* "state", "exit", "restart", "gave-up", ... */
+	enum state state;  /* the node's state when it happened */
 	pid_t pid;	   /* 0 if none */
 	const char *last;  /* LAST-EXIT token, or NULL */
 	int64_t delay_ms;  /* restart delay, or -1 */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "control.h"
 #include "log.h"
@@ -116,6 +117,11 @@ check_users(const struct config *cfg, struct diags *d)
 	char err[256];
 	size_t i;
 
+	if (cfg->tend.socket_group != NULL &&
+	    spawn_resolve_ids(NULL, cfg->tend.socket_group, &ids, err,
+		sizeof(err)) == -1)
+		diags_add(d, cfg->tend.socket_group_line, "socket_group: %s",
+		    err);
 	for (i = 0; i < cfg->nprogs; i++) {
 		const struct prog_conf *p = &cfg->progs[i];
 
@@ -229,6 +235,9 @@ main(int argc, char **argv)
 	loop_init(loop, grace_ms);
 	if (output_init(loop, &cfg.tend, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cgroup_init(loop, cfg.tend.cgroups, supervise_on_cgroup_empty, err,
+		sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (spawn_init(&nofile, environ) == -1)
 		fatal("cannot prepare spawning");
 	t = tree_build(&cfg);
@@ -237,8 +246,9 @@ main(int argc, char **argv)
 	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
 		fatal("cannot prepare the programs");
 	control_start(loop, t);
-	log_info("tend %s starting: %zu programs, %zu supervisors (pid %d)",
-	    TEND_VERSION, t->cfg.nprogs, t->cfg.nsups, (int)getpid());
+	log_info("tend %s starting: %zu program%s, %zu supervisor%s (pid %d)",
+	    TEND_VERSION, t->cfg.nprogs, t->cfg.nprogs == 1 ? "" : "s",
+	    t->cfg.nsups, t->cfg.nsups == 1 ? "" : "s", (int)getpid());
 	supervise_start();
 	ev_run(loop, 0);
 	status = loop_exit_status();
@@ -246,6 +256,7 @@ main(int argc, char **argv)
 	control_close();
 	loop_fini();
 	pid1_fini();
+	cgroup_fini(t);
 	supervise_fini();
 	output_fini(1000);
 	spawn_fini();

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,27 @@ any_child(void)
 	    errno != ECHILD;
 }
 
+/* A child that has exited but is not reaped yet is no leftover. */
+static bool
+is_zombie(int pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] == 'Z';
+}
+
 /* Signal each of tend's children (as a subreaper), or all (as PID 1). */
 static int
 signal_children(int sig)
@@ -65,7 +88,7 @@ signal_children(int sig)
 	if (f == NULL)
 		return 0;
 	while (fscanf(f, "%d", &pid) == 1) {
-		if (kill(pid, sig) == 0)
+		if (kill(pid, sig) == 0 && !is_zombie(pid))
 			n++;
 		if (sig == SIGTERM)
 			(void)kill(pid, SIGCONT);

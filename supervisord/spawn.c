@@ -3,8 +3,10 @@
  * side prepares everything the child needs (credentials, limits, the
  * candidate paths of argv[0]) so that the child only makes system calls.
  * The child side, child_main(), runs on its own stack in tend's address
- * space until it execs: it must not write anything of tend's but its
- * struct child, call no libc function that keeps state, and take no lock.
+ * space until it execs: it writes nothing of tend's but its struct child
+ * and errno (syscall() sets it; tend, suspended by CLONE_VFORK until the
+ * exec, reads it no more), calls no libc function that keeps state, and
+ * takes no lock.
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -70,6 +72,7 @@ struct child {
 	size_t oom_len;
 	const struct spawn_ids *ids;
 	const struct out_fd *fd1, *fd2;
+	int cg_fd;		/* its cgroup, when clone3 could not place it */
 	int err;		/* written by the child */
 	enum spawn_stage stage; /* written by the child */
 };
@@ -153,14 +156,18 @@ child_main(void *arg)
 	for (i = 0; i < c->nreset; i++)
 		syscall(SYS_rt_sigaction, c->reset[i], dfl, NULL, 8);
 	c->stage = STAGE_SETUP;
+	if (c->cg_fd >= 0) { /* "0" moves the writer itself */
+		fd = syscall(SYS_openat, c->cg_fd, "cgroup.procs",
+		    O_WRONLY | O_CLOEXEC);
+		if (fd == -1 || syscall(SYS_write, fd, "0", 1) != 1)
+			goto fail;
+		syscall(SYS_close, fd);
+	}
 	if (syscall(SYS_setsid) == -1)
 		goto fail;
 	if (syscall(SYS_dup3, c->devnull, 0, 0) == -1)
 		goto fail;
-	c->stage = STAGE_OUTPUT;
-	if (child_fd(c->fd1, 1) == -1 || child_fd(c->fd2, 2) == -1)
-		goto fail;
-	c->stage = STAGE_SETUP;
+
 	for (i = 0; i < c->nlimits; i++)
 		if (syscall(SYS_prlimit64, 0, c->limit_res[i], &c->limit[i],
 			NULL) == -1)
@@ -191,6 +198,11 @@ child_main(void *arg)
 	if (c->ids->set_uid &&
 	    syscall(SYS_setresuid, c->ids->uid, c->ids->uid, c->ids->uid) == -1)
 		goto fail;
+	/* file:PATH is opened with the program's own credentials, so a
+	 * symlink it could plant never opens a file it could not */
+	c->stage = STAGE_OUTPUT;
+	if (child_fd(c->fd1, 1) == -1 || child_fd(c->fd2, 2) == -1)
+		goto fail;
 	c->stage = STAGE_CHDIR;
 	if (c->dir != NULL && syscall(SYS_chdir, c->dir) == -1)
 		goto fail;
@@ -210,6 +222,82 @@ fail:
 	c->err = errno != 0 ? errno : EINVAL;
 	syscall(SYS_exit_group, 127);
 	return 127;
+}
+
+/* ------------------------------------------------------------ clone3 */
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The kernel's struct clone_args (version 2, with cgroup). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+	    stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+#if defined(__x86_64__)
+/*
+ * clone3 with CLONE_VM needs the child to start on its new stack without
+ * returning through C: this is the whole of it. The child calls fn(arg)
+ * and exits with its value (child_main never returns). Returns the
+ * child's pid, or -errno.
+ */
+static long
+clone3_call(struct clone3_args *ca, int (*fn)(void *), void *arg)
+{
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "testq %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xorl %%ebp, %%ebp\n\t"
+			 "movq %[arg], %%rdi\n\t"
+			 "callq *%[fn]\n\t"
+			 "movq %%rax, %%rdi\n\t"
+			 "movl $60, %%eax\n\t" /* exit */
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)),
+			 [fn] "r"(fn), [arg] "r"(arg)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#define HAVE_CLONE3_CALL 1
+#endif
+
+static bool no_clone3; /* the kernel refused it once: use clone() */
+
+/* Start child_main(c) in a new process, in cgroup cg_fd if >= 0. */
+static pid_t
+start_child(struct child *c, int cg_fd)
+{
+#ifdef HAVE_CLONE3_CALL
+	if (cg_fd >= 0 && !no_clone3) {
+		struct clone3_args ca;
+		long r;
+
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.stack = (uint64_t)(uintptr_t)sp.stack;
+		ca.stack_size = sp.stack_len;
+		ca.cgroup = (uint64_t)cg_fd;
+		r = clone3_call(&ca, child_main, c);
+		if (r > 0)
+			return (pid_t)r;
+		if (r != -ENOSYS && r != -E2BIG && r != -EINVAL) {
+			errno = (int)-r;
+			return -1;
+		}
+		no_clone3 = true;
+	}
+#endif
+	c->cg_fd = cg_fd; /* the child moves itself */
+	return clone(child_main, sp.stack + sp.stack_len,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 }
 
 /* ----------------------------------------------------- the parent side */
@@ -433,7 +521,7 @@ fill_limits(struct child *c, const struct prog_conf *conf)
 
 pid_t
 spawn_program(const struct prog *p, const struct spawn_ids *ids,
-    const struct out_fd *fd1, const struct out_fd *fd2,
+    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
     enum spawn_stage *stage, pid_t *failed_pid)
 {
 	struct child c;
@@ -464,13 +552,13 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	c.ids = ids;
 	c.fd1 = fd1;
 	c.fd2 = fd2;
+	c.cg_fd = -1;
 	c.stage = STAGE_SETUP;
 
 	/* no handler of tend's may run in the child before it resets them */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = clone(child_main, sp.stack + sp.stack_len,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	pid = start_child(&c, cg_fd);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {

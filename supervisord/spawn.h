@@ -69,15 +69,15 @@ int spawn_prepare(struct prog *p);
 void spawn_release(struct prog *p);
 
 /*
- * Start p in its own session with ids applied and fd1, fd2 as its
- * stdout and stderr. Returns the pid of the
+ * Start p in its own session with ids applied, fd1 and fd2 as its stdout
+ * and stderr, and in the cgroup cg_fd (-1: tend's own). Returns the pid of the
  * child, which has exec'd; or -1 with errno (the exec's error included:
  * ENOENT for a missing program) and *stage saying where it failed. A
  * child that failed after clone has exited with 127 and is left for the
  * reaper; *failed_pid is its pid (else 0). Blocks only until the exec.
  */
 pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
-    const struct out_fd *fd1, const struct out_fd *fd2,
+    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
     enum spawn_stage *stage, pid_t *failed_pid);
 
 /* "exec", "chdir", ... for messages. */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "control.h"
 #include "log.h"
 #include "output.h"
@@ -78,9 +79,13 @@ signal_instance(struct prog *p, int sig)
 		(void)kill(p->pid, sig);
 }
 
+/* Whether anything of p's instance lives: its cgroup where it has one
+ * (setsid() escapees included), else its process group. */
 static bool
 group_alive(const struct prog *p)
 {
+	if (p->node.cg_fd >= 0 && cgroup_enabled())
+		return cgroup_populated(p);
 	return kill(-p->pgid, 0) == 0 || errno == EPERM;
 }
 
@@ -100,6 +105,8 @@ kill_now(struct prog *p)
 	ev_timer_stop(sv.loop, &p->kill_w);
 	p->stop_sent = true;
 	signal_instance(p, SIGKILL);
+	if (p->node.cg_fd >= 0 && cgroup_enabled() && cgroup_kill(p) == -1)
+		log_warn("%s: cgroup.kill", p->node.shown);
 }
 
 /* Send the program's stop signal (SPEC 4 Stop), then arm its deadline. */
@@ -114,8 +121,13 @@ stop_instance(struct prog *p)
 	}
 	p->stop_sent = true;
 	signal_instance(p, sig);
-	if (sig != SIGKILL && sig != SIGCONT)
+	if (p->pid == 0 && p->node.cg_fd >= 0 && cgroup_enabled())
+		cgroup_signal(p, sig); /* leftovers, wherever they went */
+	if (sig != SIGKILL && sig != SIGCONT) {
 		signal_instance(p, SIGCONT); /* a stopped process can act */
+		if (p->pid == 0 && p->node.cg_fd >= 0 && cgroup_enabled())
+			cgroup_signal(p, SIGCONT);
+	}
 	arm_kill(p, p->conf->shutdown_ms == CONFIG_INFINITY
 		? -1
 		: p->conf->shutdown_ms);
@@ -164,10 +176,10 @@ cleanup_remove(struct prog *p)
 }
 
 static void
-publish(const struct node *n, const char *what, pid_t pid, const char *last,
-    int64_t delay_ms)
+publish(const struct node *n, const char *what, enum state st, pid_t pid,
+    const char *last, int64_t delay_ms)
 {
-	struct event ev = {n, what, pid, last, delay_ms};
+	struct event ev = {n, what, st, pid, last, delay_ms};
 
 	control_publish(&ev);
 }
@@ -177,8 +189,8 @@ publish_exit(const struct prog *p, const struct exit_info *e)
 {
 	char tok[64];
 
-	publish(&p->node, "exit", p->inst_pid, exit_token(e, tok, sizeof(tok)),
-	    -1);
+	publish(&p->node, "exit", p->node.state, p->inst_pid,
+	    exit_token(e, tok, sizeof(tok)), -1);
 }
 
 /* Nothing of the instance is left: the tree may decide. */
@@ -188,6 +200,7 @@ instance_ended(struct prog *p)
 	struct exit_info e;
 
 	cleanup_remove(p);
+	cgroup_unwatch(p);
 	ev_timer_stop(sv.loop, &p->kill_w);
 	output_instance_ended(p);
 	p->pgid = 0;
@@ -215,6 +228,7 @@ main_exited(struct prog *p, int wstatus)
 		return;
 	}
 	cleanup_add(p);
+	cgroup_watch(p);
 	if (p->stop_sent) {
 		kill_now(p); /* SPEC 4: what is left is killed at once */
 	} else {
@@ -233,6 +247,14 @@ check_cleanups(void)
 		if (!group_alive(p))
 			instance_ended(p);
 	}
+}
+
+/* cgroup.c saw p's cgroup become empty. */
+static void
+on_cgroup_empty(struct prog *p)
+{
+	if (p->cleanup && !group_alive(p))
+		instance_ended(p);
 }
 
 void
@@ -286,6 +308,7 @@ do_start(struct prog *p, unsigned gen)
 	struct out_fd fd1, fd2;
 	char err[256];
 	pid_t pid, failed;
+	int cg_fd;
 
 	if (n->state != ST_STARTING || n->gen != gen || p->pgid != 0) {
 		if (p->pgid != 0)
@@ -304,7 +327,13 @@ do_start(struct prog *p, unsigned gen)
 		start_failed(p, errno, true);
 		return;
 	}
-	pid = spawn_program(p, &sv.ids, &fd1, &fd2, &stage, &failed);
+	cg_fd = cgroup_prepare(p);
+	if (cg_fd == -1 && errno != 0) {
+		log_warn("%s: cannot start: its cgroup", n->shown);
+		start_failed(p, errno, true);
+		return;
+	}
+	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, &stage, &failed);
 	if (pid == -1) {
 		log_warn("%s: cannot start: %s %s", n->shown,
 		    spawn_stage_name(stage), stage_object(p, stage));
@@ -396,20 +425,20 @@ report(const struct action *a)
 
 	switch (a->note) {
 	case NOTE_STATE:
-		publish(n, "state",
+		publish(n, "state", (enum state)a->arg,
 		    n->kind == NODE_PROG ? prog_of(n)->pid : 0, NULL, -1);
 		return;
 	case NOTE_RESTART:
 	case NOTE_RESTART_LATER:
 	case NOTE_GROUP_RESTART:
-		publish(n, "restart", 0, NULL,
+		publish(n, "restart", n->state, 0, NULL,
 		    a->note == NOTE_RESTART_LATER ? a->arg : 0);
 		break;
 	case NOTE_GIVE_UP:
-		publish(n, "gave-up", 0, NULL, -1);
+		publish(n, "gave-up", n->state, 0, NULL, -1);
 		break;
 	case NOTE_AUTO_SHUTDOWN:
-		publish(n, "auto-shutdown", 0, NULL, -1);
+		publish(n, "auto-shutdown", n->state, 0, NULL, -1);
 		break;
 	default:
 		break;
@@ -444,6 +473,10 @@ report(const struct action *a)
 	case NOTE_ENDED:
 		log_info("%s: %s while being stopped", n->shown,
 		    how_ended(n, how, sizeof(how)));
+		break;
+	case NOTE_TOO_MANY:
+		log_warnx("%s: %s; one restart too many for %s", n->shown,
+		    how_ended(n, how, sizeof(how)), n->parent->node.shown);
 		break;
 	case NOTE_GIVE_UP:
 		log_errorx("%s: giving up: more than %lld restarts within %s",
@@ -503,6 +536,12 @@ supervise_run(int max_spawns)
 			   "action");
 	}
 	return sv.tree->plan.n > 0;
+}
+
+void
+supervise_on_cgroup_empty(struct prog *p)
+{
+	on_cgroup_empty(p);
 }
 
 /* ---------------------------------------------------------- lifecycle */

@@ -32,6 +32,9 @@ void supervise_start(void);
 /* Orderly shutdown: the tree stops everything, then on_exit. */
 void supervise_shutdown(void);
 
+/* cgroup.c: p's cgroup, watched, is now empty. */
+void supervise_on_cgroup_empty(struct prog *p);
+
 /* A child of tend was reaped (any child: a program or an orphan). */
 void supervise_reaped(pid_t pid, int wstatus);
 

@@ -694,6 +694,7 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 		return;
 	}
 	if (intensity_exceeded(s, now)) {
+		note(t, NOTE_TOO_MANY, c, kind);
 		set_state(t, c, ended_state(c, kind), now);
 		give_up(t, s, now);
 		return;
@@ -1094,6 +1095,7 @@ init_node(struct node *n, enum node_kind kind, const char *name)
 	n->name = name;
 	n->after_stop = ST_STOPPED;
 	n->timer_at_ms = -1;
+	n->cg_fd = -1;
 }
 
 static int

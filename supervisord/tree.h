@@ -97,6 +97,7 @@ struct node {
 
 	/* Carried out by supervise.c. */
 	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
+	int cg_fd;	  /* its cgroup directory; -1: none (cgroup.c) */
 };
 
 /* A restart sequence or a stop of everything, carried out step by step. */
@@ -155,6 +156,7 @@ struct prog {
 	pid_t pid;	    /* main process; 0 when none */
 	pid_t pgid;	    /* group of the live instance; 0 when all gone */
 	pid_t inst_pid;	    /* the pid its last instance had (events) */
+	int cg_wd;	    /* inotify watch on its cgroup.events; 0: none */
 	unsigned inst_gen;  /* gen of the live instance */
 	bool stop_sent;	    /* a stop signal went to this instance */
 	bool cleanup;	    /* main reaped, its group is being emptied */
@@ -183,6 +185,7 @@ enum note {
 	NOTE_GROUP_RESTART, /* ... its supervisor restarts its siblings too */
 	NOTE_NO_RESTART,    /* ended by itself, not restarted (arg: kind) */
 	NOTE_ENDED,	    /* ended by itself while its supervisor stops */
+	NOTE_TOO_MANY,	    /* ended by itself: one restart too many */
 	NOTE_GIVE_UP,	    /* supervisor: intensity exceeded (arg: count) */
 	NOTE_AUTO_SHUTDOWN, /* supervisor: a significant child ended */
 };

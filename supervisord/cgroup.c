@@ -1,0 +1,457 @@
+/*
+ * cgroup.c: programs' cgroups (see cgroup.h). Directories are created on
+ * a program's first start and kept open (one fd per program and per
+ * supervisor); emptiness is watched with inotify on cgroup.events only
+ * while an instance's leftovers are being waited for.
+ */
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "pidmap.h"
+#include "units.h"
+
+#define DIR_NAME_MAX (UNITS_NAME_MAX + 3)
+
+static void dir_name(const struct node *n, char *buf, size_t size);
+
+static struct {
+	bool enabled;
+	struct ev_loop *loop;
+	char base[PATH_MAX]; /* tend's cgroup, where tend and s-root live */
+	int ifd;	     /* inotify */
+	ev_io io;
+	struct pidmap watches; /* inotify wd -> prog */
+	void (*on_empty)(struct prog *p);
+} cg = {.ifd = -1};
+
+bool
+cgroup_enabled(void)
+{
+	return cg.enabled;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void
+unescape_octal(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* The cgroup2 mount point, from /proc/self/mountinfo. */
+static int
+find_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -1;
+
+	if (f == NULL)
+		return -1;
+	while (getline(&line, &cap, f) != -1) {
+		char *dash = strstr(line, " - ");
+		char mnt[PATH_MAX], fstype[64];
+
+		if (dash == NULL || sscanf(dash, " - %63s", fstype) != 1 ||
+		    strcmp(fstype, "cgroup2") != 0)
+			continue;
+		/* id parent major:minor root mountpoint ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		unescape_octal(mnt);
+		if ((size_t)snprintf(out, size, "%s", mnt) >= size)
+			break;
+		r = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* tend's own cgroup v2 path ("0::/PATH" in /proc/self/cgroup). */
+static int
+own_cgroup(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[PATH_MAX + 8];
+	int r = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line + 3) >= size)
+			break;
+		memcpy(out, line + 3, strlen(line + 3) + 1);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+static int
+write_file_at(int dirfd, const char *name, const char *text)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd == -1)
+		return -1;
+	n = write(fd, text, strlen(text));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static void
+on_inotify(struct ev_loop *loop, ev_io *w, int revents);
+
+/* Move tend into <base>/tend, where it can stay a leaf. */
+static int
+enter_leaf(char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16];
+	int dirfd;
+
+	snprintf(path, sizeof(path), "%s/tend", cg.base);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create cgroup %.300s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1 || write_file_at(dirfd, "cgroup.procs", "0") == -1) {
+		snprintf(err, errlen, "cannot move tend into cgroup %.300s: %s",
+		    path, strerror(errno));
+		if (dirfd != -1)
+			close(dirfd);
+		(void)rmdir(path);
+		return -1;
+	}
+	close(dirfd);
+	return 0;
+}
+
+static int
+setup(char *err, size_t errlen)
+{
+	char mnt[PATH_MAX], own[PATH_MAX];
+	size_t len;
+
+	if (find_mount(mnt, sizeof(mnt)) == -1) {
+		snprintf(err, errlen, "no cgroup v2 hierarchy is mounted");
+		return -1;
+	}
+	if (own_cgroup(own, sizeof(own)) == -1) {
+		snprintf(err, errlen, "tend's cgroup v2 is unknown "
+				      "(/proc/self/cgroup)");
+		return -1;
+	}
+	/* already in a leaf named tend (a re-exec): its parent is ours */
+	len = strlen(own);
+	if (len >= 5 && strcmp(own + len - 5, "/tend") == 0)
+		own[len - 5] = '\0';
+	if (strcmp(own, "/") == 0)
+		own[0] = '\0';
+	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s%s", mnt, own) >=
+	    sizeof(cg.base)) {
+		snprintf(err, errlen, "cgroup path too long");
+		return -1;
+	}
+	if (access(cg.base, W_OK) == -1) {
+		snprintf(err, errlen, "cgroup %.300s is not writable: %s", cg.base,
+		    strerror(errno));
+		return -1;
+	}
+	return enter_leaf(err, errlen);
+}
+
+int
+cgroup_init(struct ev_loop *loop, enum cgroups_mode mode,
+    void (*on_empty)(struct prog *p), char *err, size_t errlen)
+{
+	char why[512];
+
+	cg.loop = loop;
+	cg.on_empty = on_empty;
+	if (mode == CGROUPS_NO) {
+		log_info("cgroups = no: programs are tracked by process group "
+			 "only; a descendant that leaves its group with setsid() "
+			 "can outlive its program");
+		return 0;
+	}
+	if (setup(why, sizeof(why)) == -1) {
+		if (mode == CGROUPS_YES) {
+			snprintf(err, errlen, "cgroups = yes: %s", why);
+			return -1;
+		}
+		log_warnx("%s; programs are tracked by process group only: a "
+			  "descendant that leaves its group with setsid() can "
+			  "outlive its program",
+		    why);
+		return 0;
+	}
+	cg.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cg.ifd == -1 || pidmap_init(&cg.watches, 64) == -1) {
+		snprintf(err, errlen, "inotify: %s", strerror(errno));
+		return -1;
+	}
+	ev_io_init(&cg.io, on_inotify, cg.ifd, EV_READ);
+	ev_io_start(loop, &cg.io);
+	cg.enabled = true;
+	log_info("cgroups: one per program below %s", cg.base);
+	return 0;
+}
+
+/* ------------------------------------------------------------- dirs */
+
+static bool
+populated_at(int dirfd)
+{
+	char buf[256];
+	int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	const char *p;
+
+	if (fd == -1)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "populated ");
+	return p != NULL && p[10] == '1';
+}
+
+/* mkdir name in parent (kept if it exists) and open it. */
+static int
+make_dir(int parent, const char *name, const char *shown)
+{
+	int fd;
+
+	if (mkdirat(parent, name, 0755) == -1 && errno != EEXIST)
+		return -1;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (populated_at(fd)) {
+		/* SPEC 7: a crashed predecessor's leftovers are stopped,
+		 * never adopted */
+		log_warnx("%s: killing what a previous tend left in its "
+			  "cgroup",
+		    shown);
+		(void)write_file_at(fd, "cgroup.kill", "1");
+	}
+	return fd;
+}
+
+static int
+ensure_dir(struct node *n)
+{
+	char name[DIR_NAME_MAX];
+	int parent;
+
+	if (n->cg_fd >= 0)
+		return n->cg_fd;
+	if (n->parent == NULL) {
+		parent = open(cg.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (parent == -1)
+			return -1;
+		n->cg_fd = make_dir(parent, "s-root", n->shown);
+		close(parent);
+		return n->cg_fd;
+	}
+	parent = ensure_dir(&n->parent->node);
+	if (parent == -1)
+		return -1;
+	dir_name(n, name, sizeof(name));
+	n->cg_fd = make_dir(parent, name, n->shown);
+	return n->cg_fd;
+}
+
+int
+cgroup_prepare(struct prog *p)
+{
+	if (!cg.enabled) {
+		errno = 0;
+		return -1;
+	}
+	return ensure_dir(&p->node);
+}
+
+bool
+cgroup_populated(const struct prog *p)
+{
+	return p->node.cg_fd >= 0 && populated_at(p->node.cg_fd);
+}
+
+int
+cgroup_kill(const struct prog *p)
+{
+	if (p->node.cg_fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (write_file_at(p->node.cg_fd, "cgroup.kill", "1") == 0)
+		return 0;
+	cgroup_signal(p, SIGKILL); /* before Linux 5.14 */
+	return 0;
+}
+
+void
+cgroup_signal(const struct prog *p, int sig)
+{
+	int fd;
+	FILE *f;
+	int pid;
+
+	if (p->node.cg_fd < 0)
+		return;
+	fd = openat(p->node.cg_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return;
+	}
+	while (fscanf(f, "%d", &pid) == 1)
+		if (pid > 0)
+			(void)kill(pid, sig);
+	fclose(f);
+}
+
+/* ----------------------------------------------------------- watching */
+
+void
+cgroup_watch(struct prog *p)
+{
+	char path[64];
+	int wd;
+
+	if (!cg.enabled || p->node.cg_fd < 0 || p->cg_wd > 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/cgroup.events",
+	    p->node.cg_fd);
+	wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
+	if (wd == -1) {
+		log_warn("%s: cannot watch its cgroup", p->node.shown);
+		return;
+	}
+	p->cg_wd = wd;
+	(void)pidmap_put(&cg.watches, wd, p);
+}
+
+void
+cgroup_unwatch(struct prog *p)
+{
+	if (p->cg_wd <= 0)
+		return;
+	pidmap_take(&cg.watches, p->cg_wd);
+	(void)inotify_rm_watch(cg.ifd, p->cg_wd);
+	p->cg_wd = 0;
+}
+
+static void
+on_inotify(struct ev_loop *loop, ev_io *w, int revents)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *e;
+	ssize_t n;
+	char *at;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	while ((n = read(cg.ifd, buf, sizeof(buf))) > 0) {
+		for (at = buf; at < buf + n;
+		     at += sizeof(struct inotify_event) + e->len) {
+			struct prog *p;
+
+			e = (const struct inotify_event *)(void *)at;
+			p = pidmap_get(&cg.watches, e->wd);
+			if (p == NULL || cgroup_populated(p))
+				continue;
+			cgroup_unwatch(p);
+			cg.on_empty(p);
+		}
+	}
+}
+
+/* ----------------------------------------------------------- the end */
+
+static void
+dir_name(const struct node *n, char *buf, size_t size)
+{
+	if (n->parent == NULL)
+		snprintf(buf, size, "s-root");
+	else
+		snprintf(buf, size, "%s-%s", n->kind == NODE_PROG ? "p" : "s",
+		    n->name);
+}
+
+void
+cgroup_fini(struct tree *t)
+{
+	char name[DIR_NAME_MAX], path[PATH_MAX + 16];
+	size_t i;
+	int base, leaf;
+
+	if (!cg.enabled)
+		return;
+	ev_io_stop(cg.loop, &cg.io);
+	close(cg.ifd);
+	pidmap_free(&cg.watches);
+	base = open(cg.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* children before their supervisors: reverse pre-order */
+	for (i = t->nnodes; i-- > 0;) {
+		struct node *n = t->nodes[i];
+		int parent = n->parent != NULL ? n->parent->node.cg_fd : base;
+
+		if (n->cg_fd < 0)
+			continue;
+		dir_name(n, name, sizeof(name));
+		if (parent >= 0)
+			(void)unlinkat(parent, name, AT_REMOVEDIR);
+		close(n->cg_fd);
+		n->cg_fd = -1;
+	}
+	/* leave the leaf: back where tend came from, then remove it */
+	snprintf(path, sizeof(path), "%s/tend", cg.base);
+	leaf = base >= 0 && write_file_at(base, "cgroup.procs", "0") == 0;
+	if (leaf)
+		(void)rmdir(path);
+	if (base >= 0)
+		close(base);
+	cg.enabled = false;
+}

@@ -1,0 +1,61 @@
+/*
+ * cgroup.h: one cgroup v2 per program, nested as the tree is nested,
+ * below tend's own (SPEC 9, SPEC 11 "cgroups"):
+ *
+ *     <tend's cgroup>/tend              tend itself (a leaf)
+ *     <tend's cgroup>/s-root/p-web      a program of the root
+ *     <tend's cgroup>/s-root/s-back/p-db
+ *
+ * Directory names carry a prefix so that no name can collide with a
+ * cgroup interface file. Supervisor cgroups never hold processes. A
+ * program is placed with clone3(CLONE_INTO_CGROUP) where the kernel has
+ * it (spawn.c), killed with cgroup.kill, and its emptiness is learned
+ * from cgroup.events through inotify, never by polling.
+ */
+#ifndef TEND_CGROUP_H
+#define TEND_CGROUP_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "tree.h"
+
+/*
+ * Find the cgroup v2 hierarchy (through /proc/self/mountinfo) and move
+ * tend into its leaf. mode auto: without a writable cgroup v2, log once
+ * and return 0 with cgroups off; yes: that is an error (-1, err); no:
+ * off. on_empty is called from the loop when a program's cgroup, being
+ * waited on, has become empty.
+ */
+int cgroup_init(struct ev_loop *loop, enum cgroups_mode mode,
+    void (*on_empty)(struct prog *p), char *err, size_t errlen);
+
+/* Whether programs get cgroups. */
+bool cgroup_enabled(void);
+
+/*
+ * Before p's spawn: create its cgroup (and its supervisors') if needed.
+ * Returns a directory fd for CLONE_INTO_CGROUP (owned by cgroup.c), or
+ * -1: without cgroups (errno 0) or on error (errno set).
+ */
+int cgroup_prepare(struct prog *p);
+
+/* Whether anything of p's instance still lives in its cgroup. */
+bool cgroup_populated(const struct prog *p);
+
+/* Watch p's cgroup until it is empty, then on_empty(p) (once). */
+void cgroup_watch(struct prog *p);
+void cgroup_unwatch(struct prog *p);
+
+/* Kill everything in p's cgroup. 0, or -1 with errno. */
+int cgroup_kill(const struct prog *p);
+
+/* Send sig to every process in p's cgroup. */
+void cgroup_signal(const struct prog *p, int sig);
+
+/* Remove t's cgroups (the empty ones) and leave tend's leaf. */
+void cgroup_fini(struct tree *t);
+
+#endif
