@@ -1,0 +1,1268 @@
+/*
+ * harness.c: the integration-test harness (see harness.h).
+ *
+ * It runs in the test process, which it makes a child subreaper, so that
+ * whatever tend leaves behind ends up here to be killed and reaped. While
+ * tend lives, only known pids are waited for (tend, the guard, th_run's
+ * commands, orphan zombies found in /proc): waitpid(-1) would steal an
+ * exit status the test is about to ask for. It must not leave a process
+ * behind, even when the test fails: hence the guard (see guard()).
+ */
+#include "harness.h"
+
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_MS 10      /* how often a condition is looked at */
+#define STOP_MS 10000   /* th_stop: tend's time to stop after TERM */
+#define SWEEP_MS 5000   /* th_stop: time for leftovers to go */
+#define RUN_MS 30000    /* th_ctl, th_tend: time to finish */
+#define TAIL_BYTES 3000 /* of tend's stderr, in failure messages */
+#define MAX_ENV 32      /* th_setenv entries */
+#define MAX_ARGS 64     /* th_ctl, th_tend words */
+#define MARKER "TEND_TEST_DIR"
+
+struct seen {
+	pid_t pid;
+	unsigned long long start; /* 0: was not ours, or already gone */
+};
+
+struct th {
+	char dir[64];
+	pid_t pid;                /* tend; 0 before th_launch */
+	unsigned long long start; /* tend's start time */
+	int pidfd;                /* tend's; -1 if none */
+	bool reaped;
+	int wstatus;
+	pid_t guard;
+	int guard_fd; /* write end of the guard's pipe; -1 if none */
+	char *env[MAX_ENV];
+	int nenv;
+	struct seen *seen; /* recorded pids with their start times */
+	size_t nseen, seen_cap;
+	struct th *next; /* open handles, for th_stop_all */
+};
+
+static struct th *open_handles;
+
+static void remember_markers(struct th *t);
+
+/* ------------------------------------------------------------ helpers */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap(int ms)
+{
+	(void)poll(NULL, 0, ms);
+}
+
+/* path's whole contents, NUL-terminated; NULL with errno if unreadable. */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	buf = malloc(cap);
+	if (buf == NULL)
+		goto fail_close;
+	for (;;) {
+		if (cap - len < 2) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (bigger == NULL)
+				goto fail_free;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail_free;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+fail_free:
+	free(buf);
+fail_close:
+	close(fd);
+	return NULL;
+}
+
+static void
+path_in(const struct th *t, const char *file, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", t->dir, file) >= size)
+		ck_abort_msg("path too long: %s/%s", t->dir, file);
+}
+
+/* The last TAIL_BYTES of tend's stderr, for failure messages. */
+static char *
+stderr_tail(const struct th *t)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *all, *tail;
+
+	snprintf(path, sizeof(path), "%s/tend.err", t->dir);
+	all = slurp(path, &len);
+	if (all == NULL)
+		return strdup("(no stderr)");
+	if (len <= TAIL_BYTES)
+		return all;
+	tail = strdup(all + len - TAIL_BYTES);
+	free(all);
+	return tail;
+}
+
+static void flunk(const struct th *t, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* Fail the running test; the message ends with tend's stderr tail. */
+static void
+flunk(const struct th *t, const char *fmt, ...)
+{
+	char msg[1024];
+	char *tail;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tail = t != NULL ? stderr_tail(t) : NULL;
+	ck_abort_msg("%s\n--- tend's stderr (%s), last lines ---\n%s", msg,
+	    t != NULL ? t->dir : "-", tail != NULL ? tail : "");
+	/* not reached: ck_abort_msg does not return */
+	abort();
+}
+
+/* ----------------------------------------------------------- /proc */
+
+int
+th_stat(pid_t pid, struct th_stat *st)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: the last ')' ends it */
+	p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ')
+		return -1;
+	p += 2;
+	memset(st, 0, sizeof(*st));
+	st->state = *p;
+	for (field = 4; field <= 22; field++) {
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return -1;
+		v = strtoull(++p, NULL, 10);
+		if (field == 4)
+			st->ppid = (pid_t)v;
+		else if (field == 5)
+			st->pgrp = (pid_t)v;
+		else if (field == 6)
+			st->session = (pid_t)v;
+		else if (field == 22)
+			st->start = v;
+	}
+	return 0;
+}
+
+unsigned long long
+th_starttime(pid_t pid)
+{
+	struct th_stat st;
+
+	return th_stat(pid, &st) == 0 ? st.start : 0;
+}
+
+bool
+th_alive(pid_t pid, unsigned long long starttime)
+{
+	struct th_stat st;
+
+	if (pid <= 0 || starttime == 0 || th_stat(pid, &st) == -1)
+		return false;
+	return st.state != 'Z' && st.state != 'X' && st.start == starttime;
+}
+
+/* pid runs with TEND_TEST_DIR=dir and started no earlier than since. */
+static bool
+is_ours(pid_t pid, const char *dir, unsigned long long since)
+{
+	char path[64], needle[128];
+	struct th_stat st;
+	size_t len, nlen, i;
+	char *env;
+	bool found;
+
+	if (pid == getpid() || th_stat(pid, &st) == -1 || st.start < since)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	env = slurp(path, &len);
+	if (env == NULL)
+		return false;
+	nlen = (size_t)snprintf(needle, sizeof(needle), "%s=%s", MARKER, dir);
+	/* entries are NUL-separated; the marker must be a whole entry */
+	found = false;
+	for (i = 0; i + nlen <= len && !found; i += strlen(env + i) + 1)
+		found = strcmp(env + i, needle) == 0;
+	free(env);
+	return found;
+}
+
+/*
+ * Send sig (0: none) to every live process that is ours (by marker and
+ * start time) or in t's table of recorded pids (by exact start time);
+ * how many there are.
+ */
+static int
+signal_ours(const char *dir, unsigned long long since, const struct seen *seen,
+    size_t nseen, int sig)
+{
+	struct dirent *de;
+	int killed = 0;
+	DIR *d;
+	size_t i;
+
+	for (i = 0; i < nseen; i++)
+		if (th_alive(seen[i].pid, seen[i].start) &&
+		    kill(seen[i].pid, sig) == 0)
+			killed++;
+	d = opendir("/proc");
+	if (d == NULL)
+		return killed;
+	while ((de = readdir(d)) != NULL) {
+		struct th_stat st;
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		for (i = 0; i < nseen && seen[i].pid != pid; i++)
+			;
+		if (i < nseen && th_alive(pid, seen[i].start))
+			continue; /* counted above */
+		if (th_stat(pid, &st) == -1 || st.state == 'Z')
+			continue;
+		if (is_ours(pid, dir, since) && kill(pid, sig) == 0)
+			killed++;
+	}
+	closedir(d);
+	return killed;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path); /* go on: remove what can be */
+	return 0;
+}
+
+static void
+remove_dir(const char *dir)
+{
+	const char *keep = getenv("TEND_TEST_KEEP");
+
+	if (keep != NULL && strcmp(keep, "1") == 0) {
+		fprintf(stderr, "harness: kept %s\n", dir);
+		return;
+	}
+	(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ------------------------------------------------------------- guard */
+
+/* What the test process tells its guard. */
+struct guard_msg {
+	char kind; /* 'L': tend launched (pid, start); 'X': dismissed */
+	pid_t pid;
+	unsigned long long start;
+};
+
+/*
+ * The guard waits on a pipe whose write end only the test process holds.
+ * It learns tend's pid when tend is launched; 'X' dismisses it. End of
+ * file means the test process died (a failed Check assertion ends it
+ * with _exit, a timeout with SIGKILL): then the guard kills tend's group
+ * and everything of the test, and removes the directory. It leaves
+ * Check's process group, which Check kills after each test.
+ */
+static void
+guard(int rfd, const char *dir)
+{
+	struct guard_msg m;
+	pid_t tend = 0;
+	unsigned long long start = 0;
+	long long deadline;
+	ssize_t n;
+	int null;
+
+	(void)setsid();
+	/* let go of the test's stdio: meson reads its pipes until EOF */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null != -1) {
+		(void)dup2(null, 0);
+		(void)dup2(null, 1);
+		(void)dup2(null, 2);
+	}
+	if (rfd > 3)
+		(void)close_range(3, (unsigned)rfd - 1, 0);
+	(void)close_range((unsigned)rfd + 1, ~0U, 0);
+	for (;;) {
+		n = read(rfd, &m, sizeof(m));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			break; /* end of file: the test process is gone */
+		if (m.kind == 'X')
+			_exit(0);
+		tend = m.pid;
+		start = m.start;
+	}
+	if (tend != 0 && th_alive(tend, start)) {
+		(void)kill(-tend, SIGKILL);
+		(void)kill(tend, SIGKILL);
+	}
+	/* twice empty in a row: a process in the middle of an exec can
+	 * escape one look, as its environment reads empty then */
+	deadline = now_ms() + SWEEP_MS;
+	n = 0;
+	while (n < 2 && now_ms() < deadline) {
+		n = signal_ours(dir, start, NULL, 0, SIGKILL) > 0 ? 0 : n + 1;
+		nap(TICK_MS);
+	}
+	remove_dir(dir);
+	_exit(0);
+}
+
+static void
+start_guard(struct th *t)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		flunk(t, "pipe2: %s", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		flunk(t, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[1]);
+		guard(fds[0], t->dir);
+	}
+	close(fds[0]);
+	t->guard = pid;
+	t->guard_fd = fds[1];
+}
+
+static void
+tell_guard(struct th *t, char kind)
+{
+	struct guard_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = kind;
+	m.pid = t->pid;
+	m.start = t->start;
+	if (t->guard_fd != -1 &&
+	    write(t->guard_fd, &m, sizeof(m)) != (ssize_t)sizeof(m))
+		fprintf(stderr, "harness: cannot reach the guard: %s\n",
+		    strerror(errno));
+}
+
+static void
+dismiss_guard(struct th *t)
+{
+	if (t->guard_fd == -1)
+		return;
+	tell_guard(t, 'X');
+	close(t->guard_fd);
+	t->guard_fd = -1;
+	while (waitpid(t->guard, NULL, 0) == -1 && errno == EINTR)
+		;
+	t->guard = 0;
+}
+
+/* ------------------------------------------------------------ config */
+
+static bool
+valid_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 64)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* Write conf to f with the tokens of harness.h expanded. */
+static void
+expand(const struct th *t, const char *conf, FILE *f)
+{
+	const char *d = t->dir;
+	const char *p, *end;
+
+	for (p = conf; *p != '\0'; p++) {
+		int len;
+
+		if (*p != '{') {
+			fputc(*p, f);
+			continue;
+		}
+		if (strncmp(p, "{D}", 3) == 0) {
+			fputs(d, f);
+			p += 2;
+			continue;
+		}
+		end = strchr(p, '}');
+		if ((p[1] != 'S' && p[1] != 'T') || p[2] != ':' ||
+		    end == NULL || !valid_name(p + 3, (size_t)(end - p - 3))) {
+			fputc(*p, f);
+			continue;
+		}
+		len = (int)(end - p - 3);
+		if (p[1] == 'S')
+			fprintf(f,
+			    "sh -c 'echo $$ >>%s/%.*s.pids;exec sleep 100000'",
+			    d, len, p + 3);
+		else
+			fprintf(f,
+			    "sh -c 'trap \"echo %.*s >>%s/stopped;exit 0\" "
+			    "TERM;"
+			    "echo $$ >>%s/%.*s.pids;sleep 100000 & wait'",
+			    len, p + 3, d, d, len, p + 3);
+		p = end;
+	}
+}
+
+/* ------------------------------------------------------------ handles */
+
+struct th *
+th_new(const char *conf)
+{
+	char path[PATH_MAX];
+	struct th *t;
+	FILE *f;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		flunk(NULL, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	(void)signal(SIGPIPE, SIG_IGN); /* a dead guard must not kill us */
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		flunk(NULL, "out of memory");
+	t->pidfd = t->guard_fd = -1;
+	strcpy(t->dir, "/tmp/tend-test-XXXXXX");
+	if (mkdtemp(t->dir) == NULL)
+		flunk(NULL, "mkdtemp: %s", strerror(errno));
+	t->next = open_handles;
+	open_handles = t;
+	start_guard(t); /* from now on, the directory goes in any case */
+	path_in(t, "tend.conf", path, sizeof(path));
+	f = fopen(path, "we");
+	if (f == NULL)
+		flunk(t, "%s: %s", path, strerror(errno));
+	expand(t, conf, f);
+	if (fclose(f) != 0)
+		flunk(t, "%s: %s", path, strerror(errno));
+	return t;
+}
+
+void
+th_setenv(struct th *t, const char *kv)
+{
+	if (t->nenv == MAX_ENV || strchr(kv, '=') == NULL)
+		flunk(t, "th_setenv: bad or too many: %s", kv);
+	t->env[t->nenv] = strdup(kv);
+	if (t->env[t->nenv] == NULL)
+		flunk(t, "out of memory");
+	t->nenv++;
+}
+
+/* In a fresh child: signals as at boot, fds 0-2 only, our environment. */
+static void
+child_setup(const struct th *t, int in, int out, int err)
+{
+	char sock[PATH_MAX];
+	sigset_t none;
+	int sig, i;
+
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
+		_exit(127);
+	(void)close_range(3, ~0U, 0);
+	snprintf(sock, sizeof(sock), "%s/tend.sock", t->dir);
+	(void)setenv("TEND_SOCKET", sock, 1);
+	(void)setenv(MARKER, t->dir, 1);
+	for (i = 0; i < t->nenv; i++)
+		(void)putenv(t->env[i]);
+}
+
+void
+th_launch(struct th *t)
+{
+	char conf[PATH_MAX], out[PATH_MAX], err[PATH_MAX];
+	const char *bin = getenv("TEND_BIN");
+	pid_t pid;
+
+	if (bin == NULL)
+		flunk(t, "TEND_BIN is not set (run the tests with meson test)");
+	if (t->pid != 0)
+		flunk(t, "th_launch: tend was launched already");
+	path_in(t, "tend.conf", conf, sizeof(conf));
+	path_in(t, "tend.out", out, sizeof(out));
+	path_in(t, "tend.err", err, sizeof(err));
+	pid = fork();
+	if (pid == -1)
+		flunk(t, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int o =
+		    open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+		int e =
+		    open(err, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+
+		(void)setpgid(0, 0);
+		if (in == -1 || o == -1 || e == -1)
+			_exit(127);
+		child_setup(t, in, o, e);
+		execl(bin, "tend", "-c", conf, (char *)NULL);
+		dprintf(2, "harness: exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	(void)setpgid(pid, pid); /* either side may win the race */
+	t->pid = pid;
+	t->start = th_starttime(pid);
+	t->pidfd = (int)pidfd_open(pid, 0);
+	tell_guard(t, 'L');
+}
+
+struct th *
+th_start(const char *conf)
+{
+	struct th *t = th_new(conf);
+
+	th_launch(t);
+	return t;
+}
+
+const char *
+th_dir(const struct th *t)
+{
+	return t->dir;
+}
+
+pid_t
+th_tend_pid(const struct th *t)
+{
+	return t->pid;
+}
+
+/* -------------------------------------------------------- recorded pids */
+
+/*
+ * pid's start time when it was first seen ours: 0 if it was gone then.
+ * A live process that does not look ours is looked at again next time:
+ * its environment reads empty while it is in the middle of an exec.
+ */
+static unsigned long long
+remember(struct th *t, pid_t pid)
+{
+	unsigned long long start;
+	size_t i;
+
+	for (i = 0; i < t->nseen; i++)
+		if (t->seen[i].pid == pid)
+			return t->seen[i].start;
+	if (is_ours(pid, t->dir, t->start))
+		start = th_starttime(pid);
+	else if (th_starttime(pid) != 0)
+		return 0; /* not ours, or not yet readable: not recorded */
+	else
+		start = 0;
+	if (t->nseen == t->seen_cap) {
+		size_t cap = t->seen_cap == 0 ? 32 : t->seen_cap * 2;
+		struct seen *v = realloc(t->seen, cap * sizeof(*v));
+
+		if (v == NULL)
+			flunk(t, "out of memory");
+		t->seen = v;
+		t->seen_cap = cap;
+	}
+	t->seen[t->nseen].pid = pid;
+	t->seen[t->nseen].start = start;
+	t->nseen++;
+	return start;
+}
+
+int
+th_pids(struct th *t, const char *name, pid_t *pids, int max)
+{
+	char file[128], path[PATH_MAX];
+	char *buf, *line, *nl;
+	int n = 0;
+
+	snprintf(file, sizeof(file), "%s.pids", name);
+	path_in(t, file, path, sizeof(path));
+	buf = slurp(path, NULL);
+	if (buf == NULL)
+		return 0;
+	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		pid_t pid = (pid_t)atoi(line);
+
+		if (pid <= 0)
+			continue;
+		(void)remember(t, pid);
+		if (n < max)
+			pids[n] = pid;
+		n++;
+	}
+	free(buf);
+	return n;
+}
+
+pid_t
+th_pid(struct th *t, const char *name, int n)
+{
+	pid_t pids[TH_MAX_PIDS];
+	int got = th_pids(t, name, pids, TH_MAX_PIDS);
+
+	if (n < 1 || n > got || n > TH_MAX_PIDS)
+		flunk(t, "%s has recorded %d runs; there is no run %d", name,
+		    got, n);
+	return pids[n - 1];
+}
+
+/* -------------------------------------------------------------- waits */
+
+static int
+exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}
+
+bool
+th_exited(struct th *t)
+{
+	int st;
+
+	if (t->pid == 0)
+		return false;
+	if (t->reaped)
+		return true;
+	if (waitpid(t->pid, &st, WNOHANG) != t->pid)
+		return false;
+	t->reaped = true;
+	t->wstatus = st;
+	if (t->pidfd != -1) {
+		close(t->pidfd);
+		t->pidfd = -1;
+	}
+	return true;
+}
+
+/* Wait up to ms for tend to exit; whether it did (then it is reaped). */
+static bool
+wait_tend(struct th *t, int ms)
+{
+	long long deadline = now_ms() + ms;
+	struct pollfd pfd;
+
+	while (!th_exited(t)) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0)
+			return false;
+		if (t->pidfd == -1) {
+			nap(TICK_MS);
+			continue;
+		}
+		pfd.fd = t->pidfd;
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, (int)left);
+	}
+	return true;
+}
+
+/* One tick: returns early if tend exits. */
+static void
+tick(struct th *t)
+{
+	struct pollfd pfd;
+
+	if (t->pidfd == -1) {
+		nap(TICK_MS);
+		return;
+	}
+	pfd.fd = t->pidfd;
+	pfd.events = POLLIN;
+	(void)poll(&pfd, 1, TICK_MS);
+}
+
+static const char *
+describe_exit(int wstatus, char *buf, size_t size)
+{
+	if (WIFSIGNALED(wstatus))
+		snprintf(buf, size, "killed by signal %d", WTERMSIG(wstatus));
+	else
+		snprintf(buf, size, "status %d", exit_code(wstatus));
+	return buf;
+}
+
+void
+th_wait(struct th *t, th_cond *cond, const void *arg, int deadline_ms,
+    const char *what)
+{
+	long long deadline = now_ms() + deadline_ms;
+	char how[64];
+
+	for (;;) {
+		if (cond(t, arg))
+			return;
+		if (th_exited(t)) {
+			if (cond(t, arg))
+				return;
+			flunk(t, "tend exited (%s) while waiting for %s",
+			    describe_exit(t->wstatus, how, sizeof(how)), what);
+		}
+		if (now_ms() >= deadline)
+			flunk(t, "no %s within %d ms", what, deadline_ms);
+		tick(t);
+	}
+}
+
+void
+th_hold(struct th *t, th_cond *cond, const void *arg, int ms, const char *what)
+{
+	long long deadline = now_ms() + ms;
+	char how[64];
+
+	for (;;) {
+		if (!cond(t, arg))
+			flunk(t, "%s did not hold for %d ms", what, ms);
+		if (th_exited(t))
+			flunk(t, "tend exited (%s) while %s should hold",
+			    describe_exit(t->wstatus, how, sizeof(how)), what);
+		if (now_ms() >= deadline)
+			return;
+		tick(t);
+	}
+}
+
+struct count_arg {
+	const char *name;
+	int n;
+};
+
+static bool
+has_count(struct th *t, const void *arg)
+{
+	const struct count_arg *c = arg;
+	pid_t pids[TH_MAX_PIDS];
+	int got = th_pids(t, c->name, pids, TH_MAX_PIDS);
+
+	if (got > c->n)
+		flunk(t, "%s has recorded %d runs, more than the %d expected",
+		    c->name, got, c->n);
+	return got == c->n && got >= 1 && got <= TH_MAX_PIDS &&
+	       th_alive(pids[got - 1], remember(t, pids[got - 1]));
+}
+
+void
+th_wait_count(struct th *t, const char *name, int n, int deadline_ms)
+{
+	struct count_arg c = {name, n};
+	char what[160];
+
+	snprintf(what, sizeof(what), "run %d of %s, alive", n, name);
+	th_wait(t, has_count, &c, deadline_ms, what);
+}
+
+struct file_arg {
+	const char *file, *text;
+};
+
+bool
+th_file_has(struct th *t, const char *file, const char *text)
+{
+	char *s = th_read(t, file);
+	bool found = s != NULL && strstr(s, text) != NULL;
+
+	free(s);
+	return found;
+}
+
+static bool
+file_has(struct th *t, const void *arg)
+{
+	const struct file_arg *f = arg;
+
+	return th_file_has(t, f->file, f->text);
+}
+
+void
+th_wait_file(struct th *t, const char *file, const char *text, int deadline_ms)
+{
+	struct file_arg f = {file, text};
+	char what[256];
+
+	snprintf(what, sizeof(what), "\"%s\" in %s", text, file);
+	th_wait(t, file_has, &f, deadline_ms, what);
+}
+
+void
+th_wait_gone(struct th *t, pid_t pid, unsigned long long start, int deadline_ms)
+{
+	long long deadline = now_ms() + deadline_ms;
+	struct pollfd pfd;
+	int fd, r;
+
+	fd = (int)pidfd_open(pid, 0);
+	if (fd == -1) {
+		if (errno == ESRCH)
+			return;
+		/* no pidfd: look at /proc */
+		while (th_alive(pid, start)) {
+			if (now_ms() >= deadline)
+				flunk(t, "pid %d still alive after %d ms",
+				    (int)pid, deadline_ms);
+			nap(TICK_MS);
+		}
+		return;
+	}
+	/* the pid may have been reused before the pidfd was taken */
+	if (!th_alive(pid, start)) {
+		close(fd);
+		return;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1,
+		    (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
+	while (r == -1 && errno == EINTR);
+	close(fd);
+	if (r == 0)
+		flunk(
+		    t, "pid %d still alive after %d ms", (int)pid, deadline_ms);
+}
+
+int
+th_wait_exit(struct th *t, int deadline_ms)
+{
+	char how[64];
+
+	if (t->pid == 0)
+		flunk(t, "th_wait_exit: tend was not launched");
+	if (!wait_tend(t, deadline_ms))
+		flunk(t, "tend did not exit within %d ms", deadline_ms);
+	if (!WIFEXITED(t->wstatus))
+		flunk(t, "tend ended abnormally: %s",
+		    describe_exit(t->wstatus, how, sizeof(how)));
+	return WEXITSTATUS(t->wstatus);
+}
+
+void
+th_signal(struct th *t, int sig)
+{
+	if (t->pid == 0 || t->reaped)
+		flunk(t, "th_signal: tend is not running");
+	if (kill(t->pid, sig) == -1)
+		flunk(t, "kill tend: %s", strerror(errno));
+}
+
+/* --------------------------------------------------------------- files */
+
+char *
+th_read(struct th *t, const char *file)
+{
+	char path[PATH_MAX];
+	char *s;
+
+	path_in(t, file, path, sizeof(path));
+	s = slurp(path, NULL);
+	if (s == NULL && errno != ENOENT)
+		flunk(t, "%s: %s", path, strerror(errno));
+	return s;
+}
+
+char *
+th_stderr(struct th *t)
+{
+	char *s = th_read(t, "tend.err");
+
+	if (s == NULL)
+		s = strdup("");
+	if (s == NULL)
+		flunk(t, "out of memory");
+	return s;
+}
+
+/* -------------------------------------------------------------- run */
+
+/* Read the child's output until end of file or the deadline. */
+static bool
+collect(int fd, char **out, long long deadline)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	struct pollfd pfd = {fd, POLLIN, 0};
+	ssize_t n;
+
+	if (buf == NULL)
+		return false;
+	for (;;) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			buf[len] = '\0';
+			*out = buf;
+			return false;
+		}
+		if (cap - len < 2) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (bigger == NULL)
+				break;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return true;
+}
+
+/* Run bin pre... WORDS-of-args, output into *out; its exit code. */
+static int
+run(struct th *t, const char *bin, const char *const *pre, char **out,
+    const char *fmt, va_list ap)
+{
+	char args[4096], *argv[MAX_ARGS], *save, *w;
+	int fds[2], n = 0, st, in;
+	bool done;
+	pid_t pid;
+
+	if (bin == NULL)
+		flunk(t, "TEND_BIN or TENDCTL_BIN is not set (use meson test)");
+	vsnprintf(args, sizeof(args), fmt, ap);
+	argv[n++] = (char *)(uintptr_t)bin;
+	for (; *pre != NULL; pre++)
+		argv[n++] = (char *)(uintptr_t)*pre;
+	for (w = strtok_r(args, " ", &save); w != NULL && n < MAX_ARGS - 1;
+	     w = strtok_r(NULL, " ", &save))
+		argv[n++] = w;
+	argv[n] = NULL;
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		flunk(t, "pipe2: %s", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		flunk(t, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		in = open("/dev/null", O_RDONLY);
+		if (in == -1)
+			_exit(127);
+		child_setup(t, in, fds[1], fds[1]);
+		execv(bin, argv);
+		dprintf(2, "harness: exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	done = collect(fds[0], out, now_ms() + RUN_MS);
+	close(fds[0]);
+	if (!done)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (!done)
+		flunk(
+		    t, "%s %s: did not finish within %d ms", bin, args, RUN_MS);
+	return exit_code(st);
+}
+
+int
+th_ctl(struct th *t, char **out, const char *fmt, ...)
+{
+	char sock[PATH_MAX];
+	const char *pre[] = {"-s", sock, NULL};
+	va_list ap;
+	int r;
+
+	path_in(t, "tend.sock", sock, sizeof(sock));
+	va_start(ap, fmt);
+	r = run(t, getenv("TENDCTL_BIN"), pre, out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+th_tend(struct th *t, char **out, const char *fmt, ...)
+{
+	const char *pre[] = {NULL};
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = run(t, getenv("TEND_BIN"), pre, out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+th_procs_alive(struct th *t)
+{
+	remember_markers(t);
+	return signal_ours(t->dir, t->start, t->seen, t->nseen, 0);
+}
+
+/* ---------------------------------------------------------------- stop */
+
+static void
+forget(struct th *t)
+{
+	struct th **pp;
+	int i;
+
+	for (pp = &open_handles; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	for (i = 0; i < t->nenv; i++)
+		free(t->env[i]);
+	if (t->pidfd != -1)
+		close(t->pidfd);
+	free(t->seen);
+	free(t);
+}
+
+/* Record every pid of the marker files, so the sweep can check them. */
+static void
+remember_markers(struct th *t)
+{
+	struct dirent *de;
+	DIR *d = opendir(t->dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		pid_t pids[1];
+		char name[256];
+
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".pids") != 0)
+			continue;
+		snprintf(
+		    name, sizeof(name), "%.*s", (int)(len - 5), de->d_name);
+		(void)th_pids(t, name, pids, 1);
+	}
+	closedir(d);
+}
+
+/* Whether pid is the tend or the guard of an open handle other than t. */
+static bool
+others(const struct th *t, pid_t pid)
+{
+	const struct th *o;
+
+	for (o = open_handles; o != NULL; o = o->next)
+		if (o != t && (o->pid == pid || o->guard == pid))
+			return true;
+	return false;
+}
+
+/*
+ * Reap this process's zombie children, by pid (another handle's tend
+ * may live: no waitpid(-1)); how many children are still alive.
+ */
+static int
+reap_children(const struct th *t)
+{
+	struct dirent *de;
+	int alive = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		struct th_stat st;
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		if (th_stat(pid, &st) == -1 || st.ppid != getpid() ||
+		    others(t, pid))
+			continue;
+		if (st.state == 'Z')
+			(void)waitpid(pid, NULL, WNOHANG);
+		else
+			alive++;
+	}
+	closedir(d);
+	return alive;
+}
+
+/*
+ * Kill and reap until no process of the test is left (twice in a row: a
+ * process in the middle of an exec can escape one look, its environment
+ * reading empty then); how many are left.
+ */
+static int
+sweep(struct th *t)
+{
+	long long deadline = now_ms() + SWEEP_MS;
+	int left, clean = 0;
+
+	remember_markers(t);
+	for (;;) {
+		left =
+		    signal_ours(t->dir, t->start, t->seen, t->nseen, SIGKILL);
+		left += reap_children(t);
+		clean = left == 0 ? clean + 1 : 0;
+		if (clean == 2 || now_ms() >= deadline)
+			return left;
+		nap(left > 0 ? TICK_MS : 1);
+	}
+}
+
+int
+th_stop(struct th *t)
+{
+	char dir[sizeof(t->dir)];
+	int status = -1, left;
+
+	if (t->pid != 0 && !t->reaped) {
+		(void)kill(t->pid, SIGTERM);
+		if (!wait_tend(t, STOP_MS)) {
+			fprintf(stderr,
+			    "harness: tend did not stop within "
+			    "%d ms; killing it\n",
+			    STOP_MS);
+			(void)kill(-t->pid, SIGKILL);
+			(void)kill(t->pid, SIGKILL);
+			while (waitpid(t->pid, &t->wstatus, 0) == -1 &&
+			       errno == EINTR)
+				;
+			t->reaped = true;
+		}
+	}
+	if (t->reaped)
+		status = WIFEXITED(t->wstatus) ? WEXITSTATUS(t->wstatus) : -1;
+	dismiss_guard(t);
+	left = sweep(t);
+	strcpy(dir, t->dir);
+	remove_dir(dir);
+	forget(t);
+	if (left > 0)
+		ck_abort_msg(
+		    "%d process(es) of %s survived th_stop", left, dir);
+	return status;
+}
+
+void
+th_stop_all(void)
+{
+	while (open_handles != NULL)
+		(void)th_stop(open_handles);
+}
+
+int
+th_main(Suite *s)
+{
+	long long deadline;
+	SRunner *sr;
+	int failed;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		fprintf(stderr, "harness: PR_SET_CHILD_SUBREAPER: %s\n",
+		    strerror(errno));
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	/* a failed test's guard may still be sweeping: reap until none */
+	deadline = now_ms() + 2 * SWEEP_MS;
+	for (;;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+
+		if (pid > 0)
+			continue;
+		if (pid == -1 || now_ms() >= deadline)
+			break;
+		nap(TICK_MS);
+	}
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

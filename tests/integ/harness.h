@@ -1,0 +1,182 @@
+/*
+ * harness.h: runs the real tend (and tendctl) in a fresh directory under
+ * /tmp and observes the real processes it starts (STYLE "Tests").
+ *
+ * A test calls th_start(conf), waits on conditions with deadlines (never a
+ * fixed sleep), asserts on what it saw, and ends with th_stop(), after
+ * which nothing it started is left. Every th_* call that cannot do its job
+ * fails the running Check test with a message that includes the tail of
+ * tend's stderr; deadlines are generous and only catch a stalled loop.
+ *
+ * Tokens in conf:
+ *   {D}       the test's directory (no white space in it)
+ *   {S:NAME}  a sleeper: appends its pid to D/NAME.pids, then execs
+ *             "sleep 100000"
+ *   {T:NAME}  sets a TERM trap, then appends its pid to D/NAME.pids and
+ *             waits on a background sleep (in its group); on TERM it
+ *             appends NAME to D/stopped and exits 0. Since tend stops
+ *             programs one at a time, D/stopped is the stop order; the
+ *             order of starts is tend's ("NAME: started, pid N" lines),
+ *             since programs started one after another race to write.
+ * They expand to `sh -c '...'` one-liners without " ;" (which would start
+ * an inline comment in the INI), so they may only appear as a whole
+ * command value.
+ *
+ * Every process that tend starts inherits TEND_TEST_DIR=D in its
+ * environment; that, with a start time not before tend's, is how the
+ * clean-up recognises what a test started. A guard process, started with
+ * tend, does that clean-up if the test process dies first (Check's fork
+ * mode ends a failed test with _exit, so th_stop never runs then), and
+ * th_main's runner reaps what the guard killed.
+ */
+#ifndef TEND_HARNESS_H
+#define TEND_HARNESS_H
+
+#include <sys/types.h>
+
+#include <check.h>
+#include <stdbool.h>
+
+#define TH_MAX_PIDS 64 /* runs recorded per program that th_pids reads */
+
+struct th;
+
+/* A condition for th_wait and th_hold. */
+typedef bool th_cond(struct th *t, const void *arg);
+
+/*
+ * Make the test directory and write D/tend.conf from conf (tokens
+ * expanded), without starting tend: for th_tend ("--check") or for
+ * th_setenv before th_launch. Makes the test process a child subreaper.
+ * Fails the test on any error.
+ */
+struct th *th_new(const char *conf);
+
+/* Add "KEY=VALUE" to tend's environment (before th_launch). Copied. */
+void th_setenv(struct th *t, const char *kv);
+
+/*
+ * Start $TEND_BIN -c D/tend.conf in its own process group, stdin
+ * /dev/null, stdout to D/tend.out, stderr to D/tend.err, with
+ * TEND_SOCKET=D/tend.sock and TEND_TEST_DIR=D added to its environment.
+ */
+void th_launch(struct th *t);
+
+/* th_new(conf), then th_launch. */
+struct th *th_start(const char *conf);
+
+/* The test directory (borrowed, valid until th_stop). */
+const char *th_dir(const struct th *t);
+
+/* tend's pid; 0 before th_launch. */
+pid_t th_tend_pid(const struct th *t);
+
+/*
+ * The pids recorded in D/NAME.pids, oldest first, complete lines only:
+ * how many were recorded (at most max are stored in pids).
+ */
+int th_pids(struct th *t, const char *name, pid_t *pids, int max);
+
+/* The n-th (from 1) pid recorded for NAME; fails the test if none. */
+pid_t th_pid(struct th *t, const char *name, int n);
+
+/* What /proc/PID/stat says of a process. */
+struct th_stat {
+	char state; /* R, S, D, Z, T, ... */
+	pid_t ppid, pgrp, session;
+	unsigned long long start; /* field 22: clock ticks since boot */
+};
+
+/* Fill st from /proc/PID/stat: 0, or -1 if the process is gone. */
+int th_stat(pid_t pid, struct th_stat *st);
+
+/* /proc/PID/stat field 22 (clock ticks since boot); 0 if it is gone. */
+unsigned long long th_starttime(pid_t pid);
+
+/* The process exists, is not a zombie, and started at starttime. */
+bool th_alive(pid_t pid, unsigned long long starttime);
+
+/* How many processes of the test are alive: tend and its descendants (by
+ * their TEND_TEST_DIR and start time), recorded pids (by start time). */
+int th_procs_alive(struct th *t);
+
+/*
+ * Wait until cond(t, arg) is true, checking every few milliseconds. Fails
+ * the test with `what` if deadline_ms passes first, or at once if tend
+ * exits meanwhile.
+ */
+void th_wait(struct th *t, th_cond *cond, const void *arg, int deadline_ms,
+    const char *what);
+
+/* cond(t, arg) must stay true for ms milliseconds (and tend must live);
+ * else the test fails with `what`. */
+void th_hold(
+    struct th *t, th_cond *cond, const void *arg, int ms, const char *what);
+
+/* Wait until NAME has recorded n runs and the n-th one is alive; more
+ * than n runs fails the test. */
+void th_wait_count(struct th *t, const char *name, int n, int deadline_ms);
+
+/* Wait until D/file contains text. */
+void th_wait_file(
+    struct th *t, const char *file, const char *text, int deadline_ms);
+
+/* Wait until the process pid that started at start is gone (exited;
+ * a zombie counts as gone). */
+void th_wait_gone(
+    struct th *t, pid_t pid, unsigned long long start, int deadline_ms);
+
+/*
+ * Wait for tend to exit and reap it: its exit status. Fails the test if
+ * it does not exit within deadline_ms or dies by a signal.
+ */
+int th_wait_exit(struct th *t, int deadline_ms);
+
+/* Whether tend has exited (reaping it if so, status kept). */
+bool th_exited(struct th *t);
+
+/* Send sig to tend. */
+void th_signal(struct th *t, int sig);
+
+/* D/tend.err, whole; malloc'd, never NULL. */
+char *th_stderr(struct th *t);
+
+/* D/file, whole; malloc'd, or NULL if it does not exist. */
+char *th_read(struct th *t, const char *file);
+
+/* Whether D/file exists and contains text. */
+bool th_file_has(struct th *t, const char *file, const char *text);
+
+/*
+ * Run $TENDCTL_BIN -s D/tend.sock ARGS, where ARGS is fmt formatted and
+ * split on spaces; stdout and stderr into *out (malloc'd). Its exit
+ * status; the test fails if it does not end within 30 s.
+ */
+int th_ctl(struct th *t, char **out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same for $TEND_BIN ARGS (e.g. "--check -c /path"). */
+int th_tend(struct th *t, char **out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * End of the test: TERM tend and wait up to 10 s for it, then KILL its
+ * group and every process the test started, reap them, and remove the
+ * directory (kept with TEND_TEST_KEEP=1). Frees t. Returns tend's exit
+ * status, or -1 if it had to be killed. Fails the test if a process
+ * survives.
+ */
+int th_stop(struct th *t);
+
+/* th_stop every handle still open: a checked teardown for CK_FORK=no. */
+void th_stop_all(void);
+
+/*
+ * A test program's main: run s (CK_VERBOSITY=verbose names each test)
+ * in a runner that is a child subreaper, so that what a failed test left
+ * is adopted and reaped here rather than by init (which may not reap);
+ * then reap it. Takes ownership of s. EXIT_SUCCESS if every test passed.
+ */
+int th_main(Suite *s);
+
+#endif
