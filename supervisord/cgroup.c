@@ -253,24 +253,35 @@ populated_at(int dirfd)
 	return p != NULL && p[10] == '1';
 }
 
-/* mkdir name in parent (kept if it exists) and open it. */
+/*
+ * mkdir name in parent and open it. A program's directory that exists
+ * (a predecessor's) is made anew when empty; when not, what is in it is
+ * killed (SPEC 7: leftovers are stopped, never adopted) and *killed set.
+ * A supervisor's is kept as it is: it never holds processes, and is
+ * never killed (see renew_dir).
+ */
 static int
-make_dir(int parent, const char *name, const char *shown)
+make_dir(int parent, const char *name, const struct node *n, bool *killed)
 {
 	int fd;
 
-	if (mkdirat(parent, name, 0755) == -1 && errno != EEXIST)
-		return -1;
+	if (mkdirat(parent, name, 0755) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		if (n->kind == NODE_PROG &&
+		    unlinkat(parent, name, AT_REMOVEDIR) == 0 &&
+		    mkdirat(parent, name, 0755) == -1)
+			return -1;
+	}
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	if (populated_at(fd)) {
-		/* SPEC 7: a crashed predecessor's leftovers are stopped,
-		 * never adopted */
+	if (n->kind == NODE_PROG && populated_at(fd)) {
 		log_warnx("%s: killing what a previous tend left in its "
 			  "cgroup",
-		    shown);
-		(void)write_file_at(fd, "cgroup.kill", "1");
+		    n->shown);
+		if (write_file_at(fd, "cgroup.kill", "1") == 0)
+			*killed = true;
 	}
 	return fd;
 }
@@ -287,7 +298,7 @@ ensure_dir(struct node *n)
 		parent = open(cg.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (parent == -1)
 			return -1;
-		n->cg_fd = make_dir(parent, "s-root", n->shown);
+		n->cg_fd = make_dir(parent, "s-root", n, &n->cg_killed);
 		close(parent);
 		return n->cg_fd;
 	}
@@ -295,18 +306,47 @@ ensure_dir(struct node *n)
 	if (parent == -1)
 		return -1;
 	dir_name(n, name, sizeof(name));
-	n->cg_fd = make_dir(parent, name, n->shown);
+	n->cg_fd = make_dir(parent, name, n, &n->cg_killed);
 	return n->cg_fd;
 }
 
-int
-cgroup_prepare(struct prog *p)
+/*
+ * Linux (seen on 6.18) kills every process cloned with CLONE_INTO_CGROUP
+ * into a cgroup that cgroup.kill was once written to, or to one of its
+ * ancestors: so only programs' cgroups are ever killed, and a program's
+ * next instance gets a new, empty cgroup.
+ */
+static void
+renew_dir(struct node *n)
 {
+	char name[DIR_NAME_MAX];
+	int parent = n->parent->node.cg_fd;
+
+	dir_name(n, name, sizeof(name));
+	if (unlinkat(parent, name, AT_REMOVEDIR) == -1)
+		return; /* still in use: keep it; the child will move itself */
+	n->cg_killed = false;
+	close(n->cg_fd);
+	n->cg_fd = -1;
+}
+
+int
+cgroup_prepare(struct prog *p, bool *migrate)
+{
+	int fd;
+
+	*migrate = false;
 	if (!cg.enabled) {
 		errno = 0;
 		return -1;
 	}
-	return ensure_dir(&p->node);
+	if (p->node.cg_killed && p->node.cg_fd >= 0)
+		renew_dir(&p->node);
+	fd = ensure_dir(&p->node);
+	/* a cgroup that was killed and could not be renewed: the child
+	 * moves itself instead of being cloned into it */
+	*migrate = fd >= 0 && p->node.cg_killed;
+	return fd;
 }
 
 bool
@@ -316,14 +356,16 @@ cgroup_populated(const struct prog *p)
 }
 
 int
-cgroup_kill(const struct prog *p)
+cgroup_kill(struct prog *p)
 {
 	if (p->node.cg_fd < 0) {
 		errno = ENOENT;
 		return -1;
 	}
-	if (write_file_at(p->node.cg_fd, "cgroup.kill", "1") == 0)
+	if (write_file_at(p->node.cg_fd, "cgroup.kill", "1") == 0) {
+		p->node.cg_killed = true;
 		return 0;
+	}
 	cgroup_signal(p, SIGKILL); /* before Linux 5.14 */
 	return 0;
 }

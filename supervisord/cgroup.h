@@ -37,10 +37,11 @@ bool cgroup_enabled(void);
 
 /*
  * Before p's spawn: create its cgroup (and its supervisors') if needed.
- * Returns a directory fd for CLONE_INTO_CGROUP (owned by cgroup.c), or
- * -1: without cgroups (errno 0) or on error (errno set).
+ * Returns its directory fd (owned by cgroup.c), or -1: without cgroups
+ * (errno 0) or on error (errno set). *migrate: the child must move itself
+ * into it rather than be cloned into it (CLONE_INTO_CGROUP).
  */
-int cgroup_prepare(struct prog *p);
+int cgroup_prepare(struct prog *p, bool *migrate);
 
 /* Whether anything of p's instance still lives in its cgroup. */
 bool cgroup_populated(const struct prog *p);
@@ -50,7 +51,7 @@ void cgroup_watch(struct prog *p);
 void cgroup_unwatch(struct prog *p);
 
 /* Kill everything in p's cgroup. 0, or -1 with errno. */
-int cgroup_kill(const struct prog *p);
+int cgroup_kill(struct prog *p);
 
 /* Send sig to every process in p's cgroup. */
 void cgroup_signal(const struct prog *p, int sig);

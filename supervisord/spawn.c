@@ -272,10 +272,10 @@ static bool no_clone3; /* the kernel refused it once: use clone() */
 
 /* Start child_main(c) in a new process, in cgroup cg_fd if >= 0. */
 static pid_t
-start_child(struct child *c, int cg_fd)
+start_child(struct child *c, int cg_fd, bool migrate)
 {
 #ifdef HAVE_CLONE3_CALL
-	if (cg_fd >= 0 && !no_clone3) {
+	if (cg_fd >= 0 && !no_clone3 && !migrate) {
 		struct clone3_args ca;
 		long r;
 
@@ -294,6 +294,8 @@ start_child(struct child *c, int cg_fd)
 		}
 		no_clone3 = true;
 	}
+#else
+	(void)migrate;
 #endif
 	c->cg_fd = cg_fd; /* the child moves itself */
 	return clone(child_main, sp.stack + sp.stack_len,
@@ -522,7 +524,7 @@ fill_limits(struct child *c, const struct prog_conf *conf)
 pid_t
 spawn_program(const struct prog *p, const struct spawn_ids *ids,
     const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
-    enum spawn_stage *stage, pid_t *failed_pid)
+    bool migrate, enum spawn_stage *stage, pid_t *failed_pid)
 {
 	struct child c;
 	sigset_t all, old;
@@ -558,7 +560,7 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	/* no handler of tend's may run in the child before it resets them */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = start_child(&c, cg_fd);
+	pid = start_child(&c, cg_fd, migrate);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {

@@ -70,7 +70,8 @@ void spawn_release(struct prog *p);
 
 /*
  * Start p in its own session with ids applied, fd1 and fd2 as its stdout
- * and stderr, and in the cgroup cg_fd (-1: tend's own). Returns the pid of the
+ * and stderr, and in the cgroup cg_fd (-1: tend's own): cloned into it,
+ * or, with migrate, moving itself there before the exec. Returns the pid of the
  * child, which has exec'd; or -1 with errno (the exec's error included:
  * ENOENT for a missing program) and *stage saying where it failed. A
  * child that failed after clone has exited with 127 and is left for the
@@ -78,7 +79,7 @@ void spawn_release(struct prog *p);
  */
 pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
     const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
-    enum spawn_stage *stage, pid_t *failed_pid);
+    bool migrate, enum spawn_stage *stage, pid_t *failed_pid);
 
 /* "exec", "chdir", ... for messages. */
 const char *spawn_stage_name(enum spawn_stage stage);

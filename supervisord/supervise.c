@@ -308,6 +308,7 @@ do_start(struct prog *p, unsigned gen)
 	struct out_fd fd1, fd2;
 	char err[256];
 	pid_t pid, failed;
+	bool migrate;
 	int cg_fd;
 
 	if (n->state != ST_STARTING || n->gen != gen || p->pgid != 0) {
@@ -327,13 +328,14 @@ do_start(struct prog *p, unsigned gen)
 		start_failed(p, errno, true);
 		return;
 	}
-	cg_fd = cgroup_prepare(p);
+	cg_fd = cgroup_prepare(p, &migrate);
 	if (cg_fd == -1 && errno != 0) {
 		log_warn("%s: cannot start: its cgroup", n->shown);
 		start_failed(p, errno, true);
 		return;
 	}
-	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, &stage, &failed);
+	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage,
+	    &failed);
 	if (pid == -1) {
 		log_warn("%s: cannot start: %s %s", n->shown,
 		    spawn_stage_name(stage), stage_object(p, stage));

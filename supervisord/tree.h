@@ -98,6 +98,7 @@ struct node {
 	/* Carried out by supervise.c. */
 	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
 	int cg_fd;	  /* its cgroup directory; -1: none (cgroup.c) */
+	bool cg_killed;	  /* cgroup.kill was used on it: make a new one */
 };
 
 /* A restart sequence or a stop of everything, carried out step by step. */
