@@ -1,0 +1,670 @@
+/*
+ * commands.c: what each command of tendctl does (SPEC 5): resolve the
+ * names, act on the tree (tree.c, supervise.c, output.c), and queue the
+ * reply's records. The transport (reading, writing, bounds, waiting and
+ * streaming) is control.c's; the wire format is proto.c's.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "control.h"
+#include "output.h"
+#include "supervise.h"
+#include "units.h"
+
+static struct {
+	struct tree *tree;
+} cmd;
+
+void
+commands_init(struct tree *t)
+{
+	cmd.tree = t;
+}
+
+/* ------------------------------------------------------------ records */
+
+static const char *
+last_token(const struct node *n, char *buf, size_t size)
+{
+	const struct prog *p = (const struct prog *)n;
+
+	if (n->kind != NODE_PROG || !p->has_last)
+		return "-";
+	return exit_token(&p->last, buf, size);
+}
+
+static size_t
+depth_of(const struct node *n)
+{
+	size_t d = 0;
+
+	for (; n->parent != NULL; n = &n->parent->node)
+		d++;
+	return d;
+}
+
+static void
+describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
+{
+	const struct prog *p = (const struct prog *)n;
+	char tok[64];
+
+	rec_begin(b, n->kind == NODE_PROG ? "prog" : "sup");
+	rec_str(b, "path", n->shown);
+	rec_str(b, "name", n->name);
+	rec_str(b, "state", state_name(n->state));
+	if (n->parent != NULL)
+		rec_str(b, "sup", n->parent->node.shown);
+	if (n->kind == NODE_PROG) {
+		rec_int(b, "pid", p->pid);
+		rec_int(b, "uptime_ms",
+		    p->pid != 0 && n->state != ST_STOPPING
+			? now - p->started_ms
+			: -1);
+		rec_int(b, "restarts", n->restarts);
+		rec_str(b, "last", last_token(n, tok, sizeof(tok)));
+	} else {
+		const struct sup *s = (const struct sup *)n;
+
+		rec_str(b, "strategy", strategy_name(s->strategy));
+		rec_int(b, "restarts", n->restarts);
+	}
+	if (with_tree)
+		rec_int(b, "depth", (int64_t)depth_of(n));
+	rec_end(b);
+}
+
+/* Produce more of a long reply; true once it is all queued. */
+bool
+commands_produce(struct client *c)
+{
+	struct tree *t = cmd.tree;
+	size_t total = c->sel != NULL ? c->nsel : t->nnodes;
+	int64_t now = supervise_now_ms();
+
+	while (c->cursor < total && c->out.len < REPLY_CHUNK) {
+		struct node *n =
+		    c->sel != NULL ? c->sel[c->cursor] : t->nodes[c->cursor];
+
+		c->cursor++;
+		if (c->prod == PROD_STATUS && n->kind != NODE_PROG)
+			continue;
+		describe(&c->out, n, c->prod == PROD_TREE, now);
+	}
+	if (c->cursor < total)
+		return false;
+	c->prod = PROD_NONE;
+	proto_reply_end(&c->out);
+	c->closing = true;
+	return true;
+}
+
+/* --------------------------------------------------------- the verbs */
+
+/* Resolve every name first (SPEC 11): 0, or -1 after replying exit 3. */
+static int
+resolve_names(struct client *c, char **names, size_t n, struct node ***out)
+{
+	size_t i;
+
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (*out == NULL) {
+		client_reply_error(c, 1, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		(*out)[i] = tree_find(cmd.tree, names[i]);
+		if ((*out)[i] == NULL) {
+			client_reply_error(c, 3, "no such program or supervisor: %s",
+			    names[i]);
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The nodes of n's subtree, n first (t->nodes is in pre-order). */
+static size_t
+subtree_end(const struct node *n)
+{
+	return n->idx + n->subtree_n;
+}
+
+static void
+verb_status(struct client *c, struct request *r, enum producer prod)
+{
+	struct node **named;
+	size_t i, k, total = 0;
+
+	if (r->nargs > 0) {
+		if (resolve_names(c, r->args, r->nargs, &named) == -1)
+			return;
+		for (i = 0; i < r->nargs; i++)
+			total += named[i]->subtree_n;
+		c->sel = calloc(total, sizeof(*c->sel));
+		if (c->sel == NULL) {
+			free(named);
+			client_reply_error(c, 1, "out of memory");
+			return;
+		}
+		for (i = 0; i < r->nargs; i++)
+			for (k = named[i]->idx; k < subtree_end(named[i]); k++)
+				c->sel[c->nsel++] = cmd.tree->nodes[k];
+		free(named);
+	}
+	proto_reply_ok(&c->out);
+	c->prod = prod;
+	client_reply_produced(c);
+}
+
+static void
+verb_pid(struct client *c, struct request *r)
+{
+	struct node *n;
+	struct prog *p;
+
+	if (r->nargs != 1) {
+		client_reply_error(c, 2, "usage: pid NAME");
+		return;
+	}
+	n = tree_find(cmd.tree, r->args[0]);
+	if (n == NULL) {
+		client_reply_error(c, 3, "no such program or supervisor: %s",
+		    r->args[0]);
+		return;
+	}
+	if (n->kind != NODE_PROG) {
+		client_reply_error(c, 1, "%s is a supervisor, not a program",
+		    n->shown);
+		return;
+	}
+	p = (struct prog *)n;
+	if (p->pid == 0) {
+		client_reply_error(c, 1, "%s is not running (%s)", n->shown,
+		    state_name(n->state));
+		return;
+	}
+	proto_reply_ok(&c->out);
+	rec_begin(&c->out, "pid");
+	rec_str(&c->out, "path", n->shown);
+	rec_int(&c->out, "pid", p->pid);
+	rec_end(&c->out);
+	client_reply_done(c);
+}
+
+/* signal or kill: SIG to each main process, a supervisor's included. */
+static void
+verb_signal(struct client *c, struct request *r, bool is_kill)
+{
+	struct node **v;
+	size_t i, k, first = is_kill ? 0 : 1, sent = 0;
+	int sig = SIGKILL;
+	char notrunning[512] = "";
+
+	if (r->nargs <= first) {
+		client_reply_error(c, 2, is_kill ? "usage: kill NAME..."
+					  : "usage: signal SIG NAME...");
+		return;
+	}
+	if (!is_kill && units_parse_signal(r->args[0], &sig) == -1) {
+		client_reply_error(c, 2, "unknown signal: %s", r->args[0]);
+		return;
+	}
+	if (resolve_names(c, r->args + first, r->nargs - first, &v) == -1)
+		return;
+	for (i = 0; i < r->nargs - first; i++) {
+		bool any = false;
+
+		for (k = v[i]->idx; k < subtree_end(v[i]); k++) {
+			struct node *n = cmd.tree->nodes[k];
+
+			if (n->kind == NODE_PROG &&
+			    supervise_signal((struct prog *)n, sig) == 0) {
+				any = true;
+				sent++;
+			}
+		}
+		if (!any && v[i]->kind == NODE_PROG) {
+			size_t len = strlen(notrunning);
+
+			snprintf(notrunning + len, sizeof(notrunning) - len,
+			    "%s%s", len ? ", " : "", v[i]->shown);
+		}
+	}
+	free(v);
+	if (notrunning[0] != '\0') {
+		client_reply_error(c, 1, "not running: %s", notrunning);
+		return;
+	}
+	proto_reply_ok(&c->out);
+	rec_begin(&c->out, "signalled");
+	rec_int(&c->out, "count", (int64_t)sent);
+	rec_end(&c->out);
+	client_reply_done(c);
+}
+
+static bool
+is_active_state(enum state st)
+{
+	return st == ST_STARTING || st == ST_RUNNING || st == ST_STOPPING ||
+	    st == ST_BACKOFF;
+}
+
+static void
+add_target(struct client *c, struct node *n)
+{
+	c->targets[c->ntargets].n = n;
+	c->targets[c->ntargets].gen0 = n->gen;
+	c->ntargets++;
+}
+
+/* Apply a start, stop or restart to n and note what to wait for. */
+static void
+apply_op(struct client *c, struct node *n, char *failures, size_t size)
+{
+	int64_t now = supervise_now_ms();
+	struct node *blocker = NULL;
+	struct sup *root = cmd.tree->root;
+	size_t i, len;
+	int r = 0;
+
+	if (n->parent == NULL) {
+		/* the root: its children are the targets */
+		for (i = 0; i < root->nkids; i++)
+			if (c->op != OP_START || !is_active_state(root->kids[i]->state))
+				add_target(c, root->kids[i]);
+	} else {
+		add_target(c, n);
+	}
+	switch (c->op) {
+	case OP_STOP:
+		tree_op_stop(cmd.tree, n, now);
+		break;
+	case OP_START:
+		r = tree_op_start(cmd.tree, n, now, &blocker);
+		break;
+	case OP_RESTART:
+		r = tree_op_restart(cmd.tree, n, now, &blocker);
+		break;
+	}
+	if (r == -1) {
+		c->ntargets--; /* nothing to wait for */
+		len = strlen(failures);
+		snprintf(failures + len, size - len,
+		    "%scannot %s %s: its supervisor %s is %s",
+		    len ? "; " : "", c->op == OP_START ? "start" : "restart",
+		    n->shown, blocker->shown, state_name(blocker->state));
+	}
+}
+
+/* Whether target x has settled; *failed and why when it settled badly. */
+static bool
+settled(struct client *c, const struct target *x, bool *failed,
+    char *why, size_t size)
+{
+	const struct node *n = x->n;
+
+	*failed = false;
+	if (c->op == OP_STOP)
+		return !is_active_state(n->state);
+	if (c->op == OP_RESTART && n->gen == x->gen0 &&
+	    n->state != ST_FAILED)
+		return false; /* not started again yet */
+	switch (n->state) {
+	case ST_RUNNING:
+		if (n->kind == NODE_SUP &&
+		    ((const struct sup *)n)->job.kind != JOB_NONE)
+			return false;
+		return true;
+	case ST_EXITED:
+		return true;
+	case ST_STOPPED:
+		if (n->kind == NODE_PROG && n->start_failed) {
+			const struct prog *p = (const struct prog *)n;
+
+			*failed = true;
+			if (p->has_last)
+				exit_describe(&p->last, why, size);
+			else
+				snprintf(why, size, "could not start");
+			return true;
+		}
+		if (n->held) {
+			*failed = true;
+			snprintf(why, size, "stopped meanwhile");
+			return true;
+		}
+		return false;
+	case ST_FAILED:
+		*failed = true;
+		snprintf(why, size, "its supervisor gave up");
+		if (n->kind == NODE_SUP)
+			snprintf(why, size, "gave up");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Reply to a waiting client whose targets have all settled. */
+bool
+commands_check_op(struct client *c, bool timed_out)
+{
+	char msg[1024] = "", why[256];
+	size_t i, len;
+	bool failed, all = true, bad = false;
+
+	for (i = 0; i < c->ntargets; i++) {
+		if (!settled(c, &c->targets[i], &failed, why, sizeof(why))) {
+			all = false;
+			if (!timed_out)
+				return false;
+			snprintf(why, sizeof(why), "still %s",
+			    state_name(c->targets[i].n->state));
+			failed = true;
+		}
+		if (failed) {
+			bad = true;
+			len = strlen(msg);
+			snprintf(msg + len, sizeof(msg) - len, "%s%s: %s",
+			    len ? "; " : "", c->targets[i].n->shown, why);
+		}
+	}
+	client_unwait(c);
+	if (!all)
+		client_reply_error(c, 1, "timed out: %s", msg);
+	else if (bad)
+		client_reply_error(c, 1, "%s", msg);
+	else {
+		proto_reply_ok(&c->out);
+		client_reply_done(c);
+	}
+	return true;
+}
+
+static void
+verb_op(struct client *c, struct request *r, enum opkind op)
+{
+	struct node **v;
+	char failures[1024] = "";
+	const char *wait = request_opt(r, "wait");
+	const char *tmo = request_opt(r, "timeout");
+	int64_t timeout_ms = DEFAULT_WAIT_MS;
+	size_t i, cap = 0;
+
+	if (r->nargs == 0) {
+		client_reply_error(c, 2, "usage: %s NAME...", r->verb);
+		return;
+	}
+	if (tmo != NULL && units_parse_duration(tmo, &timeout_ms) == -1) {
+		client_reply_error(c, 2, "bad timeout: %s", tmo);
+		return;
+	}
+	if (resolve_names(c, r->args, r->nargs, &v) == -1)
+		return;
+	for (i = 0; i < r->nargs; i++)
+		cap += v[i]->parent == NULL ? cmd.tree->root->nkids : 1;
+	c->targets = calloc(cap ? cap : 1, sizeof(*c->targets));
+	if (c->targets == NULL) {
+		free(v);
+		client_reply_error(c, 1, "out of memory");
+		return;
+	}
+	c->op = op;
+	for (i = 0; i < r->nargs; i++)
+		apply_op(c, v[i], failures, sizeof(failures));
+	free(v);
+	if (failures[0] != '\0') {
+		client_reply_error(c, 1, "%s", failures);
+		return;
+	}
+	if (wait != NULL && strcmp(wait, "0") == 0) {
+		proto_reply_ok(&c->out);
+		client_reply_done(c);
+		return;
+	}
+	client_wait(c, timeout_ms); /* control_after_run() checks it */
+}
+
+static void
+verb_health(struct client *c, struct request *r)
+{
+	const char *alive = request_opt(r, "alive");
+	bool only_failed = alive != NULL && strcmp(alive, "1") == 0;
+	struct tree *t = cmd.tree;
+	size_t i = 0;
+
+	proto_reply_ok(&c->out);
+	while (i < t->nnodes) {
+		struct node *n = t->nodes[i];
+		const char *why;
+		bool skip, ok;
+
+		ok = tree_node_healthy(n, &why, &skip);
+		if (only_failed)
+			ok = n->state != ST_FAILED;
+		if (!ok) {
+			rec_begin(&c->out, "unhealthy");
+			rec_str(&c->out, "path", n->shown);
+			rec_str(&c->out, "state", state_name(n->state));
+			rec_str(&c->out, "why", why ? why : "failed");
+			rec_end(&c->out);
+		}
+		i = skip ? subtree_end(n) : i + 1;
+		if (c->out.failed)
+			break;
+	}
+	if (c->out.failed) {
+		buf_reset(&c->out);
+		client_reply_error(c, 1, "out of memory");
+		return;
+	}
+	client_reply_done(c);
+}
+
+static void
+verb_version(struct client *c)
+{
+	proto_reply_ok(&c->out);
+	rec_begin(&c->out, "version");
+	rec_str(&c->out, "tend", TEND_VERSION);
+	rec_int(&c->out, "protocol", PROTO_VERSION);
+	rec_int(&c->out, "pid", getpid());
+	rec_end(&c->out);
+	client_reply_done(c);
+}
+
+static void
+verb_events(struct client *c)
+{
+	proto_reply_ok(&c->out);
+	client_stream(c, false, 0, 0);
+}
+
+/* The last lines of a subtree, merged by time. */
+struct logline {
+	const struct node *n;
+	int64_t t;
+	size_t seq;
+	char *text;
+	size_t len;
+};
+
+struct collect {
+	struct logline *v;
+	size_t n, cap;
+	const struct node *cur;
+	bool failed;
+};
+
+static void
+collect_line(void *arg, int64_t t, const char *text, size_t len)
+{
+	struct collect *k = arg;
+	struct logline *l;
+
+	if (k->failed)
+		return;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct logline *v = realloc(k->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			k->failed = true;
+			return;
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	l = &k->v[k->n];
+	l->text = malloc(len + 1);
+	if (l->text == NULL) {
+		k->failed = true;
+		return;
+	}
+	memcpy(l->text, text, len + 1);
+	l->len = len;
+	l->n = k->cur;
+	l->t = t;
+	l->seq = k->n++;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct logline *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+verb_logs(struct client *c, struct request *r)
+{
+	const char *nopt = request_opt(r, "n");
+	const char *follow = request_opt(r, "follow");
+	struct collect k = {0};
+	uint64_t lines = CONTROL_LOG_LINES;
+	struct node *n;
+	size_t i;
+
+	if (r->nargs != 1) {
+		client_reply_error(c, 2, "usage: logs NAME [-n N] [-f]");
+		return;
+	}
+	if (nopt != NULL &&
+	    units_parse_uint(nopt, CONTROL_LOG_LINES_MAX, &lines) == -1) {
+		client_reply_error(c, 2, "-n: expected 0 to %d lines, got %s",
+		    CONTROL_LOG_LINES_MAX, nopt);
+		return;
+	}
+	n = tree_find(cmd.tree, r->args[0]);
+	if (n == NULL) {
+		client_reply_error(c, 3, "no such program or supervisor: %s",
+		    r->args[0]);
+		return;
+	}
+	for (i = n->idx; i < subtree_end(n) && !k.failed; i++) {
+		k.cur = cmd.tree->nodes[i];
+		if (k.cur->kind == NODE_PROG &&
+		    output_last((const struct prog *)k.cur, lines, collect_line,
+			&k) == -1)
+			k.failed = true;
+	}
+	if (!k.failed) {
+		qsort(k.v, k.n, sizeof(*k.v), by_time);
+		proto_reply_ok(&c->out);
+		for (i = k.n > lines ? k.n - lines : 0; i < k.n; i++)
+			commands_line_record(&c->out, k.v[i].n, k.v[i].t, k.v[i].text,
+			    k.v[i].len);
+	}
+	for (i = 0; i < k.n; i++)
+		free(k.v[i].text);
+	free(k.v);
+	if (k.failed || c->out.failed) {
+		buf_reset(&c->out);
+		client_reply_error(c, 1, "out of memory");
+		return;
+	}
+	if (follow != NULL && strcmp(follow, "1") == 0) {
+		client_stream(c, true, n->idx, subtree_end(n));
+		return;
+	}
+	client_reply_done(c);
+}
+
+static void
+verb_shutdown(struct client *c)
+{
+	proto_reply_ok(&c->out);
+	client_reply_done(c);
+	supervise_shutdown();
+}
+
+void
+commands_dispatch(struct client *c, struct request *r)
+{
+	const char *v = r->verb;
+	static const char *const later[] = {"reload", "upgrade", "top",
+	    "inspect"};
+	size_t i;
+
+	if (strcmp(v, "status") == 0)
+		verb_status(c, r, PROD_STATUS);
+	else if (strcmp(v, "tree") == 0)
+		verb_status(c, r, PROD_TREE);
+	else if (strcmp(v, "start") == 0)
+		verb_op(c, r, OP_START);
+	else if (strcmp(v, "stop") == 0)
+		verb_op(c, r, OP_STOP);
+	else if (strcmp(v, "restart") == 0)
+		verb_op(c, r, OP_RESTART);
+	else if (strcmp(v, "signal") == 0)
+		verb_signal(c, r, false);
+	else if (strcmp(v, "kill") == 0)
+		verb_signal(c, r, true);
+	else if (strcmp(v, "pid") == 0)
+		verb_pid(c, r);
+	else if (strcmp(v, "health") == 0)
+		verb_health(c, r);
+	else if (strcmp(v, "events") == 0)
+		verb_events(c);
+	else if (strcmp(v, "logs") == 0)
+		verb_logs(c, r);
+	else if (strcmp(v, "shutdown") == 0)
+		verb_shutdown(c);
+	else if (strcmp(v, "version") == 0)
+		verb_version(c);
+	else {
+		for (i = 0; i < sizeof(later) / sizeof(*later); i++)
+			if (strcmp(v, later[i]) == 0) {
+				client_reply_error(c, 1, "%s: not supported yet", v);
+				return;
+			}
+		client_reply_error(c, 2, "unknown command: %s", v);
+	}
+}
+
+
+void
+commands_line_record(struct buf *b, const struct node *n, int64_t t, const char *text,
+    size_t len)
+{
+	rec_begin(b, "line");
+	rec_str(b, "path", n->shown);
+	rec_int(b, "time_us", t);
+	rec_strn(b, "text", text, len);
+	rec_end(b);
+}
+
