@@ -413,6 +413,32 @@ START_TEST(a_term_ignoring_grandchild_dies_once_the_main_process_has_exited)
 }
 END_TEST
 
+START_TEST(a_program_restarts_and_stays_up_after_its_leftovers_were_killed)
+{
+	/*
+	 * m's first run exits 1, leaving g, which ignores TERM: tend must
+	 * kill g (shutdown = 0: at once), then restart m. The second run
+	 * stays up: nothing of the first one may reach it.
+	 */
+	struct th *t =
+	    th_start("[program:m]\n"
+	             "shutdown = 0\n"
+	             "command = sh -c '(trap \"\" TERM && exec sleep 100000) & "
+	             "echo $! >>{D}/g.pids;echo $$ >>{D}/m.pids;"
+	             "test -e {D}/m.again && wait;touch {D}/m.again;exit 1'\n");
+	struct expect after[3];
+
+	after[0] = (struct expect){"m", 2, up(t, "m", 2)};
+	after[1] = (struct expect){"g", 2, up(t, "g", 2)};
+	after[2] = (struct expect){NULL, 0, {0, 0}};
+	th_hold(t, as_expected, after, HOLD_MS, "m's second run up");
+	/* tend, m and g of the second run: the first g is gone */
+	ck_assert_int_eq(th_procs_alive(t), 3);
+	assert_stderr_has(t, "m: exited with status 1; restarting");
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 /* -------------------------------------------------------- give-up, exits */
 
 START_TEST(the_root_giving_up_stops_its_programs_and_exits_3)
@@ -822,6 +848,8 @@ core_suite(void)
 	    tc, a_program_ignoring_term_is_killed_after_its_shutdown_timeout);
 	tcase_add_test(tc,
 	    a_term_ignoring_grandchild_dies_once_the_main_process_has_exited);
+	tcase_add_test(tc,
+	    a_program_restarts_and_stays_up_after_its_leftovers_were_killed);
 	tcase_add_test(tc, the_root_giving_up_stops_its_programs_and_exits_3);
 	tcase_add_test(tc, a_significant_childs_exit_status_becomes_tends);
 	tcase_add_test(
