@@ -557,26 +557,44 @@ is_command(const char *cmd)
 
 /* tendctl's version, then tend's if it answers; exit 0 either way. */
 static int
-run_version(struct conn *c, const struct opts *o)
+run_version(struct conn *c, const struct opts *o, const struct render_opts *ro)
 {
 	static struct records rs;
+	const char *tend = NULL;
 	char err[512];
+	bool reached;
 
-	printf("tendctl %s\n", TEND_VERSION);
-	fflush(stdout);
-	if (try_connect(c, o, err, sizeof(err)) == -1) {
-		printf("tend: not reachable (%s)\n", err);
-		return 0;
+	reached = try_connect(c, o, err, sizeof(err)) == 0;
+	if (reached) {
+		c->deadline_ms = now_ms() + o->timeout_ms;
+		request(c, o, "version", NULL, 0);
+		read_records(c, &rs);
+		if (rs.n == 1)
+			tend = record_get(&rs.v[0], "tend");
 	}
-	c->deadline_ms = now_ms() + o->timeout_ms;
-	request(c, o, "version", NULL, 0);
-	read_records(c, &rs);
-	if (rs.n == 1)
-		printf("tend %s (pid %lld, protocol %lld)\n",
-		    record_get(&rs.v[0], "tend") ? record_get(&rs.v[0], "tend")
-						 : "?",
-		    (long long)record_int(&rs.v[0], "pid", 0),
-		    (long long)record_int(&rs.v[0], "protocol", 0));
+	if (ro->json) {
+		printf("{\"schema\":%d,\"tendctl\":", RENDER_SCHEMA);
+		render_json_string(stdout, TEND_VERSION);
+		fputs(",\"tend\":", stdout);
+		if (tend != NULL) {
+			fputs("{\"version\":", stdout);
+			render_json_string(stdout, tend);
+			printf(",\"pid\":%lld,\"protocol\":%lld}}\n",
+			    (long long)record_int(&rs.v[0], "pid", 0),
+			    (long long)record_int(&rs.v[0], "protocol", 0));
+		} else {
+			fputs("null}\n", stdout);
+		}
+	} else {
+		printf("tendctl %s\n", TEND_VERSION);
+		if (tend != NULL)
+			printf("tend %s (pid %lld, protocol %lld)\n", tend,
+			    (long long)record_int(&rs.v[0], "pid", 0),
+			    (long long)record_int(&rs.v[0], "protocol", 0));
+		else
+			printf("tend: not reachable (%s)\n",
+			    reached ? "no version in its reply" : err);
+	}
 	free_records(&rs);
 	return 0;
 }
@@ -603,7 +621,7 @@ main(int argc, char **argv)
 	if (!is_command(o.cmd))
 		die(EXIT_USAGE, "unknown command %s (see tendctl help)", o.cmd);
 	if (strcmp(o.cmd, "version") == 0)
-		return run_version(&c, &o);
+		return run_version(&c, &o, &ro);
 	if (try_connect(&c, &o, err, sizeof(err)) == -1)
 		die(EXIT_UNREACHABLE, "%s", err);
 	if (strcmp(o.cmd, "events") == 0)
@@ -630,7 +648,21 @@ main(int argc, char **argv)
 		if (!render_health(stdout, rs.v, rs.n, &ro))
 			status = EXIT_NOT_AS_ASKED;
 	} else if (strcmp(o.cmd, "pid") == 0 && rs.n == 1) {
-		printf("%lld\n", (long long)record_int(&rs.v[0], "pid", 0));
+		if (ro.json) {
+			printf("{\"schema\":%d,\"path\":", RENDER_SCHEMA);
+			render_json_string(stdout,
+			    record_get(&rs.v[0], "path") ? record_get(&rs.v[0],
+							       "path")
+							 : "");
+			printf(",\"pid\":%lld}\n",
+			    (long long)record_int(&rs.v[0], "pid", 0));
+		} else {
+			printf("%lld\n",
+			    (long long)record_int(&rs.v[0], "pid", 0));
+		}
+	} else if (ro.json) {
+		/* start, stop, restart, signal, kill, shutdown: done */
+		printf("{\"schema\":%d,\"ok\":true}\n", RENDER_SCHEMA);
 	}
 	free_records(&rs);
 	buf_free(&c.in);
