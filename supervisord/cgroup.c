@@ -4,6 +4,7 @@
  * supervisor); emptiness is watched with inotify on cgroup.events only
  * while an instance's leftovers are being waited for.
  */
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
@@ -28,12 +29,15 @@ static void dir_name(const struct node *n, char *buf, size_t size);
 static struct {
 	bool enabled;
 	struct ev_loop *loop;
-	char base[PATH_MAX]; /* tend's cgroup, where tend and s-root live */
+	char orig[PATH_MAX]; /* the cgroup tend was started in */
+	char base[PATH_MAX]; /* where tend's leaf and s-root live: orig, or
+			      * orig/tend-PID when another tend owns orig */
+	int lock_fd;	     /* flock on base: one tend per base */
 	int ifd;	     /* inotify */
 	ev_io io;
 	struct pidmap watches; /* inotify wd -> prog */
 	void (*on_empty)(struct prog *p);
-} cg = {.ifd = -1};
+} cg = {.ifd = -1, .lock_fd = -1};
 
 bool
 cgroup_enabled(void)
@@ -161,6 +165,55 @@ enter_leaf(char *err, size_t errlen)
 	return 0;
 }
 
+/* Hold an exclusive lock on the directory path for tend's life. */
+static int
+lock_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Choose base: tend's own cgroup, locked so that a second tend started in
+ * the same cgroup (a shell, a test) never takes the first one's programs
+ * for leftovers; that second one uses a private orig/tend-PID instead.
+ */
+static int
+choose_base(char *err, size_t errlen)
+{
+	cg.lock_fd = lock_dir(cg.orig);
+	if (cg.lock_fd != -1) {
+		memcpy(cg.base, cg.orig, sizeof(cg.base));
+		return 0;
+	}
+	if (errno != EWOULDBLOCK) {
+		snprintf(err, errlen, "cgroup %.300s: %s", cg.orig,
+		    strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s/tend-%d", cg.orig,
+		(int)getpid()) >= sizeof(cg.base) ||
+	    (mkdir(cg.base, 0755) == -1 && errno != EEXIST) ||
+	    (cg.lock_fd = lock_dir(cg.base)) == -1) {
+		snprintf(err, errlen, "cannot create cgroup %.300s: %s",
+		    cg.base, strerror(errno));
+		return -1;
+	}
+	log_info("another tend uses cgroup %s; this one uses %s", cg.orig,
+	    cg.base);
+	return 0;
+}
+
 static int
 setup(char *err, size_t errlen)
 {
@@ -182,16 +235,18 @@ setup(char *err, size_t errlen)
 		own[len - 5] = '\0';
 	if (strcmp(own, "/") == 0)
 		own[0] = '\0';
-	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s%s", mnt, own) >=
-	    sizeof(cg.base)) {
+	if ((size_t)snprintf(cg.orig, sizeof(cg.orig), "%s%s", mnt, own) >=
+	    sizeof(cg.orig)) {
 		snprintf(err, errlen, "cgroup path too long");
 		return -1;
 	}
-	if (access(cg.base, W_OK) == -1) {
-		snprintf(err, errlen, "cgroup %.300s is not writable: %s", cg.base,
-		    strerror(errno));
+	if (access(cg.orig, W_OK) == -1) {
+		snprintf(err, errlen, "cgroup %.300s is not writable: %s",
+		    cg.orig, strerror(errno));
 		return -1;
 	}
+	if (choose_base(err, errlen) == -1)
+		return -1;
 	return enter_leaf(err, errlen);
 }
 
@@ -490,10 +545,18 @@ cgroup_fini(struct tree *t)
 	}
 	/* leave the leaf: back where tend came from, then remove it */
 	snprintf(path, sizeof(path), "%s/tend", cg.base);
+	if (base >= 0)
+		close(base);
+	base = open(cg.orig, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	leaf = base >= 0 && write_file_at(base, "cgroup.procs", "0") == 0;
 	if (leaf)
 		(void)rmdir(path);
+	if (leaf && strcmp(cg.base, cg.orig) != 0)
+		(void)rmdir(cg.base);
 	if (base >= 0)
 		close(base);
+	if (cg.lock_fd != -1)
+		close(cg.lock_fd);
+	cg.lock_fd = -1;
 	cg.enabled = false;
 }
