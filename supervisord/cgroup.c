@@ -33,6 +33,7 @@ static struct {
 	char base[PATH_MAX]; /* where tend's leaf and s-root live: orig, or
 			      * orig/tend-PID when another tend owns orig */
 	int lock_fd;	     /* flock on base: one tend per base */
+	unsigned id_hash;    /* of the control socket's path */
 	int ifd;	     /* inotify */
 	ev_io io;
 	struct pidmap watches; /* inotify wd -> prog */
@@ -186,7 +187,8 @@ lock_dir(const char *path)
 /*
  * Choose base: tend's own cgroup, locked so that a second tend started in
  * the same cgroup (a shell, a test) never takes the first one's programs
- * for leftovers; that second one uses a private orig/tend-PID instead.
+ * for leftovers; that second one uses orig/tend-HASH instead, HASH being
+ * of its socket's path.
  */
 static int
 choose_base(char *err, size_t errlen)
@@ -201,8 +203,10 @@ choose_base(char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s/tend-%d", cg.orig,
-		(int)getpid()) >= sizeof(cg.base) ||
+	/* named after the socket, which only one live tend holds: a tend
+	 * started again on it finds its predecessor's leftovers there */
+	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s/tend-%08x", cg.orig,
+		cg.id_hash) >= sizeof(cg.base) ||
 	    (mkdir(cg.base, 0755) == -1 && errno != EEXIST) ||
 	    (cg.lock_fd = lock_dir(cg.base)) == -1) {
 		snprintf(err, errlen, "cannot create cgroup %.300s: %s",
@@ -251,11 +255,14 @@ setup(char *err, size_t errlen)
 }
 
 int
-cgroup_init(struct ev_loop *loop, enum cgroups_mode mode,
+cgroup_init(struct ev_loop *loop, enum cgroups_mode mode, const char *id,
     void (*on_empty)(struct prog *p), char *err, size_t errlen)
 {
 	char why[512];
 
+	cg.id_hash = 2166136261u; /* FNV-1a */
+	for (; *id != '\0'; id++)
+		cg.id_hash = (cg.id_hash ^ (unsigned char)*id) * 16777619u;
 	cg.loop = loop;
 	cg.on_empty = on_empty;
 	if (mode == CGROUPS_NO) {

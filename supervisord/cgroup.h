@@ -26,10 +26,12 @@
  * Find the cgroup v2 hierarchy (through /proc/self/mountinfo) and move
  * tend into its leaf. mode auto: without a writable cgroup v2, log once
  * and return 0 with cgroups off; yes: that is an error (-1, err); no:
- * off. on_empty is called from the loop when a program's cgroup, being
- * waited on, has become empty.
+ * off. id names this tend (its socket's path): a tend that finds its
+ * cgroup held by another tend uses <cgroup>/tend-HASH(id). on_empty is
+ * called from the loop when a program's cgroup, being waited on, has
+ * become empty.
  */
-int cgroup_init(struct ev_loop *loop, enum cgroups_mode mode,
+int cgroup_init(struct ev_loop *loop, enum cgroups_mode mode, const char *id,
     void (*on_empty)(struct prog *p), char *err, size_t errlen);
 
 /* Whether programs get cgroups. */

@@ -250,6 +250,12 @@ make_socket(char *err, size_t errlen)
 	return 0;
 }
 
+const char *
+control_path(void)
+{
+	return ctl.path;
+}
+
 int
 control_open(const char *path, const struct tend_conf *tc, char *err,
     size_t errlen)

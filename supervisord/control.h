@@ -34,6 +34,9 @@
 int control_open(const char *path, const struct tend_conf *tc, char *err,
     size_t errlen);
 
+/* The socket's path (after control_open). */
+const char *control_path(void);
+
 /* Start serving on loop, for tree t (borrowed). */
 void control_start(struct ev_loop *loop, struct tree *t);
 

@@ -235,8 +235,8 @@ main(int argc, char **argv)
 	loop_init(loop, grace_ms);
 	if (output_init(loop, &cfg.tend, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (cgroup_init(loop, cfg.tend.cgroups, supervise_on_cgroup_empty, err,
-		sizeof(err)) == -1)
+	if (cgroup_init(loop, cfg.tend.cgroups, control_path(),
+		supervise_on_cgroup_empty, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (spawn_init(&nofile, environ) == -1)
 		fatal("cannot prepare spawning");
