@@ -550,6 +550,33 @@ START_TEST(orderly_shutdown_stops_programs_in_reverse_start_order)
 }
 END_TEST
 
+START_TEST(two_tends_started_side_by_side_leave_each_others_programs_alone)
+{
+	/*
+	 * Two tends with their own configurations and sockets, started from
+	 * the same place (here: this test's cgroup), are two supervisors:
+	 * neither may stop, kill or take the other's programs, even when
+	 * the programs have the same name.
+	 */
+	struct th *t1 = th_start("[program:a]\n"
+	                         "command = {S:a}\n");
+	struct expect first[2], second[2];
+	struct th *t2;
+
+	first[0] = (struct expect){"a", 1, up(t1, "a", 1)};
+	first[1] = (struct expect){NULL, 0, {0, 0}};
+	t2 = th_start("[program:a]\n"
+	              "command = {S:a}\n");
+	second[0] = (struct expect){"a", 1, up(t2, "a", 1)};
+	second[1] = (struct expect){NULL, 0, {0, 0}};
+	th_hold(t1, as_expected, first, HOLD_MS, "the first tend's a alone");
+	th_hold(t2, as_expected, second, HOLD_MS, "the second tend's a alone");
+	ck_assert_int_eq(th_stop(t2), 0);
+	th_hold(t1, as_expected, first, HOLD_MS, "the first tend's a alone");
+	ck_assert_int_eq(th_stop(t1), 0);
+}
+END_TEST
+
 /* --------------------------------------------------------- failed starts */
 
 START_TEST(a_missing_binary_is_a_logged_failed_start_and_the_rest_goes_on)
@@ -858,6 +885,8 @@ core_suite(void)
 	    tc, a_significant_child_with_a_missing_binary_makes_tend_exit_127);
 	tcase_add_test(
 	    tc, orderly_shutdown_stops_programs_in_reverse_start_order);
+	tcase_add_test(tc,
+	    two_tends_started_side_by_side_leave_each_others_programs_alone);
 	tcase_add_test(
 	    tc, a_missing_binary_is_a_logged_failed_start_and_the_rest_goes_on);
 	tcase_add_test(tc, a_program_leads_its_own_session_and_process_group);
