@@ -1,0 +1,1016 @@
+/*
+ * confkeys.c: the keys of each section and how their values are read: a
+ * parser per kind of value (p_*), the tables of every key of [tend],
+ * [supervisor:NAME] and [program:NAME] with whether it works yet, and
+ * conf_check_keys(), which checks a section's entries into its struct.
+ * Pure: no I/O, prints nothing; a bad value is a diagnostic
+ * "KEY: message" at its line, never a failure.
+ */
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confint.h"
+#include "units.h"
+#include "words.h"
+
+/* Marks an error in a value whose line lost a " ;" comment. */
+#define COMMENT_NOTE " (note: ' ;' starts a comment, even inside quotes)"
+
+/* ---- values ---- */
+
+struct key;
+typedef int parse_fn(
+    struct ctx *c, const struct entry *e, const struct key *k, void *obj);
+
+struct word {
+	const char *text;
+	int value;
+};
+
+enum { K_REPEAT = 1, K_NOT_ROOT = 2 };
+
+/* A key of a section: how its value is read, and whether it works yet. */
+struct key {
+	const char *name;
+	parse_fn *parse;
+	size_t off;               /* of its field in the section's struct */
+	bool supported;           /* false: checked, then "not supported yet" */
+	int64_t min, max;         /* numbers: the range; limit_*: which one */
+	const struct word *words; /* p_enum: the values, NULL-terminated */
+	unsigned flags;
+};
+
+#define FIELD(obj, k, type) ((type *)(void *)((char *)(obj) + (k)->off))
+
+static int
+duration(struct ctx *c, const struct entry *e, const char *s, int64_t min,
+    int64_t *ms)
+{
+	struct shown b;
+
+	if (units_parse_duration(s, ms) == -1) {
+		conf_key_error(c, e, "%s %s",
+		    errno == ERANGE ? "too long a duration"
+		                    : "invalid duration",
+		    conf_quote(&b, s));
+		return -1;
+	}
+	if (*ms < min) {
+		conf_key_error(
+		    c, e, "must be more than 0, not %s", conf_quote(&b, s));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+p_duration(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	int64_t ms;
+
+	if (duration(c, e, e->value, k->min, &ms) == -1)
+		return -1;
+	*FIELD(obj, k, int64_t) = ms;
+	return 0;
+}
+
+/* A duration, brutal_kill or infinity. */
+static int
+p_shutdown(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+	int64_t ms;
+
+	if (strcmp(e->value, "brutal_kill") == 0) {
+		ms = CONFIG_BRUTAL_KILL;
+	} else if (strcmp(e->value, "infinity") == 0) {
+		ms = CONFIG_INFINITY;
+	} else if (units_parse_duration(e->value, &ms) == -1) {
+		conf_key_error(c, e,
+		    "invalid value %s (a duration, brutal_kill or infinity)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	*FIELD(obj, k, int64_t) = ms;
+	return 0;
+}
+
+/* A number of restarts, or infinity. */
+static int
+p_intensity(
+    struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+	uint64_t n;
+
+	if (strcmp(e->value, "infinity") == 0) {
+		*FIELD(obj, k, int64_t) = CONFIG_INFINITY;
+		return 0;
+	}
+	if (units_parse_uint(e->value, INT64_MAX, &n) == -1) {
+		conf_key_error(c, e, "invalid value %s (a number or infinity)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	*FIELD(obj, k, int64_t) = (int64_t)n;
+	return 0;
+}
+
+static int
+p_enum(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	char list[256];
+	size_t off = 0;
+	struct shown b;
+
+	for (const struct word *w = k->words; w->text != NULL; w++) {
+		if (strcmp(w->text, e->value) == 0) {
+			*FIELD(obj, k, int) = w->value;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (const struct word *w = k->words; w->text != NULL; w++) {
+		const char *sep = w == k->words       ? ""
+		                  : w[1].text == NULL ? " or "
+		                                      : ", ";
+		int r = snprintf(
+		    list + off, sizeof(list) - off, "%s%s", sep, w->text);
+
+		if (r > 0 && (size_t)r < sizeof(list) - off)
+			off += (size_t)r;
+	}
+	conf_key_error(
+	    c, e, "invalid value %s (%s)", conf_quote(&b, e->value), list);
+	return -1;
+}
+
+static int
+p_bool(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+
+	if (units_parse_bool(e->value, FIELD(obj, k, bool)) == -1) {
+		conf_key_error(c, e, "invalid boolean %s (yes or no)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+p_significant(
+    struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	if (p_bool(c, e, k, obj) == -1)
+		return -1;
+	c->cur->significant_line = e->line;
+	return 0;
+}
+
+static int
+p_signal(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+
+	if (units_parse_signal(e->value, FIELD(obj, k, int)) == -1) {
+		conf_key_error(
+		    c, e, "unknown signal %s", conf_quote(&b, e->value));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+p_size(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+	int64_t n;
+
+	if (units_parse_size(e->value, &n) == -1) {
+		conf_key_error(c, e, "%s %s",
+		    errno == ERANGE ? "too large a size" : "invalid size",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	if (n < k->min) {
+		conf_key_error(c, e, "must be at least %" PRId64 ", not %s",
+		    k->min, conf_quote(&b, e->value));
+		return -1;
+	}
+	*FIELD(obj, k, int64_t) = n;
+	return 0;
+}
+
+/* An integer within k's range. */
+static int
+number(struct ctx *c, const struct entry *e, const struct key *k, int64_t *n)
+{
+	struct shown b;
+
+	if (units_parse_int(e->value, k->min, k->max, n) == -1) {
+		conf_key_error(c, e,
+		    "must be a number from %" PRId64 " to %" PRId64 ", not %s",
+		    k->min, k->max, conf_quote(&b, e->value));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+p_unsigned(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	int64_t n;
+
+	if (number(c, e, k, &n) == -1)
+		return -1;
+	*FIELD(obj, k, unsigned) = (unsigned)n;
+	return 0;
+}
+
+static int
+p_int64(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	return number(c, e, k, FIELD(obj, k, int64_t));
+}
+
+static int
+p_nice(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	int64_t n;
+
+	if (number(c, e, k, &n) == -1)
+		return -1;
+	p->nice = (int)n;
+	p->has_nice = true;
+	return 0;
+}
+
+static int
+p_oom_score_adj(
+    struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	int64_t n;
+
+	if (number(c, e, k, &n) == -1)
+		return -1;
+	p->oom_score_adj = (int)n;
+	p->has_oom_score_adj = true;
+	return 0;
+}
+
+/* limit_*: a number or infinity; k->min says which limit. */
+static int
+p_limit(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	struct shown b;
+	uint64_t n = CONFIG_RLIM_INFINITY;
+
+	if (strcmp(e->value, "infinity") != 0 &&
+	    units_parse_uint(e->value, UINT64_MAX - 1, &n) == -1) {
+		conf_key_error(c, e, "invalid value %s (a number or infinity)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	p->limit[k->min] = n;
+	p->has_limit[k->min] = true;
+	return 0;
+}
+
+static int
+set_string(struct ctx *c, char **field, const char *s)
+{
+	char *copy = conf_check_alloc(c, strdup(s));
+
+	if (copy == NULL)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int
+p_string(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	return set_string(c, FIELD(obj, k, char *), e->value);
+}
+
+static int
+p_path(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+
+	if (e->value[0] != '/') {
+		conf_key_error(c, e, "must be an absolute path, not %s",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	return p_string(c, e, k, obj);
+}
+
+static int
+p_user(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+
+	p->user_line = e->line;
+	return p_string(c, e, k, obj);
+}
+
+static int
+p_group(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+
+	p->group_line = e->line;
+	return p_string(c, e, k, obj);
+}
+
+static int
+p_socket_group(
+    struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct tend_conf *t = obj;
+
+	t->socket_group_line = e->line;
+	return p_string(c, e, k, obj);
+}
+
+/* Octal, 0 to 0777: "022", "0027". */
+static int
+p_umask(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	struct shown b;
+	unsigned m = 0;
+
+	(void)k;
+	for (const char *s = e->value; *s != '\0'; s++) {
+		if (*s < '0' || *s > '7' || m > 0777)
+			goto bad;
+		m = m * 8 + (unsigned)(*s - '0');
+	}
+	if (m > 0777)
+		goto bad;
+	p->umask = (int)m;
+	return 0;
+bad:
+	conf_key_error(c, e, "invalid umask %s (octal, 0 to 0777)",
+	    conf_quote(&b, e->value));
+	return -1;
+}
+
+/*
+ * Split s as command is split (words.h). With program set, the first
+ * word names the program and must not be empty. The argv, or NULL after
+ * reporting; a value that lost a " ;" comment says so, since that is the
+ * likely cause of a dangling quote or backslash.
+ */
+static char **
+split(struct ctx *c, const struct entry *e, const char *s, size_t *n,
+    bool program)
+{
+	const char *err;
+	char **argv;
+
+	if (words_split(s, &argv, n, &err) == -1) {
+		if (errno == ENOMEM)
+			c->oom = true;
+		conf_key_error(c, e, "%s%s", err, e->cut ? COMMENT_NOTE : "");
+		return NULL;
+	}
+	if (program && (*n == 0 || argv[0][0] == '\0')) {
+		conf_key_error(c, e, "%s",
+		    *n == 0 ? "no command" : "the program name is empty");
+		free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+static int
+p_command(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	size_t n;
+	char **argv = split(c, e, e->value, &n, true);
+
+	(void)k;
+	if (argv == NULL)
+		return -1;
+	free(p->argv);
+	p->argv = argv;
+	p->argc = n;
+	return 0;
+}
+
+/* KEY=VALUE, KEY matching [A-Za-z_][A-Za-z0-9_]*. */
+static bool
+env_word_ok(struct ctx *c, const struct entry *e, const char *w)
+{
+	const char *eq = strchr(w, '=');
+	struct shown b;
+
+	if (eq == NULL) {
+		conf_key_error(c, e, "%s is not KEY=VALUE", conf_quote(&b, w));
+		return false;
+	}
+	for (const char *s = w; s < eq; s++) {
+		if (*s == '_' ||
+		    (isascii((unsigned char)*s) && isalpha((unsigned char)*s)))
+			continue;
+		if (s > w && isascii((unsigned char)*s) &&
+		    isdigit((unsigned char)*s))
+			continue;
+		eq = w; /* a bad character: say so below */
+		break;
+	}
+	if (eq == w) {
+		conf_key_error(
+		    c, e, "invalid variable name in %s", conf_quote(&b, w));
+		return false;
+	}
+	return true;
+}
+
+static int
+p_environment(
+    struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	bool ok = true;
+	size_t n;
+	char **env = split(c, e, e->value, &n, false);
+
+	(void)k;
+	if (env == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!env_word_ok(c, e, env[i]))
+			ok = false;
+	if (!ok) {
+		free(env);
+		return -1;
+	}
+	free(p->env);
+	p->env = env;
+	p->envc = n;
+	return 0;
+}
+
+/* stdout: log|inherit|null|file:PATH; stderr also takes stdout. */
+static int
+out_mode(struct ctx *c, const struct entry *e, bool is_err, enum out_mode *mode,
+    char **path)
+{
+	static const struct word modes[] = {{"log", OUT_LOG},
+	    {"inherit", OUT_INHERIT}, {"null", OUT_NULL},
+	    {"stdout", OUT_STDOUT}, {NULL, 0}};
+	const char *v = e->value;
+	struct shown b;
+
+	if (strncmp(v, "file:", 5) == 0) {
+		if (v[5] != '/') {
+			conf_key_error(c, e,
+			    "file: needs an absolute path, not %s",
+			    conf_quote(&b, v + 5));
+			return -1;
+		}
+		if (set_string(c, path, v + 5) == -1)
+			return -1;
+		*mode = OUT_FILE;
+		return 0;
+	}
+	for (const struct word *w = modes; w->text != NULL; w++) {
+		if (strcmp(v, w->text) == 0 &&
+		    (is_err || w->value != OUT_STDOUT)) {
+			*mode = (enum out_mode)w->value;
+			return 0;
+		}
+	}
+	conf_key_error(c, e,
+	    "invalid value %s (%slog, inherit, null or file:PATH)",
+	    conf_quote(&b, v), is_err ? "stdout, " : "");
+	return -1;
+}
+
+static int
+p_stdout(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+
+	(void)k;
+	return out_mode(c, e, false, &p->out, &p->out_path);
+}
+
+static int
+p_stderr(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+
+	(void)k;
+	return out_mode(c, e, true, &p->err, &p->err_path);
+}
+
+static int
+port(struct ctx *c, const struct entry *e, const char *s, int *out)
+{
+	struct shown b;
+	int64_t n;
+
+	if (units_parse_int(s, 1, 65535, &n) == -1) {
+		conf_key_error(
+		    c, e, "invalid port %s (1 to 65535)", conf_quote(&b, s));
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/*
+ * The modes of ready and health. A mode whose text ends in ':' takes an
+ * argument. A mode not supported yet is checked, then reported.
+ */
+struct mode {
+	const char *text;
+	int mode;
+	bool supported;
+};
+
+static const struct mode ready_modes[] = {
+    {"start", READY_START, true},
+    {"notify", READY_NOTIFY, false},
+    {"fd:", READY_FD, false},
+    {"exec:", READY_EXEC, false},
+    {"tcp:", READY_TCP, false},
+    {NULL, 0, false},
+};
+
+static const struct mode health_modes[] = {
+    {"exec:", HEALTH_EXEC, true},
+    {"tcp:", HEALTH_TCP, true},
+    {NULL, 0, false},
+};
+
+static const struct mode *
+find_mode(const struct mode *m, const char *v)
+{
+	for (; m->text != NULL; m++) {
+		size_t n = strlen(m->text);
+
+		if (m->text[n - 1] == ':' ? strncmp(v, m->text, n) == 0
+		                          : strcmp(v, m->text) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* The argument of exec:CMD, as an argv, or NULL after reporting. */
+static char **
+exec_argv(struct ctx *c, const struct entry *e, const char *cmd)
+{
+	size_t n;
+
+	return split(c, e, cmd, &n, true);
+}
+
+static int
+p_ready(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	const struct mode *m = find_mode(ready_modes, e->value);
+	struct shown b;
+	const char *arg;
+	int64_t fd;
+
+	(void)k;
+	if (m == NULL) {
+		conf_key_error(c, e,
+		    "invalid value %s (start, notify, fd:N, exec:CMD or "
+		    "tcp:PORT)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	arg = e->value + strlen(m->text);
+	if (m->mode == READY_FD &&
+	    units_parse_int(arg, 3, INT_MAX, &fd) == -1) {
+		conf_key_error(
+		    c, e, "invalid fd %s (3 or more)", conf_quote(&b, arg));
+		return -1;
+	}
+	if (m->mode == READY_FD)
+		p->ready_fd = (int)fd;
+	if (m->mode == READY_EXEC) {
+		char **argv = exec_argv(c, e, arg);
+
+		if (argv == NULL)
+			return -1;
+		free(p->ready_argv);
+		p->ready_argv = argv;
+	}
+	if (m->mode == READY_TCP && port(c, e, arg, &p->ready_port) == -1)
+		return -1;
+	p->ready = (enum ready_mode)m->mode;
+	if (!m->supported)
+		conf_error_at(c, e->line, "ready = %.*s: not supported yet",
+		    (int)strcspn(m->text, ":"), m->text);
+	return 0;
+}
+
+static int
+p_health(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	const struct mode *m = find_mode(health_modes, e->value);
+	struct shown b;
+	const char *arg;
+
+	(void)k;
+	if (m == NULL) {
+		conf_key_error(c, e, "invalid value %s (exec:CMD or tcp:PORT)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	arg = e->value + strlen(m->text);
+	if (m->mode == HEALTH_EXEC) {
+		char **argv = exec_argv(c, e, arg);
+
+		if (argv == NULL)
+			return -1;
+		free(p->health_argv);
+		p->health_argv = argv;
+	}
+	if (m->mode == HEALTH_TCP && port(c, e, arg, &p->health_port) == -1)
+		return -1;
+	p->health = (enum health_mode)m->mode;
+	if (!m->supported)
+		conf_error_at(c, e->line, "health = %.*s: not supported yet",
+		    (int)strcspn(m->text, ":"), m->text);
+	return 0;
+}
+
+/* MIN..MAX, two durations, 0 < MIN <= MAX. */
+static int
+p_backoff(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	const char *dots = strstr(e->value, "..");
+	struct shown b;
+	int64_t lo, hi;
+	char *min;
+	int r;
+
+	(void)k;
+	if (dots == NULL) {
+		conf_key_error(c, e,
+		    "invalid value %s (MIN..MAX, e.g. 100ms..30s)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	min = conf_check_alloc(c, strndup(e->value, (size_t)(dots - e->value)));
+	if (min == NULL)
+		return -1;
+	r = duration(c, e, min, 1, &lo);
+	free(min);
+	if (r == -1 || duration(c, e, dots + 2, 1, &hi) == -1)
+		return -1;
+	if (lo > hi) {
+		conf_key_error(c, e, "MIN is more than MAX in %s",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	p->backoff_min_ms = lo;
+	p->backoff_max_ms = hi;
+	return 0;
+}
+
+/* tcp:HOST:PORT (an IPv6 HOST in brackets) or unix:ABSPATH. */
+static int
+check_listen(struct ctx *c, const struct entry *e)
+{
+	const char *v = e->value, *host = v + 4, *colon;
+	struct shown b;
+	size_t n;
+	int unused;
+
+	if (strncmp(v, "unix:", 5) == 0) {
+		if (v[5] != '/') {
+			conf_key_error(c, e,
+			    "unix: needs an absolute path, not %s",
+			    conf_quote(&b, v + 5));
+			return -1;
+		}
+		if (strlen(v + 5) >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			conf_key_error(c, e, "unix: path longer than %zu bytes",
+			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(v, "tcp:", 4) != 0 ||
+	    (colon = strrchr(host, ':')) == NULL || colon == host) {
+		conf_key_error(c, e,
+		    "invalid address %s (tcp:HOST:PORT or unix:PATH)",
+		    conf_quote(&b, v));
+		return -1;
+	}
+	n = (size_t)(colon - host);
+	if (host[0] == '[' ? n < 3 || host[n - 1] != ']'
+	                   : memchr(host, ':', n) != NULL) {
+		conf_key_error(c, e,
+		    "invalid host in %s (an IPv6 address goes in "
+		    "brackets: tcp:[::1]:PORT)",
+		    conf_quote(&b, v));
+		return -1;
+	}
+	return port(c, e, colon + 1, &unused);
+}
+
+static int
+p_listen(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct prog_conf *p = obj;
+	struct listen_conf *l;
+	char *addr;
+
+	(void)k;
+	if (check_listen(c, e) == -1)
+		return -1;
+	l = conf_check_alloc(
+	    c, reallocarray(p->listen, p->nlisten + 1, sizeof(*p->listen)));
+	if (l == NULL)
+		return -1;
+	p->listen = l;
+	addr = conf_check_alloc(c, strdup(e->value));
+	if (addr == NULL)
+		return -1;
+	p->listen[p->nlisten++] = (struct listen_conf){addr, e->line};
+	return 0;
+}
+
+/* memory_max, memory_high: a size, or max or infinity (INT64_MAX). */
+static int
+p_memory(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+	int64_t n = INT64_MAX;
+
+	if (strcmp(e->value, "max") != 0 && strcmp(e->value, "infinity") != 0 &&
+	    units_parse_size(e->value, &n) == -1) {
+		conf_key_error(c, e,
+		    "invalid value %s (a size, max or infinity)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	*FIELD(obj, k, int64_t) = n;
+	return 0;
+}
+
+/* N%, N >= 1: percent of one CPU. */
+static int
+p_cpu_max(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	size_t len = strlen(e->value);
+	struct shown b;
+	char *num;
+	int r = -1;
+
+	if (len >= 2 && e->value[len - 1] == '%') {
+		num = conf_check_alloc(c, strndup(e->value, len - 1));
+		if (num == NULL)
+			return -1;
+		r = units_parse_int(
+		    num, k->min, k->max, FIELD(obj, k, int64_t));
+		free(num);
+	}
+	if (r == -1)
+		conf_key_error(c, e,
+		    "invalid value %s (a percentage of one CPU, from 1%%, "
+		    "e.g. 50%% or 200%%)",
+		    conf_quote(&b, e->value));
+	return r;
+}
+
+/* A number from 1, or max (INT64_MAX). */
+static int
+p_pids_max(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	struct shown b;
+
+	if (strcmp(e->value, "max") == 0) {
+		*FIELD(obj, k, int64_t) = INT64_MAX;
+		return 0;
+	}
+	if (units_parse_int(e->value, 1, INT64_MAX, FIELD(obj, k, int64_t)) ==
+	    -1) {
+		conf_key_error(c, e,
+		    "invalid value %s (a number from 1, or max)",
+		    conf_quote(&b, e->value));
+		return -1;
+	}
+	return 0;
+}
+
+/* Kept for conf_resolve(), once every name is known. */
+static int
+p_children(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	(void)k;
+	(void)obj;
+	c->cur->children = e;
+	return 0;
+}
+
+/* ---- the keys of each section ---- */
+
+static const struct word strategies[] = {
+    {"one_for_one", STRATEGY_ONE_FOR_ONE},
+    {"one_for_all", STRATEGY_ONE_FOR_ALL},
+    {"rest_for_one", STRATEGY_REST_FOR_ONE},
+    {NULL, 0},
+};
+
+static const struct word restarts[] = {
+    {"permanent", RESTART_PERMANENT},
+    {"transient", RESTART_TRANSIENT},
+    {"temporary", RESTART_TEMPORARY},
+    {NULL, 0},
+};
+
+static const struct word auto_shutdowns[] = {
+    {"never", AUTO_SHUTDOWN_NEVER},
+    {"any_significant", AUTO_SHUTDOWN_ANY},
+    {"all_significant", AUTO_SHUTDOWN_ALL},
+    {NULL, 0},
+};
+
+static const struct word cgroups_modes[] = {
+    {"auto", CGROUPS_AUTO},
+    {"yes", CGROUPS_YES},
+    {"no", CGROUPS_NO},
+    {NULL, 0},
+};
+
+static const struct word handovers[] = {
+    {"stop_first", HANDOVER_STOP_FIRST},
+    {"start_first", HANDOVER_START_FIRST},
+    {NULL, 0},
+};
+
+#define T(f) offsetof(struct tend_conf, f)
+#define S(f) offsetof(struct sup_conf, f)
+#define P(f) offsetof(struct prog_conf, f)
+#define NOW true      /* supported */
+#define NOT_YET false /* parsed and checked, then an error */
+
+/*
+ * name, parser, field, supported, min, max, words, flags. An issue that
+ * implements a key flips its NOT_YET to NOW.
+ */
+static const struct key tend_keys[] = {
+    {"socket", p_path, T(socket), NOW, 0, 0, NULL, 0},
+    {"socket_group", p_socket_group, T(socket_group), NOW, 0, 0, NULL, 0},
+    {"log_dir", p_path, T(log_dir), NOW, 0, 0, NULL, 0},
+    {"log_max_size", p_size, T(log_max_size), NOW, 1, 0, NULL, 0},
+    {"log_keep", p_unsigned, T(log_keep), NOW, 0, 1000, NULL, 0},
+    {"log_ring", p_size, T(log_ring), NOW, 0, 0, NULL, 0},
+    {"shutdown_grace", p_duration, T(shutdown_grace_ms), NOW, 0, 0, NULL, 0},
+    {"cgroups", p_enum, T(cgroups), NOW, 0, 0, cgroups_modes, 0},
+};
+
+static const struct key sup_keys[] = {
+    {"strategy", p_enum, S(strategy), NOW, 0, 0, strategies, 0},
+    {"intensity", p_intensity, S(intensity), NOW, 0, 0, NULL, 0},
+    {"period", p_duration, S(period_ms), NOW, 1, 0, NULL, 0},
+    {"children", p_children, 0, NOW, 0, 0, NULL, 0},
+    {"restart", p_enum, S(restart), NOW, 0, 0, restarts, K_NOT_ROOT},
+    {"shutdown", p_shutdown, S(shutdown_ms), NOW, 0, 0, NULL, K_NOT_ROOT},
+    {"significant", p_significant, S(significant), NOW, 0, 0, NULL, K_NOT_ROOT},
+    {"auto_shutdown", p_enum, S(auto_shutdown), NOW, 0, 0, auto_shutdowns, 0},
+};
+
+static const struct key prog_keys[] = {
+    {"command", p_command, 0, NOW, 0, 0, NULL, 0},
+    {"directory", p_path, P(directory), NOW, 0, 0, NULL, 0},
+    {"user", p_user, P(user), NOW, 0, 0, NULL, 0},
+    {"group", p_group, P(group), NOW, 0, 0, NULL, 0},
+    {"umask", p_umask, 0, NOW, 0, 0, NULL, 0},
+    {"environment", p_environment, 0, NOW, 0, 0, NULL, 0},
+    {"autostart", p_bool, P(autostart), NOW, 0, 0, NULL, 0},
+    {"restart", p_enum, P(restart), NOW, 0, 0, restarts, 0},
+    {"shutdown", p_shutdown, P(shutdown_ms), NOW, 0, 0, NULL, 0},
+    {"stop_signal", p_signal, P(stop_signal), NOW, 0, 0, NULL, 0},
+    {"significant", p_significant, P(significant), NOW, 0, 0, NULL, 0},
+    {"stdout", p_stdout, 0, NOW, 0, 0, NULL, 0},
+    {"stderr", p_stderr, 0, NOW, 0, 0, NULL, 0},
+    /* ready = start works now; its other modes say so in ready_modes */
+    {"ready", p_ready, 0, NOW, 0, 0, NULL, 0},
+    {"start_timeout", p_duration, P(start_timeout_ms), NOT_YET, 1, 0, NULL, 0},
+    {"backoff", p_backoff, 0, NOW, 0, 0, NULL, 0},
+    {"min_uptime", p_duration, P(min_uptime_ms), NOW, 0, 0, NULL, 0},
+    {"health", p_health, 0, NOT_YET, 0, 0, NULL, 0},
+    {"health_interval", p_duration, P(health_interval_ms), NOT_YET, 1, 0, NULL,
+        0},
+    {"health_timeout", p_duration, P(health_timeout_ms), NOT_YET, 1, 0, NULL,
+        0},
+    {"health_retries", p_unsigned, P(health_retries), NOT_YET, 1, 1000000, NULL,
+        0},
+    {"watchdog", p_duration, P(watchdog_ms), NOT_YET, 1, 0, NULL, 0},
+    {"listen", p_listen, 0, NOT_YET, 0, 0, NULL, K_REPEAT},
+    {"handover", p_enum, P(handover), NOT_YET, 0, 0, handovers, 0},
+    {"memory_max", p_memory, P(memory_max), NOT_YET, 0, 0, NULL, 0},
+    {"memory_high", p_memory, P(memory_high), NOT_YET, 0, 0, NULL, 0},
+    {"cpu_max", p_cpu_max, P(cpu_max_pct), NOT_YET, 1, 10000000, NULL, 0},
+    {"cpu_weight", p_int64, P(cpu_weight), NOT_YET, 1, 10000, NULL, 0},
+    {"pids_max", p_pids_max, P(pids_max), NOT_YET, 0, 0, NULL, 0},
+    {"nice", p_nice, 0, NOW, -20, 19, NULL, 0},
+    {"oom_score_adj", p_oom_score_adj, 0, NOW, -1000, 1000, NULL, 0},
+    {"limit_nofile", p_limit, 0, NOW, LIMIT_NOFILE, 0, NULL, 0},
+    {"limit_core", p_limit, 0, NOW, LIMIT_CORE, 0, NULL, 0},
+    {"limit_nproc", p_limit, 0, NOW, LIMIT_NPROC, 0, NULL, 0},
+    {"limit_memlock", p_limit, 0, NOW, LIMIT_MEMLOCK, 0, NULL, 0},
+};
+
+#define TABLE(keys)                                                            \
+	{                                                                      \
+		(keys), sizeof(keys) / sizeof((keys)[0])                       \
+	}
+
+const struct table conf_tend_table = TABLE(tend_keys);
+const struct table conf_sup_table = TABLE(sup_keys);
+const struct table conf_prog_table = TABLE(prog_keys);
+
+_Static_assert(
+    sizeof(prog_keys) / sizeof(prog_keys[0]) <= MAX_KEYS, "MAX_KEYS too small");
+
+size_t
+conf_find_key(const struct table *t, const char *name)
+{
+	size_t i = 0;
+
+	while (i < t->n && strcmp(t->v[i].name, name) != 0)
+		i++;
+	return i;
+}
+
+/* ---- checking a section ---- */
+
+static void
+check_key(struct ctx *c, const struct entry *e, const struct key *k, void *obj,
+    const char *where, bool is_root, int *seen)
+{
+	if (*seen != 0 && !(k->flags & K_REPEAT)) {
+		conf_error_at(c, e->line,
+		    "%s given twice in %s (first at line %d)", k->name, where,
+		    *seen);
+		return;
+	}
+	if (*seen == 0)
+		*seen = e->line;
+	if (is_root && (k->flags & K_NOT_ROOT)) {
+		conf_error_at(c, e->line,
+		    "%s: not allowed in [supervisor:root]", k->name);
+		return;
+	}
+	if (!k->supported)
+		conf_error_at(c, e->line, "%s: not supported yet", k->name);
+	if (e->len == 0) {
+		conf_key_error(c, e, "empty value");
+		return;
+	}
+	(void)k->parse(c, e, k, obj);
+}
+
+/* Check every entry of s into obj; seen[k] is the first line of key k. */
+void
+conf_check_keys(struct ctx *c, const struct section *s, const struct table *t,
+    void *obj, const char *where, bool is_root, int *seen)
+{
+	struct shown b;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct entry *e = &s->v[i];
+		size_t k = conf_find_key(t, e->key);
+
+		if (*e->key == '\0')
+			conf_error_at(
+			    c, e->line, "missing key name before '='");
+		else if (k == t->n)
+			conf_error_at(c, e->line, "unknown key %s in %s",
+			    conf_quote(&b, e->key), where);
+		else
+			check_key(
+			    c, e, &t->v[k], obj, where, is_root, &seen[k]);
+	}
+}
