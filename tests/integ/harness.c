@@ -619,6 +619,12 @@ th_tend_pid(const struct th *t)
 	return t->pid;
 }
 
+unsigned long long
+th_tend_start(const struct th *t)
+{
+	return t->start;
+}
+
 /* -------------------------------------------------------- recorded pids */
 
 /*

@@ -71,6 +71,9 @@ const char *th_dir(const struct th *t);
 /* tend's pid; 0 before th_launch. */
 pid_t th_tend_pid(const struct th *t);
 
+/* tend's start time (as th_starttime); 0 before th_launch. */
+unsigned long long th_tend_start(const struct th *t);
+
 /*
  * The pids recorded in D/NAME.pids, oldest first, complete lines only:
  * how many were recorded (at most max are stored in pids).
