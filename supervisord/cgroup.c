@@ -65,9 +65,10 @@ unescape_octal(char *s)
 	*o = '\0';
 }
 
-/* The cgroup2 mount point, from /proc/self/mountinfo. */
+/* The cgroup2 mount point and the cgroup path it shows (its root, "/"
+ * unless only a subtree is mounted), from /proc/self/mountinfo. */
 static int
-find_mount(char *out, size_t size)
+find_mount(char *out, size_t size, char *root, size_t rsize)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
@@ -78,16 +79,18 @@ find_mount(char *out, size_t size)
 		return -1;
 	while (getline(&line, &cap, f) != -1) {
 		char *dash = strstr(line, " - ");
-		char mnt[PATH_MAX], fstype[64];
+		char mnt[PATH_MAX], rt[PATH_MAX], fstype[64];
 
 		if (dash == NULL || sscanf(dash, " - %63s", fstype) != 1 ||
 		    strcmp(fstype, "cgroup2") != 0)
 			continue;
 		/* id parent major:minor root mountpoint ... */
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", rt, mnt) != 2)
 			continue;
 		unescape_octal(mnt);
-		if ((size_t)snprintf(out, size, "%s", mnt) >= size)
+		unescape_octal(rt);
+		if ((size_t)snprintf(out, size, "%s", mnt) >= size ||
+		    (size_t)snprintf(root, rsize, "%s", rt) >= rsize)
 			break;
 		r = 0;
 		break;
@@ -221,10 +224,10 @@ choose_base(char *err, size_t errlen)
 static int
 setup(char *err, size_t errlen)
 {
-	char mnt[PATH_MAX], own[PATH_MAX];
+	char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX], *rel = own;
 	size_t len;
 
-	if (find_mount(mnt, sizeof(mnt)) == -1) {
+	if (find_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1) {
 		snprintf(err, errlen, "no cgroup v2 hierarchy is mounted");
 		return -1;
 	}
@@ -237,9 +240,21 @@ setup(char *err, size_t errlen)
 	len = strlen(own);
 	if (len >= 5 && strcmp(own + len - 5, "/tend") == 0)
 		own[len - 5] = '\0';
-	if (strcmp(own, "/") == 0)
-		own[0] = '\0';
-	if ((size_t)snprintf(cg.orig, sizeof(cg.orig), "%s%s", mnt, own) >=
+	/* a mount of a subtree shows own below its root only */
+	len = strlen(root);
+	if (strcmp(root, "/") != 0) {
+		if (strncmp(own, root, len) != 0 ||
+		    (own[len] != '\0' && own[len] != '/')) {
+			snprintf(err, errlen, "tend's cgroup %.200s is not "
+					      "under the mounted %.200s",
+			    own, root);
+			return -1;
+		}
+		rel = own + len;
+	}
+	if (strcmp(rel, "/") == 0)
+		rel = "";
+	if ((size_t)snprintf(cg.orig, sizeof(cg.orig), "%s%s", mnt, rel) >=
 	    sizeof(cg.orig)) {
 		snprintf(err, errlen, "cgroup path too long");
 		return -1;

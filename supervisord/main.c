@@ -225,6 +225,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	atexit(control_close); /* a fatal error from here on leaves no socket */
 	prepare_process(&nofile);
 	if (pid1_setup() == -1)
 		log_warn("cannot become a child subreaper; orphans of programs "

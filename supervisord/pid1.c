@@ -80,6 +80,8 @@ signal_children(int sig)
 
 	if (pid1_is_init()) {
 		(void)kill(-1, sig);
+		if (sig == SIGTERM)
+			(void)kill(-1, SIGCONT); /* a stopped one can act */
 		return 1;
 	}
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
