@@ -224,7 +224,8 @@ choose_base(char *err, size_t errlen)
 static int
 setup(char *err, size_t errlen)
 {
-	char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX], *rel = own;
+	char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX];
+	const char *rel = own;
 	size_t len;
 
 	if (find_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1) {
