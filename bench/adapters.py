@@ -68,6 +68,7 @@ class Adapter:
     max_children = None  # None: no known limit
     limit_note = ""
     restart_delay_note = ""
+    restarts_at_once = False  # whatever the child's age
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -148,6 +149,7 @@ class Adapter:
 class Tend(Adapter):
     name = "tend"
     label = "tend"
+    restarts_at_once = True
     cgroups = "auto"
 
     def __init__(self, ctx):
@@ -253,6 +255,7 @@ class TendNoCgroups(Tend):
 class Floor(Adapter):
     name = "floor"
     label = "floor"
+    restarts_at_once = True
 
     def write_config(self):
         pass
@@ -366,9 +369,10 @@ class Runit(Adapter):
 class S6(Adapter):
     name = "s6"
     label = "s6"
-    restart_delay_note = ("s6-supervise waits 1 s before restarting a "
-                          "child that ran less than 1 s (no readiness "
-                          "notification configured)")
+    notify = False
+    restart_delay_note = ("s6-supervise 2.11 waits 1 s before every "
+                          "restart of a child that signalled no readiness, "
+                          "however long it ran")
 
     def service_dir(self, cid):
         return os.path.join(self.dir, "scan", cid)
@@ -380,6 +384,9 @@ class S6(Adapter):
             os.makedirs(d)
             os.symlink(YES if cid.startswith("flood") else self.ctx.child,
                        os.path.join(d, "run"))
+            if self.notify and cid.startswith("c"):
+                with open(os.path.join(d, "notification-fd"), "w") as f:
+                    f.write("3\n")
             if cid.startswith(("flood", "write")):
                 ld = os.path.join(self.logs, cid)
                 os.makedirs(ld, exist_ok=True)
@@ -414,10 +421,22 @@ class S6(Adapter):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+class S6Notify(S6):
+    """s6 with readiness: the child writes a newline to fd 3, named by
+    notification-fd; s6-supervise then restarts it without the 1 s wait."""
+    name = "s6-notify"
+    label = "s6 (notification-fd)"
+    notify = True
+    restarts_at_once = True
+    restart_delay_note = ("with notification-fd and a child that "
+                          "signalled readiness, s6-supervise restarts at "
+                          "once")
+
+
 def write_script(path, body):
     with open(path, "w") as f:
         f.write("#!/bin/sh\n" + body + "\n")
     os.chmod(path, 0o755)
 
 
-ALL = [Tend, TendNoCgroups, Floor, Supervisord, Runit, S6]
+ALL = [Tend, TendNoCgroups, Floor, Supervisord, Runit, S6, S6Notify]

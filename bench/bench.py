@@ -428,7 +428,7 @@ class Bench:
             return
         time.sleep(0.5)
         self.put(sup.name, "mem_1", memory(sup.side_pids()))
-        if sup.name in ("tend", "tend-nocg", "floor"):
+        if sup.restarts_at_once:
             r = self.restart_latency(sup, ["c0"], a.kills, old=False)
             self.put(sup.name, "restart_1", r)
         else:
@@ -469,7 +469,7 @@ class Bench:
                      self.round_trip(sup, "c0", a.reps))
         if key == "big" and ok:
             ids = [f"c{i}" for i in range(n)]
-            old = sup.name not in ("tend", "tend-nocg", "floor")
+            old = not sup.restarts_at_once
             # distinct children in turn: with n >= kills every kill hits
             # a child older than 1.1 s, so the peers restart at once
             self.put(sup.name, "restart_big",
@@ -490,7 +490,7 @@ class Bench:
             return
         time.sleep(3.0)
         ids = [f"c{i}" for i in range(n)]
-        old = sup.name not in ("tend", "tend-nocg", "floor")
+        old = not sup.restarts_at_once
         r = self.restart_latency(sup, ids, a.kills, old=old)
         st = self.status(sup, a.reps)
         rt = self.round_trip(sup, "c0", a.reps)
@@ -549,7 +549,7 @@ class Bench:
         """The writer straight into a file, and through a pipe and cat."""
         out = {}
         d = os.path.join(self.ctx.work, "logfloor")
-        for kind in ("file", "pipe"):
+        for kind in ("file", "pipe", "file", "pipe"):
             os.makedirs(d, exist_ok=True)
             path = os.path.join(d, "w.log")
             self.rec.reset()
@@ -567,8 +567,10 @@ class Bench:
             self.rec.wait_ids(["write0"], 30)
             t_start = self.rec.get("write0")[1]
             t_done = self.wait_bytes(d, self.ctx.write_bytes)
-            out[kind] = (self.ctx.write_bytes / 1e6 /
-                         ((t_done - t_start) / 1e9)) if t_done else None
+            mbs = (self.ctx.write_bytes / 1e6 /
+                   ((t_done - t_start) / 1e9)) if t_done else None
+            if mbs is not None:  # the better of two tries
+                out[kind] = max(out.get(kind) or 0, mbs)
             del p
             sweep()
             subprocess.run(["rm", "-rf", d])
@@ -653,6 +655,8 @@ class Bench:
     def run(self):
         a = self.args
         steps = a.steps.split(",")
+        self.results["exec_floor"] = self.timed(["/bin/true"],
+                                                50)["median_ms"]
         for sup in self.sups():
             for step in steps:
                 try:
@@ -676,7 +680,7 @@ class Bench:
                             log("floor: log capture")
                             self.put("floor", "log_floor", self.log_floor())
                             continue
-                        if sup.name == "tend-nocg":
+                        if sup.name in ("tend-nocg", "s6-notify"):
                             continue
                         log(f"{sup.name}: log capture")
                         self.scenario_log(sup)
@@ -750,7 +754,7 @@ def main():
     a.idle = 30 if full else 5
     a.orphans = 10000 if full else 1000
     a.log_bytes = (1 << 30) if full else (200 << 20)
-    a.start_timeout = 600 if full else 180
+    a.start_timeout = 300 if full else 180
     a.stop_timeout = 300 if full else 120
     a.kill_timeout = 30
     a.log_timeout = 300

@@ -12,6 +12,8 @@
  *           in 64 KiB writes, records a second "ID-done PID NS" line, then
  *           pauses (the log capture run);
  *   any other name records and pauses until a signal ends it.
+ * Under s6-supervise, a file notification-fd in the working directory
+ * names the fd on which the child then signals readiness (a newline).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +52,26 @@ record(const char *id, const char *suffix, long long ns)
 	while (write(fd, line, (size_t)n) == -1 && errno == EINTR)
 		;
 	close(fd);
+}
+
+/* s6's readiness protocol: a newline on the fd that notification-fd names. */
+static void
+notify_ready(void)
+{
+	char buf[16];
+	ssize_t n;
+	int fd = open("notification-fd", O_RDONLY | O_CLOEXEC), nfd;
+
+	if (fd == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	nfd = atoi(buf);
+	if (nfd > 2 && write(nfd, "\n", 1) == 1)
+		close(nfd);
 }
 
 static void
@@ -94,6 +116,8 @@ main(int argc, char **argv)
 	if (strncmp(id, "crash", 5) == 0)
 		return 1;
 	record(id, "", t);
+	if (argc <= 1)
+		notify_ready();
 	if (strncmp(id, "write", 5) == 0)
 		write_lines(id);
 	for (;;)
