@@ -419,11 +419,29 @@ how_ended(struct node *n, char *buf, size_t size)
 	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
 }
 
+/* The children a group restart of s brings back, as "db, api, worker". */
+static const char *
+group_names(const struct sup *s, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->nkids && len + 1 < size; i++) {
+		if (!s->kids[i]->pending)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", s->kids[i]->name);
+		if (len >= size)
+			len = size - 1;
+	}
+	return buf;
+}
+
 static void
 report(const struct action *a)
 {
 	struct node *n = a->node;
-	char how[128];
+	char how[128], names[256];
 
 	switch (a->note) {
 	case NOTE_STATE:
@@ -457,12 +475,10 @@ report(const struct action *a)
 		    how_ended(n, how, sizeof(how)), (long long)a->arg);
 		break;
 	case NOTE_GROUP_RESTART:
-		log_warnx("%s: %s; %s restarts %s", n->shown,
-		    how_ended(n, how, sizeof(how)),
-		    n->parent->node.shown,
-		    n->parent->strategy == STRATEGY_ONE_FOR_ALL
-			? "all its children"
-			: "it and the children after it");
+		log_warnx("%s: %s; %s (%s) restarts %s", n->shown,
+		    how_ended(n, how, sizeof(how)), n->parent->node.shown,
+		    strategy_name(n->parent->strategy),
+		    group_names(n->parent, names, sizeof(names)));
 		break;
 	case NOTE_NO_RESTART:
 		log_info("%s: %s; not restarted (%s, %s)", n->shown,
