@@ -40,18 +40,34 @@
 #define TAIL_BYTES 3000 /* of tend's stderr, in failure messages */
 #define MAX_ENV 32      /* th_setenv entries */
 #define MAX_ARGS 64     /* th_ctl, th_tend words */
+#define FIND_MS 5000    /* PID 1: time for unshare to fork tend */
+#define CG_MS 5000      /* time for a killed cgroup to empty and go */
 #define MARKER "TEND_TEST_DIR"
+#define CG_PREFIX "tend-test-"
 
 struct seen {
 	pid_t pid;
 	unsigned long long start; /* 0: was not ours, or already gone */
 };
 
+/* A pid of tend's PID namespace (PID 1 mode) and the same process here. */
+struct nsmap {
+	pid_t ns, host;
+};
+
 struct th {
 	char dir[64];
-	pid_t pid;                /* tend; 0 before th_launch */
-	unsigned long long start; /* tend's start time */
-	int pidfd;                /* tend's; -1 if none */
+	pid_t pid;                /* our child: tend, or unshare as PID 1;
+	                           * 0 before th_launch */
+	unsigned long long start; /* its start time */
+	pid_t tend;               /* tend as this process sees it */
+	unsigned long long tend_start;
+	bool pid1;                /* tend runs as PID 1 (th_set_pid1) */
+	char cg[PATH_MAX];        /* tend's cgroup v2 directory; "" if none */
+	bool cg_owned;            /* made here, removed by th_stop */
+	struct nsmap *map;        /* PID 1: namespace pids seen so far */
+	size_t nmap, map_cap;
+	int pidfd;                /* our child's; -1 if none */
 	bool reaped;
 	int wstatus;
 	pid_t guard;
@@ -66,6 +82,7 @@ struct th {
 static struct th *open_handles;
 
 static void remember_markers(struct th *t);
+static const char *describe_exit(int wstatus, char *buf, size_t size);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -325,13 +342,249 @@ remove_dir(const char *dir)
 	(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ------------------------------------------------------------ cgroups */
+
+/*
+ * Every tend of a test runs in a cgroup v2 of its own, where cgroup v2 is
+ * mounted and writable: <mount><this process's cgroup>/tend-test-PID-N.
+ * tend makes its own below it (<that>/tend, <that>/s-root/...), so
+ * tests never meet another tend running on the machine, and th_stop can
+ * kill and remove whatever a test's tend left there.
+ */
+static struct {
+	bool probed, ok;
+	char parent[PATH_MAX]; /* where ours are made */
+	char why[512];         /* if not ok */
+	unsigned n;            /* made by this process so far */
+} cgp;
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void
+unescape_octal(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* The cgroup2 mount point and the cgroup path it shows as its root. */
+static int
+cg_mount(char *mnt, size_t msize, char *root, size_t rsize)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, m[PATH_MAX], r[PATH_MAX], fstype[64];
+	size_t cap = 0;
+	int found = -1;
+
+	if (f == NULL)
+		return -1;
+	while (found == -1 && getline(&line, &cap, f) != -1) {
+		char *dash = strstr(line, " - ");
+
+		if (dash == NULL || sscanf(dash, " - %63s", fstype) != 1 ||
+		    strcmp(fstype, "cgroup2") != 0 ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", r, m) != 2)
+			continue;
+		unescape_octal(m);
+		unescape_octal(r);
+		if ((size_t)snprintf(mnt, msize, "%s", m) < msize &&
+		    (size_t)snprintf(root, rsize, "%s", r) < rsize)
+			found = 0;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+bool
+th_cgroup_of(pid_t pid, char *buf, size_t size)
+{
+	char path[64], line[PATH_MAX + 8], mnt[PATH_MAX], root[PATH_MAX];
+	const char *rel = NULL;
+	size_t rlen;
+	FILE *f;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (cg_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1)
+		return false;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (rel == NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			rel = line + 3;
+		}
+	fclose(f);
+	if (rel == NULL)
+		return false;
+	/* a mount of a subtree shows the cgroups below its root only */
+	rlen = strlen(root);
+	if (strcmp(root, "/") != 0) {
+		if (strncmp(rel, root, rlen) != 0 ||
+		    (rel[rlen] != '\0' && rel[rlen] != '/'))
+			return false;
+		rel += rlen;
+	}
+	if (strcmp(rel, "/") == 0)
+		rel = "";
+	return (size_t)snprintf(buf, size, "%s%s", mnt, rel) < size;
+}
+
+/* SIGKILL everything in the cgroup dir and below. */
+static void
+cg_kill(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd != -1) {
+		(void)write(fd, "1", 1);
+		close(fd);
+	}
+}
+
+static int
+rm_cgdir(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		(void)rmdir(path); /* go on: remove what can be */
+	return 0;
+}
+
+/* Kill what is in the cgroup dir, then remove it and every cgroup below,
+ * deepest first, within ms: whether it is gone. */
+static bool
+cg_remove(const char *dir, int ms)
+{
+	long long deadline = now_ms() + ms;
+
+	for (;;) {
+		cg_kill(dir);
+		(void)nftw(dir, rm_cgdir, 16, FTW_DEPTH | FTW_PHYS);
+		if (access(dir, F_OK) == -1 && errno == ENOENT)
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		nap(TICK_MS);
+	}
+}
+
+/* Remove what test processes that are gone left: tend-test-PID-N of a
+ * dead PID (a runner killed by a timeout, say). */
+static void
+cg_remove_stale(void)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d = opendir(cgp.parent);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *p;
+		pid_t owner;
+
+		if (strncmp(de->d_name, CG_PREFIX, strlen(CG_PREFIX)) != 0)
+			continue;
+		p = de->d_name + strlen(CG_PREFIX);
+		if (strncmp(p, "probe-", 6) == 0)
+			p += 6;
+		owner = (pid_t)atoi(p);
+		if (owner <= 0 || owner == getpid() ||
+		    kill(owner, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cgp.parent, de->d_name);
+		(void)cg_remove(path, CG_MS);
+	}
+	closedir(d);
+}
+
+bool
+th_cgroup_ok(const char **why)
+{
+	char probe[PATH_MAX + 64];
+
+	if (!cgp.probed) {
+		cgp.probed = true;
+		if (!th_cgroup_of(0, cgp.parent, sizeof(cgp.parent))) {
+			snprintf(cgp.why, sizeof(cgp.why),
+			    "no cgroup v2 hierarchy is mounted (or this "
+			    "process's cgroup v2 is unknown)");
+		} else {
+			snprintf(probe, sizeof(probe), "%s/%sprobe-%d",
+			    cgp.parent, CG_PREFIX, (int)getpid());
+			if (mkdir(probe, 0755) == -1 && errno != EEXIST)
+				snprintf(cgp.why, sizeof(cgp.why),
+				    "cgroup v2 is not writable here: "
+				    "mkdir %.300s: %s",
+				    probe, strerror(errno));
+			else
+				cgp.ok = true;
+			(void)rmdir(probe);
+		}
+		if (cgp.ok)
+			cg_remove_stale();
+		else
+			fprintf(stderr, "harness: tend runs without a cgroup "
+			                "of its own: %s\n",
+			    cgp.why);
+	}
+	if (why != NULL)
+		*why = cgp.ok ? "" : cgp.why;
+	return cgp.ok;
+}
+
+/* Give t a cgroup of its own, where cgroup v2 is writable. */
+static void
+cg_make(struct th *t)
+{
+	if (!th_cgroup_ok(NULL))
+		return;
+	if ((size_t)snprintf(t->cg, sizeof(t->cg), "%s/%s%d-%u", cgp.parent,
+		CG_PREFIX, (int)getpid(), cgp.n++) >= sizeof(t->cg) ||
+	    mkdir(t->cg, 0755) == -1) {
+		int err = errno;
+
+		(void)rmdir(t->dir); /* no guard yet */
+		flunk(NULL, "cannot make a cgroup for tend (%s): %s", t->cg,
+		    strerror(err));
+	}
+	t->cg_owned = true;
+}
+
+const char *
+th_cgroup(const struct th *t)
+{
+	return t->cg[0] != '\0' ? t->cg : NULL;
+}
+
 /* ------------------------------------------------------------- guard */
 
 /* What the test process tells its guard. */
 struct guard_msg {
-	char kind; /* 'L': tend launched (pid, start); 'X': dismissed */
-	pid_t pid;
+	char kind; /* 'L': tend launched (pid, start, tend); 'X': dismissed */
+	pid_t pid; /* our child: tend, or unshare */
 	unsigned long long start;
+	pid_t tend;
+	unsigned long long tend_start;
 };
 
 /*
@@ -339,19 +592,19 @@ struct guard_msg {
  * It learns tend's pid when tend is launched; 'X' dismisses it. End of
  * file means the test process died (a failed Check assertion ends it
  * with _exit, a timeout with SIGKILL): then the guard kills tend's group
- * and everything of the test, and removes the directory. It leaves
- * Check's process group, which Check kills after each test.
+ * and everything of the test, removes the test's cgroup (cg, "" if none)
+ * and the directory. It leaves Check's process group, which Check kills
+ * after each test.
  */
 static void
-guard(int rfd, const char *dir)
+guard(int rfd, const char *dir, const char *cg)
 {
-	struct guard_msg m;
-	pid_t tend = 0;
-	unsigned long long start = 0;
+	struct guard_msg m, last;
 	long long deadline;
 	ssize_t n;
 	int null;
 
+	memset(&last, 0, sizeof(last));
 	(void)setsid();
 	/* let go of the test's stdio: meson reads its pipes until EOF */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -371,21 +624,27 @@ guard(int rfd, const char *dir)
 			break; /* end of file: the test process is gone */
 		if (m.kind == 'X')
 			_exit(0);
-		tend = m.pid;
-		start = m.start;
+		memcpy(&last, &m, sizeof(m));
 	}
-	if (tend != 0 && th_alive(tend, start)) {
-		(void)kill(-tend, SIGKILL);
-		(void)kill(tend, SIGKILL);
+	if (last.pid != 0 && th_alive(last.pid, last.start)) {
+		(void)kill(-last.pid, SIGKILL);
+		(void)kill(last.pid, SIGKILL);
 	}
+	if (last.tend != 0 && th_alive(last.tend, last.tend_start))
+		(void)kill(last.tend, SIGKILL); /* as PID 1: its namespace */
+	if (cg[0] != '\0')
+		cg_kill(cg);
 	/* twice empty in a row: a process in the middle of an exec can
 	 * escape one look, as its environment reads empty then */
 	deadline = now_ms() + SWEEP_MS;
 	n = 0;
 	while (n < 2 && now_ms() < deadline) {
-		n = signal_ours(dir, start, NULL, 0, SIGKILL) > 0 ? 0 : n + 1;
+		n = signal_ours(dir, last.start, NULL, 0, SIGKILL) > 0 ? 0
+		                                                      : n + 1;
 		nap(TICK_MS);
 	}
+	if (cg[0] != '\0')
+		(void)cg_remove(cg, CG_MS);
 	remove_dir(dir);
 	_exit(0);
 }
@@ -403,7 +662,7 @@ start_guard(struct th *t)
 		flunk(t, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(fds[1]);
-		guard(fds[0], t->dir);
+		guard(fds[0], t->dir, t->cg);
 	}
 	close(fds[0]);
 	t->guard = pid;
@@ -419,6 +678,8 @@ tell_guard(struct th *t, char kind)
 	m.kind = kind;
 	m.pid = t->pid;
 	m.start = t->start;
+	m.tend = t->tend;
+	m.tend_start = t->tend_start;
 	if (t->guard_fd != -1 &&
 	    write(t->guard_fd, &m, sizeof(m)) != (ssize_t)sizeof(m))
 		fprintf(stderr, "harness: cannot reach the guard: %s\n",
@@ -499,9 +760,7 @@ expand(const struct th *t, const char *conf, FILE *f)
 struct th *
 th_new(const char *conf)
 {
-	char path[PATH_MAX];
 	struct th *t;
-	FILE *f;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		flunk(NULL, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
@@ -513,17 +772,49 @@ th_new(const char *conf)
 	strcpy(t->dir, "/tmp/tend-test-XXXXXX");
 	if (mkdtemp(t->dir) == NULL)
 		flunk(NULL, "mkdtemp: %s", strerror(errno));
+	cg_make(t);
 	t->next = open_handles;
 	open_handles = t;
 	start_guard(t); /* from now on, the directory goes in any case */
-	path_in(t, "tend.conf", path, sizeof(path));
-	f = fopen(path, "we");
-	if (f == NULL)
-		flunk(t, "%s: %s", path, strerror(errno));
-	expand(t, conf, f);
-	if (fclose(f) != 0)
-		flunk(t, "%s: %s", path, strerror(errno));
+	th_write(t, "tend.conf", conf);
 	return t;
+}
+
+void
+th_write(struct th *t, const char *file, const char *text)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	path_in(t, file, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (f == NULL)
+		flunk(t, "%s: %s", tmp, strerror(errno));
+	expand(t, text, f);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		flunk(t, "%s: %s", path, strerror(errno));
+}
+
+void
+th_set_pid1(struct th *t)
+{
+	if (t->pid != 0)
+		flunk(t, "th_set_pid1: tend was launched already");
+	t->pid1 = true;
+}
+
+void
+th_use_cgroup_of(struct th *t, const struct th *other)
+{
+	if (t->pid != 0)
+		flunk(t, "th_use_cgroup_of: tend was launched already");
+	if (other->cg[0] == '\0')
+		flunk(t, "th_use_cgroup_of: the other tend has no cgroup");
+	if (t->cg_owned)
+		(void)rmdir(t->cg); /* still empty; its guard finds it gone */
+	memcpy(t->cg, other->cg, sizeof(t->cg));
+	t->cg_owned = false;
 }
 
 void
@@ -559,6 +850,111 @@ child_setup(const struct th *t, int in, int out, int err)
 		(void)putenv(t->env[i]);
 }
 
+/* In the child, before exec: move into t's cgroup, if it has one. */
+static void
+enter_cgroup(const struct th *t)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	if (t->cg[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", t->cg);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, "0", 1) != 1) {
+		dprintf(2, "harness: cannot move into cgroup %s: %s\n", t->cg,
+		    strerror(errno));
+		_exit(126);
+	}
+	close(fd);
+}
+
+/* The last pid of /proc/PID/status's NSpid line (its pid in its own
+ * namespace), and how many namespaces it lists; 0 if it is gone. */
+static pid_t
+ns_pid(pid_t pid, int *levels)
+{
+	char path[64], line[256];
+	pid_t last = 0;
+	FILE *f;
+
+	*levels = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p, *end;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (p = line + 6;; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			last = (pid_t)v;
+			(*levels)++;
+		}
+		break;
+	}
+	fclose(f);
+	return last;
+}
+
+/* Move pid into the cgroup dir, if it can be done. */
+static void
+move_to(pid_t pid, const char *dir)
+{
+	char path[PATH_MAX + 16], text[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if (write(fd, text, strlen(text)) == -1)
+		fprintf(stderr, "harness: cannot move %d to %s: %s\n",
+		    (int)pid, dir, strerror(errno));
+	close(fd);
+}
+
+/* As PID 1: tend is the child that unshare forks, PID 1 of its own
+ * namespace. */
+static void
+find_tend(struct th *t)
+{
+	long long deadline = now_ms() + FIND_MS;
+	char path[96], how[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)t->pid,
+	    (int)t->pid);
+	for (;;) {
+		FILE *f = fopen(path, "re");
+		int child = 0, levels;
+
+		if (f != NULL) {
+			if (fscanf(f, "%d", &child) != 1)
+				child = 0;
+			fclose(f);
+		}
+		if (child > 0 && ns_pid(child, &levels) == 1 && levels >= 2) {
+			t->tend = child;
+			t->tend_start = th_starttime(child);
+			if (t->tend_start != 0)
+				return;
+		}
+		if (th_exited(t))
+			flunk(t, "unshare exited (%s) before tend ran as PID 1",
+			    describe_exit(t->wstatus, how, sizeof(how)));
+		if (now_ms() >= deadline)
+			flunk(t, "unshare did not start tend within %d ms",
+			    FIND_MS);
+		nap(1);
+	}
+}
+
 void
 th_launch(struct th *t)
 {
@@ -587,8 +983,14 @@ th_launch(struct th *t)
 		if (in == -1 || o == -1 || e == -1)
 			_exit(127);
 		child_setup(t, in, o, e);
-		execl(bin, "tend", "-c", conf, (char *)NULL);
-		dprintf(2, "harness: exec %s: %s\n", bin, strerror(errno));
+		enter_cgroup(t);
+		if (t->pid1)
+			execlp("unshare", "unshare", "--pid", "--fork",
+			    "--mount-proc", bin, "-c", conf, (char *)NULL);
+		else
+			execl(bin, "tend", "-c", conf, (char *)NULL);
+		dprintf(2, "harness: exec %s: %s\n", t->pid1 ? "unshare" : bin,
+		    strerror(errno));
 		_exit(127);
 	}
 	(void)setpgid(pid, pid); /* either side may win the race */
@@ -596,6 +998,17 @@ th_launch(struct th *t)
 	t->start = th_starttime(pid);
 	t->pidfd = (int)pidfd_open(pid, 0);
 	tell_guard(t, 'L');
+	if (!t->pid1) {
+		t->tend = t->pid;
+		t->tend_start = t->start;
+		return;
+	}
+	find_tend(t);
+	tell_guard(t, 'L');
+	/* unshare only waits: out of the way, so that tend's cgroup holds
+	 * tend's processes alone */
+	if (t->cg[0] != '\0')
+		move_to(t->pid, cgp.parent);
 }
 
 struct th *
@@ -603,6 +1016,16 @@ th_start(const char *conf)
 {
 	struct th *t = th_new(conf);
 
+	th_launch(t);
+	return t;
+}
+
+struct th *
+th_start_pid1(const char *conf)
+{
+	struct th *t = th_new(conf);
+
+	th_set_pid1(t);
 	th_launch(t);
 	return t;
 }
@@ -616,13 +1039,13 @@ th_dir(const struct th *t)
 pid_t
 th_tend_pid(const struct th *t)
 {
-	return t->pid;
+	return t->tend;
 }
 
 unsigned long long
 th_tend_start(const struct th *t)
 {
-	return t->start;
+	return t->tend_start;
 }
 
 /* -------------------------------------------------------- recorded pids */
@@ -662,6 +1085,131 @@ remember(struct th *t, pid_t pid)
 	return start;
 }
 
+/* Call fn(pid, arg) for each descendant of root, parents first, until
+ * it returns true: that pid, or 0. */
+static pid_t
+walk_descendants(pid_t root, bool (*fn)(pid_t pid, void *arg), void *arg)
+{
+	size_t n = 0, cap = 64, i;
+	pid_t *q = malloc(cap * sizeof(*q)), found = 0;
+
+	if (q == NULL)
+		return 0;
+	q[n++] = root;
+	for (i = 0; i < n && found == 0; i++) {
+		char path[64], kids[384];
+		struct dirent *de;
+		DIR *d;
+
+		if (i > 0 && fn(q[i], arg)) {
+			found = q[i];
+			break;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)q[i]);
+		d = opendir(path);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			FILE *f;
+			int kid;
+
+			if (!isdigit((unsigned char)de->d_name[0]))
+				continue;
+			snprintf(kids, sizeof(kids), "%s/%s/children", path,
+			    de->d_name);
+			f = fopen(kids, "re");
+			if (f == NULL)
+				continue;
+			while (fscanf(f, "%d", &kid) == 1) {
+				if (n == cap) {
+					pid_t *v = realloc(q, 2 * cap * sizeof(*q));
+
+					if (v == NULL)
+						break;
+					q = v;
+					cap *= 2;
+				}
+				q[n++] = (pid_t)kid;
+			}
+			fclose(f);
+		}
+		closedir(d);
+	}
+	free(q);
+	return found;
+}
+
+static bool
+has_ns_pid(pid_t pid, void *arg)
+{
+	int levels;
+
+	return ns_pid(pid, &levels) == *(const pid_t *)arg && levels >= 2;
+}
+
+/*
+ * As PID 1, programs record the pids of tend's namespace: the same
+ * process as seen here (a descendant of tend), 0 if it is gone. Found
+ * once and kept: a namespace this young reuses no pid.
+ */
+static pid_t
+host_pid(struct th *t, pid_t nspid)
+{
+	pid_t host;
+	size_t i;
+
+	if (nspid == 1)
+		return t->tend;
+	for (i = 0; i < t->nmap; i++)
+		if (t->map[i].ns == nspid)
+			return t->map[i].host;
+	host = walk_descendants(t->tend, has_ns_pid, &nspid);
+	if (host == 0)
+		return 0; /* gone (or not yet readable): look again next time */
+	if (t->nmap == t->map_cap) {
+		size_t cap = t->map_cap == 0 ? 32 : t->map_cap * 2;
+		struct nsmap *v = realloc(t->map, cap * sizeof(*v));
+
+		if (v == NULL)
+			flunk(t, "out of memory");
+		t->map = v;
+		t->map_cap = cap;
+	}
+	t->map[t->nmap].ns = nspid;
+	t->map[t->nmap].host = host;
+	t->nmap++;
+	return host;
+}
+
+struct census {
+	int n, zombies;
+};
+
+static bool
+count_one(pid_t pid, void *arg)
+{
+	struct census *c = arg;
+	struct th_stat st;
+
+	if (th_stat(pid, &st) == 0) {
+		c->n++;
+		c->zombies += st.state == 'Z';
+	}
+	return false;
+}
+
+int
+th_descendants(struct th *t, int *zombies)
+{
+	struct census c = {0, 0};
+
+	if (t->tend != 0 && th_alive(t->tend, t->tend_start))
+		(void)walk_descendants(t->tend, count_one, &c);
+	if (zombies != NULL)
+		*zombies = c.zombies;
+	return c.n;
+}
+
 int
 th_pids(struct th *t, const char *name, pid_t *pids, int max)
 {
@@ -679,7 +1227,10 @@ th_pids(struct th *t, const char *name, pid_t *pids, int max)
 
 		if (pid <= 0)
 			continue;
-		(void)remember(t, pid);
+		if (t->pid1)
+			pid = host_pid(t, pid);
+		if (pid > 0)
+			(void)remember(t, pid);
 		if (n < max)
 			pids[n] = pid;
 		n++;
@@ -938,7 +1489,7 @@ th_signal(struct th *t, int sig)
 {
 	if (t->pid == 0 || t->reaped)
 		flunk(t, "th_signal: tend is not running");
-	if (kill(t->pid, sig) == -1)
+	if (kill(t->tend, sig) == -1)
 		flunk(t, "kill tend: %s", strerror(errno));
 }
 
@@ -1110,6 +1661,7 @@ forget(struct th *t)
 	if (t->pidfd != -1)
 		close(t->pidfd);
 	free(t->seen);
+	free(t->map);
 	free(t);
 }
 
@@ -1211,7 +1763,8 @@ th_stop(struct th *t)
 	int status = -1, left;
 
 	if (t->pid != 0 && !t->reaped) {
-		(void)kill(t->pid, SIGTERM);
+		if (th_alive(t->tend, t->tend_start))
+			(void)kill(t->tend, SIGTERM);
 		if (!wait_tend(t, STOP_MS)) {
 			fprintf(stderr,
 			    "harness: tend did not stop within "
@@ -1219,6 +1772,8 @@ th_stop(struct th *t)
 			    STOP_MS);
 			(void)kill(-t->pid, SIGKILL);
 			(void)kill(t->pid, SIGKILL);
+			if (th_alive(t->tend, t->tend_start))
+				(void)kill(t->tend, SIGKILL);
 			while (waitpid(t->pid, &t->wstatus, 0) == -1 &&
 			       errno == EINTR)
 				;
@@ -1228,7 +1783,11 @@ th_stop(struct th *t)
 	if (t->reaped)
 		status = WIFEXITED(t->wstatus) ? WEXITSTATUS(t->wstatus) : -1;
 	dismiss_guard(t);
+	if (t->cg_owned)
+		cg_kill(t->cg); /* what tend left there, setsid()ers too */
 	left = sweep(t);
+	if (t->cg_owned && !cg_remove(t->cg, CG_MS))
+		fprintf(stderr, "harness: cannot remove cgroup %s\n", t->cg);
 	strcpy(dir, t->dir);
 	remove_dir(dir);
 	forget(t);
@@ -1245,20 +1804,121 @@ th_stop_all(void)
 		(void)th_stop(open_handles);
 }
 
+/* ---------------------------------------------------------------- skips */
+
+static int skip_fd = -1; /* write end; th_main reads what the tests skipped */
+
+void
+th_skip(const char *test, const char *fmt, ...)
+{
+	char why[512], line[1024];
+	size_t len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	len = strlen(test);
+	if (len > 3 && strcmp(test + len - 3, "_fn") == 0)
+		len -= 3; /* Check's START_TEST names the function NAME_fn */
+	n = snprintf(line, sizeof(line), "SKIP: %.*s: %s\n", (int)len, test,
+	    why);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = (int)strlen(line);
+	fputs(line, stderr);
+	if (skip_fd != -1)
+		(void)write(skip_fd, line, (size_t)n);
+}
+
+bool
+th_pid1_ok(const char **why)
+{
+	static char reason[512];
+	static int ok = -1;
+	char *out = NULL;
+	int fds[2], st;
+	pid_t pid;
+
+	if (ok == -1) {
+		if (pipe2(fds, O_CLOEXEC) == -1)
+			flunk(NULL, "pipe2: %s", strerror(errno));
+		pid = fork();
+		if (pid == -1)
+			flunk(NULL, "fork: %s", strerror(errno));
+		if (pid == 0) {
+			(void)dup2(fds[1], 1);
+			(void)dup2(fds[1], 2);
+			execlp("unshare", "unshare", "--pid", "--fork",
+			    "--mount-proc", "true", (char *)NULL);
+			dprintf(2, "exec unshare: %s", strerror(errno));
+			_exit(127);
+		}
+		close(fds[1]);
+		(void)collect(fds[0], &out, now_ms() + RUN_MS);
+		close(fds[0]);
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+		ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		if (out != NULL)
+			out[strcspn(out, "\n")] = '\0';
+		snprintf(reason, sizeof(reason),
+		    "`unshare --pid --fork --mount-proc true` fails here "
+		    "(%s): %s",
+		    WIFEXITED(st) ? "exit status" : "signal",
+		    out != NULL && out[0] != '\0' ? out : "no message");
+		free(out);
+	}
+	if (why != NULL)
+		*why = ok ? "" : reason;
+	return ok;
+}
+
+/* What the tests reported as skipped, once they have all run. */
+static int
+report_skips(int rfd)
+{
+	char buf[8192], *p;
+	ssize_t n;
+	size_t len = 0;
+	int count = 0;
+
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(rfd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, "SKIP: ")) != NULL; p += 6)
+		count++;
+	if (count > 0)
+		fprintf(stderr, "harness: %d test%s SKIPPED, not passed:\n%s",
+		    count, count == 1 ? "" : "s", buf);
+	return count;
+}
+
 int
 th_main(Suite *s)
 {
 	long long deadline;
+	int failed, run, skipped = 0, fds[2] = {-1, -1};
 	SRunner *sr;
-	int failed;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		fprintf(stderr, "harness: PR_SET_CHILD_SUBREAPER: %s\n",
 		    strerror(errno));
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0)
+		skip_fd = fds[1];
+	(void)th_cgroup_ok(NULL); /* once, here: every test inherits it */
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
+	run = srunner_ntests_run(sr);
 	srunner_free(sr);
+	if (fds[0] != -1) {
+		close(fds[1]);
+		skip_fd = -1;
+		skipped = report_skips(fds[0]);
+		close(fds[0]);
+	}
 	/* a failed test's guard may still be sweeping: reap until none */
 	deadline = now_ms() + 2 * SWEEP_MS;
 	for (;;) {
@@ -1270,5 +1930,8 @@ th_main(Suite *s)
 			break;
 		nap(TICK_MS);
 	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (failed > 0)
+		return EXIT_FAILURE;
+	/* 77: meson's SKIP, when nothing ran for real */
+	return skipped > 0 && skipped >= run ? 77 : EXIT_SUCCESS;
 }

@@ -22,6 +22,22 @@
  * an inline comment in the INI), so they may only appear as a whole
  * command value.
  *
+ * Isolation: where cgroup v2 is mounted and writable, each tend runs in a
+ * cgroup of its own, <mount><this process's cgroup>/tend-test-PID-N
+ * (th_cgroup), so that it never meets another tend running on the
+ * machine (tend makes its own cgroups below that one); th_stop kills what
+ * is left in it and removes it, deepest first.
+ *
+ * PID 1 (th_set_pid1, th_start_pid1): tend runs as
+ * `unshare --pid --fork --mount-proc $TEND_BIN -c D/tend.conf`, PID 1 of
+ * a new PID namespace. th_tend_pid is then tend as seen from here (the
+ * child of unshare), th_signal goes to tend, and tend's exit status is
+ * unshare's. Programs record pids of that namespace in their .pids
+ * files: th_pids gives the same processes' pids here (found among tend's
+ * descendants by /proc/PID/status NSpid), or 0 for a process that was
+ * already gone when first looked for. A test that needs PID 1 begins
+ * with th_pid1_ok and, where that fails, th_skip and return.
+ *
  * Every process that tend starts inherits TEND_TEST_DIR=D in its
  * environment; that, with a start time not before tend's, is how the
  * clean-up recognises what a test started. A guard process, started with
@@ -36,6 +52,7 @@
 
 #include <check.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define TH_MAX_PIDS 64 /* runs recorded per program that th_pids reads */
 
@@ -55,6 +72,20 @@ struct th *th_new(const char *conf);
 /* Add "KEY=VALUE" to tend's environment (before th_launch). Copied. */
 void th_setenv(struct th *t, const char *kv);
 
+/* Write D/file (atomically) from text, tokens expanded as in conf: a
+ * helper script for a program, say. Fails the test on any error. */
+void th_write(struct th *t, const char *file, const char *text);
+
+/* Launch tend as PID 1 of a new PID namespace (before th_launch). */
+void th_set_pid1(struct th *t);
+
+/*
+ * Launch t's tend in the cgroup of other (before th_launch), not in one
+ * of its own: two tends in one cgroup. other must have a cgroup, and t
+ * must be stopped first (other's th_stop removes the cgroup).
+ */
+void th_use_cgroup_of(struct th *t, const struct th *other);
+
 /*
  * Start $TEND_BIN -c D/tend.conf in its own process group, stdin
  * /dev/null, stdout to D/tend.out, stderr to D/tend.err, with
@@ -65,10 +96,44 @@ void th_launch(struct th *t);
 /* th_new(conf), then th_launch. */
 struct th *th_start(const char *conf);
 
+/* th_new(conf), th_set_pid1, then th_launch. */
+struct th *th_start_pid1(const char *conf);
+
+/*
+ * Whether tend can run as PID 1 here: `unshare --pid --fork --mount-proc
+ * true` succeeds (tried once per process). If not, *why (if why is not
+ * NULL) says what failed, for th_skip.
+ */
+bool th_pid1_ok(const char **why);
+
+/*
+ * Whether each tend gets a cgroup v2 of its own here (mounted and
+ * writable; tried once per process). If not, *why says why.
+ */
+bool th_cgroup_ok(const char **why);
+
+/*
+ * Report the running test as skipped (Check has no skip): prints
+ * "SKIP: TEST: why" to stderr, and th_main lists the skipped tests at
+ * the end (and exits 77, meson's SKIP, when every test was skipped). The
+ * test then returns without failing. test is its name (__func__ will
+ * do).
+ */
+void th_skip(const char *test, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The cgroup v2 directory tend was launched in (borrowed), or NULL if
+ * tend runs without a cgroup of its own. */
+const char *th_cgroup(const struct th *t);
+
+/* The cgroup v2 directory (mount point + path) of pid (0: this process)
+ * into buf: whether it could be told. */
+bool th_cgroup_of(pid_t pid, char *buf, size_t size);
+
 /* The test directory (borrowed, valid until th_stop). */
 const char *th_dir(const struct th *t);
 
-/* tend's pid; 0 before th_launch. */
+/* tend's pid (as seen here, also as PID 1); 0 before th_launch. */
 pid_t th_tend_pid(const struct th *t);
 
 /* tend's start time (as th_starttime); 0 before th_launch. */
@@ -100,8 +165,14 @@ unsigned long long th_starttime(pid_t pid);
 bool th_alive(pid_t pid, unsigned long long starttime);
 
 /* How many processes of the test are alive: tend and its descendants (by
- * their TEND_TEST_DIR and start time), recorded pids (by start time). */
+ * their TEND_TEST_DIR and start time), recorded pids (by start time); as
+ * PID 1, unshare too. */
 int th_procs_alive(struct th *t);
+
+/* How many processes descend from tend (as PID 1: every process of its
+ * namespace but tend), zombies included; *zombies (if not NULL) says how
+ * many of them are zombies. 0 once tend is gone. */
+int th_descendants(struct th *t, int *zombies);
 
 /*
  * Wait until cond(t, arg) is true, checking every few milliseconds. Fails
@@ -164,8 +235,9 @@ int th_tend(struct th *t, char **out, const char *fmt, ...)
 
 /*
  * End of the test: TERM tend and wait up to 10 s for it, then KILL its
- * group and every process the test started, reap them, and remove the
- * directory (kept with TEND_TEST_KEEP=1). Frees t. Returns tend's exit
+ * group, its cgroup (if its own) and every process the test started,
+ * reap them, and remove the cgroup and the directory (the directory is
+ * kept with TEND_TEST_KEEP=1). Frees t. Returns tend's exit
  * status, or -1 if it had to be killed. Fails the test if a process
  * survives.
  */
@@ -178,7 +250,8 @@ void th_stop_all(void);
  * A test program's main: run s (CK_VERBOSITY=verbose names each test)
  * in a runner that is a child subreaper, so that what a failed test left
  * is adopted and reaped here rather than by init (which may not reap);
- * then reap it. Takes ownership of s. EXIT_SUCCESS if every test passed.
+ * then reap it. Takes ownership of s. EXIT_SUCCESS if every test passed
+ * (77 if every test was skipped), else EXIT_FAILURE.
  */
 int th_main(Suite *s);
 
