@@ -116,8 +116,7 @@ main(int argc, char **argv)
 	if (strncmp(id, "crash", 5) == 0)
 		return 1;
 	record(id, "", t);
-	if (argc <= 1)
-		notify_ready();
+	notify_ready();
 	if (strncmp(id, "write", 5) == 0)
 		write_lines(id);
 	for (;;)
