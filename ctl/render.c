@@ -292,7 +292,7 @@ render_tree(FILE *out, const struct record *v, size_t n,
 	/* prefix grows by 3 bytes of box drawing (up to 3 UTF-8 bytes
 	 * each) per level */
 	char prefix[4096];
-	size_t plen[256];
+	size_t plen[256] = {0}; /* a depth a reply skipped reads as 0 */
 	size_t i;
 
 	if (o->json) {

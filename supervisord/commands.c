@@ -583,7 +583,8 @@ verb_logs(struct client *c, struct request *r)
 			k.failed = true;
 	}
 	if (!k.failed) {
-		qsort(k.v, k.n, sizeof(*k.v), by_time);
+		if (k.n > 0)
+			qsort(k.v, k.n, sizeof(*k.v), by_time);
 		proto_reply_ok(&c->out);
 		for (i = k.n > lines ? k.n - lines : 0; i < k.n; i++)
 			commands_line_record(&c->out, k.v[i].n, k.v[i].t, k.v[i].text,

@@ -641,58 +641,80 @@ ended_state(const struct node *c, enum exit_kind kind)
 	return kind == EXIT_GAVE_UP ? ST_FAILED : ST_STOPPED;
 }
 
-/* c, a child of s, ended by itself (or, with EXIT_SHUTDOWN, as asked). */
+/* c was stopped as asked; an operator's restart starts it again. */
 static void
-child_ended(struct tree *t, struct sup *s, struct node *c,
+child_shut_down(struct tree *t, struct sup *s, struct node *c, int64_t now)
+{
+	if (c->kind == NODE_PROG) /* a supervisor has set its own */
+		set_state(t, c, c->after_stop, now);
+	if (c->op_start) {
+		c->op_start = false;
+		op_start_node(t, c, now);
+	}
+	advance(t, s, now);
+}
+
+/* c ended while it was to be stopped anyway: no new decision. */
+static void
+child_ended_anyway(struct tree *t, struct sup *s, struct node *c,
+    enum exit_kind kind, int64_t now)
+{
+	note(t, NOTE_ENDED, c, kind);
+	set_state(t, c,
+	    c->to_stop && c->kind == NODE_PROG ? c->after_stop
+					       : ended_state(c, kind),
+	    now);
+	advance(t, s, now);
+}
+
+/* c ended and its restart type says no: auto_shutdown may apply. */
+static void
+child_not_restarted(struct tree *t, struct sup *s, struct node *c,
     enum exit_kind kind, int code, int64_t now)
 {
+	note(t, NOTE_NO_RESTART, c, kind);
+	c->pending = false;
+	set_state(t, c, ended_state(c, kind), now);
+	if (c->significant && s->auto_shutdown != AUTO_SHUTDOWN_NEVER) {
+		c->ended_sig = true;
+		if (s->auto_shutdown == AUTO_SHUTDOWN_ANY ||
+		    all_significant_ended(s)) {
+			note(t, NOTE_AUTO_SHUTDOWN, &s->node, code);
+			if (s->node.parent == NULL)
+				latch(t, code);
+			terminate(t, s, TERM_AUTO, code, false, now);
+			return;
+		}
+	}
+	advance(t, s, now);
+}
+
+/* one_for_one: c alone, at once or after its backoff delay. */
+static void
+restart_alone(struct tree *t, struct node *c, enum exit_kind kind,
+    int64_t delay, int64_t now)
+{
+	c->pending = false; /* a start sequence moves on without it */
+	if (delay > 0) {
+		note(t, NOTE_RESTART_LATER, c, delay);
+		set_state(t, c, ST_BACKOFF, now);
+		set_timer(t, c, now + delay);
+	} else {
+		note(t, NOTE_RESTART, c, kind);
+		start_node(t, c, true, now);
+	}
+}
+
+/* c ended and is to be restarted: intensity, then the strategy. */
+static void
+child_restarted(struct tree *t, struct sup *s, struct node *c,
+    enum exit_kind kind, int64_t now)
+{
 	struct job *j = &s->job;
-	bool at_cursor;
+	bool at_cursor = j->kind == JOB_START && !j->stopping &&
+	    j->cursor < s->nkids && s->kids[j->cursor] == c;
 	int64_t delay = 0;
 
-	c->exit_code = code;
-	c->ended = true;
-	c->last_kind = kind;
-	if (kind == EXIT_SHUTDOWN) {
-		if (c->kind == NODE_PROG) /* a supervisor has set its own */
-			set_state(t, c, c->after_stop, now);
-		if (c->op_start) { /* an operator's restart: now start */
-			c->op_start = false;
-			op_start_node(t, c, now);
-		}
-		advance(t, s, now);
-		return;
-	}
-	if (j->kind == JOB_TERMINATE || c->to_stop) {
-		/* it was about to be stopped anyway: no new decision */
-		note(t, NOTE_ENDED, c, kind);
-		set_state(t, c,
-		    c->to_stop && c->kind == NODE_PROG ? c->after_stop
-						       : ended_state(c, kind),
-		    now);
-		advance(t, s, now);
-		return;
-	}
-	at_cursor = j->kind == JOB_START && !j->stopping &&
-	    j->cursor < s->nkids && s->kids[j->cursor] == c;
-	if (!restart_wanted(c->kind, c->restart, kind)) {
-		note(t, NOTE_NO_RESTART, c, kind);
-		c->pending = false;
-		set_state(t, c, ended_state(c, kind), now);
-		if (c->significant && s->auto_shutdown != AUTO_SHUTDOWN_NEVER) {
-			c->ended_sig = true;
-			if (s->auto_shutdown == AUTO_SHUTDOWN_ANY ||
-			    all_significant_ended(s)) {
-				note(t, NOTE_AUTO_SHUTDOWN, &s->node, code);
-				if (s->node.parent == NULL)
-					latch(t, code);
-				terminate(t, s, TERM_AUTO, code, false, now);
-				return;
-			}
-		}
-		advance(t, s, now);
-		return;
-	}
 	if (intensity_exceeded(s, now)) {
 		note(t, NOTE_TOO_MANY, c, kind);
 		set_state(t, c, ended_state(c, kind), now);
@@ -703,15 +725,7 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 	if (c->kind == NODE_PROG)
 		delay = backoff_delay(prog_of(c), now);
 	if (s->strategy == STRATEGY_ONE_FOR_ONE) {
-		c->pending = false; /* a start sequence moves on without it */
-		if (delay > 0) {
-			note(t, NOTE_RESTART_LATER, c, delay);
-			set_state(t, c, ST_BACKOFF, now);
-			set_timer(t, c, now + delay);
-		} else {
-			note(t, NOTE_RESTART, c, kind);
-			start_node(t, c, true, now);
-		}
+		restart_alone(t, c, kind, delay, now);
 	} else if (at_cursor && j->first) {
 		/* SPEC 11 first start: later siblings wait for c */
 		note(t, delay > 0 ? NOTE_RESTART_LATER : NOTE_RESTART, c,
@@ -724,6 +738,24 @@ child_ended(struct tree *t, struct sup *s, struct node *c,
 		begin_group_restart(t, s, c, delay, now);
 	}
 	advance(t, s, now);
+}
+
+/* c, a child of s, ended by itself (or, with EXIT_SHUTDOWN, as asked). */
+static void
+child_ended(struct tree *t, struct sup *s, struct node *c,
+    enum exit_kind kind, int code, int64_t now)
+{
+	c->exit_code = code;
+	c->ended = true;
+	c->last_kind = kind;
+	if (kind == EXIT_SHUTDOWN)
+		child_shut_down(t, s, c, now);
+	else if (s->job.kind == JOB_TERMINATE || c->to_stop)
+		child_ended_anyway(t, s, c, kind, now);
+	else if (!restart_wanted(c->kind, c->restart, kind))
+		child_not_restarted(t, s, c, kind, code, now);
+	else
+		child_restarted(t, s, c, kind, now);
 }
 
 /* ------------------------------------------------------ events, entry */
