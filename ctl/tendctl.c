@@ -48,6 +48,7 @@ struct opts {
 struct conn {
 	int fd;
 	struct buf in;
+	size_t off; /* in.p[0 .. off) is read already */
 	int64_t deadline_ms; /* -1: none */
 };
 
@@ -283,55 +284,73 @@ send_all(struct conn *c, const struct buf *b)
 	}
 }
 
-/* The next line (without its newline) into *line, or false at EOF. */
+/* Wait until the socket is readable or the deadline passes. */
+static void
+wait_readable(struct conn *c)
+{
+	struct pollfd p = {c->fd, POLLIN, 0};
+	int64_t left;
+
+	if (c->deadline_ms < 0)
+		return;
+	for (;;) {
+		left = c->deadline_ms - now_ms();
+		if (left <= 0)
+			die(EXIT_NOT_AS_ASKED, "timed out waiting for tend");
+		if (poll(&p, 1, (int)(left > 1000000 ? 1000000 : left)) > 0 ||
+		    interrupted)
+			return;
+	}
+}
+
+/* Read more into c->in; false at end of file. */
+static bool
+fill(struct conn *c)
+{
+	ssize_t n;
+
+	/* keep the unread part only: each byte moves once per read */
+	buf_consume(&c->in, c->off);
+	c->off = 0;
+	if (c->in.len > PROTO_MAX_LINE)
+		die(EXIT_NOT_AS_ASKED, "a reply line is too long");
+	if (!buf_reserve(&c->in, 65536))
+		die(EXIT_NOT_AS_ASKED, "out of memory");
+	for (;;) {
+		wait_readable(c);
+		if (interrupted)
+			exit(0);
+		n = recv(c->fd, c->in.p + c->in.len, 65536, 0);
+		if (n >= 0)
+			break;
+		if (errno != EINTR && errno != EAGAIN)
+			return false;
+	}
+	c->in.len += (size_t)n;
+	return n > 0;
+}
+
+/* The next line (without its newline) into *line, or false at EOF. The
+ * line is valid until the next call. */
 static bool
 read_line(struct conn *c, char **line, size_t *len)
 {
-	static size_t consumed;
 	char *nl;
-	ssize_t n;
 
-	buf_consume(&c->in, consumed);
-	consumed = 0;
 	for (;;) {
-		nl = c->in.len ? memchr(c->in.p, '\n', c->in.len) : NULL;
-		if (nl != NULL) {
-			*nl = '\0';
-			*line = c->in.p;
-			*len = (size_t)(nl - c->in.p);
-			consumed = *len + 1;
-			return true;
-		}
-		if (c->in.len > PROTO_MAX_LINE)
-			die(EXIT_NOT_AS_ASKED, "a reply line is too long");
-		if (c->deadline_ms >= 0) {
-			struct pollfd p = {c->fd, POLLIN, 0};
-			int64_t left = c->deadline_ms - now_ms();
-			int r;
-
-			if (left <= 0)
-				die(EXIT_NOT_AS_ASKED, "timed out waiting for "
-						       "tend");
-			r = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
-			if (r == -1 && errno == EINTR && !interrupted)
-				continue;
-			if (r == 0)
-				continue;
-		}
-		if (interrupted)
-			exit(0);
-		if (!buf_reserve(&c->in, 65536))
-			die(EXIT_NOT_AS_ASKED, "out of memory");
-		n = recv(c->fd, c->in.p + c->in.len, 65536, 0);
-		if (n == -1 && errno == EINTR) {
-			if (interrupted)
-				exit(0);
-			continue;
-		}
-		if (n <= 0)
+		nl = c->in.len > c->off
+		    ? memchr(c->in.p + c->off, '\n', c->in.len - c->off)
+		    : NULL;
+		if (nl != NULL)
+			break;
+		if (!fill(c))
 			return false;
-		c->in.len += (size_t)n;
 	}
+	*nl = '\0';
+	*line = c->in.p + c->off;
+	*len = (size_t)(nl - *line);
+	c->off += *len + 1;
+	return true;
 }
 
 /* ------------------------------------------------------------ requests */

@@ -710,14 +710,16 @@ control_close(void)
 {
 	struct client *c;
 
-	/* streams end with the end line, so their clients know it was
+	/* what is queued goes out (a shutdown's own reply among it), and
+	 * streams end with the end line, so their clients know it was
 	 * tend's exit, not a failure (best effort: never block) */
-	for (c = ctl.clients; c != NULL; c = c->next)
-		if (c->state == C_STREAMING) {
+	for (c = ctl.clients; c != NULL; c = c->next) {
+		if (c->state == C_STREAMING)
 			proto_reply_end(&c->out);
+		if (c->out.len > 0)
 			(void)send(c->fd, c->out.p, c->out.len,
 			    MSG_NOSIGNAL | MSG_DONTWAIT);
-		}
+	}
 	while (ctl.clients != NULL)
 		client_close(ctl.clients);
 	if (ctl.loop != NULL)
