@@ -98,8 +98,8 @@ assert_file(struct th *t, const char *file, const char *want)
 {
 	char *got = contents(t, file);
 
-	ck_assert_msg(strcmp(got, want) == 0, "%s is \"%s\", not \"%s\"", file,
-	    got, want);
+	ck_assert_msg(strcmp(got, want) == 0, "%s is \"%.2000s\", not \"%s\"",
+	    file, got, want);
 	free(got);
 }
 
@@ -776,8 +776,9 @@ START_TEST(an_over_long_line_is_cut_and_continued_with_every_byte_kept)
 	    "[tend]\n"
 	    "log_dir = {D}/logs\n"
 	    "[program:long]\n"
-	    "command = sh -c 'seq -s \"\" 1 50000 | head -c 200000;echo;"
-	    "echo after-long;echo $$ >>{D}/long.pids;exec sleep 100000'\n");
+	    "command = sh -c 'seq -s \"\" 1 50000 | head -c 200000 >{D}/long;"
+	    "cat {D}/long;echo;echo after-long;echo $$ >>{D}/long.pids;"
+	    "exec sleep 100000'\n");
 	char *want = long_expected(), *log, *line, *next, *end;
 	struct text got = {0};
 	int pieces = 0;
@@ -914,7 +915,7 @@ START_TEST(the_ring_holds_only_the_newest_whole_lines_that_fit_log_ring)
 		ck_assert_ptr_nonnull(next);
 	}
 	ck_assert_msg(n >= 1 && n * 100 <= 1024,
-	    "%d lines of 100 bytes from a ring of 1K:\n%s", n, out);
+	    "%d lines of 100 bytes from a ring of 1K:\n%.300s", n, out);
 	first = 100 - n + 1;
 	for (line = out, i = first; i <= 100; i++) {
 		snprintf(want, sizeof(want), "%099d\n", i);
@@ -1185,7 +1186,7 @@ START_TEST(a_full_log_filesystem_is_reported_once_and_supervision_goes_on)
 	err = th_stderr(t);
 	n = count_of(err, "cannot write");
 	ck_assert_msg(n >= 1 && n <= 3,
-	    "the write error was reported %d times:\n%s", n, err);
+	    "the write error was reported %d times:\n%.1000s", n, err);
 	free(err);
 	/* room again: the next line gets in */
 	snprintf(path, sizeof(path), "%s/filler.log", dir);
