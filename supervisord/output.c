@@ -35,6 +35,7 @@ struct capture {
 	ev_io io;
 	char *partial; /* OUTPUT_LINE_MAX bytes while a line is pending */
 	size_t plen;
+	ev_timer partial_w; /* passes a pending line on after a while */
 	struct ring ring;
 	int log_fd; /* -1: opened at the next line */
 	int64_t log_size;
@@ -387,9 +388,14 @@ emit(struct capture *c, int64_t t, const char *text, size_t len)
 	control_publish_line(c->p, t, text, len);
 }
 
-/* Cut data into lines; a partial line waits, unless the pipe is drained. */
+/*
+ * Cut data into lines. A partial line waits for its end (SPEC 11): until
+ * OUTPUT_LINE_MAX bytes, the instance's end (flush), or OUTPUT_PARTIAL_MS
+ * after it began, so that a block-buffered writer's lines stay whole and
+ * a prompt is still seen.
+ */
 static void
-take(struct capture *c, const char *data, size_t n, bool drained)
+take(struct capture *c, const char *data, size_t n, bool flush)
 {
 	int64_t t = now_us();
 
@@ -433,13 +439,17 @@ take(struct capture *c, const char *data, size_t n, bool drained)
 			n--;
 		}
 	}
-	if (drained && c->plen > 0) {
+	if (flush && c->plen > 0) {
 		emit(c, t, c->partial, c->plen);
 		c->plen = 0;
 	}
 	if (c->plen == 0) {
 		free(c->partial);
 		c->partial = NULL;
+		ev_timer_stop(op.loop, &c->partial_w);
+	} else if (!ev_is_active(&c->partial_w)) {
+		ev_timer_set(&c->partial_w, OUTPUT_PARTIAL_MS / 1000.0, 0.0);
+		ev_timer_start(op.loop, &c->partial_w);
 	}
 	if (op.filebuf.len > 0) {
 		file_write(c, op.filebuf.p, op.filebuf.len);
@@ -451,12 +461,13 @@ take(struct capture *c, const char *data, size_t n, bool drained)
 
 /* One read; false once the pipe is empty. */
 static bool
-read_once(struct capture *c)
+read_once(struct capture *c, bool flush)
 {
 	ssize_t n = read(c->rfd, op.readbuf, sizeof(op.readbuf));
 
 	if (n > 0) {
-		take(c, op.readbuf, (size_t)n, (size_t)n < sizeof(op.readbuf));
+		take(c, op.readbuf, (size_t)n,
+		    flush && (size_t)n < sizeof(op.readbuf));
 		return (size_t)n == sizeof(op.readbuf);
 	}
 	if (n == -1 && errno == EINTR)
@@ -469,7 +480,15 @@ on_pipe_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	read_once(container_of(w, struct capture, io));
+	read_once(container_of(w, struct capture, io), false);
+}
+
+static void
+on_partial_due(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	take(container_of(w, struct capture, partial_w), "", 0, true);
 }
 
 /* ------------------------------------------------------------ programs */
@@ -515,6 +534,7 @@ capture_of(struct prog *p)
 	c->log_fd = -1;
 	ring_init(&c->ring, op.ring_max);
 	ev_io_init(&c->io, on_pipe_readable, c->rfd, EV_READ);
+	ev_timer_init(&c->partial_w, on_partial_due, 0.0, 0.0);
 	if (!op.paused)
 		ev_io_start(op.loop, &c->io);
 	c->next = op.all;
@@ -578,7 +598,7 @@ output_instance_ended(struct prog *p)
 	if (c == NULL)
 		return;
 	/* at most a pipe's worth is left: its writers are all gone */
-	for (i = 0; i < 64 && read_once(c); i++)
+	for (i = 0; i < 64 && read_once(c, true); i++)
 		;
 	if (c->plen > 0)
 		take(c, "", 0, true);
@@ -615,6 +635,7 @@ output_release(struct prog *p)
 	if (c == NULL)
 		return;
 	ev_io_stop(op.loop, &c->io);
+	ev_timer_stop(op.loop, &c->partial_w);
 	close(c->rfd);
 	close(c->wfd);
 	if (c->log_fd != -1)

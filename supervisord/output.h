@@ -24,6 +24,7 @@
 #include "tree.h"
 
 #define OUTPUT_LINE_MAX 8192	      /* a longer line is cut and continued */
+#define OUTPUT_PARTIAL_MS 1000	      /* a partial line waits this at most */
 #define OUTPUT_READ (64 * 1024)	      /* bytes read from a pipe at a time */
 #define OUTPUT_SINK_HIGH (256 * 1024) /* tend's stdout: stop reading pipes */
 #define OUTPUT_SINK_LOW (64 * 1024)   /* ... and start again below this */
