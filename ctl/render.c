@@ -100,21 +100,33 @@ struct cols {
 	size_t width;
 };
 
+/* The cells of a status row. The path and LAST-EXIT point into the
+ * record (a path has no length bound); the rest are written to bufs. */
+struct cells {
+	const char *v[6];
+	char bufs[4][32];
+};
+
 static void
-status_cells(const struct record *r, char cells[6][64])
+status_cells(const struct record *r, struct cells *c)
 {
 	long long pid = record_int(r, "pid", 0);
 
-	snprintf(cells[0], 64, "%s", str(r, "path"));
-	snprintf(cells[1], 64, "%s", str(r, "state"));
+	c->v[0] = str(r, "path");
+	c->v[1] = str(r, "state");
 	if (pid > 0)
-		snprintf(cells[2], 64, "%lld", pid);
+		snprintf(c->bufs[0], sizeof(c->bufs[0]), "%lld", pid);
 	else
-		snprintf(cells[2], 64, "-");
-	render_duration(cells[3], 64, record_int(r, "uptime_ms", -1));
-	snprintf(cells[4], 64, "%lld", (long long)record_int(r, "restarts", 0));
-	snprintf(cells[5], 64, "%s", record_get(r, "last") ? str(r, "last")
-							   : "-");
+		snprintf(c->bufs[0], sizeof(c->bufs[0]), "-");
+	c->v[2] = c->bufs[0];
+	c->v[3] = render_duration(c->bufs[1], sizeof(c->bufs[1]),
+	    record_int(r, "uptime_ms", -1));
+	snprintf(c->bufs[2], sizeof(c->bufs[2]), "%lld",
+	    (long long)record_int(r, "restarts", 0));
+	c->v[4] = c->bufs[2];
+	c->v[5] = record_get(r, "last") != NULL && *str(r, "last") != '\0'
+	    ? str(r, "last")
+	    : "-";
 }
 
 static void
@@ -156,13 +168,27 @@ status_json(FILE *out, const struct record *v, size_t n)
 	fputs("\n]}\n", out);
 }
 
+static void
+status_row(FILE *out, const struct cells *c, const struct cols *cols,
+    const struct render_opts *o)
+{
+	const char *on = o->color ? state_color(c->v[1]) : "";
+	size_t k;
+
+	for (k = 0; k < 5; k++)
+		fprintf(out, "%s%-*s%s  ", k == 1 ? on : "",
+		    (int)cols[k].width, c->v[k],
+		    k == 1 && *on != '\0' ? C_RESET : "");
+	fprintf(out, "%s\n", c->v[5]);
+}
+
 void
 render_status(FILE *out, const struct record *v, size_t n,
     const struct render_opts *o)
 {
 	struct cols cols[6] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
 	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}};
-	char cells[6][64];
+	struct cells cells;
 	size_t i, k;
 
 	if (o->json) {
@@ -172,10 +198,10 @@ render_status(FILE *out, const struct record *v, size_t n,
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].type, "prog") != 0)
 			continue;
-		status_cells(&v[i], cells);
+		status_cells(&v[i], &cells);
 		for (k = 0; k < 6; k++)
-			if (strlen(cells[k]) > cols[k].width)
-				cols[k].width = strlen(cells[k]);
+			if (strlen(cells.v[k]) > cols[k].width)
+				cols[k].width = strlen(cells.v[k]);
 	}
 	for (k = 0; k < 5; k++)
 		fprintf(out, "%-*s  ", (int)cols[k].width, cols[k].head);
@@ -183,19 +209,8 @@ render_status(FILE *out, const struct record *v, size_t n,
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].type, "prog") != 0)
 			continue;
-		status_cells(&v[i], cells);
-		for (k = 0; k < 6; k++) {
-			const char *on = k == 1 && o->color
-			    ? state_color(cells[1])
-			    : "";
-
-			if (k == 5)
-				fprintf(out, "%s\n", cells[k]);
-			else
-				fprintf(out, "%s%-*s%s  ", on,
-				    (int)cols[k].width, cells[k],
-				    *on ? C_RESET : "");
-		}
+		status_cells(&v[i], &cells);
+		status_row(out, &cells, cols, o);
 	}
 }
 

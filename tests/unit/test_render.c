@@ -78,6 +78,26 @@ START_TEST(status_is_one_row_per_program_path_first_in_stable_columns)
 }
 END_TEST
 
+START_TEST(status_shows_a_long_path_whole)
+{
+	struct render_opts o = {0};
+	char line[512], path[400];
+	FILE *f;
+
+	memset(path, 'x', 300);
+	memcpy(path + 300, "/deep", 6);
+	snprintf(line, sizeof(line),
+	    "prog path=%s name=deep state=running pid=7 uptime_ms=1 "
+	    "restarts=0 last=-",
+	    path);
+	add(line);
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, path));
+}
+END_TEST
+
 START_TEST(tree_is_box_drawn_with_strategies_and_states)
 {
 	struct render_opts o = {0};
@@ -213,6 +233,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, status_is_one_row_per_program_path_first_in_stable_columns);
+	tcase_add_test(tc, status_shows_a_long_path_whole);
 	tcase_add_test(tc, tree_is_box_drawn_with_strategies_and_states);
 	tcase_add_test(tc, colour_only_when_asked);
 	tcase_add_test(tc, json_status_and_tree_are_well_formed);
