@@ -267,7 +267,9 @@ try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-static void
+/* Send b; false if tend closed the connection first (it may have said
+ * why: the caller reads its reply). */
+static bool
 send_all(struct conn *c, const struct buf *b)
 {
 	size_t off = 0;
@@ -277,11 +279,14 @@ send_all(struct conn *c, const struct buf *b)
 		n = send(c->fd, b->p + off, b->len - off, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+			return false;
 		if (n == -1)
 			die(EXIT_UNREACHABLE, "sending to tend: %s",
 			    strerror(errno));
 		off += (size_t)n;
 	}
+	return true;
 }
 
 /* Wait until the socket is readable or the deadline passes. */
@@ -363,6 +368,7 @@ request(struct conn *c, const struct opts *o, const char *verb,
 	struct buf b;
 	char *line, *msg;
 	size_t len;
+	bool sent;
 	int code;
 
 	buf_init(&b);
@@ -372,10 +378,11 @@ request(struct conn *c, const struct opts *o, const char *verb,
 	if (b.len > PROTO_MAX_REQUEST)
 		die(EXIT_USAGE, "request too long (at most %d bytes)",
 		    PROTO_MAX_REQUEST);
-	send_all(c, &b);
+	sent = send_all(c, &b);
 	buf_free(&b);
 	if (!read_line(c, &line, &len))
-		die(EXIT_UNREACHABLE, "tend closed the connection");
+		die(EXIT_UNREACHABLE, "tend closed the connection%s",
+		    sent ? "" : " before reading the request");
 	switch (proto_decode_header(line, len, &code, &msg)) {
 	case 0:
 		return;

@@ -315,8 +315,8 @@ settled(struct client *c, const struct target *x, bool *failed,
 	const struct node *n = x->n;
 
 	*failed = false;
-	if (c->op == OP_STOP)
-		return !is_active_state(n->state);
+	if (c->op == OP_STOP) /* stopped, or stopped and started since */
+		return !is_active_state(n->state) || n->gen != x->gen0;
 	if (c->op == OP_RESTART && n->gen == x->gen0 &&
 	    n->state != ST_FAILED)
 		return false; /* not started again yet */

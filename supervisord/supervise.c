@@ -311,12 +311,20 @@ do_start(struct prog *p, unsigned gen)
 	bool migrate;
 	int cg_fd;
 
-	if (n->state != ST_STARTING || n->gen != gen || p->pgid != 0) {
-		if (p->pgid != 0)
-			log_warnx("internal error: %s: start while an instance "
-				  "lives", n->shown);
+	if (n->gen != gen)
+		return; /* a later start of it is queued */
+	if (p->pgid != 0) {
+		log_warnx("internal error: %s: start while an instance lives",
+		    n->shown);
 		return;
 	}
+	if (n->state == ST_STOPPING) {
+		/* a stop was queued behind this start: nothing to start */
+		tree_on_not_started(sv.tree, p, supervise_now_ms());
+		return;
+	}
+	if (n->state != ST_STARTING)
+		return;
 	if (spawn_resolve_ids(p->conf->user, p->conf->group, &sv.ids, err,
 		sizeof(err)) == -1) {
 		log_warnx("%s: cannot start: %s", n->shown, err);

@@ -814,6 +814,17 @@ op_start_failed(struct tree *t, struct prog *p, const struct exit_info *e)
 }
 
 void
+tree_on_not_started(struct tree *t, struct prog *p, int64_t now_ms)
+{
+	struct node *n = &p->node;
+
+	if (n->state != ST_STOPPING)
+		return;
+	n->op_starting = false;
+	child_ended(t, n->parent, n, EXIT_SHUTDOWN, 0, now_ms);
+}
+
+void
 tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e)
 {
 	struct node *n = &p->node;

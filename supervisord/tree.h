@@ -247,6 +247,12 @@ void tree_shutdown(struct tree *t, int64_t now_ms);
 void tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms);
 
 /*
+ * A queued start was not carried out because a stop of the same instance
+ * followed it before it ran: the instance counts as started and stopped.
+ */
+void tree_on_not_started(struct tree *t, struct prog *p, int64_t now_ms);
+
+/*
  * The program's instance has ended: its main process was reaped and
  * nothing of its group is left, or its start failed (exec_errno). The
  * tree judges how (SPEC 4 Exit kinds) and decides what follows.
