@@ -730,6 +730,31 @@ stream_end(struct stream *s)
 	return exit_code(st);
 }
 
+/* Wait up to ms for the stream's tendctl to end by itself: its exit
+ * status. Fails the test (killing it) if it does not. */
+static int
+stream_finish(struct stream *s, int ms)
+{
+	long long deadline = now_ms() + ms;
+	int st;
+
+	while (waitpid(s->pid, &st, WNOHANG) != s->pid) {
+		if (now_ms() >= deadline) {
+			(void)kill(s->pid, SIGKILL);
+			while (waitpid(s->pid, &st, 0) == -1 && errno == EINTR)
+				;
+			close(s->fd);
+			ck_abort_msg("tendctl did not end within %d ms; it said:"
+				     "\n%s",
+			    ms, s->buf);
+		}
+		stream_read(s, 20);
+	}
+	stream_read(s, 0);
+	close(s->fd);
+	return exit_code(st);
+}
+
 /*
  * An events stream may subscribe after the first thing the test does:
  * restart prog until its lines (needle) show. Where the stream stands
@@ -2608,39 +2633,62 @@ same_turn(struct th *t, const char *first, const char *second, char **r1,
 	close(fd2);
 }
 
-START_TEST(a_stop_in_the_same_turn_as_a_start_stops_the_program)
+START_TEST(a_stop_read_in_the_same_turn_as_a_start_stops_the_program)
 {
 	/*
 	 * A start queues the program's spawn for the end of the loop's
 	 * turn; a stop read in the same turn must still stop it, not leave
 	 * it "stopping" with no process (which also hangs tend's shutdown).
-	 * Both orders, since libev decides which request is read first.
+	 * libev reads the later connection first: the start, then the stop.
 	 */
-	static const char stop[] = "TEND/1 stop timeout=2000ms x\n";
-	static const char start[] = "TEND/1 start wait=0 x\n";
 	struct th *t = th_start("[program:a]\n"
 				"command = {S:a}\n"
 				"[program:x]\n"
 				"autostart = no\n"
 				"command = {S:x}\n");
-	char *r1, *r2;
-	int round;
+	char *rstop, *rstart;
 
 	(void)up(t, "a", 1);
-	for (round = 0; round < 2; round++) {
-		if (round == 0)
-			same_turn(t, stop, start, &r1, &r2);
-		else
-			same_turn(t, start, stop, &r2, &r1);
-		ck_assert_msg(strcmp(r1, "TEND/1 OK\n.\n") == 0,
-		    "round %d: the stop's reply: %s", round, r1);
-		ck_assert_msg(strcmp(r2, "TEND/1 OK\n.\n") == 0,
-		    "round %d: the start's reply: %s", round, r2);
-		free(r1);
-		free(r2);
-		free(ctl(t, 0, "--timeout 5s stop x"));
-		assert_row(t, "x", "x stopped - - 0 *");
-	}
+	same_turn(t, "TEND/1 stop timeout=2000ms x\n",
+	    "TEND/1 start wait=0 x\n", &rstop, &rstart);
+	ck_assert_msg(strcmp(rstart, "TEND/1 OK\n.\n") == 0,
+	    "the start's reply: %s", rstart);
+	ck_assert_msg(strstr(rstop, "stopping") == NULL,
+	    "the stop's reply: %s", rstop);
+	free(rstop);
+	free(rstart);
+	/* whichever came first, x settles, and a stop stops it */
+	free(ctl(t, 0, "--timeout 5s stop x"));
+	assert_row(t, "x", "x stopped - - 0 *");
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(a_waiting_stop_ends_when_another_client_starts_the_program)
+{
+	/*
+	 * As a waiting start ends with "stopped meanwhile", a waiting stop
+	 * must end when someone else starts the program again, not wait
+	 * out its --timeout (60 s by default).
+	 */
+	struct th *t = th_start("[program:stub]\n"
+				"shutdown = 1h\n"
+				"command = " STUB_CMD "\n");
+	struct stream bg;
+	int st;
+
+	(void)up(t, "stub", 1);
+	stream_start(t, &bg, "stop stub"); /* stub ignores TERM */
+	wait_state(t, "stub", "stopping");
+	free(ctl(t, 0, "--no-wait start stub"));
+	free(ctl(t, 0, "kill stub"));
+	(void)up(t, "stub", 2);
+	wait_state(t, "stub", "running");
+	st = stream_finish(&bg, DEADLINE_MS);
+	ck_assert_msg(st == 0 || st == 1, "stop: exit %d:\n%s", st, bg.buf);
+	assert_lacks(bg.buf, "timed out", "the stop's answer");
+	free(bg.buf);
+	end_stub(t);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -2676,7 +2724,9 @@ ctl_suite(void)
 	    tc, a_start_waits_for_the_start_sequence_or_times_out_with_exit_1);
 	tcase_add_test(
 	    tc, several_names_with_one_unknown_exit_3_and_nothing_is_done);
-	tcase_add_test(tc, a_stop_in_the_same_turn_as_a_start_stops_the_program);
+	tcase_add_test(tc, a_stop_read_in_the_same_turn_as_a_start_stops_the_program);
+	tcase_add_test(
+	    tc, a_waiting_stop_ends_when_another_client_starts_the_program);
 	/* kill, signal, what is charged */
 	tcase_add_test(
 	    tc, kill_is_a_crash_the_strategy_answers_and_restarts_count_it);
