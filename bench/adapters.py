@@ -69,6 +69,8 @@ class Adapter:
     limit_note = ""
     restart_delay_note = ""
     restarts_at_once = False  # whatever the child's age
+    stop_only = False  # measured in mass start and stop only
+    only_steps = None  # the steps it takes part in; None: all
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -150,6 +152,7 @@ class Tend(Adapter):
     name = "tend"
     label = "tend"
     restarts_at_once = True
+    stdout = None  # the default (log)
     cgroups = "auto"
 
     def __init__(self, ctx):
@@ -170,7 +173,10 @@ class Tend(Adapter):
         for cid in self.ids():
             cmd = YES if cid.startswith("flood") else \
                 f"{self.ctx.child} {cid}"
-            lines += [f"[program:{cid}]", f"command = {cmd}", ""]
+            lines += [f"[program:{cid}]", f"command = {cmd}"]
+            if self.stdout and cid.startswith("c"):
+                lines.append(f"stdout = {self.stdout}")
+            lines.append("")
         with open(os.path.join(self.dir, "tend.conf"), "w") as f:
             f.write("\n".join(lines))
 
@@ -252,6 +258,22 @@ class TendNoCgroups(Tend):
     cgroups = "no"
 
 
+class TendNull(Tend):
+    """tend with stdout = null: no capture pipe, one fd fewer per program
+    (two with cgroups = no)."""
+    name = "tend-null"
+    label = "tend, stdout = null"
+    stdout = "null"
+    only_steps = ("huge",)
+
+
+class TendNoCgroupsNull(TendNoCgroups):
+    name = "tend-nocg-null"
+    label = "tend, cgroups = no, stdout = null"
+    stdout = "null"
+    only_steps = ("huge",)
+
+
 class Floor(Adapter):
     name = "floor"
     label = "floor"
@@ -262,6 +284,18 @@ class Floor(Adapter):
 
     def argv(self):
         return [self.ctx.floor, "-n", str(max(self.n, 1)), self.ctx.child]
+
+
+class FloorOneByOne(Floor):
+    """The floor stopping its children one after another (-S)."""
+    name = "floor-seq"
+    label = "floor, stopping one by one"
+    stop_only = True
+    only_steps = ("big", "huge")
+
+    def argv(self):
+        return [self.ctx.floor, "-S", "-n", str(max(self.n, 1)),
+                self.ctx.child]
 
 
 class Supervisord(Adapter):
@@ -439,4 +473,5 @@ def write_script(path, body):
     os.chmod(path, 0o755)
 
 
-ALL = [Tend, TendNoCgroups, Floor, Supervisord, Runit, S6, S6Notify]
+ALL = [Tend, TendNoCgroups, TendNull, TendNoCgroupsNull, Floor, FloorOneByOne, Supervisord, Runit, S6,
+       S6Notify]

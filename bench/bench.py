@@ -453,6 +453,11 @@ class Bench:
                   "rate": (n / s) if ok and s else None})
         if started == 0:
             return
+        if sup.stop_only:
+            if ok:
+                ids = [f"c{i}" for i in range(n)]
+                self.put(sup.name, f"stop_{key}", self.stop_time(sup, ids))
+            return
         time.sleep(1.0)
         self.put(sup.name, f"mem_{key}", memory(sup.side_pids()))
         if key == "big":
@@ -655,10 +660,13 @@ class Bench:
     def run(self):
         a = self.args
         steps = a.steps.split(",")
-        self.results["exec_floor"] = self.timed(["/bin/true"],
-                                                50)["median_ms"]
+        if "exec_floor" not in self.results:
+            self.results["exec_floor"] = self.timed(["/bin/true"],
+                                                    50)["median_ms"]
         for sup in self.sups():
             for step in steps:
+                if sup.only_steps and step not in sup.only_steps:
+                    continue
                 try:
                     if step == "one":
                         log(f"{sup.name}: 1 child")
@@ -689,7 +697,8 @@ class Bench:
                     self.put(sup.name, f"error_{step}", repr(e))
                 finally:
                     self.down(sup)
-        if "floor" in [s.name for s in self.sups()] and "one" in steps:
+        if "floor" in [s.name for s in self.sups()] and "one" in steps \
+                and "self_loop" not in self.results["runs"].get("floor", {}):
             self.put("floor", "self_loop", self.self_floor(a.kills))
         if "pid1" in steps:
             self.scenario_pid1()
@@ -741,6 +750,8 @@ def main():
     p.add_argument("--command", default="bench/run.sh")
     p.add_argument("--only", help="comma-separated adapters")
     p.add_argument("--steps", default="one,big,huge,isolation,log,pid1")
+    p.add_argument("--merge", action="store_true",
+                   help="add to the results already in --json")
     p.add_argument("--try-limits", action="store_true",
                    help="also run a peer past its documented limit")
     a = p.parse_args()
@@ -773,6 +784,13 @@ def main():
 
     t_begin = time.monotonic()
     b = Bench(a)
+    if a.merge:
+        with open(a.json) as f:
+            old = json.load(f)
+        for sup, figures in old["runs"].items():
+            for k, val in figures.items():
+                b.results["runs"].setdefault(sup, {}).setdefault(k, val)
+        b.results["merged_from"] = old
     b.results["machine"] = machine(a)
     b.results["machine"]["nofile"] = list(nofile)
     b.results["params"] = {k: getattr(a, k) for k in (
@@ -783,6 +801,14 @@ def main():
     finally:
         sweep()
         b.results["duration_s"] = time.monotonic() - t_begin
+        if a.merge:
+            old = b.results.pop("merged_from")
+            b.results["supplement"] = {
+                "command": a.command, "only": a.only, "steps": a.steps,
+                "date": b.results["machine"]["date"],
+                "duration_s": b.results["duration_s"]}
+            for k in ("machine", "params", "exec_floor", "duration_s"):
+                b.results[k] = old.get(k, b.results.get(k))
         b.results["machine"]["load_after"] = loadavg()
         b.save()
     if a.readme:

@@ -6,7 +6,10 @@
  * (kill a child, wait for its replacement's record), so its figures are
  * timed the same way.
  *
- *   floor [-n N] CHILD        serve N children named c0 .. cN-1
+ *   floor [-n N] [-S] CHILD   serve N children named c0 .. cN-1; with
+ *                             -S, stop them one after another (TERM the
+ *                             last, reap it, TERM the one before), as
+ *                             an OTP supervisor stops its children
  *   floor -l K CHILD          self-timed: K times SIGKILL the one child,
  *                             reap, posix_spawn; print one line per
  *                             kill: nanoseconds from kill() to the return
@@ -38,6 +41,7 @@ static char **names;	/* child i's name */
 static pid_t *pid_of;	/* child i's pid, 0 when none */
 static int *index_of;	/* pid -> child index + 1, 0 when not ours */
 static long pid_max;
+static bool one_by_one; /* -S */
 
 static long long
 now_ns(void)
@@ -133,9 +137,12 @@ serve(int n)
 		}
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			stopping = true;
-			for (i = 0; i < n; i++)
-				if (pid_of[i] != 0)
+			for (i = n; i-- > 0;)
+				if (pid_of[i] != 0) {
 					kill(pid_of[i], SIGTERM);
+					if (one_by_one)
+						break;
+				}
 			continue;
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -148,6 +155,12 @@ serve(int n)
 			if (!stopping && spawn(i) == 0)
 				live++;
 		}
+		if (stopping && one_by_one) /* the next one down */
+			for (i = n; i-- > 0;)
+				if (pid_of[i] != 0) {
+					kill(pid_of[i], SIGTERM);
+					break;
+				}
 	}
 	return 0;
 }
@@ -188,7 +201,7 @@ main(int argc, char **argv)
 	long n = 1, kills = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:l:")) != -1) {
+	while ((c = getopt(argc, argv, "n:l:S")) != -1) {
 		switch (c) {
 		case 'n':
 			n = atol(optarg);
@@ -196,13 +209,16 @@ main(int argc, char **argv)
 		case 'l':
 			kills = atol(optarg);
 			break;
+		case 'S':
+			one_by_one = true;
+			break;
 		default:
-			fprintf(stderr, "usage: floor [-n N | -l KILLS] CHILD\n");
+			fprintf(stderr, "usage: floor [-n N [-S] | -l KILLS] CHILD\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || n < 1) {
-		fprintf(stderr, "usage: floor [-n N | -l KILLS] CHILD\n");
+		fprintf(stderr, "usage: floor [-n N [-S] | -l KILLS] CHILD\n");
 		return 2;
 	}
 	child_path = argv[optind];
