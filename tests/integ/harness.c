@@ -62,12 +62,12 @@ struct th {
 	unsigned long long start; /* its start time */
 	pid_t tend;               /* tend as this process sees it */
 	unsigned long long tend_start;
-	bool pid1;                /* tend runs as PID 1 (th_set_pid1) */
-	char cg[PATH_MAX];        /* tend's cgroup v2 directory; "" if none */
-	bool cg_owned;            /* made here, removed by th_stop */
-	struct nsmap *map;        /* PID 1: namespace pids seen so far */
+	bool pid1;         /* tend runs as PID 1 (th_set_pid1) */
+	char cg[PATH_MAX]; /* tend's cgroup v2 directory; "" if none */
+	bool cg_owned;     /* made here, removed by th_stop */
+	struct nsmap *map; /* PID 1: namespace pids seen so far */
 	size_t nmap, map_cap;
-	int pidfd;                /* our child's; -1 if none */
+	int pidfd; /* our child's; -1 if none */
 	bool reaped;
 	int wstatus;
 	pid_t guard;
@@ -365,10 +365,10 @@ unescape_octal(char *s)
 	char *o = s;
 
 	for (; *s != '\0'; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-			    (s[3] - '0'));
+			              (s[3] - '0'));
 			s += 3;
 		} else {
 			*o++ = *s;
@@ -508,8 +508,8 @@ cg_remove_stale(void)
 		if (strncmp(p, "probe-", 6) == 0)
 			p += 6;
 		owner = (pid_t)atoi(p);
-		if (owner <= 0 || owner == getpid() ||
-		    kill(owner, 0) == 0 || errno != ESRCH)
+		if (owner <= 0 || owner == getpid() || kill(owner, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cgp.parent, de->d_name);
 		(void)cg_remove(path, CG_MS);
@@ -543,8 +543,9 @@ th_cgroup_ok(const char **why)
 		if (cgp.ok)
 			cg_remove_stale();
 		else
-			fprintf(stderr, "harness: tend runs without a cgroup "
-			                "of its own: %s\n",
+			fprintf(stderr,
+			    "harness: tend runs without a cgroup "
+			    "of its own: %s\n",
 			    cgp.why);
 	}
 	if (why != NULL)
@@ -556,10 +557,13 @@ th_cgroup_ok(const char **why)
 static void
 cg_make(struct th *t)
 {
+	int len;
+
 	if (!th_cgroup_ok(NULL))
 		return;
-	if ((size_t)snprintf(t->cg, sizeof(t->cg), "%s/%s%d-%u", cgp.parent,
-		CG_PREFIX, (int)getpid(), cgp.n++) >= sizeof(t->cg) ||
+	len = snprintf(t->cg, sizeof(t->cg), "%s/%s%d-%u", cgp.parent,
+	    CG_PREFIX, (int)getpid(), cgp.n++);
+	if (len < 0 || (size_t)len >= sizeof(t->cg) ||
 	    mkdir(t->cg, 0755) == -1) {
 		int err = errno;
 
@@ -639,8 +643,10 @@ guard(int rfd, const char *dir, const char *cg)
 	deadline = now_ms() + SWEEP_MS;
 	n = 0;
 	while (n < 2 && now_ms() < deadline) {
-		n = signal_ours(dir, last.start, NULL, 0, SIGKILL) > 0 ? 0
-		                                                      : n + 1;
+		if (signal_ours(dir, last.start, NULL, 0, SIGKILL) > 0)
+			n = 0;
+		else
+			n++;
 		nap(TICK_MS);
 	}
 	if (cg[0] != '\0')
@@ -915,8 +921,8 @@ move_to(pid_t pid, const char *dir)
 	if (fd == -1)
 		return;
 	if (write(fd, text, strlen(text)) == -1)
-		fprintf(stderr, "harness: cannot move %d to %s: %s\n",
-		    (int)pid, dir, strerror(errno));
+		fprintf(stderr, "harness: cannot move %d to %s: %s\n", (int)pid,
+		    dir, strerror(errno));
 	close(fd);
 }
 
@@ -1122,7 +1128,8 @@ walk_descendants(pid_t root, bool (*fn)(pid_t pid, void *arg), void *arg)
 				continue;
 			while (fscanf(f, "%d", &kid) == 1) {
 				if (n == cap) {
-					pid_t *v = realloc(q, 2 * cap * sizeof(*q));
+					pid_t *v =
+					    realloc(q, 2 * cap * sizeof(*q));
 
 					if (v == NULL)
 						break;
@@ -1822,8 +1829,8 @@ th_skip(const char *test, const char *fmt, ...)
 	len = strlen(test);
 	if (len > 3 && strcmp(test + len - 3, "_fn") == 0)
 		len -= 3; /* Check's START_TEST names the function NAME_fn */
-	n = snprintf(line, sizeof(line), "SKIP: %.*s: %s\n", (int)len, test,
-	    why);
+	n = snprintf(
+	    line, sizeof(line), "SKIP: %.*s: %s\n", (int)len, test, why);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = (int)strlen(line);
 	fputs(line, stderr);

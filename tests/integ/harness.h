@@ -25,8 +25,10 @@
  * Isolation: where cgroup v2 is mounted and writable, each tend runs in a
  * cgroup of its own, <mount><this process's cgroup>/tend-test-PID-N
  * (th_cgroup), so that it never meets another tend running on the
- * machine (tend makes its own cgroups below that one); th_stop kills what
- * is left in it and removes it, deepest first.
+ * machine (tend makes its own cgroups below that one; as PID 1, unshare
+ * is moved back out once it has forked tend). th_stop, or the guard if
+ * the test dies, kills what is left in it (cgroup.kill) and removes it,
+ * deepest first; th_main removes those whose test process is gone.
  *
  * PID 1 (th_set_pid1, th_start_pid1): tend runs as
  * `unshare --pid --fork --mount-proc $TEND_BIN -c D/tend.conf`, PID 1 of
@@ -108,7 +110,7 @@ bool th_pid1_ok(const char **why);
 
 /*
  * Whether each tend gets a cgroup v2 of its own here (mounted and
- * writable; tried once per process). If not, *why says why.
+ * writable; tried once, by th_main). If not, *why says why.
  */
 bool th_cgroup_ok(const char **why);
 

@@ -32,23 +32,23 @@
 #define ORPHANS 1000
 
 /* Skip the test (and return) unless tend can run as PID 1 here. */
-#define NEED_PID1()                                                    \
-	do {                                                           \
-		const char *why_;                                      \
-		if (!th_pid1_ok(&why_)) {                              \
-			th_skip(__func__, "%s", why_);                 \
-			return;                                        \
-		}                                                      \
+#define NEED_PID1()                                                            \
+	do {                                                                   \
+		const char *why_;                                              \
+		if (!th_pid1_ok(&why_)) {                                      \
+			th_skip(__func__, "%s", why_);                         \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 /* Skip the test (and return) unless tend gets a cgroup v2 of its own. */
-#define NEED_CGROUP()                                                  \
-	do {                                                           \
-		const char *why_;                                      \
-		if (!th_cgroup_ok(&why_)) {                            \
-			th_skip(__func__, "%s", why_);                 \
-			return;                                        \
-		}                                                      \
+#define NEED_CGROUP()                                                          \
+	do {                                                                   \
+		const char *why_;                                              \
+		if (!th_cgroup_ok(&why_)) {                                    \
+			th_skip(__func__, "%s", why_);                         \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 /* One run of a program: its pid (as seen here) and start time. */
@@ -355,12 +355,13 @@ START_TEST(as_pid1_the_root_giving_up_ends_the_namespace_with_status_3)
 	struct th *t;
 
 	NEED_PID1();
-	t = th_start_pid1("[supervisor:root]\n"
-	                  "intensity = 1\n"
-	                  "period = 1h\n"
-	                  "children = crash\n"
-	                  "[program:crash]\n"
-	                  "command = sh -c 'echo $$ >>{D}/crash.pids;exit 1'\n");
+	t = th_start_pid1(
+	    "[supervisor:root]\n"
+	    "intensity = 1\n"
+	    "period = 1h\n"
+	    "children = crash\n"
+	    "[program:crash]\n"
+	    "command = sh -c 'echo $$ >>{D}/crash.pids;exit 1'\n");
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 3);
 	/* one restart allowed: the second exit gives up */
 	ck_assert_int_eq(th_pids(t, "crash", pids, TH_MAX_PIDS), 2);
@@ -428,8 +429,8 @@ stop_kills_a_setsid_grandchild(bool pid1)
 	esc = up(t, "esc", 1);
 	gc = up(t, "gc", 1);
 	assert_escaped(&esc, &gc);
-	ck_assert_msg(th_ctl(t, &out, "stop esc") == 0, "tendctl stop: %s",
-	    out);
+	ck_assert_msg(
+	    th_ctl(t, &out, "stop esc") == 0, "tendctl stop: %s", out);
 	free(out);
 	ck_assert_msg(!th_alive(esc.pid, esc.start), "esc survived its stop");
 	ck_assert_msg(!th_alive(gc.pid, gc.start),
@@ -482,8 +483,8 @@ START_TEST(a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits)
 	gc = up(t, "gc", 1);
 	assert_escaped(&esc, &gc);
 	th_wait(t, ignores_term, &gc, DEADLINE_MS, "gc ignoring TERM");
-	ck_assert_msg(th_ctl(t, &out, "stop esc") == 0, "tendctl stop: %s",
-	    out);
+	ck_assert_msg(
+	    th_ctl(t, &out, "stop esc") == 0, "tendctl stop: %s", out);
 	free(out);
 	ck_assert_msg(!th_alive(gc.pid, gc.start),
 	    "esc's TERM-ignoring setsid() descendant survived esc's stop");
@@ -570,8 +571,8 @@ START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 	snprintf(dir, sizeof(dir), "%s/s-root/p-m", th_cgroup(t));
 	assert_cgroup(m2.pid, dir);
 	n = cgroup_procs(dir, procs, 8);
-	ck_assert_msg(n == 2 && has_pid(procs, n, m2.pid) &&
-	                  has_pid(procs, n, gc2.pid),
+	ck_assert_msg(
+	    n == 2 && has_pid(procs, n, m2.pid) && has_pid(procs, n, gc2.pid),
 	    "%s holds %d processes, not just m's second run (%d) and its "
 	    "gc (%d)",
 	    dir, n, (int)m2.pid, (int)gc2.pid);
@@ -653,8 +654,8 @@ START_TEST(after_tend_exits_the_cgroups_it_made_are_gone)
 	th_signal(t, SIGTERM);
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
 	subdirs(th_cgroup(t), dirs, sizeof(dirs));
-	ck_assert_msg(dirs[0] == '\0', "tend left cgroups in %s: %s",
-	    th_cgroup(t), dirs);
+	ck_assert_msg(
+	    dirs[0] == '\0', "tend left cgroups in %s: %s", th_cgroup(t), dirs);
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -731,8 +732,8 @@ START_TEST(a_second_tend_in_the_same_cgroup_uses_cgroup_tend_hash_of_its_own)
 	ck_assert(private_base(t2, base, sizeof(base)));
 	snprintf(prefix, sizeof(prefix), "%s/tend-", th_cgroup(t1));
 	len = strlen(prefix);
-	ck_assert_msg(strncmp(base, prefix, len) == 0 &&
-	                  strlen(base) == len + 8,
+	ck_assert_msg(
+	    strncmp(base, prefix, len) == 0 && strlen(base) == len + 8,
 	    "the second tend uses %s, not %sHASH", base, prefix);
 	for (i = len; i < len + 8; i++)
 		ck_assert(isxdigit((unsigned char)base[i]));
@@ -741,8 +742,8 @@ START_TEST(a_second_tend_in_the_same_cgroup_uses_cgroup_tend_hash_of_its_own)
 	snprintf(want, sizeof(want), "%s/s-root/p-a", th_cgroup(t1));
 	assert_cgroup(a1.pid, want);
 	ck_assert_int_eq(th_stop(t2), 0);
-	ck_assert_msg(stat(base, &st) == -1,
-	    "the second tend left its cgroup %s", base);
+	ck_assert_msg(
+	    stat(base, &st) == -1, "the second tend left its cgroup %s", base);
 	th_hold(t1, alive, &a1, HOLD_MS, "the first tend's a alive");
 	ck_assert_int_eq(th_stop(t1), 0);
 }
@@ -767,17 +768,20 @@ pid1_suite(void)
 	    tc, as_pid1_the_root_giving_up_ends_the_namespace_with_status_3);
 	tcase_add_test(tc,
 	    as_pid1_without_cgroups_a_setsid_leftover_gets_term_before_the_end);
-	tcase_add_test(
-	    tc, as_pid1_a_setsid_grandchild_is_gone_once_its_program_is_stopped);
+	tcase_add_test(tc,
+	    as_pid1_a_setsid_grandchild_is_gone_once_its_program_is_stopped);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(cg, 60);
 	tcase_add_checked_fixture(cg, NULL, th_stop_all);
-	tcase_add_test(cg, a_setsid_grandchild_is_gone_once_tendctl_stop_returns);
+	tcase_add_test(
+	    cg, a_setsid_grandchild_is_gone_once_tendctl_stop_returns);
 	tcase_add_test(cg,
 	    a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits);
-	tcase_add_test(cg, a_crashed_programs_setsid_leftovers_die_before_its_restart);
-	tcase_add_test(cg, a_program_runs_in_cgroup_s_root_p_name_below_tends_own);
+	tcase_add_test(
+	    cg, a_crashed_programs_setsid_leftovers_die_before_its_restart);
+	tcase_add_test(
+	    cg, a_program_runs_in_cgroup_s_root_p_name_below_tends_own);
 	tcase_add_test(
 	    cg, a_nested_supervisors_program_runs_in_s_root_s_sup_p_name);
 	tcase_add_test(cg, after_tend_exits_the_cgroups_it_made_are_gone);
