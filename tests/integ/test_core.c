@@ -565,8 +565,12 @@ START_TEST(two_tends_started_side_by_side_leave_each_others_programs_alone)
 
 	first[0] = (struct expect){"a", 1, up(t1, "a", 1)};
 	first[1] = (struct expect){NULL, 0, {0, 0}};
-	t2 = th_start("[program:a]\n"
-	              "command = {S:a}\n");
+	/* the same cgroup too: the second must not take the first's
+	 * programs for a killed predecessor's leftovers */
+	t2 = th_new("[program:a]\n"
+	            "command = {S:a}\n");
+	th_use_cgroup_of(t2, t1);
+	th_launch(t2);
 	second[0] = (struct expect){"a", 1, up(t2, "a", 1)};
 	second[1] = (struct expect){NULL, 0, {0, 0}};
 	th_hold(t1, as_expected, first, HOLD_MS, "the first tend's a alone");
