@@ -360,7 +360,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		if (ctl.nclients >= CONTROL_MAX_CLIENTS) {
-			say_and_close(fd, 1, "too many clients; try again");
+			say_and_close(fd, 4, "too many clients; try again");
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
