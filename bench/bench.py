@@ -259,7 +259,21 @@ class Bench:
         ids = [i for i in sup.ids() if not i.startswith(("crash", "flood"))]
         t0 = now_ns()
         sup.start()
-        ok = self.rec.wait_ids(ids, timeout)
+        end = time.monotonic() + timeout
+        ok = False
+        while time.monotonic() < end:
+            ok = self.rec.wait_ids(ids, min(1.0, end - time.monotonic()))
+            if ok or sup.proc.poll() is not None:
+                break  # all started, or the supervisor gave up
+        if not ok and sup.proc.poll() is not None:
+            try:
+                with open(os.path.join(sup.dir, "stderr"), "rb") as f:
+                    why = f.read()[-300:].decode(errors="replace")
+            except OSError:
+                why = ""
+            log(f"  {sup.name}: exited with {sup.proc.returncode}: {why}")
+            self.results["runs"].setdefault(sup.name, {})[
+                f"exit_{n}"] = why.strip()
         with self.rec.cv:
             ts = [self.rec.first[i] for i in ids if i in self.rec.first]
         started = len(ts)

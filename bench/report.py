@@ -459,12 +459,16 @@ def render(res):
 
     # notes
     notes = []
-    for s in SUPS:
+    for s in SUPS + ["tend-null", "tend-nocg-null", "floor-seq"]:
         for k, val in sorted(res_runs.get(s, {}).items()):
             if k.endswith("_na"):
                 notes.append(f"{s}: {val}.")
             if k.startswith("error_"):
                 notes.append(f"{s}: the {k[6:]} step failed: {val}.")
+            if k.startswith("exit_"):
+                notes.append(f"{s} with {int(k[5:]):,} children exited "
+                             f"before they were all started: "
+                             f"`{val[-200:]}`.")
     if notes:
         out.append("\nNotes from this run: " + " ".join(notes) + "\n")
     return "\n".join(out) + "\n"

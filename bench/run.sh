@@ -17,6 +17,8 @@
 #                  supervisord,runit,s6 (and, for the PID 1 step, tend,
 #                  tini, dumb-init, reaper)
 #   --steps LIST   one,big,huge,isolation,log,pid1 (all by default)
+#   --merge        add to this mode's results instead of replacing them
+#                  (with --only: re-run some adapters, keep the rest)
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -29,8 +31,9 @@ while [ $# -gt 0 ]; do
 	--quick) mode=quick ;;
 	--rev) rev=$2; shift ;;
 	--only|--steps) pass="$pass $1 $2"; shift ;;
+	--merge) pass="$pass --merge" ;;
 	*) echo "usage: bench/run.sh [--quick] [--rev REV] [--only LIST]" \
-	    "[--steps LIST]" >&2; exit 2 ;;
+	    "[--steps LIST] [--merge]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -106,4 +109,4 @@ python3 "$root/bench/bench.py" $quick $pass --bin "$bin" \
     --rev "$label" --work "$work/run" \
     --json "$root/bench/out/results-$mode.json" \
     --readme "$root/bench/README.md" --command "$cmd" 2>&1 |
-    tee "$root/bench/out/run-$mode.log"
+    tee -a "$root/bench/out/run-$mode.log"
