@@ -312,11 +312,35 @@ cgroup_init(struct ev_loop *loop, enum cgroups_mode mode, const char *id,
 
 /* ------------------------------------------------------------- dirs */
 
+/*
+ * Supervisors' cgroups are few and kept open (cg_fd); a program's is
+ * reached by name from its supervisor's, "p-NAME/FILE", and opened only
+ * for the moment of a spawn: tend holds no descriptor per program, which
+ * every spawn would otherwise pay for.
+ */
+
+/* name/file relative to a supervisor's directory, for openat */
+static const char *
+in_dir(char *buf, size_t size, const struct node *n, const char *file)
+{
+	char name[DIR_NAME_MAX];
+
+	dir_name(n, name, sizeof(name));
+	snprintf(buf, size, "%s/%s", name, file);
+	return buf;
+}
+
+static int
+parent_fd(const struct node *n)
+{
+	return n->parent->node.cg_fd;
+}
+
 static bool
-populated_at(int dirfd)
+populated_at(int dirfd, const char *events)
 {
 	char buf[256];
-	int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, events, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 	const char *p;
 
@@ -331,60 +355,78 @@ populated_at(int dirfd)
 	return p != NULL && p[10] == '1';
 }
 
-/*
- * mkdir name in parent and open it. A program's directory that exists
- * (a predecessor's) is made anew when empty; when not, what is in it is
- * killed (SPEC 7: leftovers are stopped, never adopted) and *killed set.
- * A supervisor's is kept as it is: it never holds processes, and is
- * never killed (see renew_dir).
- */
-static int
-make_dir(int parent, const char *name, const struct node *n, bool *killed)
+static bool
+prog_populated(const struct node *n)
 {
-	int fd;
+	char path[DIR_NAME_MAX + 32];
 
-	if (mkdirat(parent, name, 0755) == -1) {
-		if (errno != EEXIST)
-			return -1;
-		if (n->kind == NODE_PROG &&
-		    unlinkat(parent, name, AT_REMOVEDIR) == 0 &&
-		    mkdirat(parent, name, 0755) == -1)
-			return -1;
-	}
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	if (n->kind == NODE_PROG && populated_at(fd)) {
-		log_warnx("%s: killing what a previous tend left in its "
-			  "cgroup",
-		    n->shown);
-		if (write_file_at(fd, "cgroup.kill", "1") == 0)
-			*killed = true;
-	}
-	return fd;
+	return populated_at(parent_fd(n),
+	    in_dir(path, sizeof(path), n, "cgroup.events"));
 }
 
 static int
-ensure_dir(struct node *n)
+prog_write(const struct node *n, const char *file, const char *text)
+{
+	char path[DIR_NAME_MAX + 32];
+
+	return write_file_at(parent_fd(n), in_dir(path, sizeof(path), n, file),
+	    text);
+}
+
+/*
+ * A program's directory. One that exists (a predecessor's) is made anew
+ * when empty; when not, what is in it is killed (SPEC 7: leftovers are
+ * stopped, never adopted) and cg_killed set.
+ */
+static int
+make_prog_dir(struct node *n)
+{
+	char name[DIR_NAME_MAX];
+	int parent = parent_fd(n);
+
+	dir_name(n, name, sizeof(name));
+	if (mkdirat(parent, name, 0755) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		if (unlinkat(parent, name, AT_REMOVEDIR) == 0 &&
+		    mkdirat(parent, name, 0755) == -1)
+			return -1;
+	}
+	n->cg_made = true;
+	if (prog_populated(n)) {
+		log_warnx("%s: killing what a previous tend left in its "
+			  "cgroup",
+		    n->shown);
+		if (prog_write(n, "cgroup.kill", "1") == 0)
+			n->cg_killed = true;
+	}
+	return 0;
+}
+
+/* A supervisor's directory, made if needed and kept open. It never
+ * holds processes and is never killed (see renew_dir). */
+static int
+ensure_sup_dir(struct node *n)
 {
 	char name[DIR_NAME_MAX];
 	int parent;
 
 	if (n->cg_fd >= 0)
 		return n->cg_fd;
-	if (n->parent == NULL) {
+	if (n->parent == NULL)
 		parent = open(cg.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (parent == -1)
-			return -1;
-		n->cg_fd = make_dir(parent, "s-root", n, &n->cg_killed);
-		close(parent);
-		return n->cg_fd;
-	}
-	parent = ensure_dir(&n->parent->node);
+	else
+		parent = ensure_sup_dir(&n->parent->node);
 	if (parent == -1)
 		return -1;
 	dir_name(n, name, sizeof(name));
-	n->cg_fd = make_dir(parent, name, n, &n->cg_killed);
+	if (mkdirat(parent, name, 0755) == -1 && errno != EEXIST)
+		n->cg_fd = -1;
+	else
+		n->cg_fd = openat(parent, name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (n->parent == NULL)
+		close(parent);
 	return n->cg_fd;
 }
 
@@ -398,19 +440,19 @@ static void
 renew_dir(struct node *n)
 {
 	char name[DIR_NAME_MAX];
-	int parent = n->parent->node.cg_fd;
 
 	dir_name(n, name, sizeof(name));
-	if (unlinkat(parent, name, AT_REMOVEDIR) == -1)
+	if (unlinkat(parent_fd(n), name, AT_REMOVEDIR) == -1)
 		return; /* still in use: keep it; the child will move itself */
 	n->cg_killed = false;
-	close(n->cg_fd);
-	n->cg_fd = -1;
+	n->cg_made = false;
 }
 
 int
 cgroup_prepare(struct prog *p, bool *migrate)
 {
+	struct node *n = &p->node;
+	char name[DIR_NAME_MAX];
 	int fd;
 
 	*migrate = false;
@@ -418,29 +460,40 @@ cgroup_prepare(struct prog *p, bool *migrate)
 		errno = 0;
 		return -1;
 	}
-	if (p->node.cg_killed && p->node.cg_fd >= 0)
-		renew_dir(&p->node);
-	fd = ensure_dir(&p->node);
+	if (ensure_sup_dir(&n->parent->node) == -1)
+		return -1;
+	if (n->cg_killed && n->cg_made)
+		renew_dir(n);
+	if (!n->cg_made && make_prog_dir(n) == -1)
+		return -1;
+	dir_name(n, name, sizeof(name));
+	fd = openat(parent_fd(n), name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* a cgroup that was killed and could not be renewed: the child
 	 * moves itself instead of being cloned into it */
-	*migrate = fd >= 0 && p->node.cg_killed;
+	*migrate = fd >= 0 && n->cg_killed;
 	return fd;
+}
+
+bool
+cgroup_has(const struct prog *p)
+{
+	return cg.enabled && p->node.cg_made;
 }
 
 bool
 cgroup_populated(const struct prog *p)
 {
-	return p->node.cg_fd >= 0 && populated_at(p->node.cg_fd);
+	return cgroup_has(p) && prog_populated(&p->node);
 }
 
 int
 cgroup_kill(struct prog *p)
 {
-	if (p->node.cg_fd < 0) {
+	if (!cgroup_has(p)) {
 		errno = ENOENT;
 		return -1;
 	}
-	if (write_file_at(p->node.cg_fd, "cgroup.kill", "1") == 0) {
+	if (prog_write(&p->node, "cgroup.kill", "1") == 0) {
 		p->node.cg_killed = true;
 		return 0;
 	}
@@ -451,13 +504,16 @@ cgroup_kill(struct prog *p)
 void
 cgroup_signal(const struct prog *p, int sig)
 {
+	char path[DIR_NAME_MAX + 32];
 	int fd;
 	FILE *f;
 	int pid;
 
-	if (p->node.cg_fd < 0)
+	if (!cgroup_has(p))
 		return;
-	fd = openat(p->node.cg_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	fd = openat(parent_fd(&p->node),
+	    in_dir(path, sizeof(path), &p->node, "cgroup.procs"),
+	    O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return;
 	f = fdopen(fd, "r");
@@ -476,13 +532,13 @@ cgroup_signal(const struct prog *p, int sig)
 void
 cgroup_watch(struct prog *p)
 {
-	char path[64];
+	char path[64 + DIR_NAME_MAX];
 	int wd;
 
-	if (!cg.enabled || p->node.cg_fd < 0 || p->cg_wd > 0)
+	if (!cgroup_has(p) || p->cg_wd > 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/cgroup.events",
-	    p->node.cg_fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/p-%s/cgroup.events",
+	    parent_fd(&p->node), p->node.name);
 	wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
 	if (wd == -1) {
 		log_warn("%s: cannot watch its cgroup", p->node.shown);
@@ -558,13 +614,15 @@ cgroup_fini(struct tree *t)
 		struct node *n = t->nodes[i];
 		int parent = n->parent != NULL ? n->parent->node.cg_fd : base;
 
-		if (n->cg_fd < 0)
+		if (n->kind == NODE_PROG ? !n->cg_made : n->cg_fd < 0)
 			continue;
 		dir_name(n, name, sizeof(name));
 		if (parent >= 0)
 			(void)unlinkat(parent, name, AT_REMOVEDIR);
-		close(n->cg_fd);
+		if (n->cg_fd >= 0)
+			close(n->cg_fd);
 		n->cg_fd = -1;
+		n->cg_made = false;
 	}
 	/* leave the leaf: back where tend came from, then remove it */
 	snprintf(path, sizeof(path), "%s/tend", cg.base);

@@ -39,11 +39,15 @@ bool cgroup_enabled(void);
 
 /*
  * Before p's spawn: create its cgroup (and its supervisors') if needed.
- * Returns its directory fd (owned by cgroup.c), or -1: without cgroups
- * (errno 0) or on error (errno set). *migrate: the child must move itself
- * into it rather than be cloned into it (CLONE_INTO_CGROUP).
+ * Returns its directory, opened O_PATH for the spawn (the caller closes
+ * it), or -1: without cgroups (errno 0) or on error (errno set).
+ * *migrate: the child must move itself into it rather than be cloned
+ * into it (CLONE_INTO_CGROUP).
  */
 int cgroup_prepare(struct prog *p, bool *migrate);
+
+/* Whether p has a cgroup of its own. */
+bool cgroup_has(const struct prog *p);
 
 /* Whether anything of p's instance still lives in its cgroup. */
 bool cgroup_populated(const struct prog *p);

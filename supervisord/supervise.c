@@ -84,7 +84,7 @@ signal_instance(struct prog *p, int sig)
 static bool
 group_alive(const struct prog *p)
 {
-	if (p->node.cg_fd >= 0 && cgroup_enabled())
+	if (cgroup_has(p))
 		return cgroup_populated(p);
 	return kill(-p->pgid, 0) == 0 || errno == EPERM;
 }
@@ -105,7 +105,7 @@ kill_now(struct prog *p)
 	ev_timer_stop(sv.loop, &p->kill_w);
 	p->stop_sent = true;
 	signal_instance(p, SIGKILL);
-	if (p->node.cg_fd >= 0 && cgroup_enabled() && cgroup_kill(p) == -1)
+	if (cgroup_has(p) && cgroup_kill(p) == -1)
 		log_warn("%s: cgroup.kill", p->node.shown);
 }
 
@@ -121,11 +121,11 @@ stop_instance(struct prog *p)
 	}
 	p->stop_sent = true;
 	signal_instance(p, sig);
-	if (p->pid == 0 && p->node.cg_fd >= 0 && cgroup_enabled())
+	if (p->pid == 0 && cgroup_has(p))
 		cgroup_signal(p, sig); /* leftovers, wherever they went */
 	if (sig != SIGKILL && sig != SIGCONT) {
 		signal_instance(p, SIGCONT); /* a stopped process can act */
-		if (p->pid == 0 && p->node.cg_fd >= 0 && cgroup_enabled())
+		if (p->pid == 0 && cgroup_has(p))
 			cgroup_signal(p, SIGCONT);
 	}
 	arm_kill(p, p->conf->shutdown_ms == CONFIG_INFINITY
@@ -344,6 +344,8 @@ do_start(struct prog *p, unsigned gen)
 	}
 	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage,
 	    &failed);
+	if (cg_fd >= 0)
+		close(cg_fd);
 	if (pid == -1) {
 		log_warn("%s: cannot start: %s %s", n->shown,
 		    spawn_stage_name(stage), stage_object(p, stage));

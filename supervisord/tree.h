@@ -97,7 +97,8 @@ struct node {
 
 	/* Carried out by supervise.c. */
 	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
-	int cg_fd;	  /* its cgroup directory; -1: none (cgroup.c) */
+	int cg_fd;	  /* a supervisor's cgroup directory; -1: none */
+	bool cg_made;	  /* a program's cgroup directory exists */
 	bool cg_killed;	  /* cgroup.kill was used on it: make a new one */
 };
 
