@@ -218,6 +218,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &opt);
 	if (opt.check)
 		return check_only(opt.conf);
+	if (spawn_reserve_fds() == -1)
+		fatal("cannot reserve descriptors 3 to 6");
 	load_or_exit(opt.conf, &cfg);
 	grace_ms = cfg.tend.shutdown_grace_ms;
 	if (control_open(opt.socket, &cfg.tend, err, sizeof(err)) == -1) {

@@ -29,6 +29,26 @@
 #include "units.h"
 
 #define CHILD_STACK_SIZE (64 * 1024)
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
+/*
+ * The child's descriptor table is a copy of these few slots only: its
+ * first call unshares the table it shares with tend (CLONE_FILES),
+ * keeping descriptors below SLOT_END, so a spawn costs the same however
+ * many descriptors tend holds (the kernel neither copies nor closes them
+ * at the exec). tend reserves the slots at start-up and fills them just
+ * before a spawn.
+ */
+enum {
+	SLOT_IN = 3,  /* /dev/null, for its stdin */
+	SLOT_OUT = 4, /* what becomes its fd 1 */
+	SLOT_ERR = 5, /* what becomes its fd 2 */
+	SLOT_CG = 6,  /* its cgroup, when it moves itself there */
+	SLOT_END = 7,
+};
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_LIMITS (LIMIT_COUNT + 1)
 
@@ -59,7 +79,6 @@ struct child {
 	char *const *paths; /* candidates for argv[0], NULL-terminated */
 	const char *dir;
 	int umask;
-	int devnull;
 	const int *reset; /* signals to reset to SIG_DFL */
 	int nreset;
 	int nlimits;
@@ -80,7 +99,6 @@ struct child {
 static struct {
 	char *stack;	 /* the mapping, guard page first */
 	size_t stack_len;
-	int devnull;
 	int reset[_NSIG];
 	int nreset;
 	struct rlimit nofile;
@@ -96,7 +114,7 @@ static struct {
 	size_t pwbuf_cap;
 	gid_t *groups;
 	int groups_cap;
-} sp = {.devnull = -1};
+} sp;
 
 /* ------------------------------------------------------ the child side */
 
@@ -153,9 +171,14 @@ child_main(void *arg)
 	int i, err;
 	long fd;
 
+	/* first of all: a table of our own, before any fd changes */
+	c->stage = STAGE_SETUP;
+	if (syscall(SYS_close_range, SLOT_END, ~0U, CLOSE_RANGE_UNSHARE) ==
+		-1 &&
+	    syscall(SYS_unshare, CLONE_FILES) == -1)
+		goto fail;
 	for (i = 0; i < c->nreset; i++)
 		syscall(SYS_rt_sigaction, c->reset[i], dfl, NULL, 8);
-	c->stage = STAGE_SETUP;
 	if (c->cg_fd >= 0) { /* "0" moves the writer itself */
 		fd = syscall(SYS_openat, c->cg_fd, "cgroup.procs",
 		    O_WRONLY | O_CLOEXEC);
@@ -165,7 +188,7 @@ child_main(void *arg)
 	}
 	if (syscall(SYS_setsid) == -1)
 		goto fail;
-	if (syscall(SYS_dup3, c->devnull, 0, 0) == -1)
+	if (syscall(SYS_dup3, SLOT_IN, 0, 0) == -1)
 		goto fail;
 
 	for (i = 0; i < c->nlimits; i++)
@@ -280,7 +303,8 @@ start_child(struct child *c, int cg_fd, bool migrate)
 		long r;
 
 		memset(&ca, 0, sizeof(ca));
-		ca.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+		ca.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES |
+		    CLONE_INTO_CGROUP;
 		ca.exit_signal = SIGCHLD;
 		ca.stack = (uint64_t)(uintptr_t)sp.stack;
 		ca.stack_size = sp.stack_len;
@@ -297,9 +321,13 @@ start_child(struct child *c, int cg_fd, bool migrate)
 #else
 	(void)migrate;
 #endif
-	c->cg_fd = cg_fd; /* the child moves itself */
+	if (cg_fd >= 0) { /* the child moves itself */
+		if (dup3(cg_fd, SLOT_CG, O_CLOEXEC) == -1)
+			return -1;
+		c->cg_fd = SLOT_CG;
+	}
 	return clone(child_main, sp.stack + sp.stack_len,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, c);
 }
 
 /* ----------------------------------------------------- the parent side */
@@ -364,9 +392,6 @@ spawn_init(const struct rlimit *nofile, char *const *env)
 	note_signals_to_reset();
 	if (base_env(env) == -1)
 		return -1;
-	sp.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (sp.devnull == -1)
-		return -1;
 	sp.stack_len = CHILD_STACK_SIZE + page;
 	sp.stack = mmap(NULL, sp.stack_len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -383,15 +408,12 @@ spawn_fini(void)
 {
 	if (sp.stack != NULL)
 		munmap(sp.stack, sp.stack_len);
-	if (sp.devnull != -1)
-		close(sp.devnull);
 	free(sp.base);
 	free(sp.pathbuf);
 	free(sp.paths);
 	free(sp.pwbuf);
 	free(sp.groups);
 	memset(&sp, 0, sizeof(sp));
-	sp.devnull = -1;
 }
 
 static bool
@@ -521,12 +543,54 @@ fill_limits(struct child *c, const struct prog_conf *conf)
 		    sp.nofile.rlim_max);
 }
 
+/* The child's view of f: a passed descriptor goes through slot. */
+static int
+slot_fd(const struct out_fd *f, int slot, struct out_fd *out)
+{
+	*out = *f;
+	if (f->kind != FD_PASS)
+		return 0;
+	if (dup3(f->fd, slot, O_CLOEXEC) == -1)
+		return -1;
+	out->fd = slot;
+	return 0;
+}
+
+/* Let go of what the slots held for the child (a pipe must see its end
+ * when its own writers are gone). */
+static void
+clear_slots(const struct out_fd *f1, const struct out_fd *f2, int cg)
+{
+	if (f1->kind == FD_PASS)
+		(void)dup3(SLOT_IN, SLOT_OUT, O_CLOEXEC);
+	if (f2->kind == FD_PASS)
+		(void)dup3(SLOT_IN, SLOT_ERR, O_CLOEXEC);
+	if (cg >= 0)
+		(void)dup3(SLOT_IN, SLOT_CG, O_CLOEXEC);
+}
+
+int
+spawn_reserve_fds(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), slot;
+
+	if (fd == -1)
+		return -1;
+	for (slot = SLOT_IN; slot < SLOT_END; slot++)
+		if (fd != slot && dup3(fd, slot, O_CLOEXEC) == -1)
+			return -1;
+	if (fd >= SLOT_END)
+		close(fd);
+	return 0;
+}
+
 pid_t
 spawn_program(const struct prog *p, const struct spawn_ids *ids,
     const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
     bool migrate, enum spawn_stage *stage, pid_t *failed_pid)
 {
 	struct child c;
+	struct out_fd out1, out2;
 	sigset_t all, old;
 	pid_t pid;
 	int err;
@@ -541,7 +605,6 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 		return -1;
 	c.dir = p->conf->directory;
 	c.umask = p->conf->umask;
-	c.devnull = sp.devnull;
 	c.reset = sp.reset;
 	c.nreset = sp.nreset;
 	fill_limits(&c, p->conf);
@@ -552,8 +615,11 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 		c.oom_len = (size_t)snprintf(c.oom, sizeof(c.oom), "%d\n",
 		    p->conf->oom_score_adj);
 	c.ids = ids;
-	c.fd1 = fd1;
-	c.fd2 = fd2;
+	if (slot_fd(fd1, SLOT_OUT, &out1) == -1 ||
+	    slot_fd(fd2, SLOT_ERR, &out2) == -1)
+		return -1;
+	c.fd1 = &out1;
+	c.fd2 = &out2;
 	c.cg_fd = -1;
 	c.stage = STAGE_SETUP;
 
@@ -563,6 +629,7 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	pid = start_child(&c, cg_fd, migrate);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	clear_slots(&out1, &out2, c.cg_fd);
 	if (pid == -1) {
 		errno = err;
 		return -1;

@@ -40,6 +40,12 @@ struct spawn_ids {
 };
 
 /*
+ * First thing at start-up, before any other descriptor is opened: reserve
+ * the low descriptors a spawn passes to its child (3 to 6). 0, or -1.
+ */
+int spawn_reserve_fds(void);
+
+/*
  * Once, before the first spawn and after every signal watcher is
  * started: note which signal dispositions children must reset, open
  * /dev/null for their stdin, allocate the child stack, and keep tend's
