@@ -28,10 +28,17 @@
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
-/* A program's capture: its pipe, partial line, ring and log file. */
+/*
+ * A program's capture: its pipe, partial line, ring and log file. tend
+ * holds the pipe's read end only (one descriptor per program); a write
+ * end is opened through /proc/self/fd for each spawn and closed once the
+ * child has it, so that the end of the pipe (every writer gone) is seen.
+ */
 struct capture {
 	struct prog *p;
-	int rfd, wfd;
+	int rfd;
+	int wfd;  /* a writer for the spawn under way; -1 */
+	bool eof; /* no writer left: not watched until the next spawn */
 	ev_io io;
 	char *partial; /* OUTPUT_LINE_MAX bytes while a line is pending */
 	size_t plen;
@@ -127,7 +134,8 @@ resume_captures(void)
 		return;
 	op.paused = false;
 	for (c = op.all; c != NULL; c = c->next)
-		ev_io_start(op.loop, &c->io);
+		if (!c->eof)
+			ev_io_start(op.loop, &c->io);
 }
 
 static void
@@ -472,6 +480,10 @@ read_once(struct capture *c, bool flush)
 	}
 	if (n == -1 && errno == EINTR)
 		return true;
+	if (n == 0) { /* every writer is gone: nothing until the next one */
+		c->eof = true;
+		ev_io_stop(op.loop, &c->io);
+	}
 	return false;
 }
 
@@ -530,7 +542,7 @@ capture_of(struct prog *p)
 	}
 	c->p = p;
 	c->rfd = fds[0];
-	c->wfd = fds[1];
+	c->wfd = fds[1]; /* the first spawn's writer */
 	c->log_fd = -1;
 	ring_init(&c->ring, op.ring_max);
 	ev_io_init(&c->io, on_pipe_readable, c->rfd, EV_READ);
@@ -576,13 +588,58 @@ plan_fd(struct out_fd *fd, enum out_mode m, const char *path,
 	}
 }
 
+/* A new writer to c's pipe, for a spawn; the pipe is watched again. */
+static int
+open_writer(struct capture *c)
+{
+	char path[64];
+	int fds[2];
+
+	if (c->wfd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->rfd);
+	c->wfd = open(path, O_WRONLY | O_CLOEXEC);
+	if (c->wfd == -1) {
+		/* no /proc: a new pipe (the old one is drained: its
+		 * instance has ended) */
+		if (pipe2(fds, O_CLOEXEC) == -1)
+			return -1;
+		if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
+			close(fds[0]);
+			close(fds[1]);
+			return -1;
+		}
+		ev_io_stop(op.loop, &c->io);
+		close(c->rfd);
+		c->rfd = fds[0];
+		c->wfd = fds[1];
+		ev_io_set(&c->io, c->rfd, EV_READ);
+	}
+	c->eof = false;
+	if (!op.paused)
+		ev_io_start(op.loop, &c->io);
+	return 0;
+}
+
+void
+output_spawned(struct prog *p)
+{
+	struct capture *c = p->cap;
+
+	if (c != NULL && c->wfd >= 0) {
+		close(c->wfd);
+		c->wfd = -1;
+	}
+}
+
 int
 output_prepare(struct prog *p, struct out_fd *fd1, struct out_fd *fd2)
 {
 	const struct prog_conf *conf = p->conf;
 	struct capture *c = NULL;
 
-	if (output_captured(p) && (c = capture_of(p)) == NULL)
+	if (output_captured(p) &&
+	    ((c = capture_of(p)) == NULL || open_writer(c) == -1))
 		return -1;
 	plan_fd(fd1, conf->out, conf->out_path, c, true);
 	plan_fd(fd2, conf->err, conf->err_path, c, false);
@@ -637,7 +694,8 @@ output_release(struct prog *p)
 	ev_io_stop(op.loop, &c->io);
 	ev_timer_stop(op.loop, &c->partial_w);
 	close(c->rfd);
-	close(c->wfd);
+	if (c->wfd >= 0)
+		close(c->wfd);
 	if (c->log_fd != -1)
 		close(c->log_fd);
 	ring_free(&c->ring);

@@ -57,6 +57,9 @@ int output_init(struct ev_loop *loop, const struct tend_conf *tc, char *err,
  */
 int output_prepare(struct prog *p, struct out_fd *fd1, struct out_fd *fd2);
 
+/* After p's spawn (done or failed): the child has its own writer. */
+void output_spawned(struct prog *p);
+
 /*
  * p's instance has ended: read what is left in its pipe and flush its
  * partial line, so that its last lines come before the next instance's.

@@ -339,11 +339,13 @@ do_start(struct prog *p, unsigned gen)
 	cg_fd = cgroup_prepare(p, &migrate);
 	if (cg_fd == -1 && errno != 0) {
 		log_warn("%s: cannot start: its cgroup", n->shown);
+		output_spawned(p);
 		start_failed(p, errno, true);
 		return;
 	}
 	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage,
 	    &failed);
+	output_spawned(p);
 	if (cg_fd >= 0)
 		close(cg_fd);
 	if (pid == -1) {
