@@ -691,6 +691,12 @@ stream_out(const struct buf *rec, bool logs, const struct node *n)
 	}
 }
 
+bool
+control_following(void)
+{
+	return ctl.nfollowing > 0;
+}
+
 void
 control_publish_line(const struct prog *p, int64_t time_us, const char *text,
     size_t len)

@@ -64,6 +64,9 @@ void control_publish(const struct event *e);
 void control_publish_line(const struct prog *p, int64_t time_us,
     const char *text, size_t len);
 
+/* Whether any `tendctl logs -f` follows now. */
+bool control_following(void);
+
 /* Lines `tendctl logs` serves by default, and at most. */
 #define CONTROL_LOG_LINES 10
 #define CONTROL_LOG_LINES_MAX 100000

@@ -396,6 +396,55 @@ emit(struct capture *c, int64_t t, const char *text, size_t len)
 	control_publish_line(c->p, t, text, len);
 }
 
+/* The lines written to the log file so far by emit(), before more. */
+static void
+file_flush(struct capture *c)
+{
+	if (op.filebuf.len > 0) {
+		file_write(c, op.filebuf.p, op.filebuf.len);
+		buf_reset(&op.filebuf);
+	}
+}
+
+/*
+ * A run of whole lines straight from a read (len bytes, the last one a
+ * newline): one ring entry, one write to the log file; lines of a flood
+ * are not handled one by one where they need not be.
+ */
+static void
+emit_run(struct capture *c, int64_t t, const char *run, size_t len)
+{
+	const char *p = run, *end = run + len - 1, *nl;
+	size_t room = ring_room(&c->ring);
+
+	if (room > 0) {
+		if ((size_t)(end - p) > room) { /* keep whole lines only */
+			p = end - room;
+			if (p[-1] != '\n')
+				p = (nl = memchr(p, '\n', (size_t)(end - p))) != NULL
+				    ? nl + 1
+				    : end;
+		}
+		if (p < end)
+			(void)ring_add(&c->ring, t, p, (size_t)(end - p));
+	}
+	if (op.dirfd >= 0) {
+		file_flush(c);
+		file_write(c, run, len);
+	}
+	if (op.dirfd >= 0 && !control_following())
+		return;
+	for (p = run; p <= end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p) + 1);
+		if (op.dirfd < 0) {
+			buf_adds(&op.out.buf, c->p->node.name);
+			buf_add(&op.out.buf, " | ", 3);
+			buf_add(&op.out.buf, p, (size_t)(nl - p) + 1);
+		}
+		control_publish_line(c->p, t, p, (size_t)(nl - p));
+	}
+}
+
 /*
  * Cut data into lines. A partial line waits for its end (SPEC 11): until
  * OUTPUT_LINE_MAX bytes, the instance's end (flush), or OUTPUT_PARTIAL_MS
@@ -406,6 +455,7 @@ static void
 take(struct capture *c, const char *data, size_t n, bool flush)
 {
 	int64_t t = now_us();
+	const char *run = NULL; /* whole lines read, not yet passed on */
 
 	while (n > 0) {
 		const char *nl = memchr(data, '\n', n);
@@ -413,10 +463,15 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 		size_t room;
 
 		if (c->plen == 0 && nl != NULL && len <= OUTPUT_LINE_MAX) {
-			emit(c, t, data, len);
+			if (run == NULL)
+				run = data;
 			data += len + 1;
 			n -= len + 1;
 			continue;
+		}
+		if (run != NULL) {
+			emit_run(c, t, run, (size_t)(data - run));
+			run = NULL;
 		}
 		if (c->partial == NULL) {
 			c->partial = malloc(OUTPUT_LINE_MAX);
@@ -447,6 +502,8 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 			n--;
 		}
 	}
+	if (run != NULL)
+		emit_run(c, t, run, (size_t)(data - run));
 	if (flush && c->plen > 0) {
 		emit(c, t, c->partial, c->plen);
 		c->plen = 0;
@@ -459,10 +516,7 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 		ev_timer_set(&c->partial_w, OUTPUT_PARTIAL_MS / 1000.0, 0.0);
 		ev_timer_start(op.loop, &c->partial_w);
 	}
-	if (op.filebuf.len > 0) {
-		file_write(c, op.filebuf.p, op.filebuf.len);
-		buf_reset(&op.filebuf);
-	}
+	file_flush(c);
 	if (op.out.buf.len > 0)
 		sink_flush(&op.out);
 }

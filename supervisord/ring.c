@@ -21,25 +21,32 @@ ring_free(struct ring *r)
 	ring_init(r, r->max);
 }
 
-/* Copy len bytes into the ring at offset off (mod cap). */
+/* off wrapped into [0, cap): off is below 2 * cap everywhere here */
+static size_t
+wrap(const struct ring *r, size_t off)
+{
+	return off >= r->cap ? off - r->cap : off;
+}
+
+/* Copy len bytes into the ring at offset off. */
 static void
 put(struct ring *r, size_t off, const void *src, size_t len)
 {
 	size_t first;
 
-	off %= r->cap;
+	off = wrap(r, off);
 	first = r->cap - off < len ? r->cap - off : len;
 	memcpy(r->buf + off, src, first);
 	memcpy(r->buf, (const char *)src + first, len - first);
 }
 
-/* Copy len bytes out of the ring from offset off (mod cap). */
+/* Copy len bytes out of the ring from offset off. */
 static void
 get(const struct ring *r, size_t off, void *dst, size_t len)
 {
 	size_t first;
 
-	off %= r->cap;
+	off = wrap(r, off);
 	first = r->cap - off < len ? r->cap - off : len;
 	memcpy(dst, r->buf + off, first);
 	memcpy((char *)dst + first, r->buf, len - first);
@@ -59,7 +66,7 @@ drop_oldest(struct ring *r)
 {
 	size_t size = RING_HEADER + entry_len(r, r->head);
 
-	r->head = (r->head + size) % r->cap;
+	r->head = wrap(r, r->head + size);
 	r->used -= size;
 	r->count--;
 }
@@ -116,36 +123,79 @@ ring_add(struct ring *r, int64_t time_us, const char *text, size_t len)
 	return 0;
 }
 
+size_t
+ring_room(const struct ring *r)
+{
+	return r->max > RING_HEADER ? r->max - RING_HEADER : 0;
+}
+
+/* The lines of the entry at off, after the first skip of them. */
+static void
+entry_lines(const struct ring *r, size_t off, uint32_t len, size_t skip,
+    char *line, void (*fn)(void *, int64_t, const char *, size_t),
+    void *arg)
+{
+	int64_t t;
+	char *p, *end, *nl;
+
+	get(r, off + 4, &t, sizeof(t));
+	get(r, off + RING_HEADER, line, len);
+	line[len] = '\0';
+	for (p = line, end = line + len;; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (skip > 0)
+			skip--;
+		else
+			fn(arg, t, p, (size_t)(nl - p));
+		if (nl == end)
+			break;
+	}
+}
+
+static size_t
+lines_of(const struct ring *r, size_t off, uint32_t len)
+{
+	size_t i, n = 1;
+	size_t at = wrap(r, off + RING_HEADER);
+
+	for (i = 0; i < len; i++, at = at + 1 == r->cap ? 0 : at + 1)
+		n += r->buf[at] == '\n';
+	return n;
+}
+
 int
 ring_last(const struct ring *r, size_t n,
     void (*fn)(void *arg, int64_t time_us, const char *text, size_t len),
     void *arg)
 {
-	size_t skip = r->count > n ? r->count - n : 0, off = r->head, i;
-	char *line = NULL;
-	size_t cap = 0;
+	size_t total = 0, skip, off, i, k;
+	char *line;
 
-	for (i = 0; i < r->count; i++) {
+	if (r->count == 0)
+		return 0;
+	line = malloc(r->used + 1);
+	if (line == NULL)
+		return -1;
+	for (i = 0, off = r->head; i < r->count; i++) {
 		uint32_t len = entry_len(r, off);
-		int64_t t;
 
-		if (i >= skip) {
-			if (len + 1 > cap) {
-				char *p = realloc(line, len + 1);
+		total += lines_of(r, off, len);
+		off = wrap(r, off + RING_HEADER + len);
+	}
+	skip = total > n ? total - n : 0;
+	for (i = 0, off = r->head; i < r->count; i++) {
+		uint32_t len = entry_len(r, off);
 
-				if (p == NULL) {
-					free(line);
-					return -1;
-				}
-				line = p;
-				cap = len + 1;
-			}
-			get(r, off + 4, &t, sizeof(t));
-			get(r, off + RING_HEADER, line, len);
-			line[len] = '\0';
-			fn(arg, t, line, len);
+		k = lines_of(r, off, len);
+		if (skip >= k)
+			skip -= k;
+		else {
+			entry_lines(r, off, len, skip, line, fn, arg);
+			skip = 0;
 		}
-		off = (off + RING_HEADER + len) % r->cap;
+		off = wrap(r, off + RING_HEADER + len);
 	}
 	free(line);
 	return 0;

@@ -4,8 +4,9 @@
  * the first line and grows as output arrives, up to max, so a silent
  * program costs nothing but this struct.
  *
- * Each entry is a 4-byte length, an 8-byte time (microseconds) and the
- * line's bytes, stored circularly; the oldest entries make room.
+ * Each entry is a 4-byte length, an 8-byte time (microseconds) and one
+ * or more lines read at that time, joined by newlines, stored
+ * circularly; the oldest entries make room.
  */
 #ifndef TEND_RING_H
 #define TEND_RING_H
@@ -31,14 +32,17 @@ void ring_init(struct ring *r, size_t max);
 void ring_free(struct ring *r);
 
 /*
- * Keep a line (without its newline) read at time_us. A line longer than
- * the ring can hold keeps its last bytes. 0, or -1 on ENOMEM (the line is
- * dropped, the ring stays valid).
+ * Keep text (one line, or lines joined by newlines, without the last
+ * newline) read at time_us. Text longer than the ring can hold keeps its
+ * last bytes. 0, or -1 on ENOMEM (it is dropped, the ring stays valid).
  */
 int ring_add(struct ring *r, int64_t time_us, const char *text, size_t len);
 
+/* The most text one entry can hold. */
+size_t ring_room(const struct ring *r);
+
 /*
- * Call fn for each of the last n entries, oldest first, with a contiguous
+ * Call fn for each of the last n lines, oldest first, with a contiguous
  * copy of the line (valid during the call only). 0, or -1 on ENOMEM.
  */
 int ring_last(const struct ring *r, size_t n,

@@ -130,6 +130,28 @@ START_TEST(a_line_longer_than_the_ring_keeps_its_end)
 }
 END_TEST
 
+START_TEST(an_entry_of_several_lines_is_served_line_by_line)
+{
+	struct ring r;
+
+	ring_init(&r, 4096);
+	ck_assert_int_eq(ring_add(&r, 5, "one", 3), 0);
+	ck_assert_int_eq(ring_add(&r, 7, "two\nthree\nfour", 14), 0);
+	last(&r, 3);
+	ck_assert_uint_eq(ngot, 3);
+	ck_assert_str_eq(got[0], "two");
+	ck_assert_str_eq(got[1], "three");
+	ck_assert_str_eq(got[2], "four");
+	ck_assert_int_eq(got_t[0], 7);
+	last(&r, 10);
+	ck_assert_uint_eq(ngot, 4);
+	ck_assert_str_eq(got[0], "one");
+	ck_assert_int_eq(got_t[0], 5);
+	ck_assert_uint_eq(ring_room(&r), 4096 - RING_HEADER);
+	ring_free(&r);
+}
+END_TEST
+
 START_TEST(a_zero_ring_keeps_nothing)
 {
 	struct ring r;
@@ -155,6 +177,7 @@ main(void)
 	tcase_add_test(tc, the_ring_grows_lazily_and_never_past_its_bound);
 	tcase_add_test(tc, wrapped_entries_read_back_whole);
 	tcase_add_test(tc, a_line_longer_than_the_ring_keeps_its_end);
+	tcase_add_test(tc, an_entry_of_several_lines_is_served_line_by_line);
 	tcase_add_test(tc, a_zero_ring_keeps_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
