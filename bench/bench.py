@@ -503,6 +503,9 @@ class Bench:
     def scenario_isolation(self, sup):
         a = self.args
         n = a.n_big
+        if sup.max_children and n + 2 > sup.max_children:
+            n = sup.max_children - 2  # room for crash0 and flood0
+            self.put(sup.name, "isolation_n", n)
         s, started, ok = self.up(sup, n, extra=["crash0", "flood0"])
         if not ok:
             self.put(sup.name, "isolation_failed", started)

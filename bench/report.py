@@ -142,6 +142,11 @@ def render(res):
                f"runs per command, {p['idle']} s idle, "
                f"{p['orphans']:,} orphans, {p['log_bytes'] >> 20} MiB of "
                f"log.\n")
+    sup = res.get("supplement")
+    if sup:
+        out.append(f"Added afterwards by `{sup['command']}` ({sup['date']}, "
+                   f"{sup['duration_s'] / 60:.0f} min): {sup['only']}, "
+                   f"steps {sup['steps']}.\n")
     if quick:
         out.append("Quick mode: the SPEC targets stated for 1,000 and "
                    "10,000 children are judged here at "
@@ -390,6 +395,11 @@ def render(res):
                "rotated file (tend log_dir, supervisord logfile, svlogd, "
                "s6-log).\n")
     out.append(table(rows))
+    for s_ in SUPS:
+        n_ = dig(res_runs, s_, "isolation_n")
+        if n_:
+            out.append(f"\n{s_}: {n_:,} children instead of {nb:,}, since "
+                       f"it supervises at most {n_ + 2:,} services.\n")
 
     # 7. log
     lf = dig(res_runs, "floor", "log_floor") or {}

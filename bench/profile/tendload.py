@@ -8,7 +8,9 @@ programs c0 .. cN-1 (bench/child), optionally under WRAPPER (strace -c -o
 FILE, perf record ...), waits until all have started, holds $HOLD seconds
 (attach perf or strace, or run killer.py meanwhile), sends TERM and times
 the stop. FLOOD=1 adds flood0 (yes, into log_dir, rotated at 50M) and
-crash0 (exits at once). Needs bench/.work from a bench/run.sh.
+crash0 (exits at once). INTENSITY=N sets the root's intensity
+(default infinity; INTENSITY=default leaves tend's). Needs bench/.work
+from a bench/run.sh.
 """
 import ctypes, subprocess, time, os, signal, sys
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
@@ -22,7 +24,9 @@ with open(f"{d}/tend.conf", "w") as f:
     f.write(f"[tend]\nsocket = {d}/s.sock\ncgroups = {cg}\n")
     if os.environ.get("FLOOD"):
         f.write(f"log_dir = {d}/logs\nlog_max_size = 50M\nlog_keep = 1\n")
-    f.write("[supervisor:root]\nintensity = infinity\n")
+    if os.environ.get("INTENSITY", "infinity") != "default":
+        f.write("[supervisor:root]\nintensity = %s\n"
+                % os.environ.get("INTENSITY", "infinity"))
     if os.environ.get("FLOOD"):
         f.write(f"[program:flood0]\ncommand = /usr/bin/yes\n[program:crash0]\ncommand = {CHILD} crash0\n")
         os.makedirs(f"{d}/logs", exist_ok=True)
@@ -42,8 +46,11 @@ p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(f"{d}/err", "w"
 while True:
     time.sleep(0.05)
     c = sum(1 for l in open(f"{d}/err") if "started, pid" in l and ": c" in l and "crash" not in l)
-    if c >= n or time.monotonic() - t0 > 60: break
+    if c >= n or time.monotonic() - t0 > 60 or p.poll() is not None:
+        break
 print(f"started {c} in {time.monotonic()-t0:.3f} s", flush=True)
+if p.poll() is not None:
+    print(f"tend exited with {p.returncode}; its messages: {d}/err")
 if os.environ.get("HOLD"): time.sleep(float(os.environ["HOLD"]))
 # find tend pid (child of strace or itself)
 def desc(pid):
@@ -60,11 +67,12 @@ def comm(x):
         return open(f"/proc/{x}/comm").read().strip()
     except OSError:
         return ""
-tend = [x for x in [p.pid] + desc(p.pid) if comm(x) == "tend"][0]
-t1 = time.monotonic()
-os.kill(tend, signal.SIGTERM)
-p.wait(60)
-print(f"stopped in {time.monotonic()-t1:.3f} s")
+if p.poll() is None:
+    tend = [x for x in [p.pid] + desc(p.pid) if comm(x) == "tend"][0]
+    t1 = time.monotonic()
+    os.kill(tend, signal.SIGTERM)
+    p.wait(60)
+    print(f"stopped in {time.monotonic()-t1:.3f} s")
 for x in desc(os.getpid()):
     try: os.kill(x, 9)
     except OSError: pass
