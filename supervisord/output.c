@@ -73,9 +73,18 @@ static struct {
 	struct sink out, err;
 	struct buf filebuf;
 	char readbuf[OUTPUT_READ];
+	/* files dropped by rotations, being cut down off the hot path */
+	struct dying {
+		int fd;
+		char name[64];
+	} dying[OUTPUT_DYING_MAX];
+	size_t ndying;
+	unsigned ndropped;
+	ev_timer dying_w;
 } op = {.dirfd = -1, .devnull_w = -1, .out = {.fd = -1}, .err = {.fd = -1}};
 
 static void sink_flush(struct sink *s);
+static void on_dying_tick(struct ev_loop *loop, ev_timer *w, int revents);
 
 static int64_t
 now_us(void)
@@ -261,6 +270,7 @@ output_init(struct ev_loop *loop, const struct tend_conf *tc, char *err,
 		return -1;
 	}
 	buf_init(&op.filebuf);
+	ev_timer_init(&op.dying_w, on_dying_tick, 0.0, OUTPUT_DROP_EVERY_S);
 	log_set_writer(write_log_line);
 	return 0;
 }
@@ -290,6 +300,61 @@ open_log(struct capture *c)
 	return 0;
 }
 
+/*
+ * A file dropped by a rotation is not unlinked at once: freeing tens of
+ * megabytes of blocks takes the file system milliseconds, which the loop
+ * must not spend in one go. It is renamed aside and cut down a step at a
+ * time, then removed.
+ */
+static void
+drop_file(const char *name)
+{
+	char aside[64];
+	int fd;
+
+	snprintf(aside, sizeof(aside), ".dropped.%u", op.ndropped++);
+	if (renameat(op.dirfd, name, op.dirfd, aside) == -1)
+		return; /* there was none */
+	fd = openat(op.dirfd, aside, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 || op.ndying == OUTPUT_DYING_MAX) {
+		if (fd != -1)
+			close(fd);
+		(void)unlinkat(op.dirfd, aside, 0);
+		return;
+	}
+	op.dying[op.ndying].fd = fd;
+	snprintf(op.dying[op.ndying].name, sizeof(op.dying[0].name), "%s",
+	    aside);
+	op.ndying++;
+	if (!ev_is_active(&op.dying_w))
+		ev_timer_again(op.loop, &op.dying_w);
+}
+
+static void
+on_dying_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct stat st;
+	size_t i = 0;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	while (i < op.ndying) {
+		struct dying *d = &op.dying[i];
+
+		if (fstat(d->fd, &st) == 0 && st.st_size > OUTPUT_DROP_STEP &&
+		    ftruncate(d->fd, st.st_size - OUTPUT_DROP_STEP) == 0) {
+			i++;
+			continue;
+		}
+		close(d->fd);
+		(void)unlinkat(op.dirfd, d->name, 0);
+		*d = op.dying[--op.ndying];
+	}
+	if (op.ndying == 0)
+		ev_timer_stop(op.loop, &op.dying_w);
+}
+
 /* NAME.log -> NAME.log.1 -> ... -> NAME.log.KEEP (SPEC 8). */
 static void
 rotate(struct capture *c)
@@ -301,9 +366,11 @@ rotate(struct capture *c)
 	c->log_fd = -1;
 	if (op.keep == 0) {
 		log_name(c, from, sizeof(from), 0);
-		(void)unlinkat(op.dirfd, from, 0);
+		drop_file(from);
 		return;
 	}
+	log_name(c, from, sizeof(from), op.keep);
+	drop_file(from);
 	for (k = op.keep; k > 1; k--) {
 		log_name(c, from, sizeof(from), k - 1);
 		log_name(c, to, sizeof(to), k);
@@ -801,9 +868,15 @@ output_fini(int timeout_ms)
 	sink_drain(&op.err, deadline);
 	while (op.all != NULL)
 		output_release(op.all->p);
+	while (op.ndying > 0) { /* at exit: all at once */
+		op.ndying--;
+		close(op.dying[op.ndying].fd);
+		(void)unlinkat(op.dirfd, op.dying[op.ndying].name, 0);
+	}
 	if (op.loop != NULL) {
 		ev_io_stop(op.loop, &op.out.w);
 		ev_io_stop(op.loop, &op.err.w);
+		ev_timer_stop(op.loop, &op.dying_w);
 	}
 	buf_free(&op.out.buf);
 	buf_free(&op.err.buf);

@@ -29,6 +29,9 @@
 #define OUTPUT_SINK_HIGH (256 * 1024) /* tend's stdout: stop reading pipes */
 #define OUTPUT_SINK_LOW (64 * 1024)   /* ... and start again below this */
 #define OUTPUT_ERR_MAX (64 * 1024)    /* tend's stderr: drop beyond this */
+#define OUTPUT_DROP_STEP (2 << 20)    /* a dropped log file is cut by this */
+#define OUTPUT_DROP_EVERY_S 0.01      /* ... this often */
+#define OUTPUT_DYING_MAX 64	      /* files being cut at once at most */
 
 /* What a child gets as fds 1 and 2 (spawn.c carries it out). */
 enum out_fd_kind {
