@@ -9,12 +9,14 @@
  *
  * Nothing here blocks but the spawn itself (until the child's exec).
  */
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,6 +40,11 @@ static struct {
 	struct spawn_ids ids;
 	void (*on_exit)(int status);
 	bool exiting;
+	/* starts waiting for resources tend ran short of */
+	struct prog **retry;
+	size_t nretry, retry_cap;
+	ev_timer retry_w;
+	int64_t short_since; /* when the shortage began; 0: none */
 } sv;
 
 int
@@ -300,6 +307,62 @@ stage_object(const struct prog *p, enum spawn_stage stage)
 	}
 }
 
+/*
+ * tend ran short of something it needs to start a program (descriptors,
+ * processes, memory): that is no failure of the program, so its start is
+ * not charged; it is tried again a moment later, and one line says so
+ * until starts succeed again. False if errno is no such shortage.
+ */
+static bool
+short_of(struct prog *p, const char *what)
+{
+	if (errno != EMFILE && errno != ENFILE && errno != EAGAIN &&
+	    errno != ENOMEM && errno != ENOSPC)
+		return false;
+	if (sv.short_since == 0) {
+		sv.short_since = supervise_now_ms();
+		log_warn("%s: cannot make %s; tend retries such starts every "
+			 "%d ms",
+		    p->node.shown, what, SUPERVISE_RETRY_MS);
+	}
+	if (p->retry_gen == 0 && sv.nretry < sv.retry_cap)
+		sv.retry[sv.nretry++] = p;
+	p->retry_gen = p->node.gen;
+	if (!ev_is_active(&sv.retry_w))
+		ev_timer_start(sv.loop, &sv.retry_w);
+	return true;
+}
+
+/* What a start needs could not be made: a shortage, or a failed start. */
+static void
+not_prepared(struct prog *p, const char *what)
+{
+	if (short_of(p, what))
+		return;
+	log_warn("%s: cannot start: %s", p->node.shown, what);
+	start_failed(p, errno, true);
+}
+
+static void do_start(struct prog *p, unsigned gen);
+
+static void
+on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	size_t i, n = sv.nretry;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sv.nretry = 0; /* a start short again puts itself back */
+	for (i = 0; i < n; i++) {
+		struct prog *p = sv.retry[i];
+		unsigned gen = p->retry_gen;
+
+		p->retry_gen = 0;
+		do_start(p, gen);
+	}
+}
+
 static void
 do_start(struct prog *p, unsigned gen)
 {
@@ -309,7 +372,7 @@ do_start(struct prog *p, unsigned gen)
 	char err[256];
 	pid_t pid, failed;
 	bool migrate;
-	int cg_fd;
+	int cg_fd, err_no;
 
 	if (n->gen != gen)
 		return; /* a later start of it is queued */
@@ -332,27 +395,39 @@ do_start(struct prog *p, unsigned gen)
 		return;
 	}
 	if (output_prepare(p, &fd1, &fd2) == -1) {
-		log_warn("%s: cannot start: capture pipe", n->shown);
-		start_failed(p, errno, true);
+		not_prepared(p, "its capture pipe");
 		return;
 	}
 	cg_fd = cgroup_prepare(p, &migrate);
 	if (cg_fd == -1 && errno != 0) {
-		log_warn("%s: cannot start: its cgroup", n->shown);
+		err_no = errno;
 		output_spawned(p);
-		start_failed(p, errno, true);
+		errno = err_no;
+		not_prepared(p, "its cgroup");
 		return;
 	}
 	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage,
 	    &failed);
+	err_no = errno;
 	output_spawned(p);
 	if (cg_fd >= 0)
 		close(cg_fd);
+	errno = err_no;
 	if (pid == -1) {
+		/* the parent's side failing is tend's shortage; the child's
+		 * (failed is its pid) is the program's failed start */
+		if (failed == 0 && short_of(p, "a new process"))
+			return;
 		log_warn("%s: cannot start: %s %s", n->shown,
 		    spawn_stage_name(stage), stage_object(p, stage));
 		start_failed(p, errno, stage != STAGE_EXEC);
 		return;
+	}
+	if (sv.short_since != 0) {
+		log_info("starting programs again after %lldms short of "
+			 "resources",
+		    (long long)(supervise_now_ms() - sv.short_since));
+		sv.short_since = 0;
 	}
 	if (pidmap_put(&sv.pids, pid, p) == -1) {
 		log_error("%s: cannot track pid %d; killing it", n->shown, pid);
@@ -576,6 +651,22 @@ supervise_on_cgroup_empty(struct prog *p)
 
 /* ---------------------------------------------------------- lifecycle */
 
+/* SPEC 11: ten thousand programs work or fail with a clear message. */
+static void
+check_budget(const struct tree *t)
+{
+	struct rlimit rl;
+	size_t need = t->cfg.nprogs + t->cfg.nsups + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    need > rl.rlim_cur)
+		log_warnx("%zu programs need about %zu descriptors, but tend may "
+			  "open only %llu: raise its open-files limit (ulimit "
+			  "-n, LimitNOFILE=); until then some starts wait for "
+			  "descriptors",
+		    t->cfg.nprogs, need, (unsigned long long)rl.rlim_cur);
+}
+
 int
 supervise_init(struct ev_loop *loop, struct tree *t,
     void (*on_exit)(int status))
@@ -588,6 +679,12 @@ supervise_init(struct ev_loop *loop, struct tree *t,
 	sv.on_exit = on_exit;
 	if (pidmap_init(&sv.pids, t->cfg.nprogs) == -1)
 		return -1;
+	check_budget(t);
+	sv.retry_cap = t->cfg.nprogs;
+	sv.retry = calloc(sv.retry_cap ? sv.retry_cap : 1, sizeof(*sv.retry));
+	if (sv.retry == NULL)
+		return -1;
+	ev_timer_init(&sv.retry_w, on_retry, SUPERVISE_RETRY_MS / 1000.0, 0.0);
 	for (i = 0; i < t->nnodes; i++) {
 		struct node *n = t->nodes[i];
 
@@ -617,6 +714,8 @@ supervise_fini(void)
 		output_release(prog_of(n));
 	}
 	pidmap_free(&sv.pids);
+	ev_timer_stop(sv.loop, &sv.retry_w);
+	free(sv.retry);
 	memset(&sv, 0, sizeof(sv));
 }
 

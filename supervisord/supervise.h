@@ -14,6 +14,9 @@
 
 #include "tree.h"
 
+/* A start that tend itself is short of resources for waits this long. */
+#define SUPERVISE_RETRY_MS 1000
+
 /*
  * Take charge of t (borrowed: the caller frees it after
  * supervise_fini). Prepares every program's environment and every

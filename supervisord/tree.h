@@ -159,6 +159,7 @@ struct prog {
 	pid_t pgid;	    /* group of the live instance; 0 when all gone */
 	pid_t inst_pid;	    /* the pid its last instance had (events) */
 	int cg_wd;	    /* inotify watch on its cgroup.events; 0: none */
+	unsigned retry_gen; /* a start waiting for resources; 0: none */
 	unsigned inst_gen;  /* gen of the live instance */
 	bool stop_sent;	    /* a stop signal went to this instance */
 	bool cleanup;	    /* main reaped, its group is being emptied */
