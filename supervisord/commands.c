@@ -141,8 +141,9 @@ subtree_end(const struct node *n)
 }
 
 static void
-verb_status(struct client *c, struct request *r, enum producer prod)
+verb_status(struct client *c, struct request *r, int arg)
 {
+	enum producer prod = (enum producer)arg;
 	struct node **named;
 	size_t i, k, total = 0;
 
@@ -168,11 +169,12 @@ verb_status(struct client *c, struct request *r, enum producer prod)
 }
 
 static void
-verb_pid(struct client *c, struct request *r)
+verb_pid(struct client *c, struct request *r, int arg)
 {
 	struct node *n;
 	struct prog *p;
 
+	(void)arg;
 	if (r->nargs != 1) {
 		client_reply_error(c, 2, "usage: pid NAME");
 		return;
@@ -204,7 +206,7 @@ verb_pid(struct client *c, struct request *r)
 
 /* signal or kill: SIG to each main process, a supervisor's included. */
 static void
-verb_signal(struct client *c, struct request *r, bool is_kill)
+verb_signal(struct client *c, struct request *r, int is_kill)
 {
 	struct node **v;
 	size_t i, k, first = is_kill ? 0 : 1, sent = 0;
@@ -393,8 +395,9 @@ commands_check_op(struct client *c, bool timed_out)
 }
 
 static void
-verb_op(struct client *c, struct request *r, enum opkind op)
+verb_op(struct client *c, struct request *r, int arg)
 {
+	enum opkind op = (enum opkind)arg;
 	struct node **v;
 	char failures[1024] = "";
 	const char *wait = request_opt(r, "wait");
@@ -437,13 +440,14 @@ verb_op(struct client *c, struct request *r, enum opkind op)
 }
 
 static void
-verb_health(struct client *c, struct request *r)
+verb_health(struct client *c, struct request *r, int arg)
 {
 	const char *alive = request_opt(r, "alive");
 	bool only_failed = alive != NULL && strcmp(alive, "1") == 0;
 	struct tree *t = cmd.tree;
 	size_t i = 0;
 
+	(void)arg;
 	proto_reply_ok(&c->out);
 	while (i < t->nnodes) {
 		struct node *n = t->nodes[i];
@@ -473,8 +477,11 @@ verb_health(struct client *c, struct request *r)
 }
 
 static void
-verb_version(struct client *c)
+verb_version(struct client *c, struct request *r, int arg)
 {
+	(void)r;
+	(void)arg;
+
 	proto_reply_ok(&c->out);
 	rec_begin(&c->out, "version");
 	rec_str(&c->out, "tend", TEND_VERSION);
@@ -485,8 +492,11 @@ verb_version(struct client *c)
 }
 
 static void
-verb_events(struct client *c)
+verb_events(struct client *c, struct request *r, int arg)
 {
+	(void)r;
+	(void)arg;
+
 	proto_reply_ok(&c->out);
 	client_stream(c, false, 0, 0);
 }
@@ -550,7 +560,7 @@ by_time(const void *a, const void *b)
 }
 
 static void
-verb_logs(struct client *c, struct request *r)
+verb_logs(struct client *c, struct request *r, int arg)
 {
 	const char *nopt = request_opt(r, "n");
 	const char *follow = request_opt(r, "follow");
@@ -559,6 +569,7 @@ verb_logs(struct client *c, struct request *r)
 	struct node *n;
 	size_t i;
 
+	(void)arg;
 	if (r->nargs != 1) {
 		client_reply_error(c, 2, "usage: logs NAME [-n N] [-f]");
 		return;
@@ -606,55 +617,57 @@ verb_logs(struct client *c, struct request *r)
 }
 
 static void
-verb_shutdown(struct client *c)
+verb_shutdown(struct client *c, struct request *r, int arg)
 {
+	(void)r;
+	(void)arg;
+
 	proto_reply_ok(&c->out);
 	client_reply_done(c);
 	supervise_shutdown();
 }
 
+/* The verbs: a handler and the argument that tells its variants apart; no
+ * handler for a verb the contract has that is not built yet. */
+static const struct verb {
+	const char *name;
+	void (*run)(struct client *c, struct request *r, int arg);
+	int arg;
+} verbs[] = {
+	{"status", verb_status, PROD_STATUS},
+	{"tree", verb_status, PROD_TREE},
+	{"start", verb_op, OP_START},
+	{"stop", verb_op, OP_STOP},
+	{"restart", verb_op, OP_RESTART},
+	{"signal", verb_signal, 0},
+	{"kill", verb_signal, 1},
+	{"pid", verb_pid, 0},
+	{"health", verb_health, 0},
+	{"events", verb_events, 0},
+	{"logs", verb_logs, 0},
+	{"shutdown", verb_shutdown, 0},
+	{"version", verb_version, 0},
+	{"reload", NULL, 0},
+	{"upgrade", NULL, 0},
+	{"top", NULL, 0},
+	{"inspect", NULL, 0},
+};
+
 void
 commands_dispatch(struct client *c, struct request *r)
 {
-	const char *v = r->verb;
-	static const char *const later[] = {"reload", "upgrade", "top",
-	    "inspect"};
 	size_t i;
 
-	if (strcmp(v, "status") == 0)
-		verb_status(c, r, PROD_STATUS);
-	else if (strcmp(v, "tree") == 0)
-		verb_status(c, r, PROD_TREE);
-	else if (strcmp(v, "start") == 0)
-		verb_op(c, r, OP_START);
-	else if (strcmp(v, "stop") == 0)
-		verb_op(c, r, OP_STOP);
-	else if (strcmp(v, "restart") == 0)
-		verb_op(c, r, OP_RESTART);
-	else if (strcmp(v, "signal") == 0)
-		verb_signal(c, r, false);
-	else if (strcmp(v, "kill") == 0)
-		verb_signal(c, r, true);
-	else if (strcmp(v, "pid") == 0)
-		verb_pid(c, r);
-	else if (strcmp(v, "health") == 0)
-		verb_health(c, r);
-	else if (strcmp(v, "events") == 0)
-		verb_events(c);
-	else if (strcmp(v, "logs") == 0)
-		verb_logs(c, r);
-	else if (strcmp(v, "shutdown") == 0)
-		verb_shutdown(c);
-	else if (strcmp(v, "version") == 0)
-		verb_version(c);
-	else {
-		for (i = 0; i < sizeof(later) / sizeof(*later); i++)
-			if (strcmp(v, later[i]) == 0) {
-				client_reply_error(c, 1, "%s: not supported yet", v);
-				return;
-			}
-		client_reply_error(c, 2, "unknown command: %s", v);
+	for (i = 0; i < sizeof(verbs) / sizeof(*verbs); i++) {
+		if (strcmp(r->verb, verbs[i].name) != 0)
+			continue;
+		if (verbs[i].run == NULL)
+			client_reply_error(c, 1, "%s: not supported yet", r->verb);
+		else
+			verbs[i].run(c, r, verbs[i].arg);
+		return;
 	}
+	client_reply_error(c, 2, "unknown command: %s", r->verb);
 }
 
 
