@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "unit.h"
 
 static struct config cfg;
 static struct diags d;
@@ -1483,11 +1484,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_main(config_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "pidmap.h"
+#include "unit.h"
 
 static void *
 val(int i)
@@ -103,17 +104,11 @@ main(void)
 {
 	Suite *s = suite_create("pidmap");
 	TCase *tc = tcase_create("map");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, put_get_take_round_trip);
 	tcase_add_test(tc, put_replaces_the_value_of_a_pid);
 	tcase_add_test(tc, churn_keeps_every_entry_findable);
 	tcase_add_test(tc, pids_that_wrap_around_the_table_are_removed_correctly);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_main(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "unit.h"
 
 static void
 round_trip(const char *s, size_t len)
@@ -243,8 +244,6 @@ main(void)
 {
 	Suite *s = suite_create("proto");
 	TCase *tc = tcase_create("wire");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, escaping_round_trips_every_byte);
 	tcase_add_test(tc, an_empty_field_is_written_as_backslash_e);
@@ -257,9 +256,5 @@ main(void)
 	tcase_add_test(tc, reply_headers_decode_ok_and_err);
 	tcase_add_test(tc, socket_path_follows_the_rule_of_spec_5);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_main(s);
 }

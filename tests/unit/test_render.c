@@ -8,6 +8,7 @@
 
 #include "proto.h"
 #include "render.h"
+#include "unit.h"
 
 static struct record recs[16];
 static size_t nrecs;
@@ -228,8 +229,6 @@ main(void)
 {
 	Suite *s = suite_create("render");
 	TCase *tc = tcase_create("render");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, status_is_one_row_per_program_path_first_in_stable_columns);
@@ -241,9 +240,5 @@ main(void)
 	tcase_add_test(tc, health_names_what_is_not_as_it_should_be);
 	tcase_add_test(tc, events_are_one_line_each);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_main(s);
 }

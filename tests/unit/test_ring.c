@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ring.h"
+#include "unit.h"
 
 static char got[64][256];
 static int64_t got_t[64];
@@ -169,8 +170,6 @@ main(void)
 {
 	Suite *s = suite_create("ring");
 	TCase *tc = tcase_create("ring");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, an_unused_ring_allocates_nothing);
 	tcase_add_test(tc, the_last_n_lines_come_back_in_order_with_their_times);
@@ -180,9 +179,5 @@ main(void)
 	tcase_add_test(tc, an_entry_of_several_lines_is_served_line_by_line);
 	tcase_add_test(tc, a_zero_ring_keeps_nothing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_main(s);
 }

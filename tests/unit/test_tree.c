@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "tree.h"
+#include "unit.h"
 
 #define W_EXIT(n) ((n) << 8)
 #define W_SIG(s) (s)
@@ -1112,11 +1113,5 @@ tree_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tree_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_main(tree_suite());
 }

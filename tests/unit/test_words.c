@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "words.h"
 
 /* Split s and compare with want[0..n). */
@@ -178,11 +179,5 @@ words_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(words_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_main(words_suite());
 }
