@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "pidmap.h"
 #include "units.h"
 
@@ -46,56 +47,17 @@ cgroup_enabled(void)
 	return cg.enabled;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void
-unescape_octal(char *s)
-{
-	char *o = s;
-
-	for (; *s != '\0'; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-			    (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* The cgroup2 mount point and the cgroup path it shows (its root, "/"
  * unless only a subtree is mounted), from /proc/self/mountinfo. */
 static int
-find_mount(char *out, size_t size, char *root, size_t rsize)
+find_mount(char *mnt, size_t msize, char *root, size_t rsize)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL;
-	size_t cap = 0;
-	int r = -1;
+	int r;
 
 	if (f == NULL)
 		return -1;
-	while (getline(&line, &cap, f) != -1) {
-		char *dash = strstr(line, " - ");
-		char mnt[PATH_MAX], rt[PATH_MAX], fstype[64];
-
-		if (dash == NULL || sscanf(dash, " - %63s", fstype) != 1 ||
-		    strcmp(fstype, "cgroup2") != 0)
-			continue;
-		/* id parent major:minor root mountpoint ... */
-		if (sscanf(line, "%*s %*s %*s %4095s %4095s", rt, mnt) != 2)
-			continue;
-		unescape_octal(mnt);
-		unescape_octal(rt);
-		if ((size_t)snprintf(out, size, "%s", mnt) >= size ||
-		    (size_t)snprintf(root, rsize, "%s", rt) >= rsize)
-			break;
-		r = 0;
-		break;
-	}
-	free(line);
+	r = mountinfo_cgroup2(f, mnt, msize, root, rsize);
 	fclose(f);
 	return r;
 }
@@ -225,7 +187,7 @@ static int
 setup(char *err, size_t errlen)
 {
 	char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX];
-	const char *rel = own;
+	const char *rel;
 	size_t len;
 
 	if (find_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1) {
@@ -242,19 +204,14 @@ setup(char *err, size_t errlen)
 	if (len >= 5 && strcmp(own + len - 5, "/tend") == 0)
 		own[len - 5] = '\0';
 	/* a mount of a subtree shows own below its root only */
-	len = strlen(root);
-	if (strcmp(root, "/") != 0) {
-		if (strncmp(own, root, len) != 0 ||
-		    (own[len] != '\0' && own[len] != '/')) {
-			snprintf(err, errlen, "tend's cgroup %.200s is not "
-					      "under the mounted %.200s",
-			    own, root);
-			return -1;
-		}
-		rel = own + len;
+	rel = mountinfo_below(root, own);
+	if (rel == NULL) {
+		snprintf(err, errlen,
+		    "tend's cgroup %.200s is not "
+		    "under the mounted %.200s",
+		    own, root);
+		return -1;
 	}
-	if (strcmp(rel, "/") == 0)
-		rel = "";
 	if ((size_t)snprintf(cg.orig, sizeof(cg.orig), "%s%s", mnt, rel) >=
 	    sizeof(cg.orig)) {
 		snprintf(err, errlen, "cgroup path too long");

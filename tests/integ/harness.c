@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mountinfo.h"
+
 #define TICK_MS 10      /* how often a condition is looked at */
 #define STOP_MS 10000   /* th_stop: tend's time to stop after TERM */
 #define SWEEP_MS 5000   /* th_stop: time for leftovers to go */
@@ -358,68 +360,25 @@ static struct {
 	unsigned n;            /* made by this process so far */
 } cgp;
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void
-unescape_octal(char *s)
-{
-	char *o = s;
-
-	for (; *s != '\0'; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-			              (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/* The cgroup2 mount point and the cgroup path it shows as its root. */
-static int
-cg_mount(char *mnt, size_t msize, char *root, size_t rsize)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, m[PATH_MAX], r[PATH_MAX], fstype[64];
-	size_t cap = 0;
-	int found = -1;
-
-	if (f == NULL)
-		return -1;
-	while (found == -1 && getline(&line, &cap, f) != -1) {
-		char *dash = strstr(line, " - ");
-
-		if (dash == NULL || sscanf(dash, " - %63s", fstype) != 1 ||
-		    strcmp(fstype, "cgroup2") != 0 ||
-		    sscanf(line, "%*s %*s %*s %4095s %4095s", r, m) != 2)
-			continue;
-		unescape_octal(m);
-		unescape_octal(r);
-		if ((size_t)snprintf(mnt, msize, "%s", m) < msize &&
-		    (size_t)snprintf(root, rsize, "%s", r) < rsize)
-			found = 0;
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
 bool
 th_cgroup_of(pid_t pid, char *buf, size_t size)
 {
 	char path[64], line[PATH_MAX + 8], mnt[PATH_MAX], root[PATH_MAX];
 	const char *rel = NULL;
-	size_t rlen;
 	FILE *f;
+	int found;
 
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return false;
+	found = mountinfo_cgroup2(f, mnt, sizeof(mnt), root, sizeof(root));
+	fclose(f);
+	if (found == -1)
+		return false;
 	if (pid == 0)
 		snprintf(path, sizeof(path), "/proc/self/cgroup");
 	else
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (cg_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1)
-		return false;
 	f = fopen(path, "re");
 	if (f == NULL)
 		return false;
@@ -429,18 +388,9 @@ th_cgroup_of(pid_t pid, char *buf, size_t size)
 			rel = line + 3;
 		}
 	fclose(f);
-	if (rel == NULL)
-		return false;
 	/* a mount of a subtree shows the cgroups below its root only */
-	rlen = strlen(root);
-	if (strcmp(root, "/") != 0) {
-		if (strncmp(rel, root, rlen) != 0 ||
-		    (rel[rlen] != '\0' && rel[rlen] != '/'))
-			return false;
-		rel += rlen;
-	}
-	if (strcmp(rel, "/") == 0)
-		rel = "";
+	if (rel == NULL || (rel = mountinfo_below(root, rel)) == NULL)
+		return false;
 	return (size_t)snprintf(buf, size, "%s%s", mnt, rel) < size;
 }
 
