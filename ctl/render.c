@@ -269,6 +269,8 @@ tree_json(FILE *out, const struct record *v, size_t n)
 		bool sup = strcmp(r->type, "sup") == 0;
 
 		d = record_int(r, "depth", 0);
+		if (d < 0) /* as in the plain tree: a top-level node */
+			d = 0;
 		for (; open > d; open--) {
 			fputs("]}", out);
 			comma = true;

@@ -3,6 +3,7 @@
  * box-drawn tree, JSON documents that parse, health and events.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,33 @@ START_TEST(json_status_and_tree_are_well_formed)
 }
 END_TEST
 
+/* A reply's depth below 0 was a count of "]}" to write: -2 broke the
+ * document, INT64_MIN never ended (found by tests/fuzz/fuzz_proto). */
+START_TEST(json_tree_reads_a_negative_depth_as_zero)
+{
+	static const char *const depths[] = {"-2", "-9223372036854775808"};
+	struct render_opts o = {.json = true};
+	char line[128];
+	FILE *f;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line),
+		    "prog path=a name=a state=running pid=7 restarts=0 "
+		    "depth=%s",
+		    depths[i]);
+		teardown();
+		add(line);
+		f = capture();
+		render_tree(f, recs, nrecs, &o);
+		fclose(f);
+		ck_assert_str_eq(text,
+		    "{\"schema\":1,\"tree\":{\"name\":\"a\",\"path\":\"a\","
+		    "\"kind\":\"program\",\"state\":\"running\",\"pid\":7,"
+		    "\"restarts\":0}}\n");
+	}
+}
+END_TEST
+
 START_TEST(json_strings_escape_quotes_and_controls)
 {
 	FILE *f = capture();
@@ -236,6 +264,7 @@ main(void)
 	tcase_add_test(tc, tree_is_box_drawn_with_strategies_and_states);
 	tcase_add_test(tc, colour_only_when_asked);
 	tcase_add_test(tc, json_status_and_tree_are_well_formed);
+	tcase_add_test(tc, json_tree_reads_a_negative_depth_as_zero);
 	tcase_add_test(tc, json_strings_escape_quotes_and_controls);
 	tcase_add_test(tc, health_names_what_is_not_as_it_should_be);
 	tcase_add_test(tc, events_are_one_line_each);
