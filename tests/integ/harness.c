@@ -88,8 +88,8 @@ static const char *describe_exit(int wstatus, char *buf, size_t size);
 
 /* ------------------------------------------------------------ helpers */
 
-static long long
-now_ms(void)
+long long
+th_now_ms(void)
 {
 	struct timespec ts;
 
@@ -148,8 +148,8 @@ fail_close:
 	return NULL;
 }
 
-static void
-path_in(const struct th *t, const char *file, char *buf, size_t size)
+void
+th_path(const struct th *t, const char *file, char *buf, size_t size)
 {
 	if ((size_t)snprintf(buf, size, "%s/%s", t->dir, file) >= size)
 		ck_abort_msg("path too long: %s/%s", t->dir, file);
@@ -254,6 +254,60 @@ th_alive(pid_t pid, unsigned long long starttime)
 	if (pid <= 0 || starttime == 0 || th_stat(pid, &st) == -1)
 		return false;
 	return st.state != 'Z' && st.state != 'X' && st.start == starttime;
+}
+
+bool
+th_proc_status(pid_t pid, const char *key, char *buf, size_t size)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, size, "%s", line + klen);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+pid_t
+th_ns_pid(pid_t pid, int *levels)
+{
+	char nspid[256], *p, *end;
+	pid_t last = 0;
+	int n = 0;
+
+	if (th_proc_status(pid, "NSpid:", nspid, sizeof(nspid)))
+		for (p = nspid;; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			last = (pid_t)v;
+			n++;
+		}
+	if (levels != NULL)
+		*levels = n;
+	return last;
+}
+
+long
+th_rss_kib(pid_t pid)
+{
+	char rss[256];
+
+	if (!th_proc_status(pid, "VmRSS:", rss, sizeof(rss)))
+		flunk(NULL, "pid %d: no VmRSS in /proc/%d/status", (int)pid,
+		    (int)pid);
+	return strtol(rss, NULL, 10);
 }
 
 /* pid runs with TEND_TEST_DIR=dir and started no earlier than since. */
@@ -424,14 +478,14 @@ rm_cgdir(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 static bool
 cg_remove(const char *dir, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 
 	for (;;) {
 		cg_kill(dir);
 		(void)nftw(dir, rm_cgdir, 16, FTW_DEPTH | FTW_PHYS);
 		if (access(dir, F_OK) == -1 && errno == ENOENT)
 			return true;
-		if (now_ms() >= deadline)
+		if (th_now_ms() >= deadline)
 			return false;
 		nap(TICK_MS);
 	}
@@ -590,9 +644,9 @@ guard(int rfd, const char *dir, const char *cg)
 		cg_kill(cg);
 	/* twice empty in a row: a process in the middle of an exec can
 	 * escape one look, as its environment reads empty then */
-	deadline = now_ms() + SWEEP_MS;
+	deadline = th_now_ms() + SWEEP_MS;
 	n = 0;
-	while (n < 2 && now_ms() < deadline) {
+	while (n < 2 && th_now_ms() < deadline) {
 		if (signal_ours(dir, last.start, NULL, 0, SIGKILL) > 0)
 			n = 0;
 		else
@@ -742,7 +796,7 @@ th_write(struct th *t, const char *file, const char *text)
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	FILE *f;
 
-	path_in(t, file, path, sizeof(path));
+	th_path(t, file, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
 	if (f == NULL)
@@ -784,13 +838,11 @@ th_setenv(struct th *t, const char *kv)
 	t->nenv++;
 }
 
-/* In a fresh child: signals as at boot, fds 0-2 only, our environment. */
-static void
-child_setup(const struct th *t, int in, int out, int err)
+void
+th_child_fds(int in, int out, int err)
 {
-	char sock[PATH_MAX];
 	sigset_t none;
-	int sig, i;
+	int sig;
 
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -799,6 +851,15 @@ child_setup(const struct th *t, int in, int out, int err)
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(127);
 	(void)close_range(3, ~0U, 0);
+}
+
+void
+th_child_setup(const struct th *t, int in, int out, int err)
+{
+	char sock[PATH_MAX];
+	int i;
+
+	th_child_fds(in, out, err);
 	snprintf(sock, sizeof(sock), "%s/tend.sock", t->dir);
 	(void)setenv("TEND_SOCKET", sock, 1);
 	(void)setenv(MARKER, t->dir, 1);
@@ -806,9 +867,8 @@ child_setup(const struct th *t, int in, int out, int err)
 		(void)putenv(t->env[i]);
 }
 
-/* In the child, before exec: move into t's cgroup, if it has one. */
-static void
-enter_cgroup(const struct th *t)
+void
+th_enter_cgroup(const struct th *t)
 {
 	char path[PATH_MAX + 16];
 	int fd;
@@ -823,39 +883,6 @@ enter_cgroup(const struct th *t)
 		_exit(126);
 	}
 	close(fd);
-}
-
-/* The last pid of /proc/PID/status's NSpid line (its pid in its own
- * namespace), and how many namespaces it lists; 0 if it is gone. */
-static pid_t
-ns_pid(pid_t pid, int *levels)
-{
-	char path[64], line[256];
-	pid_t last = 0;
-	FILE *f;
-
-	*levels = 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p, *end;
-
-		if (strncmp(line, "NSpid:", 6) != 0)
-			continue;
-		for (p = line + 6;; p = end) {
-			long v = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			last = (pid_t)v;
-			(*levels)++;
-		}
-		break;
-	}
-	fclose(f);
-	return last;
 }
 
 /* Move pid into the cgroup dir, if it can be done. */
@@ -881,7 +908,7 @@ move_to(pid_t pid, const char *dir)
 static void
 find_tend(struct th *t)
 {
-	long long deadline = now_ms() + FIND_MS;
+	long long deadline = th_now_ms() + FIND_MS;
 	char path[96], how[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)t->pid,
@@ -895,7 +922,8 @@ find_tend(struct th *t)
 				child = 0;
 			fclose(f);
 		}
-		if (child > 0 && ns_pid(child, &levels) == 1 && levels >= 2) {
+		if (child > 0 && th_ns_pid(child, &levels) == 1 &&
+		    levels >= 2) {
 			t->tend = child;
 			t->tend_start = th_starttime(child);
 			if (t->tend_start != 0)
@@ -904,7 +932,7 @@ find_tend(struct th *t)
 		if (th_exited(t))
 			flunk(t, "unshare exited (%s) before tend ran as PID 1",
 			    describe_exit(t->wstatus, how, sizeof(how)));
-		if (now_ms() >= deadline)
+		if (th_now_ms() >= deadline)
 			flunk(t, "unshare did not start tend within %d ms",
 			    FIND_MS);
 		nap(1);
@@ -922,9 +950,9 @@ th_launch(struct th *t)
 		flunk(t, "TEND_BIN is not set (run the tests with meson test)");
 	if (t->pid != 0)
 		flunk(t, "th_launch: tend was launched already");
-	path_in(t, "tend.conf", conf, sizeof(conf));
-	path_in(t, "tend.out", out, sizeof(out));
-	path_in(t, "tend.err", err, sizeof(err));
+	th_path(t, "tend.conf", conf, sizeof(conf));
+	th_path(t, "tend.out", out, sizeof(out));
+	th_path(t, "tend.err", err, sizeof(err));
 	pid = fork();
 	if (pid == -1)
 		flunk(t, "fork: %s", strerror(errno));
@@ -938,8 +966,8 @@ th_launch(struct th *t)
 		(void)setpgid(0, 0);
 		if (in == -1 || o == -1 || e == -1)
 			_exit(127);
-		child_setup(t, in, o, e);
-		enter_cgroup(t);
+		th_child_setup(t, in, o, e);
+		th_enter_cgroup(t);
 		if (t->pid1)
 			execlp("unshare", "unshare", "--pid", "--fork",
 			    "--mount-proc", bin, "-c", conf, (char *)NULL);
@@ -1101,7 +1129,7 @@ has_ns_pid(pid_t pid, void *arg)
 {
 	int levels;
 
-	return ns_pid(pid, &levels) == *(const pid_t *)arg && levels >= 2;
+	return th_ns_pid(pid, &levels) == *(const pid_t *)arg && levels >= 2;
 }
 
 /*
@@ -1175,7 +1203,7 @@ th_pids(struct th *t, const char *name, pid_t *pids, int max)
 	int n = 0;
 
 	snprintf(file, sizeof(file), "%s.pids", name);
-	path_in(t, file, path, sizeof(path));
+	th_path(t, file, path, sizeof(path));
 	buf = slurp(path, NULL);
 	if (buf == NULL)
 		return 0;
@@ -1244,11 +1272,11 @@ th_exited(struct th *t)
 static bool
 wait_tend(struct th *t, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 	struct pollfd pfd;
 
 	while (!th_exited(t)) {
-		long long left = deadline - now_ms();
+		long long left = deadline - th_now_ms();
 
 		if (left <= 0)
 			return false;
@@ -1292,7 +1320,7 @@ void
 th_wait(struct th *t, th_cond *cond, const void *arg, int deadline_ms,
     const char *what)
 {
-	long long deadline = now_ms() + deadline_ms;
+	long long deadline = th_now_ms() + deadline_ms;
 	char how[64];
 
 	for (;;) {
@@ -1304,7 +1332,7 @@ th_wait(struct th *t, th_cond *cond, const void *arg, int deadline_ms,
 			flunk(t, "tend exited (%s) while waiting for %s",
 			    describe_exit(t->wstatus, how, sizeof(how)), what);
 		}
-		if (now_ms() >= deadline)
+		if (th_now_ms() >= deadline)
 			flunk(t, "no %s within %d ms", what, deadline_ms);
 		tick(t);
 	}
@@ -1313,7 +1341,7 @@ th_wait(struct th *t, th_cond *cond, const void *arg, int deadline_ms,
 void
 th_hold(struct th *t, th_cond *cond, const void *arg, int ms, const char *what)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 	char how[64];
 
 	for (;;) {
@@ -1322,21 +1350,16 @@ th_hold(struct th *t, th_cond *cond, const void *arg, int ms, const char *what)
 		if (th_exited(t))
 			flunk(t, "tend exited (%s) while %s should hold",
 			    describe_exit(t->wstatus, how, sizeof(how)), what);
-		if (now_ms() >= deadline)
+		if (th_now_ms() >= deadline)
 			return;
 		tick(t);
 	}
 }
 
-struct count_arg {
-	const char *name;
-	int n;
-};
-
 static bool
 has_count(struct th *t, const void *arg)
 {
-	const struct count_arg *c = arg;
+	const struct th_count *c = arg;
 	pid_t pids[TH_MAX_PIDS];
 	int got = th_pids(t, c->name, pids, TH_MAX_PIDS);
 
@@ -1350,11 +1373,63 @@ has_count(struct th *t, const void *arg)
 void
 th_wait_count(struct th *t, const char *name, int n, int deadline_ms)
 {
-	struct count_arg c = {name, n};
+	struct th_count c = {name, n};
 	char what[160];
 
 	snprintf(what, sizeof(what), "run %d of %s, alive", n, name);
 	th_wait(t, has_count, &c, deadline_ms, what);
+}
+
+bool
+th_count_is(struct th *t, const void *count)
+{
+	const struct th_count *c = count;
+	pid_t pids[TH_MAX_PIDS];
+
+	return th_pids(t, c->name, pids, TH_MAX_PIDS) == c->n;
+}
+
+struct th_run
+th_up(struct th *t, const char *name, int n)
+{
+	struct th_run r;
+
+	th_wait_count(t, name, n, TH_DEADLINE_MS);
+	r.pid = th_pid(t, name, n);
+	r.start = th_starttime(r.pid);
+	if (!th_alive(r.pid, r.start))
+		flunk(t, "%s run %d (pid %d) is gone", name, n, (int)r.pid);
+	return r;
+}
+
+bool
+th_run_alive(const struct th_run *r)
+{
+	return th_alive(r->pid, r->start);
+}
+
+bool
+th_all_alive(struct th *t, const void *runs)
+{
+	const struct th_run *const *r;
+
+	(void)t;
+	for (r = runs; *r != NULL; r++)
+		if (!th_run_alive(*r))
+			return false;
+	return true;
+}
+
+bool
+th_ignores_term(struct th *t, const void *run)
+{
+	const struct th_run *r = run;
+	char ign[64];
+
+	(void)t;
+	return th_proc_status(r->pid, "SigIgn:", ign, sizeof(ign)) &&
+	       th_run_alive(r) &&
+	       (strtoull(ign, NULL, 16) & (1ULL << (SIGTERM - 1))) != 0;
 }
 
 struct file_arg {
@@ -1392,7 +1467,7 @@ th_wait_file(struct th *t, const char *file, const char *text, int deadline_ms)
 void
 th_wait_gone(struct th *t, pid_t pid, unsigned long long start, int deadline_ms)
 {
-	long long deadline = now_ms() + deadline_ms;
+	long long deadline = th_now_ms() + deadline_ms;
 	struct pollfd pfd;
 	int fd, r;
 
@@ -1402,7 +1477,7 @@ th_wait_gone(struct th *t, pid_t pid, unsigned long long start, int deadline_ms)
 			return;
 		/* no pidfd: look at /proc */
 		while (th_alive(pid, start)) {
-			if (now_ms() >= deadline)
+			if (th_now_ms() >= deadline)
 				flunk(t, "pid %d still alive after %d ms",
 				    (int)pid, deadline_ms);
 			nap(TICK_MS);
@@ -1418,7 +1493,8 @@ th_wait_gone(struct th *t, pid_t pid, unsigned long long start, int deadline_ms)
 	pfd.events = POLLIN;
 	do
 		r = poll(&pfd, 1,
-		    (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
+		    (int)(deadline - th_now_ms() > 0 ? deadline - th_now_ms()
+		                                     : 0));
 	while (r == -1 && errno == EINTR);
 	close(fd);
 	if (r == 0)
@@ -1458,7 +1534,7 @@ th_read(struct th *t, const char *file)
 	char path[PATH_MAX];
 	char *s;
 
-	path_in(t, file, path, sizeof(path));
+	th_path(t, file, path, sizeof(path));
 	s = slurp(path, NULL);
 	if (s == NULL && errno != ENOENT)
 		flunk(t, "%s: %s", path, strerror(errno));
@@ -1466,15 +1542,51 @@ th_read(struct th *t, const char *file)
 }
 
 char *
-th_stderr(struct th *t)
+th_contents(struct th *t, const char *file)
 {
-	char *s = th_read(t, "tend.err");
+	char *s = th_read(t, file);
 
 	if (s == NULL)
 		s = strdup("");
 	if (s == NULL)
 		flunk(t, "out of memory");
 	return s;
+}
+
+char *
+th_stderr(struct th *t)
+{
+	return th_contents(t, "tend.err");
+}
+
+void
+th_assert_file(struct th *t, const char *file, const char *want)
+{
+	char *got = th_contents(t, file);
+
+	ck_assert_msg(strcmp(got, want) == 0, "%s is \"%.2000s\", not \"%s\"",
+	    file, got, want);
+	free(got);
+}
+
+void
+th_assert_stderr_has(struct th *t, const char *needle)
+{
+	char *err = th_stderr(t);
+
+	ck_assert_msg(strstr(err, needle) != NULL,
+	    "tend's stderr lacks \"%s\":\n%s", needle, err);
+	free(err);
+}
+
+int
+th_occurrences(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)) != NULL; s += strlen(needle))
+		n++;
+	return n;
 }
 
 /* -------------------------------------------------------------- run */
@@ -1491,7 +1603,7 @@ collect(int fd, char **out, long long deadline)
 	if (buf == NULL)
 		return false;
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - th_now_ms();
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 			buf[len] = '\0';
@@ -1547,13 +1659,13 @@ run(struct th *t, const char *bin, const char *const *pre, char **out,
 		in = open("/dev/null", O_RDONLY);
 		if (in == -1)
 			_exit(127);
-		child_setup(t, in, fds[1], fds[1]);
+		th_child_setup(t, in, fds[1], fds[1]);
 		execv(bin, argv);
 		dprintf(2, "harness: exec %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}
 	close(fds[1]);
-	done = collect(fds[0], out, now_ms() + RUN_MS);
+	done = collect(fds[0], out, th_now_ms() + RUN_MS);
 	close(fds[0]);
 	if (!done)
 		(void)kill(pid, SIGKILL);
@@ -1573,7 +1685,7 @@ th_ctl(struct th *t, char **out, const char *fmt, ...)
 	va_list ap;
 	int r;
 
-	path_in(t, "tend.sock", sock, sizeof(sock));
+	th_path(t, "tend.sock", sock, sizeof(sock));
 	va_start(ap, fmt);
 	r = run(t, getenv("TENDCTL_BIN"), pre, out, fmt, ap);
 	va_end(ap);
@@ -1698,7 +1810,7 @@ reap_children(const struct th *t)
 static int
 sweep(struct th *t)
 {
-	long long deadline = now_ms() + SWEEP_MS;
+	long long deadline = th_now_ms() + SWEEP_MS;
 	int left, clean = 0;
 
 	remember_markers(t);
@@ -1707,7 +1819,7 @@ sweep(struct th *t)
 		    signal_ours(t->dir, t->start, t->seen, t->nseen, SIGKILL);
 		left += reap_children(t);
 		clean = left == 0 ? clean + 1 : 0;
-		if (clean == 2 || now_ms() >= deadline)
+		if (clean == 2 || th_now_ms() >= deadline)
 			return left;
 		nap(left > 0 ? TICK_MS : 1);
 	}
@@ -1812,7 +1924,7 @@ th_pid1_ok(const char **why)
 			_exit(127);
 		}
 		close(fds[1]);
-		(void)collect(fds[0], &out, now_ms() + RUN_MS);
+		(void)collect(fds[0], &out, th_now_ms() + RUN_MS);
 		close(fds[0]);
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
@@ -1877,13 +1989,13 @@ th_main(Suite *s)
 		close(fds[0]);
 	}
 	/* a failed test's guard may still be sweeping: reap until none */
-	deadline = now_ms() + 2 * SWEEP_MS;
+	deadline = th_now_ms() + 2 * SWEEP_MS;
 	for (;;) {
 		pid_t pid = waitpid(-1, NULL, WNOHANG);
 
 		if (pid > 0)
 			continue;
-		if (pid == -1 || now_ms() >= deadline)
+		if (pid == -1 || th_now_ms() >= deadline)
 			break;
 		nap(TICK_MS);
 	}

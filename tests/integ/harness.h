@@ -57,6 +57,7 @@
 #include <stddef.h>
 
 #define TH_MAX_PIDS 64 /* runs recorded per program that th_pids reads */
+#define TH_DEADLINE_MS 10000 /* th_up's wait: catches a stall, no more */
 
 struct th;
 
@@ -135,6 +136,9 @@ bool th_cgroup_of(pid_t pid, char *buf, size_t size);
 /* The test directory (borrowed, valid until th_stop). */
 const char *th_dir(const struct th *t);
 
+/* D/file into buf; fails the test if it does not fit. */
+void th_path(const struct th *t, const char *file, char *buf, size_t size);
+
 /* tend's pid (as seen here, also as PID 1); 0 before th_launch. */
 pid_t th_tend_pid(const struct th *t);
 
@@ -166,6 +170,34 @@ unsigned long long th_starttime(pid_t pid);
 /* The process exists, is not a zombie, and started at starttime. */
 bool th_alive(pid_t pid, unsigned long long starttime);
 
+/*
+ * What follows key (e.g. "SigIgn:") on its line of /proc/PID/status, the
+ * newline cut, into buf: whether there is such a line (false if the
+ * process is gone).
+ */
+bool th_proc_status(pid_t pid, const char *key, char *buf, size_t size);
+
+/* pid's pid in its own PID namespace (the last of /proc/PID/status
+ * NSpid), 0 if it is gone; *levels (if not NULL): how many namespaces
+ * NSpid lists. */
+pid_t th_ns_pid(pid_t pid, int *levels);
+
+/* pid's VmRSS in KiB; fails the test if it cannot be read. */
+long th_rss_kib(pid_t pid);
+
+/* One run of a program: its pid (as seen here) and start time. */
+struct th_run {
+	pid_t pid;
+	unsigned long long start;
+};
+
+/* Wait (up to TH_DEADLINE_MS) until NAME's n-th run is alive, as
+ * th_wait_count does: that run. */
+struct th_run th_up(struct th *t, const char *name, int n);
+
+/* The run is still alive (th_alive). */
+bool th_run_alive(const struct th_run *r);
+
 /* How many processes of the test are alive: tend and its descendants (by
  * their TEND_TEST_DIR and start time), recorded pids (by start time); as
  * PID 1, unshare too. */
@@ -192,6 +224,23 @@ void th_hold(
 /* Wait until NAME has recorded n runs and the n-th one is alive; more
  * than n runs fails the test. */
 void th_wait_count(struct th *t, const char *name, int n, int deadline_ms);
+
+/* Conditions for th_wait and th_hold, on the arg named. */
+
+/* runs, a NULL-terminated array of const struct th_run *: all alive. */
+bool th_all_alive(struct th *t, const void *runs);
+
+/* What th_count_is looks at. */
+struct th_count {
+	const char *name;
+	int n;
+};
+
+/* count, a struct th_count: NAME has recorded n runs (alive or not). */
+bool th_count_is(struct th *t, const void *count);
+
+/* run, a struct th_run: alive and ignoring SIGTERM (its trap is set). */
+bool th_ignores_term(struct th *t, const void *run);
 
 /* Wait until D/file contains text. */
 void th_wait_file(
@@ -220,6 +269,18 @@ char *th_stderr(struct th *t);
 /* D/file, whole; malloc'd, or NULL if it does not exist. */
 char *th_read(struct th *t, const char *file);
 
+/* D/file, whole, "" if it does not exist; malloc'd, never NULL. */
+char *th_contents(struct th *t, const char *file);
+
+/* D/file (as th_contents) must be want, else the test fails. */
+void th_assert_file(struct th *t, const char *file, const char *want);
+
+/* tend's stderr must contain needle, else the test fails. */
+void th_assert_stderr_has(struct th *t, const char *needle);
+
+/* How many times needle occurs in s, not overlapping. */
+int th_occurrences(const char *s, const char *needle);
+
 /* Whether D/file exists and contains text. */
 bool th_file_has(struct th *t, const char *file, const char *text);
 
@@ -234,6 +295,23 @@ int th_ctl(struct th *t, char **out, const char *fmt, ...)
 /* The same for $TEND_BIN ARGS (e.g. "--check -c /path"). */
 int th_tend(struct th *t, char **out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* CLOCK_MONOTONIC in milliseconds, for a test's own deadlines. */
+long long th_now_ms(void);
+
+/*
+ * For a process that a test forks itself, in the child before exec:
+ * th_child_fds sets signals as at boot (none blocked, every one
+ * SIG_DFL) and in, out and err as fds 0, 1 and 2, closing every other
+ * (_exit(127) if it cannot). th_child_setup adds what tend and tendctl
+ * get from th_launch and th_ctl: TEND_SOCKET=D/tend.sock, TEND_TEST_DIR=D
+ * (by which the clean-up knows the test's processes) and th_setenv's
+ * variables. th_enter_cgroup moves it into tend's cgroup (th_cgroup), if
+ * there is one, as th_launch does for tend (_exit(126) if it cannot).
+ */
+void th_child_fds(int in, int out, int err);
+void th_child_setup(const struct th *t, int in, int out, int err);
+void th_enter_cgroup(const struct th *t);
 
 /*
  * End of the test: TERM tend and wait up to 10 s for it, then KILL its

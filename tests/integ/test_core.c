@@ -19,34 +19,15 @@
 
 #include "harness.h"
 
-#define DEADLINE_MS 10000 /* for anything to happen: catches a stall */
-#define HOLD_MS 500       /* how long "nothing else happens" is watched */
-
-/* One run of a program: its pid and start time. */
-struct run {
-	pid_t pid;
-	unsigned long long start;
-};
-
-/* Wait until NAME's n-th run is alive; that run. */
-static struct run
-up(struct th *t, const char *name, int n)
-{
-	struct run r;
-
-	th_wait_count(t, name, n, DEADLINE_MS);
-	r.pid = th_pid(t, name, n);
-	r.start = th_starttime(r.pid);
-	ck_assert_msg(th_alive(r.pid, r.start), "%s run %d (pid %d) is gone",
-	    name, n, (int)r.pid);
-	return r;
-}
+/* for anything to happen (th_up waits as long): catches a stall */
+#define DEADLINE_MS TH_DEADLINE_MS
+#define HOLD_MS 500 /* how long "nothing else happens" is watched */
 
 /* What a hold watches: each NAME has n runs, and the last is r, alive. */
 struct expect {
 	const char *name;
 	int n;
-	struct run r;
+	struct th_run r;
 };
 
 static bool
@@ -62,39 +43,6 @@ as_expected(struct th *t, const void *arg)
 	return true;
 }
 
-struct count {
-	const char *name;
-	int n;
-};
-
-static bool
-count_is(struct th *t, const void *arg)
-{
-	const struct count *c = arg;
-	pid_t pids[TH_MAX_PIDS];
-
-	return th_pids(t, c->name, pids, TH_MAX_PIDS) == c->n;
-}
-
-/* D/file as a string, "" if it does not exist; freed by the caller. */
-static char *
-contents(struct th *t, const char *file)
-{
-	char *s = th_read(t, file);
-
-	return s != NULL ? s : strdup("");
-}
-
-static void
-assert_file(struct th *t, const char *file, const char *want)
-{
-	char *got = contents(t, file);
-
-	ck_assert_msg(strcmp(got, want) == 0, "%s is \"%s\", not \"%s\"", file,
-	    got, want);
-	free(got);
-}
-
 /* The line of s that contains needle, copied; NULL if there is none. */
 static char *
 line_with(const char *s, const char *needle)
@@ -107,16 +55,6 @@ line_with(const char *s, const char *needle)
 		;
 	e = strchr(hit, '\n');
 	return strndup(b, e != NULL ? (size_t)(e - b) : strlen(b));
-}
-
-static void
-assert_stderr_has(struct th *t, const char *needle)
-{
-	char *err = th_stderr(t);
-
-	ck_assert_msg(strstr(err, needle) != NULL,
-	    "tend's stderr lacks \"%s\":\n%s", needle, err);
-	free(err);
 }
 
 /*
@@ -220,17 +158,18 @@ start_abc(const char *strategy)
 START_TEST(one_for_one_restarts_only_the_dead_child)
 {
 	struct th *t = start_abc("one_for_one");
-	struct run a = up(t, "a", 1), b = up(t, "b", 1), c = up(t, "c", 1);
+	struct th_run a = th_up(t, "a", 1), b = th_up(t, "b", 1),
+	              c = th_up(t, "c", 1);
 	struct expect after[4];
 
 	ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
-	after[0] = (struct expect){"b", 2, up(t, "b", 2)};
+	after[0] = (struct expect){"b", 2, th_up(t, "b", 2)};
 	after[1] = (struct expect){"a", 1, a};
 	after[2] = (struct expect){"c", 1, c};
 	after[3] = (struct expect){NULL, 0, {0, 0}};
 	th_hold(t, as_expected, after, HOLD_MS, "a and c keeping their pids");
 	assert_starts(t, "s/a s/b s/c s/b");
-	assert_file(t, "stopped", "");
+	th_assert_file(t, "stopped", "");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -238,19 +177,19 @@ END_TEST
 START_TEST(one_for_all_restarts_every_child_in_order)
 {
 	struct th *t = start_abc("one_for_all");
-	struct run a = up(t, "a", 1), c = up(t, "c", 1);
-	struct run b = up(t, "b", 1);
+	struct th_run a = th_up(t, "a", 1), c = th_up(t, "c", 1);
+	struct th_run b = th_up(t, "b", 1);
 	struct expect after[4];
 
 	ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
-	after[2] = (struct expect){"c", 2, up(t, "c", 2)};
-	after[0] = (struct expect){"a", 2, up(t, "a", 2)};
-	after[1] = (struct expect){"b", 2, up(t, "b", 2)};
+	after[2] = (struct expect){"c", 2, th_up(t, "c", 2)};
+	after[0] = (struct expect){"a", 2, th_up(t, "a", 2)};
+	after[1] = (struct expect){"b", 2, th_up(t, "b", 2)};
 	after[3] = (struct expect){NULL, 0, {0, 0}};
 	ck_assert(!th_alive(a.pid, a.start));
 	ck_assert(!th_alive(c.pid, c.start));
 	/* the others stopped in reverse start order, then all started */
-	assert_file(t, "stopped", "c\na\n");
+	th_assert_file(t, "stopped", "c\na\n");
 	assert_starts(t, "s/a s/b s/c s/a s/b s/c");
 	th_hold(t, as_expected, after, HOLD_MS, "one restart of each");
 	ck_assert_int_eq(th_stop(t), 0);
@@ -260,16 +199,17 @@ END_TEST
 START_TEST(rest_for_one_restarts_the_child_and_those_after_it)
 {
 	struct th *t = start_abc("rest_for_one");
-	struct run a = up(t, "a", 1), b = up(t, "b", 1), c = up(t, "c", 1);
+	struct th_run a = th_up(t, "a", 1), b = th_up(t, "b", 1),
+	              c = th_up(t, "c", 1);
 	struct expect after[4];
 
 	ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
-	after[2] = (struct expect){"c", 2, up(t, "c", 2)};
-	after[1] = (struct expect){"b", 2, up(t, "b", 2)};
+	after[2] = (struct expect){"c", 2, th_up(t, "c", 2)};
+	after[1] = (struct expect){"b", 2, th_up(t, "b", 2)};
 	after[0] = (struct expect){"a", 1, a};
 	after[3] = (struct expect){NULL, 0, {0, 0}};
 	ck_assert(!th_alive(c.pid, c.start));
-	assert_file(t, "stopped", "c\n");
+	th_assert_file(t, "stopped", "c\n");
 	assert_starts(t, "s/a s/b s/c s/b s/c");
 	th_hold(t, as_expected, after, HOLD_MS, "a keeping its pid");
 	ck_assert_int_eq(th_stop(t), 0);
@@ -283,11 +223,11 @@ START_TEST(transient_is_not_restarted_after_a_normal_exit)
 	struct th *t = th_start("[program:t]\n"
 	                        "restart = transient\n"
 	                        "command = sh -c 'echo $$ >>{D}/t.pids'\n");
-	struct count one = {"t", 1};
+	struct th_count one = {"t", 1};
 
 	th_wait_file(t, "tend.err", "t: exited with status 0; not restarted",
 	    DEADLINE_MS);
-	th_hold(t, count_is, &one, HOLD_MS, "a single run of t");
+	th_hold(t, th_count_is, &one, HOLD_MS, "a single run of t");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -301,8 +241,8 @@ START_TEST(transient_is_restarted_after_an_abnormal_exit)
 	                        "test -e {D}/t.again && exec sleep 100000;"
 	                        "touch {D}/t.again;exit 3'\n");
 
-	(void)up(t, "t", 2);
-	assert_stderr_has(t, "t: exited with status 3; restarting");
+	(void)th_up(t, "t", 2);
+	th_assert_stderr_has(t, "t: exited with status 3; restarting");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -319,21 +259,21 @@ START_TEST(temporary_is_not_restarted_after_a_sibling_restart_stopped_it)
 	                        "command = {T:tmp}\n"
 	                        "[program:b]\n"
 	                        "command = {T:b}\n");
-	struct run a = up(t, "a", 1), tmp = up(t, "tmp", 1);
-	struct run b = up(t, "b", 1);
+	struct th_run a = th_up(t, "a", 1), tmp = th_up(t, "tmp", 1);
+	struct th_run b = th_up(t, "b", 1);
 	struct expect after[4];
-	struct count one = {"tmp", 1};
+	struct th_count one = {"tmp", 1};
 
 	(void)a;
 	ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
-	after[1] = (struct expect){"b", 2, up(t, "b", 2)};
-	after[0] = (struct expect){"a", 2, up(t, "a", 2)};
+	after[1] = (struct expect){"b", 2, th_up(t, "b", 2)};
+	after[0] = (struct expect){"a", 2, th_up(t, "a", 2)};
 	after[2] = (struct expect){NULL, 0, {0, 0}};
 	th_wait_gone(t, tmp.pid, tmp.start, DEADLINE_MS);
-	assert_file(t, "stopped", "tmp\na\n");
+	th_assert_file(t, "stopped", "tmp\na\n");
 	assert_starts(t, "a tmp b a b");
 	th_hold(t, as_expected, after, HOLD_MS, "a and b running");
-	ck_assert_msg(count_is(t, &one), "tmp was started again");
+	ck_assert_msg(th_count_is(t, &one), "tmp was started again");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -347,42 +287,17 @@ START_TEST(a_program_ignoring_term_is_killed_after_its_shutdown_timeout)
 	             "shutdown = 1s\n"
 	             "command = sh -c 'trap \"\" TERM;"
 	             "echo $$ >>{D}/stubborn.pids;exec sleep 100000'\n");
-	struct run s = up(t, "stubborn", 1);
+	struct th_run s = th_up(t, "stubborn", 1);
 
 	th_signal(t, SIGTERM);
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
 	ck_assert(!th_alive(s.pid, s.start));
-	assert_stderr_has(t, "stubborn: still running (main process) after "
-	                     "its stop signal; killing it");
-	assert_stderr_has(t, "stubborn: stopped (killed by signal KILL)");
+	th_assert_stderr_has(t, "stubborn: still running (main process) after "
+	                        "its stop signal; killing it");
+	th_assert_stderr_has(t, "stubborn: stopped (killed by signal KILL)");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
-
-/* Whether pid ignores SIGTERM (/proc/PID/status SigIgn). */
-static bool
-ignores_term(struct th *t, const void *arg)
-{
-	const struct run *r = arg;
-	char path[64], *status, *ign;
-	unsigned long long mask;
-	FILE *f;
-
-	(void)t;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)r->pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	status = calloc(1, 8192);
-	ck_assert_ptr_nonnull(status);
-	(void)fread(status, 1, 8191, f);
-	fclose(f);
-	ign = strstr(status, "\nSigIgn:");
-	mask = ign != NULL ? strtoull(ign + 8, NULL, 16) : 0;
-	free(status);
-	return th_alive(r->pid, r->start) &&
-	       (mask & (1ULL << (SIGTERM - 1))) != 0;
-}
 
 START_TEST(a_term_ignoring_grandchild_dies_once_the_main_process_has_exited)
 {
@@ -401,14 +316,15 @@ START_TEST(a_term_ignoring_grandchild_dies_once_the_main_process_has_exited)
 	             "shutdown = 1h\n"
 	             "command = sh -c '(trap \"\" TERM && exec sleep 100000) & "
 	             "echo $! >>{D}/g.pids;echo $$ >>{D}/m.pids;wait'\n");
-	struct run x = up(t, "x", 1), m = up(t, "m", 1), g = up(t, "g", 1);
+	struct th_run x = th_up(t, "x", 1), m = th_up(t, "m", 1),
+	              g = th_up(t, "g", 1);
 
-	th_wait(t, ignores_term, &g, DEADLINE_MS, "g ignoring TERM");
+	th_wait(t, th_ignores_term, &g, DEADLINE_MS, "g ignoring TERM");
 	ck_assert_int_eq(kill(x.pid, SIGKILL), 0);
 	th_wait_gone(t, m.pid, m.start, DEADLINE_MS);
 	th_wait_gone(t, g.pid, g.start, DEADLINE_MS);
-	(void)up(t, "m", 2);
-	(void)up(t, "x", 2);
+	(void)th_up(t, "m", 2);
+	(void)th_up(t, "x", 2);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -428,13 +344,13 @@ START_TEST(a_program_restarts_and_stays_up_after_its_leftovers_were_killed)
 	             "test -e {D}/m.again && wait;touch {D}/m.again;exit 1'\n");
 	struct expect after[3];
 
-	after[0] = (struct expect){"m", 2, up(t, "m", 2)};
-	after[1] = (struct expect){"g", 2, up(t, "g", 2)};
+	after[0] = (struct expect){"m", 2, th_up(t, "m", 2)};
+	after[1] = (struct expect){"g", 2, th_up(t, "g", 2)};
 	after[2] = (struct expect){NULL, 0, {0, 0}};
 	th_hold(t, as_expected, after, HOLD_MS, "m's second run up");
 	/* tend, m and g of the second run: the first g is gone */
 	ck_assert_int_eq(th_procs_alive(t), 3);
-	assert_stderr_has(t, "m: exited with status 1; restarting");
+	th_assert_stderr_has(t, "m: exited with status 1; restarting");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -457,10 +373,10 @@ START_TEST(the_root_giving_up_stops_its_programs_and_exits_3)
 	pid_t pids[TH_MAX_PIDS];
 
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 3);
-	assert_file(t, "stopped", "other\n");
+	th_assert_file(t, "stopped", "other\n");
 	/* two restarts allowed: the third exit gives up */
 	ck_assert_int_eq(th_pids(t, "crash", pids, TH_MAX_PIDS), 3);
-	assert_stderr_has(t, "root: giving up");
+	th_assert_stderr_has(t, "root: giving up");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 3);
 }
@@ -492,7 +408,7 @@ START_TEST(a_significant_childs_exit_status_becomes_tends)
 	    "sh -c 'until test -s {D}/a.pids;do sleep 0.05;done;exit 7'");
 
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 7);
-	assert_file(t, "stopped", "a\n");
+	th_assert_file(t, "stopped", "a\n");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 7);
 }
@@ -501,13 +417,13 @@ END_TEST
 START_TEST(a_significant_child_killed_by_sigkill_makes_tend_exit_137)
 {
 	struct th *t = start_significant("{S:job}");
-	struct run job;
+	struct th_run job;
 
-	(void)up(t, "a", 1);
-	job = up(t, "job", 1);
+	(void)th_up(t, "a", 1);
+	job = th_up(t, "job", 1);
 	ck_assert_int_eq(kill(job.pid, SIGKILL), 0);
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 137);
-	assert_file(t, "stopped", "a\n");
+	th_assert_file(t, "stopped", "a\n");
 	ck_assert_int_eq(th_stop(t), 137);
 }
 END_TEST
@@ -537,14 +453,14 @@ START_TEST(orderly_shutdown_stops_programs_in_reverse_start_order)
 	                        "[program:d]\n"
 	                        "command = {T:d}\n");
 
-	(void)up(t, "a", 1);
-	(void)up(t, "b", 1);
-	(void)up(t, "c", 1);
-	(void)up(t, "d", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "b", 1);
+	(void)th_up(t, "c", 1);
+	(void)th_up(t, "d", 1);
 	assert_starts(t, "a sub/b sub/c d");
 	th_signal(t, SIGTERM);
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
-	assert_file(t, "stopped", "d\nc\nb\na\n");
+	th_assert_file(t, "stopped", "d\nc\nb\na\n");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -563,7 +479,7 @@ START_TEST(two_tends_started_side_by_side_leave_each_others_programs_alone)
 	struct expect first[2], second[2];
 	struct th *t2;
 
-	first[0] = (struct expect){"a", 1, up(t1, "a", 1)};
+	first[0] = (struct expect){"a", 1, th_up(t1, "a", 1)};
 	first[1] = (struct expect){NULL, 0, {0, 0}};
 	/* the same cgroup too: the second must not take the first's
 	 * programs for a killed predecessor's leftovers */
@@ -571,7 +487,7 @@ START_TEST(two_tends_started_side_by_side_leave_each_others_programs_alone)
 	            "command = {S:a}\n");
 	th_use_cgroup_of(t2, t1);
 	th_launch(t2);
-	second[0] = (struct expect){"a", 1, up(t2, "a", 1)};
+	second[0] = (struct expect){"a", 1, th_up(t2, "a", 1)};
 	second[1] = (struct expect){NULL, 0, {0, 0}};
 	th_hold(t1, as_expected, first, HOLD_MS, "the first tend's a alone");
 	th_hold(t2, as_expected, second, HOLD_MS, "the second tend's a alone");
@@ -595,8 +511,8 @@ START_TEST(a_missing_binary_is_a_logged_failed_start_and_the_rest_goes_on)
 	struct expect after[3];
 	char *err, *line;
 
-	after[0] = (struct expect){"a", 1, up(t, "a", 1)};
-	after[1] = (struct expect){"c", 1, up(t, "c", 1)};
+	after[0] = (struct expect){"a", 1, th_up(t, "a", 1)};
+	after[1] = (struct expect){"c", 1, th_up(t, "c", 1)};
 	after[2] = (struct expect){NULL, 0, {0, 0}};
 	th_wait_file(t, "tend.err", "bad: cannot start", DEADLINE_MS);
 	th_hold(t, as_expected, after, HOLD_MS, "tend, a and c running");
@@ -642,7 +558,7 @@ start_probe(void)
 static bool
 settled(struct th *t, const void *arg)
 {
-	const struct run *r = arg;
+	const struct th_run *r = arg;
 	char path[64], comm[32] = "";
 	struct th_stat st;
 	FILE *f;
@@ -659,10 +575,10 @@ settled(struct th *t, const void *arg)
 	       st.state == 'S' && st.start == r->start;
 }
 
-static struct run
+static struct th_run
 probe_up(struct th *t)
 {
-	struct run p = up(t, "probe", 1);
+	struct th_run p = th_up(t, "probe", 1);
 
 	th_wait(t, settled, &p, DEADLINE_MS, "the probe asleep in sleep");
 	return p;
@@ -671,7 +587,7 @@ probe_up(struct th *t)
 START_TEST(a_program_leads_its_own_session_and_process_group)
 {
 	struct th *t = start_probe();
-	struct run p = probe_up(t);
+	struct th_run p = probe_up(t);
 	struct th_stat st, tend;
 
 	ck_assert_int_eq(th_stat(p.pid, &st), 0);
@@ -686,7 +602,7 @@ END_TEST
 START_TEST(a_program_has_only_fds_0_1_2_and_stdin_from_dev_null)
 {
 	struct th *t = start_probe();
-	struct run p = probe_up(t);
+	struct th_run p = probe_up(t);
 	char path[64], target[256], fds[256] = "";
 	struct dirent *de;
 	ssize_t n;
@@ -732,7 +648,7 @@ START_TEST(a_program_gets_tends_environment_minus_activation_plus_its_own)
 	static const char *const dropped[] = {"NOTIFY_SOCKET", "LISTEN_FDS",
 	    "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID"};
 	struct th *t = start_probe();
-	struct run p = probe_up(t);
+	struct th_run p = probe_up(t);
 	char path[64], *env;
 	size_t len = 0, i;
 	FILE *f;
@@ -760,25 +676,18 @@ END_TEST
 static unsigned long long
 status_mask(pid_t pid, const char *key)
 {
-	char path[64], line[256];
-	unsigned long long v = ~0ULL;
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, strlen(key)) == 0)
-			v = strtoull(line + strlen(key), NULL, 16);
-	fclose(f);
-	return v;
+	ck_assert_msg(th_proc_status(pid, key, v, sizeof(v)),
+	    "pid %d: no %s in /proc/%d/status", (int)pid, key, (int)pid);
+	return strtoull(v, NULL, 16);
 }
 
 START_TEST(a_program_starts_with_no_signal_ignored_or_blocked)
 {
 	/* tend itself ignores SIGPIPE and blocks signals for libev */
 	struct th *t = start_probe();
-	struct run p = probe_up(t);
+	struct th_run p = probe_up(t);
 
 	ck_assert_uint_eq(status_mask(p.pid, "SigIgn:"), 0);
 	ck_assert_uint_eq(status_mask(p.pid, "SigBlk:"), 0);
@@ -838,7 +747,7 @@ START_TEST(an_invalid_config_makes_tend_exit_1_without_starting_anything)
 
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 1);
 	snprintf(want, sizeof(want), "%s/tend.conf:5: ", th_dir(t));
-	assert_stderr_has(t, want);
+	th_assert_stderr_has(t, want);
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	assert_starts(t, "");
 	ck_assert_int_eq(th_stop(t), 1);

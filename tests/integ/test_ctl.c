@@ -38,9 +38,10 @@
 
 #include "harness.h"
 
-#define DEADLINE_MS 10000 /* for anything to happen: catches a stall */
-#define HOLD_MS 300       /* how long "nothing else happens" is watched */
-#define PROMPT_MS 5000    /* a tendctl that must answer at once */
+/* for anything to happen (th_up waits as long): catches a stall */
+#define DEADLINE_MS TH_DEADLINE_MS
+#define HOLD_MS 300    /* how long "nothing else happens" is watched */
+#define PROMPT_MS 5000 /* a tendctl that must answer at once */
 #define MARKER "TEND_TEST_DIR"
 #define TEST_USER "tendtest"
 #define MISSING "/nonexistent/tend-test-missing"
@@ -94,54 +95,6 @@ static const char trio_conf[] = "[supervisor:root]\n"
 
 /* ------------------------------------------------------------ helpers */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One run of a program: its pid and start time. */
-struct run {
-	pid_t pid;
-	unsigned long long start;
-};
-
-/* Wait until NAME's n-th run is alive; that run. */
-static struct run
-up(struct th *t, const char *name, int n)
-{
-	struct run r;
-
-	th_wait_count(t, name, n, DEADLINE_MS);
-	r.pid = th_pid(t, name, n);
-	r.start = th_starttime(r.pid);
-	ck_assert_msg(th_alive(r.pid, r.start), "%s run %d (pid %d) is gone",
-	    name, n, (int)r.pid);
-	return r;
-}
-
-static bool
-alive(const struct run *r)
-{
-	return th_alive(r->pid, r->start);
-}
-
-/* What a hold watches: every run stays alive. */
-static bool
-all_alive(struct th *t, const void *arg)
-{
-	const struct run *const *r;
-
-	(void)t;
-	for (r = arg; *r != NULL; r++)
-		if (!alive(*r))
-			return false;
-	return true;
-}
-
 static void
 assert_has(const char *s, const char *needle, const char *what)
 {
@@ -154,26 +107,6 @@ assert_lacks(const char *s, const char *needle, const char *what)
 {
 	ck_assert_msg(strstr(s, needle) == NULL, "%s has \"%s\":\n%s", what,
 	    needle, s);
-}
-
-static void
-assert_stderr_has(struct th *t, const char *needle)
-{
-	char *err = th_stderr(t);
-
-	assert_has(err, needle, "tend's stderr");
-	free(err);
-}
-
-/* How many times needle occurs in s. */
-static int
-occurrences(const char *s, const char *needle)
-{
-	int n = 0;
-
-	for (; (s = strstr(s, needle)) != NULL; s += strlen(needle))
-		n++;
-	return n;
 }
 
 static char *
@@ -243,21 +176,13 @@ static pid_t
 spawn(struct th *t, struct args *a, int in, int out, const struct cred *cr,
     const char *env)
 {
-	sigset_t none;
 	pid_t pid;
-	int sig;
 
 	pid = fork();
 	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
 	if (pid != 0)
 		return pid;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
-		_exit(126);
-	(void)close_range(3, ~0U, 0);
+	th_child_fds(in, out, out);
 	(void)setenv(MARKER, th_dir(t), 1);
 	if (env != NULL)
 		(void)putenv(strdup(env));
@@ -287,7 +212,7 @@ drain(int fd, long long deadline, bool *eof, size_t *lenp)
 	ck_assert_ptr_nonnull(buf);
 	*eof = false;
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - th_now_ms();
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
 			break;
@@ -336,7 +261,7 @@ run(struct th *t, struct args *a, const char *input, const struct cred *cr,
 	pid = spawn(t, a, in, fds[1], cr, env);
 	close(in);
 	close(fds[1]);
-	*out = drain(fds[0], now_ms() + ms, &done, NULL);
+	*out = drain(fds[0], th_now_ms() + ms, &done, NULL);
 	close(fds[0]);
 	if (!done)
 		(void)kill(pid, SIGKILL);
@@ -689,7 +614,7 @@ static bool
 stream_has(struct stream *s, size_t from, const char *needle, int ms,
     size_t *at)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 	char *hit;
 
 	for (;;) {
@@ -699,7 +624,7 @@ stream_has(struct stream *s, size_t from, const char *needle, int ms,
 				*at = (size_t)(hit - s->buf);
 			return true;
 		}
-		if (now_ms() >= deadline)
+		if (th_now_ms() >= deadline)
 			return false;
 		stream_read(s, 20);
 	}
@@ -735,11 +660,11 @@ stream_end(struct stream *s)
 static int
 stream_finish(struct stream *s, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 	int st;
 
 	while (waitpid(s->pid, &st, WNOHANG) != s->pid) {
-		if (now_ms() >= deadline) {
+		if (th_now_ms() >= deadline) {
 			(void)kill(s->pid, SIGKILL);
 			while (waitpid(s->pid, &st, 0) == -1 && errno == EINTR)
 				;
@@ -809,12 +734,12 @@ raw_connect(struct th *t)
 static size_t
 raw_send(int fd, const void *p, size_t n, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 	struct pollfd pfd = {fd, POLLOUT, 0};
 	size_t off = 0;
 	ssize_t r;
 
-	while (off < n && now_ms() < deadline) {
+	while (off < n && th_now_ms() < deadline) {
 		r = send(fd, (const char *)p + off, n - off,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r > 0) {
@@ -836,26 +761,6 @@ is_err_reply(const char *reply, int code)
 
 	snprintf(want, sizeof(want), "TEND/1 ERR %d ", code);
 	return strncmp(reply, want, strlen(want)) == 0;
-}
-
-/* ---------------------------------------------------------- tend's RSS */
-
-static long
-rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			v = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return v;
 }
 
 /* ------------------------------------------------------------- users */
@@ -928,7 +833,8 @@ tendctl_for_others(struct th *t)
 START_TEST(status_shows_each_program_by_path_with_its_real_pid)
 {
 	struct th *t = th_start(family_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
 	struct row rows[8];
 	char want[128], *out;
 	int n;
@@ -973,9 +879,9 @@ START_TEST(last_exit_is_one_token_for_every_kind_of_end)
 				"command = {D}/tend.conf\n"
 				"[program:up]\n"
 				"command = {S:up}\n");
-	struct run s = up(t, "sig", 1);
+	struct th_run s = th_up(t, "sig", 1);
 
-	(void)up(t, "up", 1);
+	(void)th_up(t, "up", 1);
 	ck_assert_int_eq(kill(s.pid, SIGUSR1), 0);
 	wait_state(t, "sig", "exited");
 	wait_state(t, "code", "exited");
@@ -997,7 +903,7 @@ START_TEST(status_names_show_only_their_subtrees)
 	char *out;
 	int n;
 
-	(void)up(t, "web", 1);
+	(void)th_up(t, "web", 1);
 	out = ctl(t, 0, "status back");
 	n = parse_status(out, rows, 8);
 	ck_assert_msg(n == 2, "status back:\n%s", out);
@@ -1030,7 +936,7 @@ START_TEST(status_shows_a_long_path_whole)
 	    "s123456789012345678901234567890123456789012345678901234567890123";
 	char conf[512], path[128], want[256];
 	struct th *t;
-	struct run p;
+	struct th_run p;
 
 	ck_assert_uint_eq(strlen(name), 64);
 	snprintf(conf, sizeof(conf),
@@ -1042,7 +948,7 @@ START_TEST(status_shows_a_long_path_whole)
 	    "command = {S:prog}\n",
 	    name, name);
 	t = th_start(conf);
-	p = up(t, "prog", 1);
+	p = th_up(t, "prog", 1);
 	snprintf(path, sizeof(path), "%s/prog", name);
 	snprintf(want, sizeof(want), "%s running %d * 0 -", path, (int)p.pid);
 	assert_row(t, path, want);
@@ -1061,7 +967,8 @@ START_TEST(json_status_has_the_documented_fields)
 	    "  print(p['path'],p['name'],p['supervisor'],p['state'],p['pid'],"
 	    "type(p['uptime_ms']).__name__,p['restarts'],p['last_exit'])\n";
 	struct th *t = th_start(family_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
 	char want[512], *out, *got;
 
 	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
@@ -1092,7 +999,8 @@ END_TEST
 START_TEST(tree_draws_supervisors_with_strategies_and_programs_with_states)
 {
 	struct th *t = th_start(family_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
 	char want[1024], *out;
 
 	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
@@ -1138,7 +1046,8 @@ START_TEST(json_tree_nests_the_tree_with_the_documented_fields)
 	    "n['pid'],n['restarts'])\n"
 	    "print(f(d['tree']))\n";
 	struct th *t = th_start(family_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
 	char want[1024], *out, *got;
 
 	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
@@ -1165,8 +1074,8 @@ START_TEST(every_json_document_is_valid_json)
 	char *out, *got;
 	size_t i;
 
-	(void)up(t, "a", 1);
-	(void)up(t, "web", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "web", 1);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		int st = th_ctl(t, &out, "--json %s", cmds[i]);
 
@@ -1203,11 +1112,11 @@ START_TEST(stop_returns_once_the_process_is_gone)
 {
 	struct th *t = th_start("[program:slow]\n"
 				"command = " SLOW_CMD "\n");
-	struct run s = up(t, "slow", 1);
+	struct th_run s = th_up(t, "slow", 1);
 	char *out;
 
 	free(ctl(t, 0, "stop slow"));
-	ck_assert_msg(!alive(&s), "slow still runs after stop returned");
+	ck_assert_msg(!th_run_alive(&s), "slow still runs after stop returned");
 	assert_row(t, "slow", "slow stopped - - 0 exit:0");
 	/* a stopped program: stopping it again does nothing, exits 0 */
 	out = ctl(t, 0, "stop slow");
@@ -1221,17 +1130,18 @@ START_TEST(restart_returns_once_a_new_process_runs)
 {
 	struct th *t = th_start("[program:slow]\n"
 				"command = " SLOW_CMD "\n");
-	struct run old = up(t, "slow", 1), new;
+	struct th_run old = th_up(t, "slow", 1), new;
 	pid_t pid;
 	char want[128];
 
 	free(ctl(t, 0, "restart slow"));
-	ck_assert_msg(!alive(&old), "the old slow runs after restart returned");
+	ck_assert_msg(
+	    !th_run_alive(&old), "the old slow runs after restart returned");
 	pid = pid_of(t, "slow");
 	ck_assert_int_ne(pid, old.pid);
 	snprintf(want, sizeof(want), "slow running %d * 0 exit:0", (int)pid);
 	assert_row(t, "slow", want);
-	new = up(t, "slow", 2);
+	new = th_up(t, "slow", 2);
 	ck_assert_int_eq(new.pid, pid);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -1242,8 +1152,8 @@ START_TEST(start_returns_once_the_program_runs_and_does_nothing_if_it_runs)
 	struct th *t = th_start("[program:x]\n"
 				"autostart = no\n"
 				"command = {S:x}\n");
-	const struct run *none[2] = {NULL, NULL};
-	struct run x;
+	const struct th_run *none[2] = {NULL, NULL};
+	struct th_run x;
 	pid_t pid;
 	char *out;
 
@@ -1255,13 +1165,13 @@ START_TEST(start_returns_once_the_program_runs_and_does_nothing_if_it_runs)
 	pid = pid_of(t, "x");
 	ck_assert_msg(kill(pid, 0) == 0, "x (pid %d) is not there", (int)pid);
 	assert_row(t, "x", "x running * * 0 -");
-	x = up(t, "x", 1);
+	x = th_up(t, "x", 1);
 	ck_assert_int_eq(x.pid, pid);
 	/* a running program: start does nothing */
 	free(ctl(t, 0, "start x"));
 	none[0] = &x;
-	th_hold(t, all_alive, none, HOLD_MS, "x running");
-	(void)up(t, "x", 1); /* and no second run */
+	th_hold(t, th_all_alive, none, HOLD_MS, "x running");
+	(void)th_up(t, "x", 1); /* and no second run */
 	ck_assert_int_eq(pid_of(t, "x"), x.pid);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -1278,7 +1188,7 @@ START_TEST(start_brings_back_an_exited_program)
 
 	wait_state(t, "once", "exited");
 	free(ctl(t, 0, "start once"));
-	(void)up(t, "once", 2);
+	(void)th_up(t, "once", 2);
 	assert_row(t, "once", "once running * * 0 exit:3");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -1287,14 +1197,15 @@ END_TEST
 START_TEST(stop_and_start_of_a_supervisor_act_on_its_subtree)
 {
 	struct th *t = th_start(trio_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	pid_t pdb, pweb;
 
 	free(ctl(t, 0, "stop back"));
-	ck_assert(!alive(&db));
-	ck_assert(!alive(&web));
-	ck_assert(alive(&a));
+	ck_assert(!th_run_alive(&db));
+	ck_assert(!th_run_alive(&web));
+	ck_assert(th_run_alive(&a));
 	assert_row(t, "back/db", "back/db stopped - - 0 *");
 	assert_row(t, "back/web", "back/web stopped - - 0 *");
 	free(ctl(t, 0, "start back"));
@@ -1303,14 +1214,14 @@ START_TEST(stop_and_start_of_a_supervisor_act_on_its_subtree)
 	ck_assert(kill(pdb, 0) == 0 && kill(pweb, 0) == 0);
 	assert_row(t, "back/db", "back/db running * * 0 *");
 	assert_row(t, "back/web", "back/web running * * 0 *");
-	ck_assert_int_eq(up(t, "db", 2).pid, pdb);
-	ck_assert_int_eq(up(t, "web", 2).pid, pweb);
+	ck_assert_int_eq(th_up(t, "db", 2).pid, pdb);
+	ck_assert_int_eq(th_up(t, "web", 2).pid, pweb);
 	/* restart: both again */
 	free(ctl(t, 0, "restart back"));
-	ck_assert_int_eq(up(t, "db", 3).pid, pid_of(t, "db"));
-	ck_assert_int_eq(up(t, "web", 3).pid, pid_of(t, "web"));
+	ck_assert_int_eq(th_up(t, "db", 3).pid, pid_of(t, "db"));
+	ck_assert_int_eq(th_up(t, "web", 3).pid, pid_of(t, "web"));
 	assert_row(t, "back/db", "back/db running * * 0 *");
-	th_hold(t, all_alive, keep, HOLD_MS, "a untouched");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "a untouched");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1318,21 +1229,23 @@ END_TEST
 START_TEST(stop_all_stops_every_program_and_tend_keeps_running)
 {
 	struct th *t = th_start(trio_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
 
 	free(ctl(t, 0, "stop all"));
-	ck_assert(!alive(&a) && !alive(&db) && !alive(&web));
+	ck_assert(
+	    !th_run_alive(&a) && !th_run_alive(&db) && !th_run_alive(&web));
 	ck_assert_msg(!th_exited(t), "tend exited after stop all");
 	assert_row(t, "a", "a stopped - - 0 *");
 	assert_row(t, "back/web", "back/web stopped - - 0 *");
 	free(ctl(t, 0, "start all"));
-	ck_assert_int_eq(up(t, "a", 2).pid, pid_of(t, "a"));
-	ck_assert_int_eq(up(t, "db", 2).pid, pid_of(t, "db"));
-	ck_assert_int_eq(up(t, "web", 2).pid, pid_of(t, "web"));
+	ck_assert_int_eq(th_up(t, "a", 2).pid, pid_of(t, "a"));
+	ck_assert_int_eq(th_up(t, "db", 2).pid, pid_of(t, "db"));
+	ck_assert_int_eq(th_up(t, "web", 2).pid, pid_of(t, "web"));
 	free(ctl(t, 0, "restart all"));
-	ck_assert_int_eq(up(t, "a", 3).pid, pid_of(t, "a"));
-	ck_assert_int_eq(up(t, "db", 3).pid, pid_of(t, "db"));
-	ck_assert_int_eq(up(t, "web", 3).pid, pid_of(t, "web"));
+	ck_assert_int_eq(th_up(t, "a", 3).pid, pid_of(t, "a"));
+	ck_assert_int_eq(th_up(t, "db", 3).pid, pid_of(t, "db"));
+	ck_assert_int_eq(th_up(t, "web", 3).pid, pid_of(t, "web"));
 	assert_row(t, "a", "a running * * 0 *");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -1352,30 +1265,30 @@ START_TEST(no_wait_returns_while_the_stop_is_still_going_on)
 	struct th *t = th_start("[program:stub]\n"
 				"shutdown = 1h\n"
 				"command = " STUB_CMD "\n");
-	struct run s = up(t, "stub", 1);
+	struct th_run s = th_up(t, "stub", 1);
 	char *out;
 
 	out = ctl(t, 0, "--no-wait stop stub");
 	free(out);
-	ck_assert_msg(alive(&s), "stub is gone");
+	ck_assert_msg(th_run_alive(&s), "stub is gone");
 	assert_row(t, "stub", "stub stopping * * 0 -");
 	/* a waiting stop waits: here until its timeout */
 	out = ctl(t, 1, "--timeout 500ms stop stub");
 	assert_has(out, "timed out", "stop --timeout");
 	assert_has(out, "stub", "stop --timeout");
 	free(out);
-	ck_assert(alive(&s));
+	ck_assert(th_run_alive(&s));
 	free(ctl(t, 0, "kill stub"));
 	th_wait_gone(t, s.pid, s.start, DEADLINE_MS);
 	wait_state(t, "stub", "stopped");
 	/* restart --no-wait: back at once, the old one still stopping */
 	free(ctl(t, 0, "start stub"));
-	s = up(t, "stub", 2);
+	s = th_up(t, "stub", 2);
 	free(ctl(t, 0, "--no-wait restart stub"));
-	ck_assert(alive(&s));
+	ck_assert(th_run_alive(&s));
 	assert_row(t, "stub", "stub stopping * * 0 *");
 	free(ctl(t, 0, "kill stub"));
-	(void)up(t, "stub", 3);
+	(void)th_up(t, "stub", 3);
 	wait_state(t, "stub", "running");
 	end_stub(t);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -1405,7 +1318,7 @@ START_TEST(a_start_waits_for_the_start_sequence_or_times_out_with_exit_1)
 	pid_t pids[4];
 	FILE *f;
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	th_wait_file(t, "tend.err", "gate: cannot start", DEADLINE_MS);
 	out = ctl(t, 1, "--timeout=1s start gated");
 	assert_has(out, "timed out", "start --timeout");
@@ -1425,8 +1338,8 @@ START_TEST(a_start_waits_for_the_start_sequence_or_times_out_with_exit_1)
 	free(ctl(t, 0, "start gated"));
 	ck_assert_msg(kill(pid_of(t, "gated/after"), 0) == 0, "after is gone");
 	assert_row(t, "gated/after", "gated/after running * * 0 -");
-	(void)up(t, "after", 1);
-	(void)up(t, "gate", 1);
+	(void)th_up(t, "after", 1);
+	(void)th_up(t, "gate", 1);
 	free(tmp);
 	free(gate);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -1442,8 +1355,8 @@ START_TEST(several_names_with_one_unknown_exit_3_and_nothing_is_done)
 				"[program:x]\n"
 				"autostart = no\n"
 				"command = {S:x}\n");
-	struct run a = up(t, "a", 1), b = up(t, "b", 1);
-	const struct run *keep[3] = {&a, &b, NULL};
+	struct th_run a = th_up(t, "a", 1), b = th_up(t, "b", 1);
+	const struct th_run *keep[3] = {&a, &b, NULL};
 	static const char *const cmds[] = {"stop a nope b", "restart a b nope",
 	    "kill nope a", "signal TERM a nope", "start x nope",
 	    "status a nope"};
@@ -1456,7 +1369,7 @@ START_TEST(several_names_with_one_unknown_exit_3_and_nothing_is_done)
 		assert_has(out, "nope", cmds[i]);
 		free(out);
 	}
-	th_hold(t, all_alive, keep, HOLD_MS, "a and b running");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "a and b running");
 	ck_assert_int_eq(th_pids(t, "a", pids, 4), 1);
 	ck_assert_int_eq(th_pids(t, "b", pids, 4), 1);
 	ck_assert_int_eq(th_pids(t, "x", pids, 4), 0);
@@ -1470,15 +1383,16 @@ END_TEST
 START_TEST(kill_is_a_crash_the_strategy_answers_and_restarts_count_it)
 {
 	struct th *t = th_start(trio_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1), web = up(t, "web", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
+	              web = th_up(t, "web", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	char want[128];
 
 	free(ctl(t, 0, "kill db"));
 	th_wait_gone(t, db.pid, db.start, DEADLINE_MS);
 	th_wait_gone(t, web.pid, web.start, DEADLINE_MS);
-	db = up(t, "db", 2);
-	web = up(t, "web", 2);
+	db = th_up(t, "db", 2);
+	web = th_up(t, "web", 2);
 	wait_state(t, "back/web", "running");
 	/* one_for_all: both restarted, both counted */
 	snprintf(want, sizeof(want), "back/db running %d * 1 signal:KILL",
@@ -1489,7 +1403,7 @@ START_TEST(kill_is_a_crash_the_strategy_answers_and_restarts_count_it)
 	assert_row(t, "back/web", want);
 	snprintf(want, sizeof(want), "a running %d * 0 -", (int)a.pid);
 	assert_row(t, "a", want);
-	th_hold(t, all_alive, keep, HOLD_MS, "a untouched");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "a untouched");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1502,14 +1416,14 @@ START_TEST(kill_is_charged_to_the_restart_intensity)
 				"[program:a]\n"
 				"command = {S:a}\n");
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	free(ctl(t, 0, "kill a"));
-	(void)up(t, "a", 2);
+	(void)th_up(t, "a", 2);
 	wait_state(t, "a", "running");
 	assert_row(t, "a", "a running * * 1 signal:KILL");
 	free(ctl(t, 0, "kill a"));
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 3);
-	assert_stderr_has(t, "root: giving up");
+	th_assert_stderr_has(t, "root: giving up");
 	ck_assert_int_eq(th_stop(t), 3);
 }
 END_TEST
@@ -1526,16 +1440,16 @@ START_TEST(operator_restarts_are_not_charged_and_not_counted)
 	char *err;
 	int i;
 
-	(void)up(t, "a", 1);
-	(void)up(t, "b", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "b", 1);
 	for (i = 2; i <= 4; i++) {
 		free(ctl(t, 0, "restart a"));
-		(void)up(t, "a", i);
+		(void)th_up(t, "a", i);
 	}
 	free(ctl(t, 0, "stop a b"));
 	free(ctl(t, 0, "start a b"));
-	(void)up(t, "a", 5);
-	(void)up(t, "b", 2);
+	(void)th_up(t, "a", 5);
+	(void)th_up(t, "b", 2);
 	ck_assert_msg(!th_exited(t), "tend exited");
 	assert_row(t, "a", "a running * * 0 *");
 	assert_row(t, "b", "b running * * 0 *");
@@ -1551,7 +1465,7 @@ static int
 count_in_file(struct th *t, const char *file, const char *needle)
 {
 	char *s = th_read(t, file);
-	int n = s != NULL ? occurrences(s, needle) : 0;
+	int n = s != NULL ? th_occurrences(s, needle) : 0;
 
 	free(s);
 	return n;
@@ -1596,8 +1510,8 @@ START_TEST(signal_sends_the_signal_to_the_main_process_and_nothing_else)
 				"[program:h3]\n"
 				"autostart = no\n"
 				"command = " TRAPPER("h3") "\n");
-	struct run h = up(t, "h", 1), h2 = up(t, "h2", 1);
-	const struct run *keep[3] = {&h, &h2, NULL};
+	struct th_run h = th_up(t, "h", 1), h2 = th_up(t, "h2", 1);
+	const struct th_run *keep[3] = {&h, &h2, NULL};
 	char cmd[64], *out;
 
 	signal_and_see(t, "signal HUP h", "h hup\n", 1);
@@ -1617,10 +1531,10 @@ START_TEST(signal_sends_the_signal_to_the_main_process_and_nothing_else)
 	free(out);
 	out = ctl(t, 2, "signal NOSUCHSIGNAL h");
 	free(out);
-	th_hold(t, all_alive, keep, HOLD_MS, "h and h2 running");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "h and h2 running");
 	assert_row(t, "h", "h running * * 0 -");
 	assert_row(t, "grp/h2", "grp/h2 running * * 0 -");
-	(void)up(t, "h", 1);
+	(void)th_up(t, "h", 1);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1635,14 +1549,14 @@ START_TEST(a_failed_operator_start_exits_1_leaves_it_stopped_and_charges_nothing
 				"[program:bad]\n"
 				"autostart = no\n"
 				"command = {D}/missing\n");
-	struct run a = up(t, "a", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	char *out;
 
 	out = ctl(t, 1, "start bad");
 	assert_has(out, "bad", "start bad");
 	free(out);
-	th_hold(t, all_alive, keep, HOLD_MS, "tend and a running");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "tend and a running");
 	assert_row(t, "bad", "bad stopped - - 0 exec:ENOENT");
 	/* unhealthy until it starts or is stopped again */
 	out = ctl(t, 1, "health");
@@ -1670,10 +1584,10 @@ START_TEST(start_under_a_failed_supervisor_exits_1_and_start_sup_runs_it_anew)
 				"command = {S:c}\n");
 	char *out;
 
-	(void)up(t, "a", 1);
-	(void)up(t, "c", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "c", 1);
 	free(ctl(t, 0, "kill c"));
-	(void)up(t, "c", 2);
+	(void)th_up(t, "c", 2);
 	wait_state(t, "sub/c", "running");
 	free(ctl(t, 0, "kill c"));
 	th_wait_file(t, "tend.err", "sub: giving up", DEADLINE_MS);
@@ -1692,11 +1606,11 @@ START_TEST(start_under_a_failed_supervisor_exits_1_and_start_sup_runs_it_anew)
 	free(out);
 	/* start SUP: its start sequence, with a clear history */
 	free(ctl(t, 0, "start sub"));
-	(void)up(t, "c", 3);
+	(void)th_up(t, "c", 3);
 	free(ctl(t, 0, "health --alive"));
 	free(ctl(t, 0, "health"));
 	free(ctl(t, 0, "kill c")); /* one restart allowed again */
-	(void)up(t, "c", 4);
+	(void)th_up(t, "c", 4);
 	wait_state(t, "sub/c", "running");
 	out = ctl(t, 0, "tree");
 	assert_has(out, "sub  one_for_one  running", "tree");
@@ -1710,7 +1624,7 @@ END_TEST
 START_TEST(pid_prints_the_main_pid_of_a_program_only)
 {
 	struct th *t = th_start(family_conf);
-	struct run a = up(t, "a", 1), db = up(t, "db", 1);
+	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1);
 	char *out;
 
 	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
@@ -1743,8 +1657,8 @@ START_TEST(health_is_0_when_everything_is_as_it_should_be)
 				"command = true\n");
 	char *out, *got;
 
-	(void)up(t, "a", 1);
-	(void)up(t, "x", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "x", 1);
 	th_wait_file(t, "tend.err", "done: exited with status 0; not restarted",
 	    DEADLINE_MS);
 	free(ctl(t, 0, "stop x"));
@@ -1775,7 +1689,7 @@ START_TEST(health_is_1_naming_abnormal_exits_and_backoff_while_alive_is_0)
 				"command = sh -c 'exit 1'\n");
 	char *out, *got;
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	wait_state(t, "bad", "exited");
 	wait_state(t, "crash", "backoff");
 	out = ctl(t, 1, "health");
@@ -1807,7 +1721,7 @@ START_TEST(stopping_is_healthy_only_when_an_operator_asked_for_it)
 				"command = " STUB_CMD "\n"
 				"[program:b]\n"
 				"command = {S:b}\n");
-	struct run s = up(t, "stub", 1), b = up(t, "b", 1);
+	struct th_run s = th_up(t, "stub", 1), b = th_up(t, "b", 1);
 	char *out;
 
 	free(ctl(t, 0, "--no-wait stop stub"));
@@ -1818,7 +1732,7 @@ START_TEST(stopping_is_healthy_only_when_an_operator_asked_for_it)
 	free(ctl(t, 0, "kill stub"));
 	wait_state(t, "stub", "stopped");
 	free(ctl(t, 0, "start stub"));
-	s = up(t, "stub", 2);
+	s = th_up(t, "stub", 2);
 	/* a crash of b makes one_for_all stop stub: not an operator's stop */
 	ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
 	wait_state(t, "stub", "stopping");
@@ -1826,10 +1740,10 @@ START_TEST(stopping_is_healthy_only_when_an_operator_asked_for_it)
 	assert_has(out, "stub", "health");
 	free(out);
 	free(ctl(t, 0, "health --alive"));
-	ck_assert(alive(&s));
+	ck_assert(th_run_alive(&s));
 	free(ctl(t, 0, "kill stub"));
-	(void)up(t, "stub", 3);
-	(void)up(t, "b", 2);
+	(void)th_up(t, "stub", 3);
+	(void)th_up(t, "b", 2);
 	wait_state(t, "stub", "running");
 	end_stub(t);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -1848,15 +1762,15 @@ START_TEST(a_temporary_program_stopped_by_a_siblings_restart_is_healthy)
 				"command = {S:tmp}\n"
 				"[program:b]\n"
 				"command = {S:b}\n");
-	struct run tmp = up(t, "tmp", 1), b = up(t, "b", 1);
+	struct th_run tmp = th_up(t, "tmp", 1), b = th_up(t, "b", 1);
 	char *out;
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	free(ctl(t, 0, "kill b"));
 	th_wait_gone(t, b.pid, b.start, DEADLINE_MS);
 	th_wait_gone(t, tmp.pid, tmp.start, DEADLINE_MS);
-	(void)up(t, "a", 2);
-	(void)up(t, "b", 2);
+	(void)th_up(t, "a", 2);
+	(void)th_up(t, "b", 2);
 	wait_state(t, "b", "running");
 	out = ctl(t, 0, "health");
 	ck_assert_str_eq(out, "healthy\n");
@@ -1873,13 +1787,13 @@ START_TEST(events_show_a_kill_as_an_exit_then_a_new_start)
 				"command = {S:a}\n"
 				"[program:idle]\n"
 				"command = {S:idle}\n");
-	struct run a = up(t, "a", 1), a2;
+	struct th_run a = th_up(t, "a", 1), a2;
 	struct stream s;
 	char needle[128];
 	size_t from, exit_at, run_at;
 	pid_t pid;
 
-	(void)up(t, "idle", 1);
+	(void)th_up(t, "idle", 1);
 	stream_start(t, &s, "events");
 	from = subscribed(t, &s, "idle", "  idle  running  pid ");
 	free(ctl(t, 0, "kill a"));
@@ -1888,7 +1802,7 @@ START_TEST(events_show_a_kill_as_an_exit_then_a_new_start)
 	exit_at = stream_find(&s, from, needle);
 	run_at = stream_find(&s, exit_at, "  a  running  pid ");
 	pid = (pid_t)atoi(s.buf + run_at + strlen("  a  running  pid "));
-	a2 = up(t, "a", 2);
+	a2 = th_up(t, "a", 2);
 	ck_assert_int_eq(pid, a2.pid);
 	/* each line: an ISO time, the path, what happened */
 	ck_assert_msg(s.buf[exit_at - 1] == 'Z', "no time before:\n%s", s.buf);
@@ -1915,12 +1829,12 @@ START_TEST(json_events_are_one_object_per_line)
 	size_t from;
 	char *got, *lines;
 
-	(void)up(t, "a", 1);
-	(void)up(t, "idle", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "idle", 1);
 	stream_start(t, &s, "--json events");
 	from = subscribed(t, &s, "idle", "\"path\":\"idle\"");
 	free(ctl(t, 0, "kill a"));
-	(void)up(t, "a", 2);
+	(void)th_up(t, "a", 2);
 	(void)stream_find(&s, from, "\"path\":\"a\",\"kind\":\"prog\","
 				    "\"what\":\"state\",\"state\":\"running\"");
 	ck_assert_int_eq(stream_end(&s), 0);
@@ -2000,8 +1914,8 @@ START_TEST(shutdown_ends_tend_with_status_0_and_leaves_no_program)
 	struct th *t = th_start(trio_conf);
 	char *out;
 
-	(void)up(t, "a", 1);
-	(void)up(t, "web", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "web", 1);
 	free(ctl(t, 0, "shutdown"));
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
 	ck_assert_int_eq(th_procs_alive(t), 0);
@@ -2022,14 +1936,14 @@ START_TEST(usage_errors_exit_2_and_do_nothing)
 	    "signal NOSUCHSIGNAL a", "pid", "pid a b", "logs", "", "-s"};
 	struct th *t = th_start("[program:a]\n"
 				"command = {S:a}\n");
-	struct run a = up(t, "a", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		free(ctl(t, 2, "%s", cmds[i]));
-	th_hold(t, all_alive, keep, HOLD_MS, "a running");
-	(void)up(t, "a", 1);
+	th_hold(t, th_all_alive, keep, HOLD_MS, "a running");
+	(void)th_up(t, "a", 1);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -2044,7 +1958,7 @@ START_TEST(unknown_names_exit_3)
 	size_t i;
 	char *out;
 
-	(void)up(t, "web", 1);
+	(void)th_up(t, "web", 1);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		out = ctl(t, 3, "%s", cmds[i]);
 		assert_has(out, "no such program or supervisor", cmds[i]);
@@ -2103,7 +2017,7 @@ START_TEST(the_socket_comes_from_s_then_tend_socket)
 	char env[256], *out;
 	struct how h = {.no_socket = true, .env = env};
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	snprintf(env, sizeof(env), "TEND_SOCKET=%s/tend.sock", th_dir(t));
 	ck_assert_int_eq(ctl_how(t, &h, &out, "status a"), 0);
 	assert_has(out, "\na ", "status through $TEND_SOCKET");
@@ -2125,7 +2039,7 @@ START_TEST(the_socket_is_born_0600_and_owned_by_tends_user)
 	char *sock = path_of(t, "tend.sock");
 	struct stat st;
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	ck_assert_int_eq(stat(sock, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
 	ck_assert_msg((st.st_mode & 07777) == 0600, "mode %o",
@@ -2151,7 +2065,7 @@ START_TEST(socket_group_makes_it_0660_of_that_group_and_serves_its_members)
 
 	test_user(t, &uid, &gid); /* before tend looks the group up */
 	th_launch(t);
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	ck_assert_int_eq(stat(sock, &st), 0);
 	ck_assert_msg((st.st_mode & 07777) == 0660, "mode %o",
 	    (unsigned)(st.st_mode & 07777));
@@ -2191,7 +2105,7 @@ START_TEST(another_user_is_refused_by_the_sockets_mode_with_exit_4)
 
 	test_user(t, &uid, &gid);
 	other = (struct cred){uid, gid, 0, {0}};
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	bin = tendctl_for_others(t);
 	h.bin = bin;
 	ck_assert_int_eq(ctl_how(t, &h, &out, "status"), 4);
@@ -2218,7 +2132,7 @@ START_TEST(another_user_let_in_by_the_mode_is_refused_by_peercred_and_logged)
 
 	test_user(t, &uid, &gid);
 	other = (struct cred){uid, gid, 0, {0}};
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	bin = tendctl_for_others(t);
 	h.bin = bin;
 	ck_assert_int_eq(chmod(sock, 0666), 0);
@@ -2289,8 +2203,8 @@ START_TEST(a_second_tend_on_the_same_socket_exits_1_naming_it_and_the_first)
 {
 	struct th *t = th_start("[program:a]\n"
 				"command = {S:a}\n");
-	struct run a = up(t, "a", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	char want[256], *out;
 
 	ck_assert_int_eq(th_tend(t, &out, "-c %s/tend.conf -s %s/tend.sock",
@@ -2302,7 +2216,7 @@ START_TEST(a_second_tend_on_the_same_socket_exits_1_naming_it_and_the_first)
 	assert_has(out, want, "the second tend");
 	free(out);
 	/* the first goes on, undisturbed */
-	th_hold(t, all_alive, keep, HOLD_MS, "a running");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "a running");
 	status_answers_promptly(t);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -2323,12 +2237,12 @@ START_TEST(a_stale_socket_left_by_a_killed_tend_is_replaced)
 	struct th *t2;
 	struct stat st;
 
-	(void)up(t1, "a", 1);
+	(void)th_up(t1, "a", 1);
 	th_signal(t1, SIGKILL);
 	{
-		long long deadline = now_ms() + DEADLINE_MS;
+		long long deadline = th_now_ms() + DEADLINE_MS;
 
-		while (!exited(t1, NULL) && now_ms() < deadline)
+		while (!exited(t1, NULL) && th_now_ms() < deadline)
 			(void)poll(NULL, 0, 10);
 		ck_assert(th_exited(t1));
 	}
@@ -2340,7 +2254,7 @@ START_TEST(a_stale_socket_left_by_a_killed_tend_is_replaced)
 	    "command = {S:b}\n",
 	    sock);
 	t2 = th_start(conf);
-	(void)up(t2, "b", 1);
+	(void)th_up(t2, "b", 1);
 	snprintf(want, sizeof(want), "(pid %d, ", (int)th_tend_pid(t2));
 	out = ctl(t1, 0, "version"); /* t1's socket path */
 	assert_has(out, want, "version on the old path");
@@ -2367,7 +2281,7 @@ exchange(struct th *t, const void *request, size_t len)
 	char *reply;
 
 	(void)raw_send(fd, request, len, DEADLINE_MS);
-	reply = drain(fd, now_ms() + DEADLINE_MS, &eof, NULL);
+	reply = drain(fd, th_now_ms() + DEADLINE_MS, &eof, NULL);
 	ck_assert_msg(eof, "tend did not close after replying: %s", reply);
 	close(fd);
 	return reply;
@@ -2395,8 +2309,8 @@ START_TEST(malformed_requests_get_an_error_and_tend_answers_on)
 	};
 	struct th *t = th_start("[program:a]\n"
 				"command = {S:a}\n");
-	struct run a = up(t, "a", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	unsigned char noise[4096];
 	unsigned x = 12345;
 	size_t i;
@@ -2418,7 +2332,7 @@ START_TEST(malformed_requests_get_an_error_and_tend_answers_on)
 	ck_assert_msg(strncmp(reply, "TEND/1 ERR ", 11) == 0, "noise: \"%s\"",
 	    reply);
 	free(reply);
-	th_hold(t, all_alive, keep, HOLD_MS, "a running");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "a running");
 	status_answers_promptly(t);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -2434,13 +2348,13 @@ START_TEST(an_oversized_request_is_refused_and_tend_answers_on)
 	int fd;
 
 	ck_assert_ptr_nonnull(junk);
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	/* 1 MiB without a newline */
 	memset(junk, 'x', big);
 	memcpy(junk, "TEND/1 status ", 14);
 	fd = raw_connect(t);
 	(void)raw_send(fd, junk, big, DEADLINE_MS);
-	reply = drain(fd, now_ms() + DEADLINE_MS, &eof, NULL);
+	reply = drain(fd, th_now_ms() + DEADLINE_MS, &eof, NULL);
 	ck_assert_msg(eof, "tend kept the connection open");
 	ck_assert_msg(is_err_reply(reply, 2), "reply \"%s\"", reply);
 	assert_has(reply, "too\\slong", "the reply");
@@ -2467,8 +2381,8 @@ START_TEST(a_client_that_does_not_finish_its_request_is_dropped_after_5s)
 	bool eof[2];
 	long long began;
 
-	(void)up(t, "a", 1);
-	began = now_ms();
+	(void)th_up(t, "a", 1);
+	began = th_now_ms();
 	silent = raw_connect(t);
 	half = raw_connect(t);
 	ck_assert_uint_eq(raw_send(half, "TEND/1 sta", 10, DEADLINE_MS), 10);
@@ -2476,8 +2390,9 @@ START_TEST(a_client_that_does_not_finish_its_request_is_dropped_after_5s)
 	status_answers_promptly(t);
 	pfd[0] = (struct pollfd){silent, POLLIN, 0};
 	pfd[1] = (struct pollfd){half, POLLIN, 0};
-	if (now_ms() - began < 1000)
-		ck_assert_int_eq(poll(pfd, 2, 1000 - (int)(now_ms() - began)), 0);
+	if (th_now_ms() - began < 1000)
+		ck_assert_int_eq(
+		    poll(pfd, 2, 1000 - (int)(th_now_ms() - began)), 0);
 	/* then told and dropped, around 5 s after connecting */
 	reply[0] = drain(silent, began + 8000, &eof[0], NULL);
 	reply[1] = drain(half, began + 8000, &eof[1], NULL);
@@ -2498,8 +2413,8 @@ START_TEST(two_hundred_idle_clients_do_not_stop_tend)
 {
 	struct th *t = th_start("[program:a]\n"
 				"command = {S:a}\n");
-	struct run a = up(t, "a", 1);
-	const struct run *keep[2] = {&a, NULL};
+	struct th_run a = th_up(t, "a", 1);
+	const struct th_run *keep[2] = {&a, NULL};
 	int fds[200], i, turned = 0;
 	char *reply;
 	bool eof;
@@ -2509,12 +2424,12 @@ START_TEST(two_hundred_idle_clients_do_not_stop_tend)
 	/* 128 at once: the others are told so (tendctl's exit 4, tend
 	 * cannot be reached) and closed */
 	for (i = 128; i < 200; i++) {
-		reply = drain(fds[i], now_ms() + 3000, &eof, NULL);
+		reply = drain(fds[i], th_now_ms() + 3000, &eof, NULL);
 		turned += eof && is_err_reply(reply, 4);
 		free(reply);
 	}
 	ck_assert_int_eq(turned, 72);
-	th_hold(t, all_alive, keep, HOLD_MS, "tend and a running");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "tend and a running");
 	for (i = 0; i < 200; i++)
 		close(fds[i]);
 	th_wait(t, status_works, NULL, DEADLINE_MS, "status answering");
@@ -2563,27 +2478,27 @@ START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 	th_launch(t);
 	th_wait_file(t, "tend.err", "p4: exited with status 0; restarting",
 	    DEADLINE_MS);
-	rss0 = rss_kib(th_tend_pid(t));
+	rss0 = th_rss_kib(th_tend_pid(t));
 	ck_assert_int_gt(rss0, 0);
 	fd = raw_connect(t);
 	ck_assert_uint_eq(raw_send(fd, "TEND/1 events\n", 14, DEADLINE_MS), 14);
 	rss_max = rss0;
 	{
-		long long deadline = now_ms() + 20000;
+		long long deadline = th_now_ms() + 20000;
 
 		while (!th_file_has(t, "tend.err", "dropping a events client") &&
 		       !th_file_has(t, "tend.err", "dropping an events client")) {
-			ck_assert_msg(now_ms() < deadline && !th_exited(t),
+			ck_assert_msg(th_now_ms() < deadline && !th_exited(t),
 			    "tend did not drop the client (RSS %ld KiB, "
 			    "from %ld)",
 			    rss_max, rss0);
-			rss = rss_kib(th_tend_pid(t));
+			rss = th_rss_kib(th_tend_pid(t));
 			rss_max = rss > rss_max ? rss : rss_max;
 			(void)poll(NULL, 0, 10);
 		}
 	}
 	/* what the client was sent: bounded, then the end */
-	reply = drain(fd, now_ms() + DEADLINE_MS, &eof, &got);
+	reply = drain(fd, th_now_ms() + DEADLINE_MS, &eof, &got);
 	ck_assert_msg(eof, "the dropped client is still connected");
 	ck_assert_msg(strncmp(reply, "TEND/1 OK\n", 10) == 0, "reply %.100s",
 	    reply);
@@ -2603,7 +2518,7 @@ START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 		char p[8];
 
 		snprintf(p, sizeof(p), "p%d", i);
-		(void)up(t, p, 1);
+		(void)th_up(t, p, 1);
 	}
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -2628,8 +2543,8 @@ same_turn(struct th *t, const char *first, const char *second, char **r1,
 	fd2 = raw_connect(t);
 	(void)raw_send(fd2, second, strlen(second), DEADLINE_MS);
 	th_signal(t, SIGCONT);
-	*r1 = drain(fd1, now_ms() + DEADLINE_MS, &eof, NULL);
-	*r2 = drain(fd2, now_ms() + DEADLINE_MS, &eof, NULL);
+	*r1 = drain(fd1, th_now_ms() + DEADLINE_MS, &eof, NULL);
+	*r2 = drain(fd2, th_now_ms() + DEADLINE_MS, &eof, NULL);
 	close(fd1);
 	close(fd2);
 }
@@ -2649,7 +2564,7 @@ START_TEST(a_stop_read_in_the_same_turn_as_a_start_stops_the_program)
 				"command = {S:x}\n");
 	char *rstop, *rstart;
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	same_turn(t, "TEND/1 stop timeout=2000ms x\n",
 	    "TEND/1 start wait=0 x\n", &rstop, &rstart);
 	ck_assert_msg(strcmp(rstart, "TEND/1 OK\n.\n") == 0,
@@ -2678,12 +2593,12 @@ START_TEST(a_waiting_stop_ends_when_another_client_starts_the_program)
 	struct stream bg;
 	int st;
 
-	(void)up(t, "stub", 1);
+	(void)th_up(t, "stub", 1);
 	stream_start(t, &bg, "stop stub"); /* stub ignores TERM */
 	wait_state(t, "stub", "stopping");
 	free(ctl(t, 0, "--no-wait start stub"));
 	free(ctl(t, 0, "kill stub"));
-	(void)up(t, "stub", 2);
+	(void)th_up(t, "stub", 2);
 	wait_state(t, "stub", "running");
 	st = stream_finish(&bg, DEADLINE_MS);
 	ck_assert_msg(st == 0 || st == 1, "stop: exit %d:\n%s", st, bg.buf);

@@ -35,12 +35,13 @@
 
 #include "harness.h"
 
-#define DEADLINE_MS 10000 /* for anything to happen: catches a stall */
-#define HOLD_MS 500       /* how long "nothing else happens" is watched */
-#define PROMPT_MS 2000    /* `tendctl status` during a flood */
-#define FLOOD_MS 5000     /* how long the flood lasts */
+/* for anything to happen (th_up waits as long): catches a stall */
+#define DEADLINE_MS TH_DEADLINE_MS
+#define HOLD_MS 500            /* how long "nothing else happens" is watched */
+#define PROMPT_MS 2000         /* `tendctl status` during a flood */
+#define FLOOD_MS 5000          /* how long the flood lasts */
 #define RSS_MAX_KB (32 * 1024) /* tend's VmRSS during the flood */
-#define LINE_MAX_OUT 8192 /* tend's bound on a line (tend(8): 8 KiB) */
+#define LINE_MAX_OUT 8192      /* tend's bound on a line (tend(8): 8 KiB) */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TEND_ASAN 1
@@ -52,64 +53,13 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One run of a program: its pid and start time. */
-struct run {
-	pid_t pid;
-	unsigned long long start;
-};
-
-/* Wait until NAME's n-th run is alive; that run. */
-static struct run
-up(struct th *t, const char *name, int n)
-{
-	struct run r;
-
-	th_wait_count(t, name, n, DEADLINE_MS);
-	r.pid = th_pid(t, name, n);
-	r.start = th_starttime(r.pid);
-	ck_assert_msg(th_alive(r.pid, r.start), "%s run %d (pid %d) is gone",
-	    name, n, (int)r.pid);
-	return r;
-}
-
-/* D/file as a string, "" if it does not exist; freed by the caller. */
-static char *
-contents(struct th *t, const char *file)
-{
-	char *s = th_read(t, file);
-
-	if (s == NULL)
-		s = strdup("");
-	ck_assert_ptr_nonnull(s);
-	return s;
-}
-
-static void
-assert_file(struct th *t, const char *file, const char *want)
-{
-	char *got = contents(t, file);
-
-	ck_assert_msg(strcmp(got, want) == 0, "%s is \"%.2000s\", not \"%s\"",
-	    file, got, want);
-	free(got);
-}
-
 static bool
 exists(struct th *t, const char *file)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", th_dir(t), file);
+	th_path(t, file, path, sizeof(path));
 	return lstat(path, &st) == 0;
 }
 
@@ -126,7 +76,7 @@ size_of(struct th *t, const char *file)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", th_dir(t), file);
+	th_path(t, file, path, sizeof(path));
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
@@ -137,32 +87,10 @@ touch(struct th *t, const char *file)
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", th_dir(t), file);
+	th_path(t, file, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	ck_assert_msg(fd != -1, "%s: %s", path, strerror(errno));
 	close(fd);
-}
-
-static int
-count_of(const char *s, const char *needle)
-{
-	int n = 0;
-
-	while ((s = strstr(s, needle)) != NULL) {
-		n++;
-		s += strlen(needle);
-	}
-	return n;
-}
-
-static void
-assert_stderr_has(struct th *t, const char *needle)
-{
-	char *err = th_stderr(t);
-
-	ck_assert_msg(strstr(err, needle) != NULL,
-	    "tend's stderr lacks \"%s\":\n%s", needle, err);
-	free(err);
 }
 
 /* What pid's fd refers to (readlink of /proc/PID/fd/FD). */
@@ -193,37 +121,18 @@ ctl_ok(struct th *t, const char *args)
 static void
 assert_status_prompt(struct th *t, const char *name)
 {
-	long long t0 = now_ms(), took;
+	long long t0 = th_now_ms(), took;
 	char *out;
 	int rc;
 
 	rc = th_ctl(t, &out, "status");
-	took = now_ms() - t0;
+	took = th_now_ms() - t0;
 	ck_assert_msg(rc == 0, "tendctl status exited %d: %s", rc, out);
 	ck_assert_msg(strstr(out, name) != NULL, "no %s in status: %s", name,
 	    out);
 	ck_assert_msg(took <= PROMPT_MS,
 	    "tendctl status took %lld ms (more than %d)", took, PROMPT_MS);
 	free(out);
-}
-
-/* tend's VmRSS in KiB, from /proc/PID/status. */
-static long
-rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	fclose(f);
-	ck_assert_int_ge(kb, 0);
-	return kb;
 }
 
 /* /proc/PID/io's wchar: bytes a process has written. */
@@ -270,32 +179,11 @@ text_add(struct text *x, const char *p, size_t len)
 
 /* ------------------------------------------- processes of our own */
 
-/* In a fresh child: what the harness gives its children (harness.h). */
-static void
-child_setup(struct th *t, int in, int out, int err)
-{
-	char sock[PATH_MAX];
-	sigset_t none;
-	int sig;
-
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
-		_exit(127);
-	(void)close_range(3, ~0U, 0);
-	snprintf(sock, sizeof(sock), "%s/tend.sock", th_dir(t));
-	(void)setenv("TEND_SOCKET", sock, 1);
-	/* the harness's mark: its clean-up finds us if the test dies */
-	(void)setenv("TEND_TEST_DIR", th_dir(t), 1);
-}
-
 /* Wait up to ms for pid to exit; whether it did (then it is reaped). */
 static bool
 reap_within(pid_t pid, int *status, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = th_now_ms() + ms;
 	pid_t r;
 
 	for (;;) {
@@ -304,7 +192,7 @@ reap_within(pid_t pid, int *status, int ms)
 			return true;
 		if (r == -1 && errno != EINTR)
 			return false;
-		if (now_ms() >= deadline)
+		if (th_now_ms() >= deadline)
 			return false;
 		(void)poll(NULL, 0, 10);
 	}
@@ -344,10 +232,10 @@ reader_read(struct reader *r, int ms)
 static bool
 reader_until(struct reader *r, const char *text, int deadline_ms)
 {
-	long long deadline = now_ms() + deadline_ms;
+	long long deadline = th_now_ms() + deadline_ms;
 
 	while (r->got.p == NULL || strstr(r->got.p, text) == NULL) {
-		long long left = deadline - now_ms();
+		long long left = deadline - th_now_ms();
 
 		if (left <= 0 || !reader_read(r, (int)left))
 			return r->got.p != NULL && strstr(r->got.p, text);
@@ -365,7 +253,7 @@ reader_ctl(struct th *t, struct reader *r, const char *const *args)
 	int fds[2], in, n = 0;
 
 	ck_assert_msg(bin != NULL, "TENDCTL_BIN is not set");
-	snprintf(sock, sizeof(sock), "%s/tend.sock", th_dir(t));
+	th_path(t, "tend.sock", sock, sizeof(sock));
 	argv[n++] = bin;
 	argv[n++] = "-s";
 	argv[n++] = sock;
@@ -380,7 +268,7 @@ reader_ctl(struct th *t, struct reader *r, const char *const *args)
 		in = open("/dev/null", O_RDONLY);
 		if (in == -1)
 			_exit(127);
-		child_setup(t, in, fds[1], fds[1]);
+		th_child_setup(t, in, fds[1], fds[1]);
 		execv(bin, (char *const *)(void *)argv);
 		_exit(127);
 	}
@@ -424,9 +312,10 @@ START_TEST(lines_go_to_tends_stdout_as_name_bar_line)
 	    "command = sh -c 'echo hello from a;echo \"  second, indented\";"
 	    "echo $$ >>{D}/a.pids;exec sleep 100000'\n");
 
-	(void)up(t, "a", 1);
+	(void)th_up(t, "a", 1);
 	th_wait_file(t, "tend.out", "a |   second, indented\n", DEADLINE_MS);
-	assert_file(t, "tend.out", "a | hello from a\na |   second, indented\n");
+	th_assert_file(
+	    t, "tend.out", "a | hello from a\na |   second, indented\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -478,7 +367,7 @@ START_TEST(two_programs_long_lines_in_small_writes_arrive_whole_and_unmixed)
 	touch(t, "go");
 	th_wait_file(t, "tend.out", "a | a-end\n", DEADLINE_MS);
 	th_wait_file(t, "tend.out", "b | b-end\n", DEADLINE_MS);
-	out = contents(t, "tend.out");
+	out = th_contents(t, "tend.out");
 	for (line = out; *line != '\0'; line = next + 1) {
 		const char *text;
 		char x;
@@ -526,9 +415,9 @@ START_TEST(a_partial_line_is_passed_on_without_its_newline)
 	             "command = sh -c 'printf \"prompt> \";"
 	             "echo $$ >>{D}/p.pids;exec sleep 100000'\n");
 
-	(void)up(t, "p", 1);
+	(void)th_up(t, "p", 1);
 	th_wait_file(t, "tend.out", "p | prompt> \n", DEADLINE_MS);
-	assert_file(t, "tend.out", "p | prompt> \n");
+	th_assert_file(t, "tend.out", "p | prompt> \n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -556,9 +445,9 @@ START_TEST(a_line_cut_by_a_block_buffered_write_reaches_tends_stdout_whole)
 		snprintf(line, sizeof(line), "x | line-%05d\n", i);
 		text_add(&want, line, strlen(line));
 	}
-	(void)up(t, "x", 1);
+	(void)th_up(t, "x", 1);
 	th_wait_file(t, "tend.out", "line-01000\n", DEADLINE_MS);
-	out = contents(t, "tend.out");
+	out = th_contents(t, "tend.out");
 	ck_assert_msg(strcmp(out, want.p) == 0,
 	    "tend.out does not hold 1000 whole lines; around the cut:\n%.120s",
 	    strlen(out) > 4096 ? out + 372 * 15 - 30 : out);
@@ -580,11 +469,11 @@ START_TEST(stdout_inherit_goes_to_tends_stdout_unprefixed)
 	             "echo $$ >>{D}/c.pids;exec sleep 100000'\n");
 	char *out;
 
-	(void)up(t, "i", 1);
-	(void)up(t, "c", 1);
+	(void)th_up(t, "i", 1);
+	(void)th_up(t, "c", 1);
 	th_wait_file(t, "tend.out", "c | captured line\n", DEADLINE_MS);
 	th_wait_file(t, "tend.out", "inherited line\n", DEADLINE_MS);
-	out = contents(t, "tend.out");
+	out = th_contents(t, "tend.out");
 	ck_assert_msg(strcmp(out, "inherited line\nc | captured line\n") ==
 	                      0 ||
 	                  strcmp(out, "c | captured line\ninherited line\n") ==
@@ -605,10 +494,10 @@ START_TEST(with_log_dir_output_goes_to_name_log_and_not_to_tends_stdout)
 	                        "command = sh -c 'echo one;echo two;"
 	                        "echo $$ >>{D}/w.pids;exec sleep 100000'\n");
 
-	(void)up(t, "w", 1);
+	(void)th_up(t, "w", 1);
 	th_wait_file(t, "logs/w.log", "two\n", DEADLINE_MS);
-	assert_file(t, "logs/w.log", "one\ntwo\n");
-	assert_file(t, "tend.out", "");
+	th_assert_file(t, "logs/w.log", "one\ntwo\n");
+	th_assert_file(t, "tend.out", "");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -621,11 +510,11 @@ START_TEST(stderr_defaults_to_stdout_and_merges_in_order)
 	             "[program:m]\n"
 	             "command = sh -c 'echo o1;echo e1 >&2;echo o2;"
 	             "echo e2 >&2;echo $$ >>{D}/m.pids;exec sleep 100000'\n");
-	struct run m = up(t, "m", 1);
+	struct th_run m = th_up(t, "m", 1);
 	char fd1[256], fd2[256];
 
 	th_wait_file(t, "logs/m.log", "e2\n", DEADLINE_MS);
-	assert_file(t, "logs/m.log", "o1\ne1\no2\ne2\n");
+	th_assert_file(t, "logs/m.log", "o1\ne1\no2\ne2\n");
 	/* one pipe for both */
 	fd_target(m.pid, 1, fd1, sizeof(fd1));
 	fd_target(m.pid, 2, fd2, sizeof(fd2));
@@ -643,7 +532,7 @@ START_TEST(stdout_null_sends_both_streams_to_dev_null)
 	                        "stdout = null\n"
 	                        "command = sh -c 'echo to-null;echo to-null >&2;"
 	                        "echo $$ >>{D}/n.pids;exec sleep 100000'\n");
-	struct run n = up(t, "n", 1);
+	struct th_run n = th_up(t, "n", 1);
 	char fd[256];
 
 	fd_target(n.pid, 1, fd, sizeof(fd));
@@ -665,9 +554,9 @@ START_TEST(stdout_null_with_stderr_log_captures_only_stderr)
 	                        "command = sh -c 'echo to-null;echo to-log >&2;"
 	                        "echo $$ >>{D}/n.pids;exec sleep 100000'\n");
 
-	(void)up(t, "n", 1);
+	(void)th_up(t, "n", 1);
 	th_wait_file(t, "logs/n.log", "to-log\n", DEADLINE_MS);
-	assert_file(t, "logs/n.log", "to-log\n");
+	th_assert_file(t, "logs/n.log", "to-log\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -680,11 +569,11 @@ START_TEST(stderr_null_drops_stderr_and_keeps_stdout)
 	                        "stderr = null\n"
 	                        "command = sh -c 'echo to-null >&2;echo to-log;"
 	                        "echo $$ >>{D}/e.pids;exec sleep 100000'\n");
-	struct run e = up(t, "e", 1);
+	struct th_run e = th_up(t, "e", 1);
 	char fd[256];
 
 	th_wait_file(t, "logs/e.log", "to-log\n", DEADLINE_MS);
-	assert_file(t, "logs/e.log", "to-log\n");
+	th_assert_file(t, "logs/e.log", "to-log\n");
 	fd_target(e.pid, 2, fd, sizeof(fd));
 	ck_assert_str_eq(fd, "/dev/null");
 	ck_assert_int_eq(th_stop(t), 0);
@@ -708,10 +597,10 @@ START_TEST(stdout_file_appends_and_keeps_the_old_content)
 	fputs("old content\n", f);
 	ck_assert_int_eq(fclose(f), 0);
 	th_launch(t);
-	(void)up(t, "f", 1);
+	(void)th_up(t, "f", 1);
 	/* stderr follows stdout into the file */
 	th_wait_file(t, "f.out", "new-err\n", DEADLINE_MS);
-	assert_file(t, "f.out", "old content\nnew-out\nnew-err\n");
+	th_assert_file(t, "f.out", "old content\nnew-out\nnew-err\n");
 	ck_assert_msg(!exists(t, "logs/f.log"), "logs/f.log exists");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -727,10 +616,10 @@ START_TEST(stderr_log_with_stdout_to_a_file_captures_stderr_alone)
 	                        "command = sh -c 'echo new-out;echo new-err >&2;"
 	                        "echo $$ >>{D}/f.pids;exec sleep 100000'\n");
 
-	(void)up(t, "f", 1);
+	(void)th_up(t, "f", 1);
 	th_wait_file(t, "logs/f.log", "new-err\n", DEADLINE_MS);
-	assert_file(t, "logs/f.log", "new-err\n");
-	assert_file(t, "f.out", "new-out\n");
+	th_assert_file(t, "logs/f.log", "new-err\n");
+	th_assert_file(t, "f.out", "new-out\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -744,9 +633,9 @@ START_TEST(stdout_inherit_with_log_dir_goes_to_tends_stdout)
 	                        "command = sh -c 'echo inherited;"
 	                        "echo $$ >>{D}/i.pids;exec sleep 100000'\n");
 
-	(void)up(t, "i", 1);
+	(void)th_up(t, "i", 1);
 	th_wait_file(t, "tend.out", "inherited\n", DEADLINE_MS);
-	assert_file(t, "tend.out", "inherited\n");
+	th_assert_file(t, "tend.out", "inherited\n");
 	ck_assert_msg(!exists(t, "logs/i.log"), "logs/i.log exists");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -785,9 +674,9 @@ START_TEST(an_over_long_line_is_cut_and_continued_with_every_byte_kept)
 	struct text got = {0};
 	int pieces = 0;
 
-	(void)up(t, "long", 1);
+	(void)th_up(t, "long", 1);
 	th_wait_file(t, "logs/long.log", "\nafter-long\n", DEADLINE_MS);
-	log = contents(t, "logs/long.log");
+	log = th_contents(t, "logs/long.log");
 	end = strstr(log, "\nafter-long\n");
 	ck_assert_ptr_nonnull(end);
 	end[1] = '\0';
@@ -851,7 +740,7 @@ START_TEST(rotation_keeps_log_keep_files_of_consecutive_lines)
 	long long size;
 	char *s;
 
-	(void)up(t, "r", 1);
+	(void)th_up(t, "r", 1);
 	th_wait_file(t, "logs/r.log", "line-02000\n", DEADLINE_MS);
 	ck_assert_msg(!exists(t, "logs/r.log.3"), "logs/r.log.3 exists");
 	for (i = 0; i < 3; i++) {
@@ -860,7 +749,7 @@ START_TEST(rotation_keeps_log_keep_files_of_consecutive_lines)
 		if (i < 2) /* rotated at the size, not before; one read more */
 			ck_assert_msg(size >= 4096 && size <= 4096 + 65536,
 			    "%s has %lld bytes", files[i], size);
-		s = contents(t, files[i]);
+		s = th_contents(t, files[i]);
 		ck_assert_msg(consecutive(s, &last) != -1,
 		    "%s does not hold consecutive whole lines", files[i]);
 		text_add(&all, s, strlen(s));
@@ -884,7 +773,7 @@ START_TEST(logs_n_gives_the_last_lines_in_order)
 	                        "echo $$ >>{D}/x.pids;exec sleep 100000'\n");
 	char *out;
 
-	(void)up(t, "x", 1);
+	(void)th_up(t, "x", 1);
 	th_wait_file(t, "tend.out", "x | line-20\n", DEADLINE_MS);
 	out = ctl_ok(t, "logs x -n 5");
 	ck_assert_str_eq(out, "line-16\nline-17\nline-18\nline-19\nline-20\n");
@@ -908,7 +797,7 @@ START_TEST(the_ring_holds_only_the_newest_whole_lines_that_fit_log_ring)
 	char *out, *line, *next, want[128];
 	int n = 0, i, first;
 
-	(void)up(t, "r", 1);
+	(void)th_up(t, "r", 1);
 	snprintf(want, sizeof(want), "r | %099d\n", 100);
 	th_wait_file(t, "tend.out", want, DEADLINE_MS);
 	out = ctl_ok(t, "logs r -n 100");
@@ -939,7 +828,7 @@ START_TEST(logs_of_a_program_that_wrote_nothing_is_empty)
 	                        "command = {S:quiet}\n");
 	char *out;
 
-	(void)up(t, "quiet", 1);
+	(void)th_up(t, "quiet", 1);
 	out = ctl_ok(t, "logs quiet");
 	ck_assert_str_eq(out, "");
 	free(out);
@@ -963,8 +852,8 @@ START_TEST(logs_of_a_supervisor_shows_each_programs_lines_with_its_path)
 	                        "echo $$ >>{D}/pb.pids;exec sleep 100000'\n");
 	char *out, *a1, *a2, *b1, *b2;
 
-	(void)up(t, "pa", 1);
-	(void)up(t, "pb", 1);
+	(void)th_up(t, "pa", 1);
+	(void)th_up(t, "pb", 1);
 	th_wait_file(t, "tend.out", "pa | pa-2\n", DEADLINE_MS);
 	th_wait_file(t, "tend.out", "pb | pb-2\n", DEADLINE_MS);
 	out = ctl_ok(t, "logs back");
@@ -994,7 +883,7 @@ START_TEST(logs_f_prints_the_ring_then_each_new_line_as_it_comes)
 	static const char *const args[] = {"logs", "x", "-f", NULL};
 	struct reader r;
 
-	(void)up(t, "x", 1);
+	(void)th_up(t, "x", 1);
 	th_wait_file(t, "tend.out", "x | two\n", DEADLINE_MS);
 	reader_ctl(t, &r, args);
 	ck_assert_msg(reader_until(&r, "one\ntwo\n", DEADLINE_MS),
@@ -1028,14 +917,14 @@ START_TEST(a_crashed_runs_last_lines_come_before_the_next_runs_first)
 	    "test $n -ge 4 && { echo last-words-$n;echo $$ >>{D}/c.pids;"
 	    "exec sleep 100000;};printf last-words-$n;exit 1'\n");
 
-	(void)up(t, "c", 1);
+	(void)th_up(t, "c", 1);
 	th_wait_file(t, "logs/c.log", "last-words-4\n", DEADLINE_MS);
-	assert_file(t, "logs/c.log",
+	th_assert_file(t, "logs/c.log",
 	    "first-1\nmiddle-1\nlast-words-1\n"
 	    "first-2\nmiddle-2\nlast-words-2\n"
 	    "first-3\nmiddle-3\nlast-words-3\n"
 	    "first-4\nmiddle-4\nlast-words-4\n");
-	assert_stderr_has(t, "c: exited with status 1; restarting");
+	th_assert_stderr_has(t, "c: exited with status 1; restarting");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1051,7 +940,7 @@ START_TEST(usr1_reopens_log_files)
 	             "exec sleep 100000'\n");
 	char from[PATH_MAX], to[PATH_MAX];
 
-	(void)up(t, "u", 1);
+	(void)th_up(t, "u", 1);
 	th_wait_file(t, "logs/u.log", "before\n", DEADLINE_MS);
 	snprintf(from, sizeof(from), "%s/logs/u.log", th_dir(t));
 	snprintf(to, sizeof(to), "%s/logs/u.log.old", th_dir(t));
@@ -1060,8 +949,8 @@ START_TEST(usr1_reopens_log_files)
 	th_wait_file(t, "tend.err", "log files reopened", DEADLINE_MS);
 	touch(t, "go");
 	th_wait_file(t, "logs/u.log", "after\n", DEADLINE_MS);
-	assert_file(t, "logs/u.log", "after\n");
-	assert_file(t, "logs/u.log.old", "before\n");
+	th_assert_file(t, "logs/u.log", "after\n");
+	th_assert_file(t, "logs/u.log.old", "before\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1079,27 +968,27 @@ START_TEST(a_yes_flood_leaves_tend_small_prompt_and_supervising)
 	                        "[program:flood]\n"
 	                        "command = sh -c 'echo $$ >>{D}/flood.pids;"
 	                        "exec yes a line of the flood'\n");
-	struct run sib = up(t, "sib", 1), flood = up(t, "flood", 1);
+	struct th_run sib = th_up(t, "sib", 1), flood = th_up(t, "flood", 1);
 	long long t0, written;
 	long base, rss, max_rss = 0;
 	bool killed = false;
 	char *out;
 
-	base = rss_kb(th_tend_pid(t));
-	t0 = now_ms();
-	while (now_ms() - t0 < FLOOD_MS) {
+	base = th_rss_kib(th_tend_pid(t));
+	t0 = th_now_ms();
+	while (th_now_ms() - t0 < FLOOD_MS) {
 		assert_status_prompt(t, "flood");
-		rss = rss_kb(th_tend_pid(t));
+		rss = th_rss_kib(th_tend_pid(t));
 		if (rss > max_rss)
 			max_rss = rss;
-		if (!killed && now_ms() - t0 >= 1000) {
+		if (!killed && th_now_ms() - t0 >= 1000) {
 			ck_assert_int_eq(kill(sib.pid, SIGKILL), 0);
 			killed = true;
 		}
 		(void)poll(NULL, 0, 500);
 	}
 	ck_assert(killed);
-	(void)up(t, "sib", 2);
+	(void)th_up(t, "sib", 2);
 	ck_assert_msg(th_alive(flood.pid, flood.start), "the flood died");
 	written = wchar_of(flood.pid);
 	out = ctl_ok(t, "stop flood");
@@ -1167,7 +1056,7 @@ START_TEST(a_full_log_filesystem_is_reported_once_and_supervision_goes_on)
 	    "touch {D}/filled;until test -e {D}/go;do sleep 0.01;done;"
 	    "echo after-truncate;exec sleep 100000'\n");
 	char dir[PATH_MAX], path[PATH_MAX + 16];
-	struct run sib;
+	struct th_run sib;
 	char *err, *out;
 	int n;
 
@@ -1176,8 +1065,8 @@ START_TEST(a_full_log_filesystem_is_reported_once_and_supervision_goes_on)
 		return;
 	}
 	th_launch(t);
-	sib = up(t, "sib", 1);
-	(void)up(t, "filler", 1);
+	sib = th_up(t, "sib", 1);
+	(void)th_up(t, "filler", 1);
 	th_wait_file(t, "tend.err", "filler: cannot write", DEADLINE_MS);
 	th_wait(t, is_there, "filled", DEADLINE_MS,
 	    "the filler done");
@@ -1185,9 +1074,9 @@ START_TEST(a_full_log_filesystem_is_reported_once_and_supervision_goes_on)
 	ck_assert_msg(strstr(out, "filler") != NULL, "status: %s", out);
 	free(out);
 	ck_assert_int_eq(kill(sib.pid, SIGKILL), 0);
-	(void)up(t, "sib", 2);
+	(void)th_up(t, "sib", 2);
 	err = th_stderr(t);
-	n = count_of(err, "cannot write");
+	n = th_occurrences(err, "cannot write");
 	ck_assert_msg(n >= 1 && n <= 3,
 	    "the write error was reported %d times:\n%.1000s", n, err);
 	free(err);
@@ -1206,26 +1095,6 @@ END_TEST
 
 /* -------------------------------------- tend's stdout not being read */
 
-/* In the child, before exec: into tend's cgroup of its own, if any
- * (harness.h "Isolation"), which th_stop empties and removes. */
-static void
-enter_cgroup(struct th *t)
-{
-	char path[PATH_MAX + 16];
-	int fd;
-
-	if (th_cgroup(t) == NULL)
-		return;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", th_cgroup(t));
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, "0", 1) != 1) {
-		dprintf(2, "test: cannot move into cgroup %s: %s\n",
-		    th_cgroup(t), strerror(errno));
-		_exit(126);
-	}
-	close(fd);
-}
-
 /*
  * Launch tend as th_launch does (harness.h), but with its stdout to a
  * pipe whose read end we keep: *rfd. The harness does not know this
@@ -1240,8 +1109,8 @@ launch_to_pipe(struct th *t, int *rfd)
 	pid_t pid;
 
 	ck_assert_msg(bin != NULL, "TEND_BIN is not set");
-	snprintf(conf, sizeof(conf), "%s/tend.conf", th_dir(t));
-	snprintf(errpath, sizeof(errpath), "%s/tend.err", th_dir(t));
+	th_path(t, "tend.conf", conf, sizeof(conf));
+	th_path(t, "tend.err", errpath, sizeof(errpath));
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -1252,8 +1121,8 @@ launch_to_pipe(struct th *t, int *rfd)
 		    0644);
 		if (in == -1 || err == -1)
 			_exit(127);
-		child_setup(t, in, fds[1], err);
-		enter_cgroup(t);
+		th_child_setup(t, in, fds[1], err);
+		th_enter_cgroup(t);
 		execl(bin, "tend", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
@@ -1267,7 +1136,7 @@ launch_to_pipe(struct th *t, int *rfd)
 static bool
 blocked_writing(struct th *t, const void *arg)
 {
-	const struct run *r = arg;
+	const struct th_run *r = arg;
 	char path[64], buf[128] = "";
 	struct th_stat st;
 	ssize_t n;
@@ -1317,13 +1186,13 @@ START_TEST(an_unread_stdout_slows_the_writer_but_not_tend_and_loses_nothing)
 	                      WHOLE_LINES(200000, "%d") ";touch {D}/flood.done;"
 	                      "exec sleep 100000'\n");
 	struct reader r = {0};
-	struct run sib, flood;
+	struct th_run sib, flood;
 	char want[64], *line, *next;
 	int st, n, expect = 1;
 
 	r.pid = launch_to_pipe(t, &r.fd);
-	sib = up(t, "sib", 1);
-	flood = up(t, "flood", 1);
+	sib = th_up(t, "sib", 1);
+	flood = th_up(t, "flood", 1);
 	/* tend fills the pipe, then its buffer, then stops reading */
 	th_wait(t, blocked_writing, &flood, DEADLINE_MS,
 	    "the flood blocked writing to its full pipe");
@@ -1333,7 +1202,7 @@ START_TEST(an_unread_stdout_slows_the_writer_but_not_tend_and_loses_nothing)
 	    "tend's stdout pipe is empty");
 	assert_status_prompt(t, "flood");
 	ck_assert_int_eq(kill(sib.pid, SIGKILL), 0);
-	(void)up(t, "sib", 2);
+	(void)th_up(t, "sib", 2);
 	assert_status_prompt(t, "sib");
 	/* now read: every line comes, whole and in order */
 	snprintf(want, sizeof(want), "flood | %d\n", PIPE_LINES);

@@ -26,9 +26,10 @@
 
 #include "harness.h"
 
-#define DEADLINE_MS 10000 /* for anything to happen: catches a stall */
-#define REAP_MS 30000     /* for 1,000 orphans to be made and reaped */
-#define HOLD_MS 500       /* how long "nothing else happens" is watched */
+/* for anything to happen (th_up waits as long): catches a stall */
+#define DEADLINE_MS TH_DEADLINE_MS
+#define REAP_MS 30000 /* for 1,000 orphans to be made and reaped */
+#define HOLD_MS 500   /* how long "nothing else happens" is watched */
 #define ORPHANS 1000
 
 /* Skip the test (and return) unless tend can run as PID 1 here. */
@@ -51,75 +52,15 @@
 		}                                                              \
 	} while (0)
 
-/* One run of a program: its pid (as seen here) and start time. */
-struct run {
-	pid_t pid;
-	unsigned long long start;
-};
-
-/* Wait until NAME's n-th run is alive; that run. */
-static struct run
-up(struct th *t, const char *name, int n)
-{
-	struct run r;
-
-	th_wait_count(t, name, n, DEADLINE_MS);
-	r.pid = th_pid(t, name, n);
-	r.start = th_starttime(r.pid);
-	ck_assert_msg(th_alive(r.pid, r.start), "%s run %d (pid %d) is gone",
-	    name, n, (int)r.pid);
-	return r;
-}
-
-static bool
-alive(struct th *t, const void *arg)
-{
-	const struct run *r = arg;
-
-	(void)t;
-	return th_alive(r->pid, r->start);
-}
-
-/* D/file as a string, "" if it does not exist; freed by the caller. */
-static char *
-contents(struct th *t, const char *file)
-{
-	char *s = th_read(t, file);
-
-	return s != NULL ? s : strdup("");
-}
-
-static void
-assert_file(struct th *t, const char *file, const char *want)
-{
-	char *got = contents(t, file);
-
-	ck_assert_msg(strcmp(got, want) == 0, "%s is \"%s\", not \"%s\"", file,
-	    got, want);
-	free(got);
-}
-
 /* How many times needle occurs in tend's stderr. */
 static int
 stderr_count(struct th *t, const char *needle)
 {
-	char *err = th_stderr(t), *p;
-	int n = 0;
+	char *err = th_stderr(t);
+	int n = th_occurrences(err, needle);
 
-	for (p = err; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
 	free(err);
 	return n;
-}
-
-static void
-assert_stderr_has(struct th *t, const char *needle)
-{
-	char *err = th_stderr(t);
-
-	ck_assert_msg(strstr(err, needle) != NULL,
-	    "tend's stderr lacks \"%s\":\n%s", needle, err);
-	free(err);
 }
 
 /* pid's cgroup v2 directory must be want. */
@@ -186,7 +127,7 @@ subdirs(const char *dir, char *buf, size_t size)
 
 /* A program's grandchild left its process group and session. */
 static void
-assert_escaped(const struct run *prog, const struct run *gc)
+assert_escaped(const struct th_run *prog, const struct th_run *gc)
 {
 	struct th_stat p, g;
 
@@ -196,28 +137,6 @@ assert_escaped(const struct run *prog, const struct run *gc)
 	    "test assumption: the grandchild %d (group %d, session %d) "
 	    "should have left its program's group %d",
 	    (int)gc->pid, (int)g.pgrp, (int)g.session, (int)p.pgrp);
-}
-
-/* Whether the process ignores SIGTERM (/proc/PID/status SigIgn). */
-static bool
-ignores_term(struct th *t, const void *arg)
-{
-	const struct run *r = arg;
-	char path[64], line[256];
-	unsigned long long mask = 0;
-	FILE *f;
-
-	(void)t;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)r->pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "SigIgn:", 7) == 0)
-			mask = strtoull(line + 7, NULL, 16);
-	fclose(f);
-	return th_alive(r->pid, r->start) &&
-	       (mask & (1ULL << (SIGTERM - 1))) != 0;
 }
 
 /*
@@ -240,45 +159,20 @@ write_escaper(struct th *t, const char *gc_body)
 
 /* ------------------------------------------------------------- PID 1 */
 
-/* pid's pid in its own PID namespace (the last of NSpid); 0 if gone. */
-static pid_t
-ns_pid_of(pid_t pid)
-{
-	char path[64], line[256], *p, *end;
-	pid_t last = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "NSpid:", 6) == 0)
-			for (p = line + 6;; p = end) {
-				long v = strtol(p, &end, 10);
-
-				if (end == p)
-					break;
-				last = (pid_t)v;
-			}
-	fclose(f);
-	return last;
-}
-
 /* Nothing in tend's namespace but the orphan maker, and no zombie. */
 static bool
 only_maker_left(struct th *t, const void *arg)
 {
 	int zombies, n = th_descendants(t, &zombies);
 
-	return n == 1 && zombies == 0 && alive(t, arg);
+	return n == 1 && zombies == 0 && th_run_alive(arg);
 }
 
 START_TEST(as_pid1_a_thousand_orphans_are_reaped_and_no_zombie_is_left)
 {
 	const char *bin = getenv("TEND_ORPHANS_BIN");
 	char conf[PATH_MAX + 128], want[32];
-	struct run maker;
+	struct th_run maker;
 	struct th *t;
 
 	NEED_PID1();
@@ -288,10 +182,10 @@ START_TEST(as_pid1_a_thousand_orphans_are_reaped_and_no_zombie_is_left)
 	    "command = %s %d {D}/orph.pids {D}/orph.done\n",
 	    bin, ORPHANS);
 	t = th_start_pid1(conf);
-	maker = up(t, "orph", 1);
+	maker = th_up(t, "orph", 1);
 	th_wait_file(t, "orph.done", "made=", REAP_MS);
 	snprintf(want, sizeof(want), "made=%d\n", ORPHANS);
-	assert_file(t, "orph.done", want);
+	th_assert_file(t, "orph.done", want);
 	/* they all exit at once: each is a zombie until PID 1 reaps it */
 	th_wait(t, only_maker_left, &maker, REAP_MS,
 	    "every orphan reaped (no process in the namespace but the "
@@ -313,14 +207,14 @@ START_TEST(as_pid1_sigterm_stops_programs_in_reverse_order_and_exits_0)
 	                  "command = {T:b}\n"
 	                  "[program:c]\n"
 	                  "command = {T:c}\n");
-	(void)up(t, "a", 1);
-	(void)up(t, "b", 1);
-	(void)up(t, "c", 1);
-	ck_assert_int_eq(ns_pid_of(th_tend_pid(t)), 1);
-	ck_assert_int_ne(ns_pid_of(th_pid(t, "a", 1)), th_pid(t, "a", 1));
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "b", 1);
+	(void)th_up(t, "c", 1);
+	ck_assert_int_eq(th_ns_pid(th_tend_pid(t), NULL), 1);
+	ck_assert_int_ne(th_ns_pid(th_pid(t, "a", 1), NULL), th_pid(t, "a", 1));
 	th_signal(t, SIGTERM);
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
-	assert_file(t, "stopped", "c\nb\na\n");
+	th_assert_file(t, "stopped", "c\nb\na\n");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -343,7 +237,7 @@ START_TEST(as_pid1_a_significant_programs_exit_status_becomes_the_namespaces)
 	    "command = sh -c 'until test -s {D}/keep.pids;do sleep 0.05;"
 	    "done;exit 42'\n");
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 42);
-	assert_file(t, "stopped", "keep\n");
+	th_assert_file(t, "stopped", "keep\n");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 42);
 }
@@ -365,7 +259,7 @@ START_TEST(as_pid1_the_root_giving_up_ends_the_namespace_with_status_3)
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 3);
 	/* one restart allowed: the second exit gives up */
 	ck_assert_int_eq(th_pids(t, "crash", pids, TH_MAX_PIDS), 2);
-	assert_stderr_has(t, "root: giving up");
+	th_assert_stderr_has(t, "root: giving up");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 3);
 }
@@ -378,7 +272,7 @@ START_TEST(as_pid1_without_cgroups_a_setsid_leftover_gets_term_before_the_end)
 	 * in a session of its own, survives it. As PID 1, tend's final
 	 * sweep must TERM it (gc records that) before the namespace ends.
 	 */
-	struct run esc, gc;
+	struct th_run esc, gc;
 	struct th *t;
 
 	NEED_PID1();
@@ -390,12 +284,12 @@ START_TEST(as_pid1_without_cgroups_a_setsid_leftover_gets_term_before_the_end)
 	                 "echo $$ >>{D}/gc.pids;sleep 100000 & wait");
 	th_set_pid1(t);
 	th_launch(t);
-	esc = up(t, "esc", 1);
-	gc = up(t, "gc", 1);
+	esc = th_up(t, "esc", 1);
+	gc = th_up(t, "gc", 1);
 	assert_escaped(&esc, &gc);
 	th_signal(t, SIGTERM);
 	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
-	assert_file(t, "gc.term", "term\n");
+	th_assert_file(t, "gc.term", "term\n");
 	ck_assert_int_eq(th_procs_alive(t), 0);
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -416,7 +310,7 @@ namespace_empty(struct th *t, const void *arg)
 static void
 stop_kills_a_setsid_grandchild(bool pid1)
 {
-	struct run esc, gc;
+	struct th_run esc, gc;
 	struct th *t;
 	char *out;
 
@@ -426,8 +320,8 @@ stop_kills_a_setsid_grandchild(bool pid1)
 	if (pid1)
 		th_set_pid1(t);
 	th_launch(t);
-	esc = up(t, "esc", 1);
-	gc = up(t, "gc", 1);
+	esc = th_up(t, "esc", 1);
+	gc = th_up(t, "gc", 1);
 	assert_escaped(&esc, &gc);
 	ck_assert_msg(
 	    th_ctl(t, &out, "stop esc") == 0, "tendctl stop: %s", out);
@@ -468,7 +362,7 @@ START_TEST(a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits)
 	 * its cgroup is killed at once (SPEC 4 Stop): the stop returns
 	 * long before the hour, with nothing of esc left.
 	 */
-	struct run esc, gc;
+	struct th_run esc, gc;
 	struct th *t;
 	char *out;
 
@@ -479,10 +373,10 @@ START_TEST(a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits)
 	write_escaper(t, "trap \"\" TERM;echo $$ >>{D}/gc.pids;"
 	                 "exec sleep 100000");
 	th_launch(t);
-	esc = up(t, "esc", 1);
-	gc = up(t, "gc", 1);
+	esc = th_up(t, "esc", 1);
+	gc = th_up(t, "gc", 1);
 	assert_escaped(&esc, &gc);
-	th_wait(t, ignores_term, &gc, DEADLINE_MS, "gc ignoring TERM");
+	th_wait(t, th_ignores_term, &gc, DEADLINE_MS, "gc ignoring TERM");
 	ck_assert_msg(
 	    th_ctl(t, &out, "stop esc") == 0, "tendctl stop: %s", out);
 	free(out);
@@ -497,7 +391,7 @@ END_TEST
 static bool
 asleep(struct th *t, const void *arg)
 {
-	const struct run *r = arg;
+	const struct th_run *r = arg;
 	char path[64], comm[32] = "";
 	FILE *f;
 
@@ -546,7 +440,8 @@ START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 	    "until test -s {D}/gc.pids; do sleep 0.05; done\n"
 	    "exit 1\n";
 	char dir[PATH_MAX + 16];
-	struct run m2, gc1, gc2;
+	struct th_run m2, gc1, gc2;
+	const struct th_run *keep[] = {&m2, NULL};
 	pid_t procs[8];
 	struct th *t;
 	int n;
@@ -560,14 +455,14 @@ START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 	th_wait(t, recorded, "gc", DEADLINE_MS, "the first run's gc");
 	gc1.pid = th_pid(t, "gc", 1);
 	gc1.start = th_starttime(gc1.pid); /* 0 if gone already */
-	m2 = up(t, "m", 2);
-	gc2 = up(t, "gc", 2);
+	m2 = th_up(t, "m", 2);
+	gc2 = th_up(t, "gc", 2);
 	th_wait(t, asleep, &m2, DEADLINE_MS, "m's second run done with m.sh");
 	th_wait(t, asleep, &gc2, DEADLINE_MS, "its gc asleep");
 	ck_assert_msg(!th_alive(gc1.pid, gc1.start),
 	    "the first run's leftover is still alive");
-	assert_file(t, "overlap", "");
-	assert_stderr_has(t, "m: exited with status 1; restarting");
+	th_assert_file(t, "overlap", "");
+	th_assert_stderr_has(t, "m: exited with status 1; restarting");
 	snprintf(dir, sizeof(dir), "%s/s-root/p-m", th_cgroup(t));
 	assert_cgroup(m2.pid, dir);
 	n = cgroup_procs(dir, procs, 8);
@@ -576,7 +471,7 @@ START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 	    "%s holds %d processes, not just m's second run (%d) and its "
 	    "gc (%d)",
 	    dir, n, (int)m2.pid, (int)gc2.pid);
-	th_hold(t, alive, &m2, HOLD_MS, "m's second run up");
+	th_hold(t, th_all_alive, keep, HOLD_MS, "m's second run up");
 	ck_assert(th_alive(gc2.pid, gc2.start));
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -586,14 +481,14 @@ START_TEST(a_program_runs_in_cgroup_s_root_p_name_below_tends_own)
 {
 	char want[PATH_MAX + 32];
 	pid_t procs[8];
-	struct run a;
+	struct th_run a;
 	struct th *t;
 	int n;
 
 	NEED_CGROUP();
 	t = th_start("[program:a]\n"
 	             "command = {S:a}\n");
-	a = up(t, "a", 1);
+	a = th_up(t, "a", 1);
 	snprintf(want, sizeof(want), "%s/s-root/p-a", th_cgroup(t));
 	assert_cgroup(a.pid, want);
 	n = cgroup_procs(want, procs, 8);
@@ -610,7 +505,7 @@ END_TEST
 START_TEST(a_nested_supervisors_program_runs_in_s_root_s_sup_p_name)
 {
 	char want[PATH_MAX + 32];
-	struct run db, web;
+	struct th_run db, web;
 	struct th *t;
 
 	NEED_CGROUP();
@@ -622,8 +517,8 @@ START_TEST(a_nested_supervisors_program_runs_in_s_root_s_sup_p_name)
 	             "command = {S:web}\n"
 	             "[program:db]\n"
 	             "command = {S:db}\n");
-	web = up(t, "web", 1);
-	db = up(t, "db", 1);
+	web = th_up(t, "web", 1);
+	db = th_up(t, "db", 1);
 	snprintf(want, sizeof(want), "%s/s-root/s-back/p-db", th_cgroup(t));
 	assert_cgroup(db.pid, want);
 	snprintf(want, sizeof(want), "%s/s-root/p-web", th_cgroup(t));
@@ -647,8 +542,8 @@ START_TEST(after_tend_exits_the_cgroups_it_made_are_gone)
 	             "command = {T:a}\n"
 	             "[program:db]\n"
 	             "command = {T:db}\n");
-	(void)up(t, "a", 1);
-	(void)up(t, "db", 1);
+	(void)th_up(t, "a", 1);
+	(void)th_up(t, "db", 1);
 	snprintf(path, sizeof(path), "%s/s-root/s-back/p-db", th_cgroup(t));
 	ck_assert_msg(stat(path, &st) == 0, "tend made no cgroup %s", path);
 	th_signal(t, SIGTERM);
@@ -664,7 +559,7 @@ END_TEST
 START_TEST(with_cgroups_no_tend_says_once_that_process_groups_serve)
 {
 	char dirs[1024], where[PATH_MAX];
-	struct run a;
+	struct th_run a;
 	struct th *t;
 
 	t = th_start("[tend]\n"
@@ -673,8 +568,8 @@ START_TEST(with_cgroups_no_tend_says_once_that_process_groups_serve)
 	             "command = {S:a}\n"
 	             "[program:b]\n"
 	             "command = {S:b}\n");
-	a = up(t, "a", 1);
-	(void)up(t, "b", 1);
+	a = th_up(t, "a", 1);
+	(void)th_up(t, "b", 1);
 	ck_assert_int_eq(
 	    stderr_count(t, "programs are tracked by process group only"), 1);
 	if (th_cgroup(t) != NULL) {
@@ -714,7 +609,8 @@ START_TEST(a_second_tend_in_the_same_cgroup_uses_cgroup_tend_hash_of_its_own)
 	 * tend-HASH.
 	 */
 	char base[PATH_MAX], want[PATH_MAX + 32], prefix[PATH_MAX + 8];
-	struct run a1, a2;
+	struct th_run a1, a2;
+	const struct th_run *keep[] = {&a1, NULL};
 	struct th *t1, *t2;
 	size_t i, len;
 	struct stat st;
@@ -722,12 +618,12 @@ START_TEST(a_second_tend_in_the_same_cgroup_uses_cgroup_tend_hash_of_its_own)
 	NEED_CGROUP();
 	t1 = th_start("[program:a]\n"
 	              "command = {S:a}\n");
-	a1 = up(t1, "a", 1);
+	a1 = th_up(t1, "a", 1);
 	t2 = th_new("[program:a]\n"
 	            "command = {S:a}\n");
 	th_use_cgroup_of(t2, t1);
 	th_launch(t2);
-	a2 = up(t2, "a", 1);
+	a2 = th_up(t2, "a", 1);
 	th_wait_file(t2, "tend.err", "; this one uses ", DEADLINE_MS);
 	ck_assert(private_base(t2, base, sizeof(base)));
 	snprintf(prefix, sizeof(prefix), "%s/tend-", th_cgroup(t1));
@@ -744,7 +640,7 @@ START_TEST(a_second_tend_in_the_same_cgroup_uses_cgroup_tend_hash_of_its_own)
 	ck_assert_int_eq(th_stop(t2), 0);
 	ck_assert_msg(
 	    stat(base, &st) == -1, "the second tend left its cgroup %s", base);
-	th_hold(t1, alive, &a1, HOLD_MS, "the first tend's a alive");
+	th_hold(t1, th_all_alive, keep, HOLD_MS, "the first tend's a alive");
 	ck_assert_int_eq(th_stop(t1), 0);
 }
 END_TEST
