@@ -64,34 +64,28 @@
 	"trap \"echo " name " usr1 >>{D}/sig\" USR1;"                      \
 	"echo $$ >>{D}/" name ".pids;sleep 100000 & while :;do wait;done'"
 
-/* A program, a one_for_all pair, and a program that cannot start. */
-static const char family_conf[] = "[supervisor:root]\n"
-				  "children = a back bad\n"
-				  "[supervisor:back]\n"
-				  "strategy = one_for_all\n"
-				  "children = db web\n"
-				  "[program:a]\n"
-				  "command = {S:a}\n"
-				  "[program:db]\n"
-				  "command = {S:db}\n"
-				  "[program:web]\n"
-				  "command = {S:web}\n"
-				  "[program:bad]\n"
-				  "restart = temporary\n"
-				  "command = " MISSING "\n";
+/* A program a, and a one_for_all pair db and web under back. */
+#define TRIO_SECTIONS                                                          \
+	"[supervisor:back]\n"                                                  \
+	"strategy = one_for_all\n"                                             \
+	"children = db web\n"                                                  \
+	"[program:a]\n"                                                        \
+	"command = {S:a}\n"                                                    \
+	"[program:db]\n"                                                       \
+	"command = {S:db}\n"                                                   \
+	"[program:web]\n"                                                      \
+	"command = {S:web}\n"
 
-/* The same without bad, so that everything can start. */
+/* The trio, and a program that cannot start. */
+static const char family_conf[] = "[supervisor:root]\n"
+                                  "children = a back bad\n"
+                                  "[program:bad]\n"
+                                  "restart = temporary\n"
+                                  "command = " MISSING "\n" TRIO_SECTIONS;
+
+/* The trio alone, so that everything can start. */
 static const char trio_conf[] = "[supervisor:root]\n"
-				"children = a back\n"
-				"[supervisor:back]\n"
-				"strategy = one_for_all\n"
-				"children = db web\n"
-				"[program:a]\n"
-				"command = {S:a}\n"
-				"[program:db]\n"
-				"command = {S:db}\n"
-				"[program:web]\n"
-				"command = {S:web}\n";
+                                "children = a back\n" TRIO_SECTIONS;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -406,6 +400,36 @@ static void
 assert_json(struct th *t, const char *doc)
 {
 	free(py_ok(t, doc, "import json,sys\njson.load(sys.stdin)\n"));
+}
+
+/* What python3 script prints about the output of `tendctl ARGS`, which
+ * must exit want. */
+static char *
+ctl_py(struct th *t, int want, const char *args, const char *script)
+{
+	char *out = ctl(t, want, "%s", args), *got = py_ok(t, out, script);
+
+	free(out);
+	return got;
+}
+
+/* family_conf's tend, once a, db and web run and bad has failed. */
+struct family {
+	struct th *t;
+	struct th_run a, db, web;
+};
+
+static struct family
+family_up(void)
+{
+	struct family f;
+
+	f.t = th_start(family_conf);
+	f.a = th_up(f.t, "a", 1);
+	f.db = th_up(f.t, "db", 1);
+	f.web = th_up(f.t, "web", 1);
+	th_wait_file(f.t, "tend.err", "bad: could not start", DEADLINE_MS);
+	return f;
 }
 
 /* ---------------------------------------------------------------- status */
@@ -832,24 +856,23 @@ tendctl_for_others(struct th *t)
 
 START_TEST(status_shows_each_program_by_path_with_its_real_pid)
 {
-	struct th *t = th_start(family_conf);
-	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
-	              web = th_up(t, "web", 1);
+	struct family f = family_up();
+	struct th *t = f.t;
 	struct row rows[8];
 	char want[128], *out;
 	int n;
 
-	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
 	out = ctl(t, 0, "status");
 	n = parse_status(out, rows, 8);
 	ck_assert_msg(n == 4, "%d rows:\n%s", n, out);
 	free(out);
 	/* in tree order, each NAME its path without root/ */
-	snprintf(want, sizeof(want), "a running %d * 0 -", (int)a.pid);
+	snprintf(want, sizeof(want), "a running %d * 0 -", (int)f.a.pid);
 	assert_row(t, "a", want);
-	snprintf(want, sizeof(want), "back/db running %d * 0 -", (int)db.pid);
+	snprintf(want, sizeof(want), "back/db running %d * 0 -", (int)f.db.pid);
 	assert_row(t, "back/db", want);
-	snprintf(want, sizeof(want), "back/web running %d * 0 -", (int)web.pid);
+	snprintf(
+	    want, sizeof(want), "back/web running %d * 0 -", (int)f.web.pid);
 	assert_row(t, "back/web", want);
 	assert_row(t, "bad", "bad exited - - 0 exec:ENOENT");
 	ck_assert_str_eq(rows[0].f[0], "a");
@@ -966,30 +989,24 @@ START_TEST(json_status_has_the_documented_fields)
 	    "for p in d['programs']:\n"
 	    "  print(p['path'],p['name'],p['supervisor'],p['state'],p['pid'],"
 	    "type(p['uptime_ms']).__name__,p['restarts'],p['last_exit'])\n";
-	struct th *t = th_start(family_conf);
-	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
-	              web = th_up(t, "web", 1);
-	char want[512], *out, *got;
+	struct family f = family_up();
+	struct th *t = f.t;
+	char want[512], *got;
 
-	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
-	out = ctl(t, 0, "--json status");
-	got = py_ok(t, out, script);
+	got = ctl_py(t, 0, "--json status", script);
 	snprintf(want, sizeof(want),
 	    "a a root running %d int 0 None\n"
 	    "back/db db back running %d int 0 None\n"
 	    "back/web web back running %d int 0 None\n"
 	    "bad bad root exited None NoneType 0 exec:ENOENT\n",
-	    (int)a.pid, (int)db.pid, (int)web.pid);
+	    (int)f.a.pid, (int)f.db.pid, (int)f.web.pid);
 	ck_assert_str_eq(got, want);
 	free(got);
-	free(out);
 	/* an option may come after the command */
-	out = ctl(t, 0, "status back --json");
-	got = py_ok(t, out, script);
+	got = ctl_py(t, 0, "status back --json", script);
 	assert_lacks(got, "bad", "status back --json");
 	assert_has(got, "back/web web back running", "status back --json");
 	free(got);
-	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -998,12 +1015,10 @@ END_TEST
 
 START_TEST(tree_draws_supervisors_with_strategies_and_programs_with_states)
 {
-	struct th *t = th_start(family_conf);
-	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
-	              web = th_up(t, "web", 1);
+	struct family f = family_up();
+	struct th *t = f.t;
 	char want[1024], *out;
 
-	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
 	out = ctl(t, 0, "tree");
 	snprintf(want, sizeof(want),
 	    "root  one_for_one  running\n"
@@ -1012,7 +1027,7 @@ START_TEST(tree_draws_supervisors_with_strategies_and_programs_with_states)
 	    "│  ├─ db  running  pid %d\n"
 	    "│  └─ web  running  pid %d\n"
 	    "└─ bad  exited\n",
-	    (int)a.pid, (int)db.pid, (int)web.pid);
+	    (int)f.a.pid, (int)f.db.pid, (int)f.web.pid);
 	ck_assert_str_eq(out, want);
 	free(out);
 	free(ctl(t, 0, "stop back"));
@@ -1024,7 +1039,7 @@ START_TEST(tree_draws_supervisors_with_strategies_and_programs_with_states)
 	    "│  ├─ db  stopped\n"
 	    "│  └─ web  stopped\n"
 	    "└─ bad  exited\n",
-	    (int)a.pid);
+	    (int)f.a.pid);
 	ck_assert_str_eq(out, want);
 	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -1045,22 +1060,18 @@ START_TEST(json_tree_nests_the_tree_with_the_documented_fields)
 	    "  return '%s(%s,%s,%s,%s)'%(n['name'],n['path'],n['state'],"
 	    "n['pid'],n['restarts'])\n"
 	    "print(f(d['tree']))\n";
-	struct th *t = th_start(family_conf);
-	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1),
-	              web = th_up(t, "web", 1);
-	char want[1024], *out, *got;
+	struct family f = family_up();
+	struct th *t = f.t;
+	char want[1024], *got;
 
-	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
-	out = ctl(t, 0, "--json tree");
-	got = py_ok(t, out, script);
+	got = ctl_py(t, 0, "--json tree", script);
 	snprintf(want, sizeof(want),
 	    "root(root,one_for_one,running)[a(a,running,%d,0) "
 	    "back(back,one_for_all,running)[db(back/db,running,%d,0) "
 	    "web(back/web,running,%d,0)] bad(bad,exited,None,0)]\n",
-	    (int)a.pid, (int)db.pid, (int)web.pid);
+	    (int)f.a.pid, (int)f.db.pid, (int)f.web.pid);
 	ck_assert_str_eq(got, want);
 	free(got);
-	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1086,22 +1097,18 @@ START_TEST(every_json_document_is_valid_json)
 			    "--json %s: exit %d:\n%s", cmds[i], st, out);
 		free(out);
 	}
-	out = ctl(t, 0, "--json pid a");
-	got = py_ok(t, out,
+	got = ctl_py(t, 0, "--json pid a",
 	    "import json,sys\nd=json.load(sys.stdin)\n"
 	    "print(d['schema'],d['path'],d['pid'])\n");
-	free(out);
 	out = NULL;
 	ck_assert_int_gt(asprintf(&out, "1 a %d\n", (int)pid_of(t, "a")), 0);
 	ck_assert_str_eq(got, out);
 	free(got);
 	free(out);
-	out = ctl(t, 0, "--json stop a");
-	got = py_ok(t, out,
+	got = ctl_py(t, 0, "--json stop a",
 	    "import json,sys\nd=json.load(sys.stdin)\nprint(d['ok'])\n");
 	ck_assert_str_eq(got, "True\n");
 	free(got);
-	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1623,14 +1630,13 @@ END_TEST
 
 START_TEST(pid_prints_the_main_pid_of_a_program_only)
 {
-	struct th *t = th_start(family_conf);
-	struct th_run a = th_up(t, "a", 1), db = th_up(t, "db", 1);
+	struct family f = family_up();
+	struct th *t = f.t;
 	char *out;
 
-	th_wait_file(t, "tend.err", "bad: could not start", DEADLINE_MS);
-	ck_assert_int_eq(pid_of(t, "a"), a.pid);
-	ck_assert_int_eq(pid_of(t, "back/db"), db.pid);
-	ck_assert_int_eq(pid_of(t, "db"), db.pid);
+	ck_assert_int_eq(pid_of(t, "a"), f.a.pid);
+	ck_assert_int_eq(pid_of(t, "back/db"), f.db.pid);
+	ck_assert_int_eq(pid_of(t, "db"), f.db.pid);
 	out = ctl(t, 1, "pid back");
 	assert_has(out, "supervisor", "pid back");
 	free(out);
@@ -1666,13 +1672,11 @@ START_TEST(health_is_0_when_everything_is_as_it_should_be)
 	ck_assert_str_eq(out, "healthy\n");
 	free(out);
 	free(ctl(t, 0, "health --alive"));
-	out = ctl(t, 0, "--json health");
-	got = py_ok(t, out,
+	got = ctl_py(t, 0, "--json health",
 	    "import json,sys\nd=json.load(sys.stdin)\n"
 	    "print(d['schema'],d['healthy'],d['unhealthy'])\n");
 	ck_assert_str_eq(got, "1 True []\n");
 	free(got);
-	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1699,14 +1703,12 @@ START_TEST(health_is_1_naming_abnormal_exits_and_backoff_while_alive_is_0)
 	assert_lacks(out, "healthy\n", "health");
 	free(out);
 	free(ctl(t, 0, "health --alive"));
-	out = ctl(t, 1, "--json health");
-	got = py_ok(t, out,
+	got = ctl_py(t, 1, "--json health",
 	    "import json,sys\nd=json.load(sys.stdin)\n"
 	    "print(d['healthy'],' '.join(u['path']+':'+u['state'] for u in "
 	    "d['unhealthy']))\n");
 	ck_assert_str_eq(got, "False bad:exited crash:backoff\n");
 	free(got);
-	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1869,15 +1871,13 @@ START_TEST(version_names_tendctl_and_the_tend_it_reaches)
 	out = ctl(t, 0, "--version");
 	assert_has(out, want, "--version");
 	free(out);
-	out = ctl(t, 0, "--json version");
-	got = py_ok(t, out,
+	got = ctl_py(t, 0, "--json version",
 	    "import json,sys\nd=json.load(sys.stdin)\n"
 	    "print(d['tend']['pid'],d['tend']['protocol'],"
 	    "d['tend']['version']==d['tendctl'])\n");
 	snprintf(want, sizeof(want), "%d 1 True\n", (int)th_tend_pid(t));
 	ck_assert_str_eq(got, want);
 	free(got);
-	free(out);
 	/* no tend: still exit 0, saying so */
 	out = ctl(t, 0, "-s %s/none.sock version", th_dir(t));
 	assert_has(out, "not reachable", "version without tend");
