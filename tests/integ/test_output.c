@@ -80,6 +80,21 @@ size_of(struct th *t, const char *file)
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
+/* Wait until D/file holds want's last line (what is written last); then
+ * D/file must be want, whole. */
+static void
+wait_file_is(struct th *t, const char *file, const char *want)
+{
+	const char *last = want + strlen(want);
+
+	if (last > want)
+		last--; /* want's final newline */
+	while (last > want && last[-1] != '\n')
+		last--;
+	th_wait_file(t, file, last, DEADLINE_MS);
+	th_assert_file(t, file, want);
+}
+
 /* Create D/file (the "go" of a waiting program). */
 static void
 touch(struct th *t, const char *file)
@@ -313,8 +328,7 @@ START_TEST(lines_go_to_tends_stdout_as_name_bar_line)
 	    "echo $$ >>{D}/a.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "a", 1);
-	th_wait_file(t, "tend.out", "a |   second, indented\n", DEADLINE_MS);
-	th_assert_file(
+	wait_file_is(
 	    t, "tend.out", "a | hello from a\na |   second, indented\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -416,8 +430,7 @@ START_TEST(a_partial_line_is_passed_on_without_its_newline)
 	             "echo $$ >>{D}/p.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "p", 1);
-	th_wait_file(t, "tend.out", "p | prompt> \n", DEADLINE_MS);
-	th_assert_file(t, "tend.out", "p | prompt> \n");
+	wait_file_is(t, "tend.out", "p | prompt> \n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -495,8 +508,7 @@ START_TEST(with_log_dir_output_goes_to_name_log_and_not_to_tends_stdout)
 	                        "echo $$ >>{D}/w.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "w", 1);
-	th_wait_file(t, "logs/w.log", "two\n", DEADLINE_MS);
-	th_assert_file(t, "logs/w.log", "one\ntwo\n");
+	wait_file_is(t, "logs/w.log", "one\ntwo\n");
 	th_assert_file(t, "tend.out", "");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -513,8 +525,7 @@ START_TEST(stderr_defaults_to_stdout_and_merges_in_order)
 	struct th_run m = th_up(t, "m", 1);
 	char fd1[256], fd2[256];
 
-	th_wait_file(t, "logs/m.log", "e2\n", DEADLINE_MS);
-	th_assert_file(t, "logs/m.log", "o1\ne1\no2\ne2\n");
+	wait_file_is(t, "logs/m.log", "o1\ne1\no2\ne2\n");
 	/* one pipe for both */
 	fd_target(m.pid, 1, fd1, sizeof(fd1));
 	fd_target(m.pid, 2, fd2, sizeof(fd2));
@@ -555,8 +566,7 @@ START_TEST(stdout_null_with_stderr_log_captures_only_stderr)
 	                        "echo $$ >>{D}/n.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "n", 1);
-	th_wait_file(t, "logs/n.log", "to-log\n", DEADLINE_MS);
-	th_assert_file(t, "logs/n.log", "to-log\n");
+	wait_file_is(t, "logs/n.log", "to-log\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -572,8 +582,7 @@ START_TEST(stderr_null_drops_stderr_and_keeps_stdout)
 	struct th_run e = th_up(t, "e", 1);
 	char fd[256];
 
-	th_wait_file(t, "logs/e.log", "to-log\n", DEADLINE_MS);
-	th_assert_file(t, "logs/e.log", "to-log\n");
+	wait_file_is(t, "logs/e.log", "to-log\n");
 	fd_target(e.pid, 2, fd, sizeof(fd));
 	ck_assert_str_eq(fd, "/dev/null");
 	ck_assert_int_eq(th_stop(t), 0);
@@ -599,8 +608,7 @@ START_TEST(stdout_file_appends_and_keeps_the_old_content)
 	th_launch(t);
 	(void)th_up(t, "f", 1);
 	/* stderr follows stdout into the file */
-	th_wait_file(t, "f.out", "new-err\n", DEADLINE_MS);
-	th_assert_file(t, "f.out", "old content\nnew-out\nnew-err\n");
+	wait_file_is(t, "f.out", "old content\nnew-out\nnew-err\n");
 	ck_assert_msg(!exists(t, "logs/f.log"), "logs/f.log exists");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -617,8 +625,7 @@ START_TEST(stderr_log_with_stdout_to_a_file_captures_stderr_alone)
 	                        "echo $$ >>{D}/f.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "f", 1);
-	th_wait_file(t, "logs/f.log", "new-err\n", DEADLINE_MS);
-	th_assert_file(t, "logs/f.log", "new-err\n");
+	wait_file_is(t, "logs/f.log", "new-err\n");
 	th_assert_file(t, "f.out", "new-out\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -634,8 +641,7 @@ START_TEST(stdout_inherit_with_log_dir_goes_to_tends_stdout)
 	                        "echo $$ >>{D}/i.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "i", 1);
-	th_wait_file(t, "tend.out", "inherited\n", DEADLINE_MS);
-	th_assert_file(t, "tend.out", "inherited\n");
+	wait_file_is(t, "tend.out", "inherited\n");
 	ck_assert_msg(!exists(t, "logs/i.log"), "logs/i.log exists");
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -918,8 +924,7 @@ START_TEST(a_crashed_runs_last_lines_come_before_the_next_runs_first)
 	    "exec sleep 100000;};printf last-words-$n;exit 1'\n");
 
 	(void)th_up(t, "c", 1);
-	th_wait_file(t, "logs/c.log", "last-words-4\n", DEADLINE_MS);
-	th_assert_file(t, "logs/c.log",
+	wait_file_is(t, "logs/c.log",
 	    "first-1\nmiddle-1\nlast-words-1\n"
 	    "first-2\nmiddle-2\nlast-words-2\n"
 	    "first-3\nmiddle-3\nlast-words-3\n"
@@ -948,8 +953,7 @@ START_TEST(usr1_reopens_log_files)
 	th_signal(t, SIGUSR1);
 	th_wait_file(t, "tend.err", "log files reopened", DEADLINE_MS);
 	touch(t, "go");
-	th_wait_file(t, "logs/u.log", "after\n", DEADLINE_MS);
-	th_assert_file(t, "logs/u.log", "after\n");
+	wait_file_is(t, "logs/u.log", "after\n");
 	th_assert_file(t, "logs/u.log.old", "before\n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
