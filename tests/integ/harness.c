@@ -1034,6 +1034,22 @@ th_tend_start(const struct th *t)
 
 /* -------------------------------------------------------- recorded pids */
 
+/* v, an array of n elements of size bytes in *cap, with room for one
+ * more: doubled (from 32) when full. Fails the test without memory. */
+static void *
+room_for_one(struct th *t, void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t bigger = *cap == 0 ? 32 : *cap * 2;
+
+	if (n < *cap)
+		return v;
+	v = realloc(v, bigger * size);
+	if (v == NULL)
+		flunk(t, "out of memory");
+	*cap = bigger;
+	return v;
+}
+
 /*
  * pid's start time when it was first seen ours: 0 if it was gone then.
  * A live process that does not look ours is looked at again next time:
@@ -1054,15 +1070,8 @@ remember(struct th *t, pid_t pid)
 		return 0; /* not ours, or not yet readable: not recorded */
 	else
 		start = 0;
-	if (t->nseen == t->seen_cap) {
-		size_t cap = t->seen_cap == 0 ? 32 : t->seen_cap * 2;
-		struct seen *v = realloc(t->seen, cap * sizeof(*v));
-
-		if (v == NULL)
-			flunk(t, "out of memory");
-		t->seen = v;
-		t->seen_cap = cap;
-	}
+	t->seen =
+	    room_for_one(t, t->seen, t->nseen, &t->seen_cap, sizeof(*t->seen));
 	t->seen[t->nseen].pid = pid;
 	t->seen[t->nseen].start = start;
 	t->nseen++;
@@ -1151,15 +1160,7 @@ host_pid(struct th *t, pid_t nspid)
 	host = walk_descendants(t->tend, has_ns_pid, &nspid);
 	if (host == 0)
 		return 0; /* gone (or not yet readable): look again next time */
-	if (t->nmap == t->map_cap) {
-		size_t cap = t->map_cap == 0 ? 32 : t->map_cap * 2;
-		struct nsmap *v = realloc(t->map, cap * sizeof(*v));
-
-		if (v == NULL)
-			flunk(t, "out of memory");
-		t->map = v;
-		t->map_cap = cap;
-	}
+	t->map = room_for_one(t, t->map, t->nmap, &t->map_cap, sizeof(*t->map));
 	t->map[t->nmap].ns = nspid;
 	t->map[t->nmap].host = host;
 	t->nmap++;
@@ -1864,6 +1865,20 @@ th_stop(struct th *t)
 		ck_abort_msg(
 		    "%d process(es) of %s survived th_stop", left, dir);
 	return status;
+}
+
+void
+th_stop_after_exit(
+    struct th *t, int status, const char *stopped, int deadline_ms)
+{
+	int got = th_wait_exit(t, deadline_ms);
+
+	if (got != status)
+		flunk(t, "tend exited with status %d, not %d", got, status);
+	if (stopped != NULL)
+		th_assert_file(t, "stopped", stopped);
+	ck_assert_int_eq(th_procs_alive(t), 0);
+	ck_assert_int_eq(th_stop(t), status);
 }
 
 void

@@ -323,6 +323,16 @@ void th_enter_cgroup(const struct th *t);
  */
 int th_stop(struct th *t);
 
+/*
+ * th_stop for a tend that ends by itself (or after th_signal): it exits
+ * with status within deadline_ms; D/stopped, the order in which {T:}
+ * programs were stopped, is then stopped (unless that is NULL); nothing
+ * the test started is left alive (th_procs_alive); th_stop returns
+ * status. Frees t.
+ */
+void th_stop_after_exit(
+    struct th *t, int status, const char *stopped, int deadline_ms);
+
 /* th_stop every handle still open: a checked teardown for CK_FORK=no. */
 void th_stop_all(void);
 

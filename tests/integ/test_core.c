@@ -407,10 +407,7 @@ START_TEST(a_significant_childs_exit_status_becomes_tends)
 	struct th *t = start_significant(
 	    "sh -c 'until test -s {D}/a.pids;do sleep 0.05;done;exit 7'");
 
-	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 7);
-	th_assert_file(t, "stopped", "a\n");
-	ck_assert_int_eq(th_procs_alive(t), 0);
-	ck_assert_int_eq(th_stop(t), 7);
+	th_stop_after_exit(t, 7, "a\n", DEADLINE_MS);
 }
 END_TEST
 
@@ -422,9 +419,7 @@ START_TEST(a_significant_child_killed_by_sigkill_makes_tend_exit_137)
 	(void)th_up(t, "a", 1);
 	job = th_up(t, "job", 1);
 	ck_assert_int_eq(kill(job.pid, SIGKILL), 0);
-	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 137);
-	th_assert_file(t, "stopped", "a\n");
-	ck_assert_int_eq(th_stop(t), 137);
+	th_stop_after_exit(t, 137, "a\n", DEADLINE_MS);
 }
 END_TEST
 
@@ -432,9 +427,7 @@ START_TEST(a_significant_child_with_a_missing_binary_makes_tend_exit_127)
 {
 	struct th *t = start_significant("/nonexistent/tend-test-missing");
 
-	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 127);
-	ck_assert_int_eq(th_procs_alive(t), 0);
-	ck_assert_int_eq(th_stop(t), 127);
+	th_stop_after_exit(t, 127, NULL, DEADLINE_MS);
 }
 END_TEST
 
@@ -459,10 +452,7 @@ START_TEST(orderly_shutdown_stops_programs_in_reverse_start_order)
 	(void)th_up(t, "d", 1);
 	assert_starts(t, "a sub/b sub/c d");
 	th_signal(t, SIGTERM);
-	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
-	th_assert_file(t, "stopped", "d\nc\nb\na\n");
-	ck_assert_int_eq(th_procs_alive(t), 0);
-	ck_assert_int_eq(th_stop(t), 0);
+	th_stop_after_exit(t, 0, "d\nc\nb\na\n", DEADLINE_MS);
 }
 END_TEST
 

@@ -32,21 +32,12 @@
 #define HOLD_MS 500   /* how long "nothing else happens" is watched */
 #define ORPHANS 1000
 
-/* Skip the test (and return) unless tend can run as PID 1 here. */
-#define NEED_PID1()                                                            \
+/* Skip the test (and return) unless ok(&why): th_pid1_ok (tend can run
+ * as PID 1 here) or th_cgroup_ok (tend gets a cgroup v2 of its own). */
+#define NEED(ok)                                                               \
 	do {                                                                   \
 		const char *why_;                                              \
-		if (!th_pid1_ok(&why_)) {                                      \
-			th_skip(__func__, "%s", why_);                         \
-			return;                                                \
-		}                                                              \
-	} while (0)
-
-/* Skip the test (and return) unless tend gets a cgroup v2 of its own. */
-#define NEED_CGROUP()                                                          \
-	do {                                                                   \
-		const char *why_;                                              \
-		if (!th_cgroup_ok(&why_)) {                                    \
+		if (!ok(&why_)) {                                              \
 			th_skip(__func__, "%s", why_);                         \
 			return;                                                \
 		}                                                              \
@@ -175,7 +166,7 @@ START_TEST(as_pid1_a_thousand_orphans_are_reaped_and_no_zombie_is_left)
 	struct th_run maker;
 	struct th *t;
 
-	NEED_PID1();
+	NEED(th_pid1_ok);
 	ck_assert_msg(bin != NULL, "TEND_ORPHANS_BIN is not set");
 	snprintf(conf, sizeof(conf),
 	    "[program:orph]\n"
@@ -200,7 +191,7 @@ START_TEST(as_pid1_sigterm_stops_programs_in_reverse_order_and_exits_0)
 {
 	struct th *t;
 
-	NEED_PID1();
+	NEED(th_pid1_ok);
 	t = th_start_pid1("[program:a]\n"
 	                  "command = {T:a}\n"
 	                  "[program:b]\n"
@@ -213,10 +204,7 @@ START_TEST(as_pid1_sigterm_stops_programs_in_reverse_order_and_exits_0)
 	ck_assert_int_eq(th_ns_pid(th_tend_pid(t), NULL), 1);
 	ck_assert_int_ne(th_ns_pid(th_pid(t, "a", 1), NULL), th_pid(t, "a", 1));
 	th_signal(t, SIGTERM);
-	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
-	th_assert_file(t, "stopped", "c\nb\na\n");
-	ck_assert_int_eq(th_procs_alive(t), 0);
-	ck_assert_int_eq(th_stop(t), 0);
+	th_stop_after_exit(t, 0, "c\nb\na\n", DEADLINE_MS);
 }
 END_TEST
 
@@ -224,7 +212,7 @@ START_TEST(as_pid1_a_significant_programs_exit_status_becomes_the_namespaces)
 {
 	struct th *t;
 
-	NEED_PID1();
+	NEED(th_pid1_ok);
 	t = th_start_pid1(
 	    "[supervisor:root]\n"
 	    "auto_shutdown = any_significant\n"
@@ -236,10 +224,7 @@ START_TEST(as_pid1_a_significant_programs_exit_status_becomes_the_namespaces)
 	    "significant = yes\n"
 	    "command = sh -c 'until test -s {D}/keep.pids;do sleep 0.05;"
 	    "done;exit 42'\n");
-	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 42);
-	th_assert_file(t, "stopped", "keep\n");
-	ck_assert_int_eq(th_procs_alive(t), 0);
-	ck_assert_int_eq(th_stop(t), 42);
+	th_stop_after_exit(t, 42, "keep\n", DEADLINE_MS);
 }
 END_TEST
 
@@ -248,7 +233,7 @@ START_TEST(as_pid1_the_root_giving_up_ends_the_namespace_with_status_3)
 	pid_t pids[TH_MAX_PIDS];
 	struct th *t;
 
-	NEED_PID1();
+	NEED(th_pid1_ok);
 	t = th_start_pid1(
 	    "[supervisor:root]\n"
 	    "intensity = 1\n"
@@ -275,7 +260,7 @@ START_TEST(as_pid1_without_cgroups_a_setsid_leftover_gets_term_before_the_end)
 	struct th_run esc, gc;
 	struct th *t;
 
-	NEED_PID1();
+	NEED(th_pid1_ok);
 	t = th_new("[tend]\n"
 	           "cgroups = no\n"
 	           "[program:esc]\n"
@@ -339,8 +324,8 @@ stop_kills_a_setsid_grandchild(bool pid1)
 
 START_TEST(as_pid1_a_setsid_grandchild_is_gone_once_its_program_is_stopped)
 {
-	NEED_PID1();
-	NEED_CGROUP();
+	NEED(th_pid1_ok);
+	NEED(th_cgroup_ok);
 	stop_kills_a_setsid_grandchild(true);
 }
 END_TEST
@@ -349,7 +334,7 @@ END_TEST
 
 START_TEST(a_setsid_grandchild_is_gone_once_tendctl_stop_returns)
 {
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	stop_kills_a_setsid_grandchild(false);
 }
 END_TEST
@@ -366,7 +351,7 @@ START_TEST(a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits)
 	struct th *t;
 	char *out;
 
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	t = th_new("[program:esc]\n"
 	           "shutdown = 1h\n"
 	           "command = sh {D}/esc.sh\n");
@@ -446,7 +431,7 @@ START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 	struct th *t;
 	int n;
 
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	t = th_new("[program:m]\n"
 	           "shutdown = 1s\n"
 	           "command = sh {D}/m.sh\n");
@@ -485,7 +470,7 @@ START_TEST(a_program_runs_in_cgroup_s_root_p_name_below_tends_own)
 	struct th *t;
 	int n;
 
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	t = th_start("[program:a]\n"
 	             "command = {S:a}\n");
 	a = th_up(t, "a", 1);
@@ -508,7 +493,7 @@ START_TEST(a_nested_supervisors_program_runs_in_s_root_s_sup_p_name)
 	struct th_run db, web;
 	struct th *t;
 
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	t = th_start("[supervisor:root]\n"
 	             "children = web back\n"
 	             "[supervisor:back]\n"
@@ -533,7 +518,7 @@ START_TEST(after_tend_exits_the_cgroups_it_made_are_gone)
 	struct stat st;
 	struct th *t;
 
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	t = th_start("[supervisor:root]\n"
 	             "children = a back\n"
 	             "[supervisor:back]\n"
@@ -615,7 +600,7 @@ START_TEST(a_second_tend_in_the_same_cgroup_uses_cgroup_tend_hash_of_its_own)
 	size_t i, len;
 	struct stat st;
 
-	NEED_CGROUP();
+	NEED(th_cgroup_ok);
 	t1 = th_start("[program:a]\n"
 	              "command = {S:a}\n");
 	a1 = th_up(t1, "a", 1);
