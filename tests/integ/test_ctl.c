@@ -402,6 +402,16 @@ assert_json(struct th *t, const char *doc)
 	free(py_ok(t, doc, "import json,sys\njson.load(sys.stdin)\n"));
 }
 
+/* `tendctl ARGS` must exit want and say needle. */
+static void
+assert_ctl_says(struct th *t, int want, const char *args, const char *needle)
+{
+	char *out = ctl(t, want, "%s", args);
+
+	assert_has(out, needle, args);
+	free(out);
+}
+
 /* What python3 script prints about the output of `tendctl ARGS`, which
  * must exit want. */
 static char *
@@ -523,6 +533,24 @@ assert_row(struct th *t, const char *path, const char *want)
 				  strcmp(w.f[k], r.f[k]) == 0,
 		    "%s: column %d is \"%s\", not \"%s\" (want \"%s\")", path,
 		    k + 1, r.f[k], w.f[k], want);
+}
+
+/* `tendctl ARGS` (a status) lists exactly the paths of want ("a
+ * back/web"), in that order. */
+static void
+assert_status_names(struct th *t, const char *args, const char *want)
+{
+	struct row rows[8];
+	char *out = ctl(t, 0, "%s", args), got[8 * 513] = "";
+	int n = parse_status(out, rows, 8), i;
+	size_t len = 0;
+
+	for (i = 0; i < n && i < 8; i++)
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s",
+		    i > 0 ? " " : "", rows[i].f[0]);
+	ck_assert_msg(n <= 8 && strcmp(got, want) == 0,
+	    "%s lists \"%s\", not \"%s\":\n%s", args, got, want, out);
+	free(out);
 }
 
 struct state_arg {
@@ -922,32 +950,13 @@ END_TEST
 START_TEST(status_names_show_only_their_subtrees)
 {
 	struct th *t = th_start(family_conf);
-	struct row rows[8];
-	char *out;
-	int n;
 
 	(void)th_up(t, "web", 1);
-	out = ctl(t, 0, "status back");
-	n = parse_status(out, rows, 8);
-	ck_assert_msg(n == 2, "status back:\n%s", out);
-	ck_assert_str_eq(rows[0].f[0], "back/db");
-	ck_assert_str_eq(rows[1].f[0], "back/web");
-	free(out);
+	assert_status_names(t, "status back", "back/db back/web");
 	/* a bare name, a path from the root, a program of a subtree */
-	out = ctl(t, 0, "status a root/back/web");
-	n = parse_status(out, rows, 8);
-	ck_assert_msg(n == 2, "status a root/back/web:\n%s", out);
-	ck_assert_str_eq(rows[0].f[0], "a");
-	ck_assert_str_eq(rows[1].f[0], "back/web");
-	free(out);
-	out = ctl(t, 0, "status db");
-	n = parse_status(out, rows, 8);
-	ck_assert_msg(n == 1 && strcmp(rows[0].f[0], "back/db") == 0,
-	    "status db:\n%s", out);
-	free(out);
-	out = ctl(t, 0, "status all");
-	ck_assert_int_eq(parse_status(out, rows, 8), 4);
-	free(out);
+	assert_status_names(t, "status a root/back/web", "a back/web");
+	assert_status_names(t, "status db", "back/db");
+	assert_status_names(t, "status all", "a back/db back/web bad");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1533,9 +1542,7 @@ START_TEST(signal_sends_the_signal_to_the_main_process_and_nothing_else)
 	ck_assert_int_eq(count_in_file(t, "sig", "h usr1\n"), 1);
 	ck_assert_int_eq(count_in_file(t, "sig", "h3"), 0);
 	/* a program that is not running */
-	out = ctl(t, 1, "signal HUP h3");
-	assert_has(out, "h3", "signal HUP h3");
-	free(out);
+	assert_ctl_says(t, 1, "signal HUP h3", "h3");
 	out = ctl(t, 2, "signal NOSUCHSIGNAL h");
 	free(out);
 	th_hold(t, th_all_alive, keep, HOLD_MS, "h and h2 running");
@@ -1558,17 +1565,12 @@ START_TEST(a_failed_operator_start_exits_1_leaves_it_stopped_and_charges_nothing
 				"command = {D}/missing\n");
 	struct th_run a = th_up(t, "a", 1);
 	const struct th_run *keep[2] = {&a, NULL};
-	char *out;
 
-	out = ctl(t, 1, "start bad");
-	assert_has(out, "bad", "start bad");
-	free(out);
+	assert_ctl_says(t, 1, "start bad", "bad");
 	th_hold(t, th_all_alive, keep, HOLD_MS, "tend and a running");
 	assert_row(t, "bad", "bad stopped - - 0 exec:ENOENT");
 	/* unhealthy until it starts or is stopped again */
-	out = ctl(t, 1, "health");
-	assert_has(out, "bad", "health");
-	free(out);
+	assert_ctl_says(t, 1, "health", "bad");
 	free(ctl(t, 0, "health --alive"));
 	free(ctl(t, 0, "stop bad"));
 	free(ctl(t, 0, "health"));
@@ -1598,19 +1600,13 @@ START_TEST(start_under_a_failed_supervisor_exits_1_and_start_sup_runs_it_anew)
 	wait_state(t, "sub/c", "running");
 	free(ctl(t, 0, "kill c"));
 	th_wait_file(t, "tend.err", "sub: giving up", DEADLINE_MS);
-	out = ctl(t, 0, "tree");
-	assert_has(out, "sub  one_for_one  failed", "tree");
-	free(out);
+	assert_ctl_says(t, 0, "tree", "sub  one_for_one  failed");
 	out = ctl(t, 1, "start c");
 	assert_has(out, "sub", "start c");
 	assert_has(out, "failed", "start c");
 	free(out);
-	out = ctl(t, 1, "health");
-	assert_has(out, "sub", "health");
-	free(out);
-	out = ctl(t, 1, "health --alive");
-	assert_has(out, "sub", "health --alive");
-	free(out);
+	assert_ctl_says(t, 1, "health", "sub");
+	assert_ctl_says(t, 1, "health --alive", "sub");
 	/* start SUP: its start sequence, with a clear history */
 	free(ctl(t, 0, "start sub"));
 	(void)th_up(t, "c", 3);
@@ -1619,9 +1615,7 @@ START_TEST(start_under_a_failed_supervisor_exits_1_and_start_sup_runs_it_anew)
 	free(ctl(t, 0, "kill c")); /* one restart allowed again */
 	(void)th_up(t, "c", 4);
 	wait_state(t, "sub/c", "running");
-	out = ctl(t, 0, "tree");
-	assert_has(out, "sub  one_for_one  running", "tree");
-	free(out);
+	assert_ctl_says(t, 0, "tree", "sub  one_for_one  running");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -1632,14 +1626,11 @@ START_TEST(pid_prints_the_main_pid_of_a_program_only)
 {
 	struct family f = family_up();
 	struct th *t = f.t;
-	char *out;
 
 	ck_assert_int_eq(pid_of(t, "a"), f.a.pid);
 	ck_assert_int_eq(pid_of(t, "back/db"), f.db.pid);
 	ck_assert_int_eq(pid_of(t, "db"), f.db.pid);
-	out = ctl(t, 1, "pid back");
-	assert_has(out, "supervisor", "pid back");
-	free(out);
+	assert_ctl_says(t, 1, "pid back", "supervisor");
 	free(ctl(t, 1, "pid bad"));
 	free(ctl(t, 3, "pid nope"));
 	free(ctl(t, 2, "pid"));
@@ -1738,9 +1729,7 @@ START_TEST(stopping_is_healthy_only_when_an_operator_asked_for_it)
 	/* a crash of b makes one_for_all stop stub: not an operator's stop */
 	ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
 	wait_state(t, "stub", "stopping");
-	out = ctl(t, 1, "health");
-	assert_has(out, "stub", "health");
-	free(out);
+	assert_ctl_says(t, 1, "health", "stub");
 	free(ctl(t, 0, "health --alive"));
 	ck_assert(th_run_alive(&s));
 	free(ctl(t, 0, "kill stub"));
