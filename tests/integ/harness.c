@@ -1422,6 +1422,24 @@ th_all_alive(struct th *t, const void *runs)
 }
 
 bool
+th_runs_sleep(struct th *t, const void *run)
+{
+	const struct th_run *r = run;
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	(void)t;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strcmp(comm, "sleep\n") == 0 && th_run_alive(r);
+}
+
+bool
 th_ignores_term(struct th *t, const void *run)
 {
 	const struct th_run *r = run;

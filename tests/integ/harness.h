@@ -239,6 +239,10 @@ struct th_count {
 /* count, a struct th_count: NAME has recorded n runs (alive or not). */
 bool th_count_is(struct th *t, const void *count);
 
+/* run, a struct th_run: alive and running sleep (/proc/PID/comm), that
+ * is, done with the shell script that execs it, as {S:} programs do. */
+bool th_runs_sleep(struct th *t, const void *run);
+
 /* run, a struct th_run: alive and ignoring SIGTERM (its trap is set). */
 bool th_ignores_term(struct th *t, const void *run);
 

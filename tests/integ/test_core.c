@@ -549,19 +549,9 @@ static bool
 settled(struct th *t, const void *arg)
 {
 	const struct th_run *r = arg;
-	char path[64], comm[32] = "";
 	struct th_stat st;
-	FILE *f;
 
-	(void)t;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strcmp(comm, "sleep\n") == 0 && th_stat(r->pid, &st) == 0 &&
+	return th_runs_sleep(t, r) && th_stat(r->pid, &st) == 0 &&
 	       st.state == 'S' && st.start == r->start;
 }
 

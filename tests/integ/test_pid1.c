@@ -372,25 +372,6 @@ START_TEST(a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits)
 }
 END_TEST
 
-/* The run has become "sleep": done with its script. */
-static bool
-asleep(struct th *t, const void *arg)
-{
-	const struct th_run *r = arg;
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	(void)t;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strcmp(comm, "sleep\n") == 0 && th_alive(r->pid, r->start);
-}
-
 /* NAME (arg) has recorded a run. */
 static bool
 recorded(struct th *t, const void *arg)
@@ -442,8 +423,9 @@ START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 	gc1.start = th_starttime(gc1.pid); /* 0 if gone already */
 	m2 = th_up(t, "m", 2);
 	gc2 = th_up(t, "gc", 2);
-	th_wait(t, asleep, &m2, DEADLINE_MS, "m's second run done with m.sh");
-	th_wait(t, asleep, &gc2, DEADLINE_MS, "its gc asleep");
+	th_wait(t, th_runs_sleep, &m2, DEADLINE_MS,
+	    "m's second run done with m.sh");
+	th_wait(t, th_runs_sleep, &gc2, DEADLINE_MS, "its gc asleep");
 	ck_assert_msg(!th_alive(gc1.pid, gc1.start),
 	    "the first run's leftover is still alive");
 	th_assert_file(t, "overlap", "");
