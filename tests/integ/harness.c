@@ -310,6 +310,25 @@ th_rss_kib(pid_t pid)
 	return strtol(rss, NULL, 10);
 }
 
+/* The next process in d, an opendir of /proc, with its stat in *st; 0
+ * once there is none. Processes gone meanwhile are passed over. */
+static pid_t
+next_proc(DIR *d, struct th_stat *st)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		if (th_stat(pid, st) == 0)
+			return pid;
+	}
+	return 0;
+}
+
 /* pid runs with TEND_TEST_DIR=dir and started no earlier than since. */
 static bool
 is_ours(pid_t pid, const char *dir, unsigned long long since)
@@ -344,8 +363,9 @@ static int
 signal_ours(const char *dir, unsigned long long since, const struct seen *seen,
     size_t nseen, int sig)
 {
-	struct dirent *de;
+	struct th_stat st;
 	int killed = 0;
+	pid_t pid;
 	DIR *d;
 	size_t i;
 
@@ -356,20 +376,13 @@ signal_ours(const char *dir, unsigned long long since, const struct seen *seen,
 	d = opendir("/proc");
 	if (d == NULL)
 		return killed;
-	while ((de = readdir(d)) != NULL) {
-		struct th_stat st;
-		pid_t pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = (pid_t)atoi(de->d_name);
+	while ((pid = next_proc(d, &st)) != 0) {
 		for (i = 0; i < nseen && seen[i].pid != pid; i++)
 			;
 		if (i < nseen && th_alive(pid, seen[i].start))
 			continue; /* counted above */
-		if (th_stat(pid, &st) == -1 || st.state == 'Z')
-			continue;
-		if (is_ours(pid, dir, since) && kill(pid, sig) == 0)
+		if (st.state != 'Z' && is_ours(pid, dir, since) &&
+		    kill(pid, sig) == 0)
 			killed++;
 	}
 	closedir(d);
@@ -1795,22 +1808,16 @@ others(const struct th *t, pid_t pid)
 static int
 reap_children(const struct th *t)
 {
-	struct dirent *de;
+	struct th_stat st;
 	int alive = 0;
+	pid_t pid;
 	DIR *d;
 
 	d = opendir("/proc");
 	if (d == NULL)
 		return 0;
-	while ((de = readdir(d)) != NULL) {
-		struct th_stat st;
-		pid_t pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = (pid_t)atoi(de->d_name);
-		if (th_stat(pid, &st) == -1 || st.ppid != getpid() ||
-		    others(t, pid))
+	while ((pid = next_proc(d, &st)) != 0) {
+		if (st.ppid != getpid() || others(t, pid))
 			continue;
 		if (st.state == 'Z')
 			(void)waitpid(pid, NULL, WNOHANG);
