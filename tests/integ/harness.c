@@ -672,10 +672,11 @@ guard(int rfd, const char *dir, const char *cg)
 	_exit(0);
 }
 
-static void
-start_guard(struct th *t)
+/* A close-on-exec pipe into fds, then fork: as fork(2), but failing the
+ * test if either cannot be done. */
+static pid_t
+pipe_and_fork(const struct th *t, int fds[2])
 {
-	int fds[2];
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) == -1)
@@ -683,6 +684,16 @@ start_guard(struct th *t)
 	pid = fork();
 	if (pid == -1)
 		flunk(t, "fork: %s", strerror(errno));
+	return pid;
+}
+
+static void
+start_guard(struct th *t)
+{
+	int fds[2];
+	pid_t pid;
+
+	pid = pipe_and_fork(t, fds);
 	if (pid == 0) {
 		close(fds[1]);
 		guard(fds[0], t->dir, t->cg);
@@ -1682,11 +1693,7 @@ run(struct th *t, const char *bin, const char *const *pre, char **out,
 	     w = strtok_r(NULL, " ", &save))
 		argv[n++] = w;
 	argv[n] = NULL;
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		flunk(t, "pipe2: %s", strerror(errno));
-	pid = fork();
-	if (pid == -1)
-		flunk(t, "fork: %s", strerror(errno));
+	pid = pipe_and_fork(t, fds);
 	if (pid == 0) {
 		in = open("/dev/null", O_RDONLY);
 		if (in == -1)
@@ -1950,11 +1957,7 @@ th_pid1_ok(const char **why)
 	pid_t pid;
 
 	if (ok == -1) {
-		if (pipe2(fds, O_CLOEXEC) == -1)
-			flunk(NULL, "pipe2: %s", strerror(errno));
-		pid = fork();
-		if (pid == -1)
-			flunk(NULL, "fork: %s", strerror(errno));
+		pid = pipe_and_fork(NULL, fds);
 		if (pid == 0) {
 			(void)dup2(fds[1], 1);
 			(void)dup2(fds[1], 2);
