@@ -25,9 +25,15 @@ mkdir -p "$(dirname "$artifacts")"
 export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 rc=0
+# libFuzzer's own exit status for a finding is 77, which meson would
+# count as a skip: ask for 1, and never pass a 77 on.
 "$fuzzer" -runs="$runs" -max_total_time="$seconds" -max_len="$max_len" \
-    -timeout=10 -dict="$dict" -artifact_prefix="$artifacts" \
-    -print_final_stats=1 "$work" "$seeds" || rc=$?
+    -timeout=10 -error_exitcode=1 -timeout_exitcode=1 -dict="$dict" \
+    -artifact_prefix="$artifacts" -print_final_stats=1 "$work" "$seeds" ||
+    rc=$?
+if [ "$rc" -eq 77 ]; then
+	rc=1
+fi
 if [ "$rc" -ne 0 ]; then
 	echo "$(basename "$fuzzer") failed (status $rc); the input is above" \
 	    "(\"Test unit written to ...\"). Reproduce: $fuzzer FILE" >&2
