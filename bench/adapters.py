@@ -461,10 +461,9 @@ class S6Notify(S6):
     name = "s6-notify"
     label = "s6 (notification-fd)"
     notify = True
-    restarts_at_once = True
-    restart_delay_note = ("with notification-fd and a child that "
-                          "signalled readiness, s6-supervise restarts at "
-                          "once")
+    restart_delay_note = ("with notification-fd, a child that signalled "
+                          "readiness and lived over 1 s is restarted at "
+                          "once; one killed young still waits 1 s")
 
 
 def write_script(path, body):

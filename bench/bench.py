@@ -541,7 +541,9 @@ class Bench:
             self.put(sup.name, "log", None)
             return
         t_start = self.rec.get("write0")[1]
-        t_done = self.wait_bytes(sup.logs, total)
+        # whole lines: a logger may keep the last partial line (svlogd
+        # does, the writer never closes its stdout)
+        t_done = self.wait_bytes(sup.logs, total - total % 100)
         writer = self.rec.get("write0-done")
         self.put(sup.name, "log", {
             "bytes": total,
