@@ -822,10 +822,10 @@ def main():
         b.results["duration_s"] = time.monotonic() - t_begin
         if a.merge:
             old = b.results.pop("merged_from")
-            b.results["supplement"] = {
+            b.results["supplements"] = old.get("supplements", []) + [{
                 "command": a.command, "only": a.only, "steps": a.steps,
                 "date": b.results["machine"]["date"],
-                "duration_s": b.results["duration_s"]}
+                "duration_s": b.results["duration_s"]}]
             for k in ("machine", "params", "exec_floor", "duration_s"):
                 b.results[k] = old.get(k, b.results.get(k))
         b.results["machine"]["load_after"] = loadavg()

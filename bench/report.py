@@ -128,8 +128,8 @@ def render(res):
     out.append(f"Machine: {m['nproc']} CPUs ({m['cpu']}), "
                f"{m['mem_total'].split(':')[-1].strip()}, Linux "
                f"{m['kernel']}, Debian {m['debian']}, pid_max "
-               f"{m['pid_max']}, open files {m['nofile'][0]} (raised by "
-               f"the bench), load average {m['load_before']} before, "
+               f"{m['pid_max']}, open files {m['nofile'][0]} (soft) and "
+               f"{m['nofile'][1]} (hard), load average {m['load_before']} before, "
                f"{m.get('load_after', '?')} after.\n")
     out.append(f"Versions: {v['tend']} ({v['tend_rev']}), supervisor "
                f"{v['supervisor']}, runit {v['runit']}, s6 {v['s6']}, tini "
@@ -141,11 +141,11 @@ def render(res):
                f"runs per command, {p['idle']} s idle, "
                f"{p['orphans']:,} orphans, {p['log_bytes'] >> 20} MiB of "
                f"log.\n")
-    sup = res.get("supplement")
-    if sup:
+    for note in res.get("notes", []):
+        out.append(note + "\n")
+    for sup in res.get("supplements", []):
         out.append(f"Added afterwards by `{sup['command']}` ({sup['date']}, "
-                   f"{sup['duration_s'] / 60:.0f} min): {sup['only']}, "
-                   f"steps {sup['steps']}.\n")
+                   f"{sup['duration_s'] / 60:.0f} min).\n")
     if quick:
         out.append("Quick mode: the SPEC targets stated for 1,000 and "
                    "10,000 children are judged here at "
