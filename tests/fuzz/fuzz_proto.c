@@ -218,12 +218,11 @@ render_all(FILE *out, const struct record *v, size_t n)
 static void
 fuzz_line(const char *p, size_t len, struct record *recs, size_t *n)
 {
-	char *line = malloc(len);
+	char *line = malloc(len > 0 ? len : 1);
 
-	if (line == NULL && len > 0)
+	if (line == NULL)
 		return;
-	if (len > 0)
-		memcpy(line, p, len);
+	memcpy(line, p, len);
 	fuzz_request(line, len);
 	fuzz_header(line, len);
 	if (*n < MAX_RECORDS && fuzz_record(line, len, &recs[*n]))
