@@ -3,7 +3,11 @@
  * watchers, never handlers of ours (SPEC 2); all work happens here, in
  * callbacks, one at a time.
  */
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
 #include <signal.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "log.h"
@@ -21,7 +25,8 @@ static const int handled_signals[] = {
 static struct {
 	struct ev_loop *loop;
 	ev_signal sig_w[NSIGNALS];
-	ev_child child_w;
+	ev_io chld_w;	/* a signalfd of SIGCHLD alone */
+	ev_timer scan_w; /* a wait over all children, soon */
 	ev_prepare prepare_w;
 	ev_idle idle_w;
 	ev_periodic guard_w;
@@ -52,13 +57,52 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 }
 
+/* Reap every child of tend's that has ended, orphans included. */
 static void
-on_child(struct ev_loop *loop, ev_child *w, int revents)
+reap_all(void)
+{
+	pid_t pid;
+	int wstatus;
+
+	ev_timer_stop(lp.loop, &lp.scan_w);
+	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+		supervise_reaped(pid, wstatus);
+	pid1_sweep_reaped();
+}
+
+/*
+ * SIGCHLD. A program's end is its pidfd's to tell (supervise.c reaps it
+ * alone); waitpid(-1) walks every child in the kernel, a millisecond with
+ * ten thousand programs, so it runs at once only for a child that is not
+ * such a program (an orphan, a program without pidfd). SIGCHLDs sent
+ * while one is pending merge into it: one that came from a program may
+ * hide an orphan's end, so it sets off a wait over all a moment later.
+ */
+static void
+on_sigchld(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct signalfd_siginfo si;
+	bool others = false, any = false;
+
+	(void)revents;
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		any = true;
+		if (!supervise_reaps_alone((pid_t)si.ssi_pid))
+			others = true;
+	}
+	if (others)
+		reap_all();
+	else if (any && !ev_is_active(&lp.scan_w))
+		ev_timer_start(loop, &lp.scan_w);
+}
+
+static void
+on_scan(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
+	(void)w;
 	(void)revents;
-	supervise_reaped(w->rpid, w->rstatus);
-	pid1_sweep_reaped();
+	reap_all();
 }
 
 /* Before each wait: carry out what the tree queued. */
@@ -111,10 +155,12 @@ loop_exit_status(void)
 	return lp.exit_status;
 }
 
-void
+int
 loop_init(struct ev_loop *loop, int64_t grace_ms)
 {
+	sigset_t chld;
 	size_t i;
+	int fd;
 
 	lp.loop = loop;
 	lp.grace_ms = grace_ms;
@@ -122,8 +168,16 @@ loop_init(struct ev_loop *loop, int64_t grace_ms)
 		ev_signal_init(&lp.sig_w[i], on_signal, handled_signals[i]);
 		ev_signal_start(loop, &lp.sig_w[i]);
 	}
-	ev_child_init(&lp.child_w, on_child, 0, 0);
-	ev_child_start(loop, &lp.child_w);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, NULL) == -1)
+		return -1;
+	fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	ev_io_init(&lp.chld_w, on_sigchld, fd, EV_READ);
+	ev_io_start(loop, &lp.chld_w);
+	ev_timer_init(&lp.scan_w, on_scan, LOOP_SCAN_AFTER_MS / 1000.0, 0.0);
 	ev_prepare_init(&lp.prepare_w, on_prepare);
 	ev_prepare_start(loop, &lp.prepare_w);
 	ev_idle_init(&lp.idle_w, on_idle);
@@ -131,6 +185,7 @@ loop_init(struct ev_loop *loop, int64_t grace_ms)
 	 * every minute (SPEC 11 Performance) */
 	ev_periodic_init(&lp.guard_w, on_guard, ev_now(loop) + 1e9, 0.0, NULL);
 	ev_periodic_start(loop, &lp.guard_w);
+	return 0;
 }
 
 void
@@ -140,7 +195,9 @@ loop_fini(void)
 
 	for (i = 0; i < NSIGNALS; i++)
 		ev_signal_stop(lp.loop, &lp.sig_w[i]);
-	ev_child_stop(lp.loop, &lp.child_w);
+	ev_io_stop(lp.loop, &lp.chld_w);
+	close(lp.chld_w.fd);
+	ev_timer_stop(lp.loop, &lp.scan_w);
 	ev_prepare_stop(lp.loop, &lp.prepare_w);
 	ev_idle_stop(lp.loop, &lp.idle_w);
 	ev_periodic_stop(lp.loop, &lp.guard_w);

@@ -1,6 +1,6 @@
 /*
  * loop.h: the one event loop. libev watchers turn kernel events (a
- * signal, a child reaped, a timer) into calls of supervise.c; before each
+ * signal, a child ended, a timer) into calls of supervise.c; before each
  * wait the tree's queued actions are carried out, a bounded number of
  * spawns at a time so that nothing else waits long.
  */
@@ -14,10 +14,19 @@
 #define LOOP_SPAWNS_PER_TURN 32
 
 /*
- * Start every watcher on loop (signals of SPEC 2, the one ev_child on pid
- * 0, the queue runner, the idle guard). grace_ms is shutdown_grace.
+ * A SIGCHLD that came from a program reaped through its pidfd may have
+ * hidden another child's end (signals merge while one is pending): tend
+ * waits over all its children this long after it.
  */
-void loop_init(struct ev_loop *loop, int64_t grace_ms);
+#define LOOP_SCAN_AFTER_MS 10
+
+/*
+ * Start every watcher on loop, which must not be libev's default loop
+ * (that one reaps every child itself): signals of SPEC 2, SIGCHLD on a
+ * signalfd of its own (blocked from here on), the queue runner, the idle
+ * guard. grace_ms is shutdown_grace. 0, or -1 with errno.
+ */
+int loop_init(struct ev_loop *loop, int64_t grace_ms);
 
 /* The tree said tend ends with status: sweep what is left, then break. */
 void loop_on_tree_exit(int status);

@@ -180,9 +180,11 @@ load_or_exit(const char *file, struct config *cfg)
 	exit(1);
 }
 
-/* fds 0-2 open; every inherited fd close-on-exec; SIGPIPE ignored. */
+/* fds 0-2 open; every inherited fd close-on-exec; SIGPIPE ignored; the
+ * open-files limit raised to fit need descriptors if tend may (*nofile:
+ * the limit it was started with, which its programs get back). */
 static void
-prepare_process(struct rlimit *nofile)
+prepare_process(struct rlimit *nofile, size_t need)
 {
 	struct rlimit raised;
 	int fd;
@@ -199,6 +201,18 @@ prepare_process(struct rlimit *nofile)
 		fatal("getrlimit");
 	raised = *nofile;
 	raised.rlim_cur = raised.rlim_max;
+	if (raised.rlim_max != RLIM_INFINITY && need > raised.rlim_max) {
+		/* above the hard limit takes CAP_SYS_RESOURCE (and stays
+		 * within fs.nr_open); without it, the hard limit */
+		struct rlimit up = {need, need};
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0) {
+			log_info("open-files limit raised from %llu to %zu for "
+				 "the programs' descriptors",
+			    (unsigned long long)nofile->rlim_max, need);
+			return;
+		}
+	}
 	if (setrlimit(RLIMIT_NOFILE, &raised) == -1)
 		log_warn("cannot raise the open-files limit");
 }
@@ -228,14 +242,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	atexit(control_close); /* a fatal error from here on leaves no socket */
-	prepare_process(&nofile);
+	prepare_process(&nofile, supervise_fd_need(cfg.nprogs, cfg.nsups));
 	if (pid1_setup() == -1)
 		log_warn("cannot become a child subreaper; orphans of programs "
 			 "will not be reaped by tend");
-	loop = ev_default_loop(EVBACKEND_EPOLL | EVFLAG_SIGNALFD | EVFLAG_NOENV);
+	/* not the default loop: that one reaps every child itself */
+	loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_SIGNALFD | EVFLAG_NOENV);
 	if (loop == NULL)
 		fatalx("cannot create the event loop");
-	loop_init(loop, grace_ms);
+	if (loop_init(loop, grace_ms) == -1)
+		fatal("cannot watch SIGCHLD");
 	if (output_init(loop, &cfg.tend, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (cgroup_init(loop, cfg.tend.cgroups, control_path(),

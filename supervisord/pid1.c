@@ -45,7 +45,9 @@ any_child(void)
 {
 	siginfo_t si;
 
-	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 ||
+	/* __WALL: programs reaped through pidfds end signalling no one */
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) ==
+		0 ||
 	    errno != ECHILD;
 }
 

@@ -9,9 +9,11 @@
  * takes no lock.
  */
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +105,7 @@ static struct {
 	int nreset;
 	struct rlimit nofile;
 	bool nofile_raised; /* tend's own differs from nofile */
+	int pidfd_mode;	    /* 0 unknown, 1 pidfds, -1 SIGCHLD only */
 	char **base; /* tend's environment for programs */
 	/* scratch reused by every spawn */
 	char *pathbuf;
@@ -293,18 +296,27 @@ clone3_call(struct clone3_args *ca, int (*fn)(void *), void *arg)
 
 static bool no_clone3; /* the kernel refused it once: use clone() */
 
-/* Start child_main(c) in a new process, in cgroup cg_fd if >= 0. */
+/* Start child_main(c) in a new process, in cgroup cg_fd if >= 0; with
+ * pidfds, *pidfd is the child's. */
 static pid_t
-start_child(struct child *c, int cg_fd, bool migrate)
+start_child(struct child *c, int cg_fd, bool migrate, bool want_pidfd,
+    int *pidfd)
 {
+	bool with_pidfd = want_pidfd && spawn_has_pidfd();
+	unsigned long flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
+
+	*pidfd = -1;
 #ifdef HAVE_CLONE3_CALL
 	if (cg_fd >= 0 && !no_clone3 && !migrate) {
 		struct clone3_args ca;
 		long r;
 
 		memset(&ca, 0, sizeof(ca));
-		ca.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES |
-		    CLONE_INTO_CGROUP;
+		ca.flags = flags | CLONE_INTO_CGROUP;
+		if (with_pidfd) {
+			ca.flags |= CLONE_PIDFD;
+			ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+		}
 		ca.exit_signal = SIGCHLD;
 		ca.stack = (uint64_t)(uintptr_t)sp.stack;
 		ca.stack_size = sp.stack_len;
@@ -326,8 +338,57 @@ start_child(struct child *c, int cg_fd, bool migrate)
 			return -1;
 		c->cg_fd = SLOT_CG;
 	}
+	if (with_pidfd)
+		flags |= CLONE_PIDFD;
 	return clone(child_main, sp.stack + sp.stack_len,
-	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, c);
+	    (int)(flags | SIGCHLD), c, pidfd);
+}
+
+/*
+ * Whether this kernel has everything reaping through pidfds needs:
+ * CLONE_PIDFD, poll on a pidfd and waitid(P_PIDFD) (Linux 5.4). Probed
+ * once: a pidfd of tend itself, waited on, must say "not a child".
+ */
+bool
+spawn_has_pidfd(void)
+{
+	siginfo_t si;
+	int fd;
+
+	if (sp.pidfd_mode != 0)
+		return sp.pidfd_mode > 0;
+	sp.pidfd_mode = -1;
+	fd = pidfd_open(getpid(), 0);
+	if (fd == -1)
+		return false;
+	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == -1 &&
+	    errno == ECHILD)
+		sp.pidfd_mode = 1;
+	close(fd);
+	return sp.pidfd_mode > 0;
+}
+
+int
+spawn_wait_status(int pidfd, bool block, pid_t *pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PIDFD, (id_t)pidfd, &si,
+		   WEXITED | __WALL | (block ? 0 : WNOHANG)) == -1)
+		if (errno != EINTR)
+			return -1;
+	*pid = si.si_pid;
+	if (si.si_pid == 0)
+		return 0;
+	switch (si.si_code) {
+	case CLD_EXITED:
+		return W_EXITCODE(si.si_status, 0);
+	case CLD_DUMPED:
+		return si.si_status | WCOREFLAG;
+	default: /* CLD_KILLED */
+		return si.si_status;
+	}
 }
 
 /* ----------------------------------------------------- the parent side */
@@ -587,7 +648,7 @@ spawn_reserve_fds(void)
 pid_t
 spawn_program(const struct prog *p, const struct spawn_ids *ids,
     const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
-    bool migrate, enum spawn_stage *stage, pid_t *failed_pid)
+    bool migrate, enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
 {
 	struct child c;
 	struct out_fd out1, out2;
@@ -595,7 +656,10 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	pid_t pid;
 	int err;
 
+	bool want_pidfd = *pidfd != -1;
+
 	*failed_pid = 0;
+	*pidfd = -1;
 	*stage = STAGE_SETUP;
 	memset(&c, 0, sizeof(c));
 	c.argv = p->conf->argv;
@@ -626,7 +690,7 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	/* no handler of tend's may run in the child before it resets them */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = start_child(&c, cg_fd, migrate);
+	pid = start_child(&c, cg_fd, migrate, want_pidfd, pidfd);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	clear_slots(&out1, &out2, c.cg_fd);
@@ -637,6 +701,15 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	if (c.err != 0) {
 		*failed_pid = pid;
 		*stage = c.stage;
+		if (*pidfd >= 0) {
+			/* reap it now: it is past its exec (CLONE_VFORK), only
+			 * its exit remains, and its pidfd is here */
+			pid_t gone;
+
+			(void)spawn_wait_status(*pidfd, true, &gone);
+			close(*pidfd);
+			*pidfd = -1;
+		}
 		errno = c.err;
 		return -1;
 	}

@@ -75,17 +75,35 @@ int spawn_prepare(struct prog *p);
 void spawn_release(struct prog *p);
 
 /*
+ * Whether tend reaps its programs through pidfds (Linux 5.4 and later):
+ * each spawn then gives a pidfd that becomes readable when the program's
+ * main process ends, and waitid() on it reaps that process alone, where
+ * waitpid(-1) walks every child of tend's in the kernel (a millisecond
+ * with ten thousand programs).
+ */
+bool spawn_has_pidfd(void);
+
+/*
+ * Reap the process of pidfd (WNOHANG unless block): its wait status, with
+ * *pid its pid, or *pid 0 if it has not ended; -1 with errno.
+ */
+int spawn_wait_status(int pidfd, bool block, pid_t *pid);
+
+/*
  * Start p in its own session with ids applied, fd1 and fd2 as its stdout
  * and stderr, and in the cgroup cg_fd (-1: tend's own): cloned into it,
  * or, with migrate, moving itself there before the exec. Returns the pid of the
  * child, which has exec'd; or -1 with errno (the exec's error included:
  * ENOENT for a missing program) and *stage saying where it failed. A
- * child that failed after clone has exited with 127 and is left for the
- * reaper; *failed_pid is its pid (else 0). Blocks only until the exec.
+ * child that failed after clone has exited with 127; *failed_pid is its
+ * pid (else 0), reaped here if it had a pidfd, else left for the
+ * reaper. *pidfd: -1 asks for no pidfd, anything else for one if the
+ * kernel has them; then the new process's pidfd (else -1), for the
+ * caller to watch and close. Blocks only until the exec.
  */
 pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
     const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
-    bool migrate, enum spawn_stage *stage, pid_t *failed_pid);
+    bool migrate, enum spawn_stage *stage, pid_t *failed_pid, int *pidfd);
 
 /* "exec", "chdir", ... for messages. */
 const char *spawn_stage_name(enum spawn_stage stage);

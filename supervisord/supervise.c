@@ -24,6 +24,7 @@
 #include "control.h"
 #include "log.h"
 #include "output.h"
+#include "pid1.h"
 #include "pidmap.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -45,6 +46,9 @@ static struct {
 	size_t nretry, retry_cap;
 	ev_timer retry_w;
 	int64_t short_since; /* when the shortage began; 0: none */
+	/* pidfds held, and how many the open-files limit leaves room for
+	 * beside what every program needs (supervise_fd_need) */
+	size_t npidfds, pidfd_room;
 } sv;
 
 int
@@ -264,15 +268,61 @@ on_cgroup_empty(struct prog *p)
 		instance_ended(p);
 }
 
+/* p's main process is reaped: its pidfd, if it has one, is done with. */
+static void
+drop_pidfd(struct prog *p)
+{
+	if (!ev_is_active(&p->exit_w))
+		return;
+	ev_io_stop(sv.loop, &p->exit_w);
+	close(p->exit_w.fd);
+	sv.npidfds--;
+}
+
 void
 supervise_reaped(pid_t pid, int wstatus)
 {
 	struct prog *p = pidmap_take(&sv.pids, pid);
 
-	if (p != NULL)
+	if (p != NULL) {
+		drop_pidfd(p);
 		main_exited(p, wstatus);
+	}
 	/* SPEC 11: a pending group kill re-checks after every reap */
 	check_cleanups();
+}
+
+bool
+supervise_reaps_alone(pid_t pid)
+{
+	struct prog *p = pidmap_get(&sv.pids, pid);
+
+	return p != NULL && ev_is_active(&p->exit_w);
+}
+
+/* The pidfd of p's main process is readable: it has ended. */
+static void
+on_main_exit(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct prog *p = w->data;
+	pid_t pid;
+	int wstatus;
+
+	(void)loop;
+	(void)revents;
+	wstatus = spawn_wait_status(w->fd, false, &pid);
+	if (wstatus == -1) {
+		/* a wait over all children would have closed this pidfd:
+		 * not possible but for a bug; say so, count it as killed */
+		log_warn("internal error: %s: waitid on its pidfd",
+		    p->node.shown);
+		pid = p->pid;
+		wstatus = SIGKILL;
+	} else if (pid == 0) {
+		return; /* not ended after all */
+	}
+	supervise_reaped(pid, wstatus);
+	pid1_sweep_reaped();
 }
 
 /* ------------------------------------------------------------ actions */
@@ -372,7 +422,7 @@ do_start(struct prog *p, unsigned gen)
 	char err[256];
 	pid_t pid, failed;
 	bool migrate;
-	int cg_fd, err_no;
+	int cg_fd, err_no, pidfd;
 
 	if (n->gen != gen)
 		return; /* a later start of it is queued */
@@ -406,8 +456,9 @@ do_start(struct prog *p, unsigned gen)
 		not_prepared(p, "its cgroup");
 		return;
 	}
+	pidfd = sv.npidfds < sv.pidfd_room ? 0 : -1; /* -1: none wanted */
 	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage,
-	    &failed);
+	    &failed, &pidfd);
 	err_no = errno;
 	output_spawned(p);
 	if (cg_fd >= 0)
@@ -432,8 +483,18 @@ do_start(struct prog *p, unsigned gen)
 	if (pidmap_put(&sv.pids, pid, p) == -1) {
 		log_error("%s: cannot track pid %d; killing it", n->shown, pid);
 		(void)kill(-pid, SIGKILL);
+		if (pidfd >= 0) {
+			(void)spawn_wait_status(pidfd, true, &failed);
+			close(pidfd);
+		}
 		start_failed(p, ENOMEM, true);
 		return;
+	}
+	if (pidfd >= 0) {
+		ev_io_init(&p->exit_w, on_main_exit, pidfd, EV_READ);
+		p->exit_w.data = p;
+		ev_io_start(sv.loop, &p->exit_w);
+		sv.npidfds++;
 	}
 	p->pid = p->pgid = p->inst_pid = pid;
 	p->inst_gen = gen;
@@ -651,20 +712,51 @@ supervise_on_cgroup_empty(struct prog *p)
 
 /* ---------------------------------------------------------- lifecycle */
 
-/* SPEC 11: ten thousand programs work or fail with a clear message. */
+/* Descriptors every program needs (its capture pipe), each supervisor
+ * (its cgroup) and tend itself (loop, socket, clients, log files). */
+static size_t
+fd_need_base(size_t nprogs, size_t nsups)
+{
+	return nprogs + nsups + 64;
+}
+
+size_t
+supervise_fd_need(size_t nprogs, size_t nsups)
+{
+	return fd_need_base(nprogs, nsups) + (spawn_has_pidfd() ? nprogs : 0);
+}
+
+/*
+ * SPEC 11: ten thousand programs work or fail with a clear message. A
+ * pidfd a program is a speed-up, not a need: those beyond the limit's
+ * room end through SIGCHLD and a wait over all children.
+ */
 static void
 check_budget(const struct tree *t)
 {
 	struct rlimit rl;
-	size_t need = t->cfg.nprogs + t->cfg.nsups + 64;
+	size_t base = fd_need_base(t->cfg.nprogs, t->cfg.nsups);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    need > rl.rlim_cur)
+	sv.pidfd_room = spawn_has_pidfd() ? SIZE_MAX : 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	if (base > rl.rlim_cur) {
 		log_warnx("%zu programs need about %zu descriptors, but tend may "
 			  "open only %llu: raise its open-files limit (ulimit "
 			  "-n, LimitNOFILE=); until then some starts wait for "
 			  "descriptors",
-		    t->cfg.nprogs, need, (unsigned long long)rl.rlim_cur);
+		    t->cfg.nprogs, base, (unsigned long long)rl.rlim_cur);
+		sv.pidfd_room = 0;
+		return;
+	}
+	if (sv.pidfd_room > rl.rlim_cur - base)
+		sv.pidfd_room = rl.rlim_cur - base;
+	if (sv.pidfd_room < t->cfg.nprogs)
+		log_info("the open-files limit (%llu) leaves room for %zu of "
+			 "%zu pidfds: the other programs' ends are found by "
+			 "waiting over all children, which is slower",
+		    (unsigned long long)rl.rlim_cur, sv.pidfd_room,
+		    t->cfg.nprogs);
 }
 
 int
@@ -710,6 +802,7 @@ supervise_fini(void)
 		if (n->kind != NODE_PROG)
 			continue;
 		ev_timer_stop(sv.loop, &prog_of(n)->kill_w);
+		drop_pidfd(prog_of(n));
 		spawn_release(prog_of(n));
 		output_release(prog_of(n));
 	}

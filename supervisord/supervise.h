@@ -26,6 +26,12 @@
 int supervise_init(struct ev_loop *loop, struct tree *t,
     void (*on_exit)(int status));
 
+/*
+ * About how many descriptors tend needs for nprogs programs under nsups
+ * supervisors (SPEC 11: ten thousand programs work, or tend says why).
+ */
+size_t supervise_fd_need(size_t nprogs, size_t nsups);
+
 /* Stop every watcher and free what supervise_init allocated. */
 void supervise_fini(void);
 
@@ -40,6 +46,10 @@ void supervise_on_cgroup_empty(struct prog *p);
 
 /* A child of tend was reaped (any child: a program or an orphan). */
 void supervise_reaped(pid_t pid, int wstatus);
+
+/* Whether pid is a program's main process that supervise.c reaps itself,
+ * through its pidfd, when it ends. */
+bool supervise_reaps_alone(pid_t pid);
 
 /*
  * Carry out queued actions, at most max_spawns spawns of them. True if

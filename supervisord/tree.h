@@ -166,6 +166,7 @@ struct prog {
 	int wstatus;	    /* main's status, kept while the group empties */
 	int64_t started_ms; /* when the live instance was spawned */
 	ev_timer kill_w;    /* stop deadline, then SIGKILL */
+	ev_io exit_w;	    /* on main's pidfd while it runs (spawn.h) */
 	struct prog *cleanup_next, *cleanup_prev;
 	struct capture *cap; /* its output capture; owned by output.c */
 	char **envp;	    /* its final environment (SPEC 11) */

@@ -12,6 +12,7 @@
 
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -65,6 +66,7 @@ struct th {
 	pid_t tend;               /* tend as this process sees it */
 	unsigned long long tend_start;
 	bool pid1;         /* tend runs as PID 1 (th_set_pid1) */
+	rlim_t nofile;     /* tend's open-files limit; 0: inherited */
 	char cg[PATH_MAX]; /* tend's cgroup v2 directory; "" if none */
 	bool cg_owned;     /* made here, removed by th_stop */
 	struct nsmap *map; /* PID 1: namespace pids seen so far */
@@ -831,6 +833,12 @@ th_write(struct th *t, const char *file, const char *text)
 }
 
 void
+th_set_nofile(struct th *t, rlim_t n)
+{
+	t->nofile = n;
+}
+
+void
 th_set_pid1(struct th *t)
 {
 	if (t->pid != 0)
@@ -992,6 +1000,12 @@ th_launch(struct th *t)
 			_exit(127);
 		th_child_setup(t, in, o, e);
 		th_enter_cgroup(t);
+		if (t->nofile != 0) {
+			struct rlimit rl = {t->nofile, t->nofile};
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				_exit(127);
+		}
 		if (t->pid1)
 			execlp("unshare", "unshare", "--pid", "--fork",
 			    "--mount-proc", bin, "-c", conf, (char *)NULL);

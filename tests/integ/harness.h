@@ -50,13 +50,14 @@
 #ifndef TEND_HARNESS_H
 #define TEND_HARNESS_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TH_MAX_PIDS 64 /* runs recorded per program that th_pids reads */
+#define TH_MAX_PIDS 64       /* runs recorded per program that th_pids reads */
 #define TH_DEADLINE_MS 10000 /* th_up's wait: catches a stall, no more */
 
 struct th;
@@ -81,6 +82,10 @@ void th_write(struct th *t, const char *file, const char *text);
 
 /* Launch tend as PID 1 of a new PID namespace (before th_launch). */
 void th_set_pid1(struct th *t);
+
+/* Launch tend with its open-files limit, soft and hard, at n (before
+ * th_launch). */
+void th_set_nofile(struct th *t, rlim_t n);
 
 /*
  * Launch t's tend in the cgroup of other (before th_launch), not in one

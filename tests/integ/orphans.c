@@ -1,22 +1,33 @@
 /*
- * orphans.c: a program for test_pid1 that makes orphans for PID 1.
+ * orphans.c: a program for the integration tests that makes orphans for
+ * tend to reap (as PID 1 or as a subreaper).
  *
  *   orphans N PIDS DONE
+ *   orphans N PIDS DONE GO
  *
  * Appends its pid to PIDS, then makes N orphans by double fork: each
  * intermediate child forks a grandchild and exits at once (waited for
  * here), so the grandchild's parent becomes PID 1 (or the nearest
- * subreaper). The grandchildren block reading a pipe until all N exist;
- * then this process closes the pipe's last write end and they all exit
- * at the same moment, leaving N zombies that only PID 1 can reap. It
- * writes "made=N" to DONE (atomically: DONE.tmp, then rename) and sleeps
- * until a signal ends it. Exits 1 with a message if it cannot.
+ * subreaper). It writes "made=N" to DONE (atomically: DONE.tmp, then
+ * rename).
+ *
+ * Without GO, the grandchildren block reading a pipe until all N exist;
+ * then this process closes the pipe's last write end, they all exit at
+ * the same moment, leaving N zombies that only PID 1 can reap, and this
+ * process sleeps until a signal ends it.
+ *
+ * With GO (a FIFO), this process waits until someone opens GO for
+ * writing, then exits 0; each grandchild waits for this process's end
+ * (its pidfd) and exits right after it, so that their SIGCHLDs follow
+ * this process's own. Exits 1 with a message if it cannot.
  */
+#include <sys/pidfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +40,29 @@ die(const char *what)
 	exit(1);
 }
 
-/* The grandchild: wait for the release, then exit. */
+/*
+ * The grandchild: wait for the release (end of file on rfd), or with
+ * maker_fd >= 0 for the maker's end; then exit.
+ */
 static void
-orphan(int rfd, int wfd)
+orphan(int rfd, int wfd, int maker_fd)
 {
+	struct pollfd pfd = {maker_fd, POLLIN, 0};
 	char c;
 
 	close(wfd);
-	while (read(rfd, &c, 1) == -1 && errno == EINTR)
-		;
+	if (maker_fd >= 0)
+		while (poll(&pfd, 1, -1) == -1 && errno == EINTR)
+			;
+	else
+		while (read(rfd, &c, 1) == -1 && errno == EINTR)
+			;
 	_exit(0);
 }
 
 /* One double fork; whether it made an orphan. */
 static int
-make_one(int rfd, int wfd)
+make_one(int rfd, int wfd, int maker_fd)
 {
 	pid_t mid;
 	int st;
@@ -55,7 +74,7 @@ make_one(int rfd, int wfd)
 		pid_t gc = fork();
 
 		if (gc == 0)
-			orphan(rfd, wfd);
+			orphan(rfd, wfd, maker_fd);
 		_exit(gc == -1 ? 1 : 0);
 	}
 	while (waitpid(mid, &st, 0) == -1)
@@ -80,25 +99,33 @@ int
 main(int argc, char **argv)
 {
 	char line[64], tmp[4096];
-	int fds[2], n, i, made = 0;
+	int fds[2], n, i, made = 0, maker_fd = -1, go;
 
-	if (argc != 4 || (n = atoi(argv[1])) <= 0) {
-		fprintf(stderr, "usage: orphans N PIDS DONE\n");
+	if ((argc != 4 && argc != 5) || (n = atoi(argv[1])) <= 0) {
+		fprintf(stderr, "usage: orphans N PIDS DONE [GO]\n");
 		return 2;
 	}
 	snprintf(line, sizeof(line), "%d\n", (int)getpid());
 	append(argv[2], line);
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		die("pipe2");
+	if (argc == 5 && (maker_fd = pidfd_open(getpid(), 0)) == -1)
+		die("pidfd_open");
 	for (i = 0; i < n; i++)
-		made += make_one(fds[0], fds[1]);
-	close(fds[1]); /* the release: every orphan reads end of file */
+		made += make_one(fds[0], fds[1], maker_fd);
+	close(fds[1]); /* without GO, the release: end of file for them */
 	close(fds[0]);
 	snprintf(line, sizeof(line), "made=%d\n", made);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[3]);
 	append(tmp, line);
 	if (rename(tmp, argv[3]) == -1)
 		die(argv[3]);
+	if (argc == 5) {
+		go = open(argv[4], O_RDONLY | O_CLOEXEC);
+		if (go == -1)
+			die(argv[4]);
+		return 0; /* the release: they see this process end */
+	}
 	for (;;)
 		pause();
 }

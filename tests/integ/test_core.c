@@ -21,7 +21,8 @@
 
 /* for anything to happen (th_up waits as long): catches a stall */
 #define DEADLINE_MS TH_DEADLINE_MS
-#define HOLD_MS 500 /* how long "nothing else happens" is watched */
+#define HOLD_MS 500    /* how long "nothing else happens" is watched */
+#define NPROGS_ROOM 10 /* programs of the pidfd-room test */
 
 /* What a hold watches: each NAME has n runs, and the last is r, alive. */
 struct expect {
@@ -749,6 +750,47 @@ START_TEST(an_unknown_option_exits_2)
 }
 END_TEST
 
+/*
+ * With an open-files limit that leaves room for the pidfds of only half
+ * the programs (each needs its capture pipe, tend its own 64 or so), the
+ * others end through SIGCHLD and a wait over all children: every one is
+ * still restarted when killed, and tend says how many have pidfds.
+ */
+START_TEST(programs_beyond_the_pidfd_room_are_restarted_like_the_others)
+{
+	char conf[128 + NPROGS_ROOM * 64], *p = conf;
+	struct th_run first[NPROGS_ROOM];
+	struct th *t;
+	char name[16];
+	int i;
+
+	p += sprintf(p, "[supervisor:root]\nintensity = infinity\nchildren =");
+	for (i = 0; i < NPROGS_ROOM; i++)
+		p += sprintf(p, " p%d", i);
+	p += sprintf(p, "\n");
+	for (i = 0; i < NPROGS_ROOM; i++)
+		p += sprintf(p, "[program:p%d]\ncommand = {T:p%d}\n", i, i);
+	t = th_new(conf);
+	/* NPROGS_ROOM pipes, 1 supervisor, 64 for tend: room for 5 pidfds */
+	th_set_nofile(t, NPROGS_ROOM + 1 + 64 + 5);
+	th_launch(t);
+	for (i = 0; i < NPROGS_ROOM; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		first[i] = th_up(t, name, 1);
+	}
+	for (i = 0; i < NPROGS_ROOM; i++) {
+		struct th_run again;
+
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_int_eq(kill(first[i].pid, SIGKILL), 0);
+		again = th_up(t, name, 2);
+		ck_assert_int_ne(again.pid, first[i].pid);
+	}
+	th_assert_stderr_has(t, "leaves room for 5 of 10 pidfds");
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 core_suite(void)
 {
@@ -788,6 +830,8 @@ core_suite(void)
 	tcase_add_test(
 	    tc, a_program_gets_tends_environment_minus_activation_plus_its_own);
 	tcase_add_test(tc, a_program_starts_with_no_signal_ignored_or_blocked);
+	tcase_add_test(
+	    tc, programs_beyond_the_pidfd_room_are_restarted_like_the_others);
 	tcase_add_test(tc, check_accepts_a_valid_file_with_status_0);
 	tcase_add_test(
 	    tc, check_reports_every_error_as_file_line_with_status_1);

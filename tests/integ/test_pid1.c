@@ -17,6 +17,8 @@
 #include <check.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +33,8 @@
 #define REAP_MS 30000 /* for 1,000 orphans to be made and reaped */
 #define HOLD_MS 500   /* how long "nothing else happens" is watched */
 #define ORPHANS 1000
+#define MERGED_ORPHANS 20 /* orphans ending right after their maker */
+#define MERGED_ROUNDS 4   /* tends that see it */
 
 /* Skip the test (and return) unless ok(&why): th_pid1_ok (tend can run
  * as PID 1 here) or th_cgroup_ok (tend gets a cgroup v2 of its own). */
@@ -187,6 +191,76 @@ START_TEST(as_pid1_a_thousand_orphans_are_reaped_and_no_zombie_is_left)
 }
 END_TEST
 
+/* Nothing of the namespace (or below tend) but tend, zombies included. */
+static bool
+namespace_empty(struct th *t, const void *arg)
+{
+	(void)arg;
+	return th_descendants(t, NULL) == 0;
+}
+
+/* Every process below tend has ended, and none is reaped yet. */
+static bool
+all_zombies(struct th *t, const void *arg)
+{
+	int zombies, n = th_descendants(t, &zombies);
+
+	return n == *(const int *)arg && zombies == n;
+}
+
+/*
+ * A program's orphans end right after it while tend is held (SIGSTOP):
+ * their SIGCHLDs merge into the program's, whose end tend learns from its
+ * pidfd. Once tend runs again, none of them may be left a zombie.
+ */
+static void
+merged_sigchld_round(const char *bin)
+{
+	char conf[PATH_MAX + 256], go[PATH_MAX];
+	int fd, everyone = MERGED_ORPHANS + 1;
+	struct th *t;
+
+	snprintf(conf, sizeof(conf),
+	    "[program:orph]\n"
+	    "restart = temporary\n"
+	    "command = %s %d {D}/orph.pids {D}/orph.done {D}/go\n",
+	    bin, MERGED_ORPHANS);
+	t = th_new(conf);
+	th_path(t, "go", go, sizeof(go));
+	ck_assert_msg(
+	    mkfifo(go, 0600) == 0, "mkfifo %s: %s", go, strerror(errno));
+	th_launch(t);
+	th_wait_file(t, "orph.done", "made=", DEADLINE_MS);
+	ck_assert_int_eq(kill(th_tend_pid(t), SIGSTOP), 0);
+	fd = open(go, O_WRONLY | O_CLOEXEC); /* the maker exits */
+	ck_assert_msg(fd >= 0, "open %s: %s", go, strerror(errno));
+	close(fd);
+	th_wait(t, all_zombies, &everyone, DEADLINE_MS,
+	    "the maker and its orphans ended while tend was stopped");
+	ck_assert_int_eq(kill(th_tend_pid(t), SIGCONT), 0);
+	th_wait(t, namespace_empty, NULL, DEADLINE_MS,
+	    "the maker and every orphan reaped (no process, no zombie)");
+	ck_assert_int_eq(th_stop(t), 0);
+}
+
+/*
+ * A program's orphans end right after it while tend is held (SIGSTOP):
+ * their SIGCHLDs merge into the program's, whose end tend learns from its
+ * pidfd. Once tend runs again, none of them may be left a zombie. (Which
+ * SIGCHLD tend is told of is the kernel's choice: a few rounds make the
+ * program's all but certain to come first once.)
+ */
+START_TEST(orphans_whose_sigchld_merged_into_their_programs_are_reaped)
+{
+	const char *bin = getenv("TEND_ORPHANS_BIN");
+	int i;
+
+	ck_assert_msg(bin != NULL, "TEND_ORPHANS_BIN is not set");
+	for (i = 0; i < MERGED_ROUNDS; i++)
+		merged_sigchld_round(bin);
+}
+END_TEST
+
 START_TEST(as_pid1_sigterm_stops_programs_in_reverse_order_and_exits_0)
 {
 	struct th *t;
@@ -279,14 +353,6 @@ START_TEST(as_pid1_without_cgroups_a_setsid_leftover_gets_term_before_the_end)
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
-
-/* Nothing of the namespace but tend. */
-static bool
-namespace_empty(struct th *t, const void *arg)
-{
-	(void)arg;
-	return th_descendants(t, NULL) == 0;
-}
 
 /*
  * esc leaves gc in a session of its own; `tendctl stop esc` returns once
@@ -623,6 +689,8 @@ pid1_suite(void)
 	tcase_add_checked_fixture(tc, NULL, th_stop_all);
 	tcase_add_test(
 	    tc, as_pid1_a_thousand_orphans_are_reaped_and_no_zombie_is_left);
+	tcase_add_test(
+	    tc, orphans_whose_sigchld_merged_into_their_programs_are_reaped);
 	tcase_add_test(
 	    tc, as_pid1_sigterm_stops_programs_in_reverse_order_and_exits_0);
 	tcase_add_test(tc,
