@@ -86,7 +86,7 @@ write_lines(const char *id)
 		chunk[i] = (i % 100 == 99) ? '\n' : (char)('a' + i % 26);
 	while (left > 0) {
 		size_t n = left < (long long)sizeof(chunk) ? (size_t)left
-							   : sizeof(chunk);
+		                                           : sizeof(chunk);
 		ssize_t w = write(1, chunk, n);
 
 		if (w == -1 && errno == EINTR)

@@ -37,9 +37,9 @@ extern char **environ;
 
 static const char *child_path;
 static posix_spawnattr_t attr;
-static char **names;	/* child i's name */
-static pid_t *pid_of;	/* child i's pid, 0 when none */
-static int *index_of;	/* pid -> child index + 1, 0 when not ours */
+static char **names;  /* child i's name */
+static pid_t *pid_of; /* child i's pid, 0 when none */
+static int *index_of; /* pid -> child index + 1, 0 when not ours */
 static long pid_max;
 static bool one_by_one; /* -S */
 
@@ -94,8 +94,8 @@ setup(int n)
 	sigemptyset(&none);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr,
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+	posix_spawnattr_setflags(
+	    &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
 }
 
 static int
@@ -213,7 +213,8 @@ main(int argc, char **argv)
 			one_by_one = true;
 			break;
 		default:
-			fprintf(stderr, "usage: floor [-n N [-S] | -l KILLS] CHILD\n");
+			fprintf(stderr,
+			    "usage: floor [-n N [-S] | -l KILLS] CHILD\n");
 			return 2;
 		}
 	}

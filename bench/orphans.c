@@ -112,7 +112,7 @@ main(int argc, char **argv)
 				close(release[1]);
 				close(pidp[1]);
 				while (read(release[0], &b, 1) == -1 &&
-				    errno == EINTR)
+				       errno == EINTR)
 					;
 				_exit(0);
 			}
@@ -124,7 +124,7 @@ main(int argc, char **argv)
 	close(pidp[1]);
 	close(release[0]);
 	while (made < n && read(pidp[0], &pids[made], sizeof(*pids)) ==
-	    (ssize_t)sizeof(*pids))
+	                       (ssize_t)sizeof(*pids))
 		made++;
 	waitpid(mid, &status, 0);
 	/* every orphan asleep on the pipe, so that all wake at once */
@@ -139,8 +139,8 @@ main(int argc, char **argv)
 	left = made;
 	deadline = t0 + 60;
 	while (left > 0 && now_s() < deadline) {
-		while (left > 0 && kill(pids[left - 1], 0) == -1 &&
-		    errno == ESRCH)
+		while (
+		    left > 0 && kill(pids[left - 1], 0) == -1 && errno == ESRCH)
 			left--;
 		if (left > 0)
 			usleep(500);

@@ -1,12 +1,13 @@
 /*
  * render.c: tendctl's output (see render.h). Pure: records in, text out.
  */
+#include "render.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "render.h"
 #include "units.h"
 
 #define C_RESET "\033[0m"
@@ -119,14 +120,14 @@ status_cells(const struct record *r, struct cells *c)
 	else
 		snprintf(c->bufs[0], sizeof(c->bufs[0]), "-");
 	c->v[2] = c->bufs[0];
-	c->v[3] = render_duration(c->bufs[1], sizeof(c->bufs[1]),
-	    record_int(r, "uptime_ms", -1));
+	c->v[3] = render_duration(
+	    c->bufs[1], sizeof(c->bufs[1]), record_int(r, "uptime_ms", -1));
 	snprintf(c->bufs[2], sizeof(c->bufs[2]), "%lld",
 	    (long long)record_int(r, "restarts", 0));
 	c->v[4] = c->bufs[2];
 	c->v[5] = record_get(r, "last") != NULL && *str(r, "last") != '\0'
-	    ? str(r, "last")
-	    : "-";
+	              ? str(r, "last")
+	              : "-";
 }
 
 static void
@@ -176,15 +177,14 @@ status_row(FILE *out, const struct cells *c, const struct cols *cols,
 	size_t k;
 
 	for (k = 0; k < 5; k++)
-		fprintf(out, "%s%-*s%s  ", k == 1 ? on : "",
-		    (int)cols[k].width, c->v[k],
-		    k == 1 && *on != '\0' ? C_RESET : "");
+		fprintf(out, "%s%-*s%s  ", k == 1 ? on : "", (int)cols[k].width,
+		    c->v[k], k == 1 && *on != '\0' ? C_RESET : "");
 	fprintf(out, "%s\n", c->v[5]);
 }
 
 void
-render_status(FILE *out, const struct record *v, size_t n,
-    const struct render_opts *o)
+render_status(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o)
 {
 	struct cols cols[6] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
 	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}};
@@ -303,8 +303,8 @@ tree_json(FILE *out, const struct record *v, size_t n)
 }
 
 void
-render_tree(FILE *out, const struct record *v, size_t n,
-    const struct render_opts *o)
+render_tree(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o)
 {
 	/* prefix grows by 3 bytes of box drawing (up to 3 UTF-8 bytes
 	 * each) per level */
@@ -342,8 +342,8 @@ render_tree(FILE *out, const struct record *v, size_t n,
 /* -------------------------------------------------------------- health */
 
 bool
-render_health(FILE *out, const struct record *v, size_t n,
-    const struct render_opts *o)
+render_health(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o)
 {
 	size_t i, bad = 0;
 	bool first = true;
@@ -374,8 +374,9 @@ render_health(FILE *out, const struct record *v, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i].type, "unhealthy") == 0)
-			fprintf(out, "unhealthy: %s: %s (%s)\n", str(&v[i], "path"),
-			    str(&v[i], "why"), str(&v[i], "state"));
+			fprintf(out, "unhealthy: %s: %s (%s)\n",
+			    str(&v[i], "path"), str(&v[i], "why"),
+			    str(&v[i], "state"));
 	return false;
 }
 
@@ -397,8 +398,8 @@ render_event(FILE *out, const struct record *r, const struct render_opts *o)
 		fputs("{", out);
 		for (i = 0; i < r->n; i++) {
 			bool num = strcmp(r->key[i], "time_ms") == 0 ||
-			    strcmp(r->key[i], "pid") == 0 ||
-			    strcmp(r->key[i], "delay_ms") == 0;
+			           strcmp(r->key[i], "pid") == 0 ||
+			           strcmp(r->key[i], "delay_ms") == 0;
 
 			fputs(i ? "," : "", out);
 			render_json_string(out, r->key[i]);

@@ -22,21 +22,21 @@ struct render_opts {
 };
 
 /* NAME STATE PID UPTIME RESTARTS LAST-EXIT, one line per "prog" record. */
-void render_status(FILE *out, const struct record *v, size_t n,
-    const struct render_opts *o);
+void render_status(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 
 /* The tree, box-drawn, from "prog" and "sup" records in pre-order with
  * their depth. */
-void render_tree(FILE *out, const struct record *v, size_t n,
-    const struct render_opts *o);
+void render_tree(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 
 /* health: "unhealthy" records. Returns true if healthy (none). */
-bool render_health(FILE *out, const struct record *v, size_t n,
-    const struct render_opts *o);
+bool render_health(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 
 /* One "event" record, as one line. */
-void render_event(FILE *out, const struct record *r,
-    const struct render_opts *o);
+void render_event(
+    FILE *out, const struct record *r, const struct render_opts *o);
 
 /* A JSON string literal of s (UTF-8 passed through, controls escaped). */
 void render_json_string(FILE *out, const char *s);

@@ -48,7 +48,7 @@ struct opts {
 struct conn {
 	int fd;
 	struct buf in;
-	size_t off; /* in.p[0 .. off) is read already */
+	size_t off;          /* in.p[0 .. off) is read already */
 	int64_t deadline_ms; /* -1: none */
 };
 
@@ -57,31 +57,33 @@ static volatile sig_atomic_t interrupted;
 static void
 usage(FILE *to)
 {
-	fputs("usage: tendctl [-s SOCKET] [--json] [--timeout DURATION] "
-	      "COMMAND [ARG...]\n"
-	      "\n"
-	      "  status [NAME...]      NAME STATE PID UPTIME RESTARTS LAST-EXIT\n"
-	      "  tree                  the tree of supervisors and programs\n"
-	      "  start NAME...         start programs or subtrees; waits\n"
-	      "  stop NAME...          stop them; waits\n"
-	      "  restart NAME...       stop, then start; waits\n"
-	      "  signal SIG NAME...    send SIG to the main process\n"
-	      "  kill NAME...          SIGKILL the main process (a crash)\n"
-	      "  pid NAME              print the main pid\n"
-	      "  events                stream state changes until interrupted\n"
-	      "  health [--alive]      exit 0 if everything is as it should be\n"
-	      "  logs NAME [-n N] [-f] recent output, then follow\n"
-	      "  shutdown              orderly shutdown of tend\n"
-	      "  version, help\n"
-	      "\n"
-	      "NAME is a program or a supervisor (its subtree), by name or path;\n"
-	      "`all` is the root. Waiting commands take --no-wait and wait at\n"
-	      "most --timeout (default 60s). See tendctl(8).\n",
+	fputs(
+	    "usage: tendctl [-s SOCKET] [--json] [--timeout DURATION] "
+	    "COMMAND [ARG...]\n"
+	    "\n"
+	    "  status [NAME...]      NAME STATE PID UPTIME RESTARTS LAST-EXIT\n"
+	    "  tree                  the tree of supervisors and programs\n"
+	    "  start NAME...         start programs or subtrees; waits\n"
+	    "  stop NAME...          stop them; waits\n"
+	    "  restart NAME...       stop, then start; waits\n"
+	    "  signal SIG NAME...    send SIG to the main process\n"
+	    "  kill NAME...          SIGKILL the main process (a crash)\n"
+	    "  pid NAME              print the main pid\n"
+	    "  events                stream state changes until interrupted\n"
+	    "  health [--alive]      exit 0 if everything is as it should be\n"
+	    "  logs NAME [-n N] [-f] recent output, then follow\n"
+	    "  shutdown              orderly shutdown of tend\n"
+	    "  version, help\n"
+	    "\n"
+	    "NAME is a program or a supervisor (its subtree), by name or "
+	    "path;\n"
+	    "`all` is the root. Waiting commands take --no-wait and wait at\n"
+	    "most --timeout (default 60s). See tendctl(8).\n",
 	    to);
 }
 
-static noreturn void
-die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static noreturn void die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 die(int status, const char *fmt, ...)
@@ -111,8 +113,9 @@ static void
 take_timeout(struct opts *o, const char *v)
 {
 	if (v == NULL || units_parse_duration(v, &o->timeout_ms) == -1)
-		die(EXIT_USAGE, "--timeout: expected a duration such as 30s, "
-				"got %s",
+		die(EXIT_USAGE,
+		    "--timeout: expected a duration such as 30s, "
+		    "got %s",
 		    v ? v : "nothing");
 }
 
@@ -134,8 +137,7 @@ take_option(struct opts *o, int argc, char **argv, int *i)
 		if (*i + 1 >= argc)
 			die(EXIT_USAGE, "%s: expected a number of lines", a);
 		o->lines = argv[++*i];
-	}
-	else if (strcmp(a, "--timeout") == 0)
+	} else if (strcmp(a, "--timeout") == 0)
 		take_timeout(o, *i + 1 < argc ? argv[++*i] : NULL);
 	else if (strncmp(a, "--timeout=", 10) == 0)
 		take_timeout(o, a + 10);
@@ -174,13 +176,13 @@ parse_args(int argc, char **argv, struct opts *o)
 			continue;
 		if (options && argv[i][0] == '-' && argv[i][1] != '\0' &&
 		    !(o->cmd != NULL && strcmp(o->cmd, "signal") == 0 &&
-			o->nargs == 0))
+		        o->nargs == 0))
 			die(EXIT_USAGE, "unknown option %s (see tendctl help)",
 			    argv[i]);
 		if (o->cmd == NULL)
 			o->cmd = argv[i];
 		else if (strcmp(o->cmd, "signal") == 0 && o->nargs == 0 &&
-		    argv[i][0] == '-')
+		         argv[i][0] == '-')
 			o->args[o->nargs++] = argv[i] + 1; /* kill(1)'s -HUP */
 		else
 			o->args[o->nargs++] = argv[i];
@@ -212,8 +214,9 @@ check_fallback_dir(const char *path, char *err, size_t errlen)
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "refusing %s: not a private directory "
-				      "of uid %u",
+		snprintf(err, errlen,
+		    "refusing %s: not a private directory "
+		    "of uid %u",
 		    dir, (unsigned)geteuid());
 		return -1;
 	}
@@ -232,8 +235,9 @@ try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
 	bool fallback = false;
 
 	if (path == NULL)
-		path = proto_socket_path(buf, sizeof(buf), getenv("TEND_SOCKET"),
-		    getenv("XDG_RUNTIME_DIR"), (unsigned)geteuid(), &fallback);
+		path = proto_socket_path(buf, sizeof(buf),
+		    getenv("TEND_SOCKET"), getenv("XDG_RUNTIME_DIR"),
+		    (unsigned)geteuid(), &fallback);
 	if (path == NULL || strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "socket path too long");
 		return -1;
@@ -257,8 +261,9 @@ try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
 	/* SPEC 11: talk only to a tend of root's or our own */
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
 	    (cr.uid != 0 && cr.uid != geteuid())) {
-		snprintf(err, errlen, "refusing %s: its server is not root's "
-				      "or ours",
+		snprintf(err, errlen,
+		    "refusing %s: its server is not root's "
+		    "or ours",
 		    path);
 		close(c->fd);
 		return -1;
@@ -344,8 +349,8 @@ read_line(struct conn *c, char **line, size_t *len)
 
 	for (;;) {
 		nl = c->in.len > c->off
-		    ? memchr(c->in.p + c->off, '\n', c->in.len - c->off)
-		    : NULL;
+		         ? memchr(c->in.p + c->off, '\n', c->in.len - c->off)
+		         : NULL;
 		if (nl != NULL)
 			break;
 		if (!fill(c))
@@ -446,8 +451,7 @@ on_interrupt(int sig)
 }
 
 static int
-run_events(struct conn *c, const struct opts *o,
-    const struct render_opts *ro)
+run_events(struct conn *c, const struct opts *o, const struct render_opts *ro)
 {
 	struct sigaction sa;
 	struct record r;
@@ -476,8 +480,8 @@ run_events(struct conn *c, const struct opts *o,
 }
 
 static void
-render_line(const struct record *r, bool with_path,
-    const struct render_opts *ro)
+render_line(
+    const struct record *r, bool with_path, const struct render_opts *ro)
 {
 	const char *text = record_get(r, "text");
 	const char *path = record_get(r, "path");
@@ -539,10 +543,11 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 		/* a program's own lines bare; a subtree's with their paths */
 		if (first == NULL && record_get(&r, "path") != NULL)
 			first = strdup(record_get(&r, "path"));
-		with_path = with_path || strchr(o->args[0], '/') != NULL ||
+		with_path =
+		    with_path || strchr(o->args[0], '/') != NULL ||
 		    (first != NULL && strcmp(first, o->args[0]) != 0 &&
-			!(strrchr(first, '/') &&
-			    strcmp(strrchr(first, '/') + 1, o->args[0]) == 0));
+		        !(strrchr(first, '/') &&
+		            strcmp(strrchr(first, '/') + 1, o->args[0]) == 0));
 		if (ro->json && !o->follow && count > 0)
 			fputc(',', stdout);
 		render_line(&r, with_path, ro);
@@ -563,7 +568,7 @@ static bool
 is_waiting(const char *cmd)
 {
 	return strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
-	    strcmp(cmd, "restart") == 0;
+	       strcmp(cmd, "restart") == 0;
 }
 
 static const char *const commands[] = {"status", "tree", "start", "stop",
@@ -639,7 +644,8 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	ro.json = o.json;
-	ro.color = !o.json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	ro.color =
+	    !o.json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	if (strcmp(o.cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
@@ -676,10 +682,10 @@ main(int argc, char **argv)
 	} else if (strcmp(o.cmd, "pid") == 0 && rs.n == 1) {
 		if (ro.json) {
 			printf("{\"schema\":%d,\"path\":", RENDER_SCHEMA);
-			render_json_string(stdout,
-			    record_get(&rs.v[0], "path") ? record_get(&rs.v[0],
-							       "path")
-							 : "");
+			render_json_string(
+			    stdout, record_get(&rs.v[0], "path")
+			                ? record_get(&rs.v[0], "path")
+			                : "");
 			printf(",\"pid\":%lld}\n",
 			    (long long)record_int(&rs.v[0], "pid", 0));
 		} else {

@@ -4,6 +4,8 @@
  * supervisor); emptiness is watched with inotify on cgroup.events only
  * while an instance's leftovers are being waited for.
  */
+#include "cgroup.h"
+
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -17,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cgroup.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "pidmap.h"
@@ -32,10 +33,10 @@ static struct {
 	struct ev_loop *loop;
 	char orig[PATH_MAX]; /* the cgroup tend was started in */
 	char base[PATH_MAX]; /* where tend's leaf and s-root live: orig, or
-			      * orig/tend-PID when another tend owns orig */
-	int lock_fd;	     /* flock on base: one tend per base */
+	                      * orig/tend-PID when another tend owns orig */
+	int lock_fd;         /* flock on base: one tend per base */
 	unsigned id_hash;    /* of the control socket's path */
-	int ifd;	     /* inotify */
+	int ifd;             /* inotify */
 	ev_io io;
 	struct pidmap watches; /* inotify wd -> prog */
 	void (*on_empty)(struct prog *p);
@@ -102,8 +103,7 @@ write_file_at(int dirfd, const char *name, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-static void
-on_inotify(struct ev_loop *loop, ev_io *w, int revents);
+static void on_inotify(struct ev_loop *loop, ev_io *w, int revents);
 
 /* Move tend into <base>/tend, where it can stay a leaf. */
 static int
@@ -164,22 +164,22 @@ choose_base(char *err, size_t errlen)
 		return 0;
 	}
 	if (errno != EWOULDBLOCK) {
-		snprintf(err, errlen, "cgroup %.300s: %s", cg.orig,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "cgroup %.300s: %s", cg.orig, strerror(errno));
 		return -1;
 	}
 	/* named after the socket, which only one live tend holds: a tend
 	 * started again on it finds its predecessor's leftovers there */
 	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s/tend-%08x", cg.orig,
-		cg.id_hash) >= sizeof(cg.base) ||
+	        cg.id_hash) >= sizeof(cg.base) ||
 	    (mkdir(cg.base, 0755) == -1 && errno != EEXIST) ||
 	    (cg.lock_fd = lock_dir(cg.base)) == -1) {
 		snprintf(err, errlen, "cannot create cgroup %.300s: %s",
 		    cg.base, strerror(errno));
 		return -1;
 	}
-	log_info("another tend uses cgroup %s; this one uses %s", cg.orig,
-	    cg.base);
+	log_info(
+	    "another tend uses cgroup %s; this one uses %s", cg.orig, cg.base);
 	return 0;
 }
 
@@ -195,8 +195,9 @@ setup(char *err, size_t errlen)
 		return -1;
 	}
 	if (own_cgroup(own, sizeof(own)) == -1) {
-		snprintf(err, errlen, "tend's cgroup v2 is unknown "
-				      "(/proc/self/cgroup)");
+		snprintf(err, errlen,
+		    "tend's cgroup v2 is unknown "
+		    "(/proc/self/cgroup)");
 		return -1;
 	}
 	/* already in a leaf named tend (a re-exec): its parent is ours */
@@ -239,9 +240,10 @@ cgroup_init(struct ev_loop *loop, enum cgroups_mode mode, const char *id,
 	cg.loop = loop;
 	cg.on_empty = on_empty;
 	if (mode == CGROUPS_NO) {
-		log_info("cgroups = no: programs are tracked by process group "
-			 "only; a descendant that leaves its group with setsid() "
-			 "can outlive its program");
+		log_info(
+		    "cgroups = no: programs are tracked by process group "
+		    "only; a descendant that leaves its group with setsid() "
+		    "can outlive its program");
 		return 0;
 	}
 	if (setup(why, sizeof(why)) == -1) {
@@ -250,8 +252,8 @@ cgroup_init(struct ev_loop *loop, enum cgroups_mode mode, const char *id,
 			return -1;
 		}
 		log_warnx("%s; programs are tracked by process group only: a "
-			  "descendant that leaves its group with setsid() can "
-			  "outlive its program",
+		          "descendant that leaves its group with setsid() can "
+		          "outlive its program",
 		    why);
 		return 0;
 	}
@@ -317,8 +319,8 @@ prog_populated(const struct node *n)
 {
 	char path[DIR_NAME_MAX + 32];
 
-	return populated_at(parent_fd(n),
-	    in_dir(path, sizeof(path), n, "cgroup.events"));
+	return populated_at(
+	    parent_fd(n), in_dir(path, sizeof(path), n, "cgroup.events"));
 }
 
 static int
@@ -326,8 +328,8 @@ prog_write(const struct node *n, const char *file, const char *text)
 {
 	char path[DIR_NAME_MAX + 32];
 
-	return write_file_at(parent_fd(n), in_dir(path, sizeof(path), n, file),
-	    text);
+	return write_file_at(
+	    parent_fd(n), in_dir(path, sizeof(path), n, file), text);
 }
 
 /*
@@ -352,7 +354,7 @@ make_prog_dir(struct node *n)
 	n->cg_made = true;
 	if (prog_populated(n)) {
 		log_warnx("%s: killing what a previous tend left in its "
-			  "cgroup",
+		          "cgroup",
 		    n->shown);
 		if (prog_write(n, "cgroup.kill", "1") == 0)
 			n->cg_killed = true;
@@ -380,8 +382,8 @@ ensure_sup_dir(struct node *n)
 	if (mkdirat(parent, name, 0755) == -1 && errno != EEXIST)
 		n->cg_fd = -1;
 	else
-		n->cg_fd = openat(parent, name,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		n->cg_fd =
+		    openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (n->parent == NULL)
 		close(parent);
 	return n->cg_fd;
@@ -518,7 +520,8 @@ cgroup_unwatch(struct prog *p)
 static void
 on_inotify(struct ev_loop *loop, ev_io *w, int revents)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *e;
 	ssize_t n;
 	char *at;

@@ -14,8 +14,10 @@
 #include "proto.h"
 #include "tree.h"
 
-#define REPLY_CHUNK (16 * 1024) /* a long reply is produced this much at a go */
-#define DEFAULT_WAIT_MS 60000   /* start, stop, restart without timeout= */
+/* A long reply is produced this much at a go. */
+#define REPLY_CHUNK (16 * 1024)
+/* How long start, stop and restart wait without timeout=. */
+#define DEFAULT_WAIT_MS 60000
 
 enum cstate {
 	C_READING,
@@ -61,7 +63,6 @@ struct client {
 	size_t ntargets;
 	struct client *prev, *next;
 };
-
 
 /* ---- control.c, for commands.c ---- */
 

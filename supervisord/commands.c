@@ -66,9 +66,8 @@ describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
 	if (n->kind == NODE_PROG) {
 		rec_int(b, "pid", p->pid);
 		rec_int(b, "uptime_ms",
-		    p->pid != 0 && n->state != ST_STOPPING
-			? now - p->started_ms
-			: -1);
+		    p->pid != 0 && n->state != ST_STOPPING ? now - p->started_ms
+		                                           : -1);
 		rec_int(b, "restarts", n->restarts);
 		rec_str(b, "last", last_token(n, tok, sizeof(tok)));
 	} else {
@@ -123,8 +122,8 @@ resolve_names(struct client *c, char **names, size_t n, struct node ***out)
 	for (i = 0; i < n; i++) {
 		(*out)[i] = tree_find(cmd.tree, names[i]);
 		if ((*out)[i] == NULL) {
-			client_reply_error(c, 3, "no such program or supervisor: %s",
-			    names[i]);
+			client_reply_error(c, 3,
+			    "no such program or supervisor: %s", names[i]);
 			free(*out);
 			*out = NULL;
 			return -1;
@@ -181,13 +180,13 @@ verb_pid(struct client *c, struct request *r, int arg)
 	}
 	n = tree_find(cmd.tree, r->args[0]);
 	if (n == NULL) {
-		client_reply_error(c, 3, "no such program or supervisor: %s",
-		    r->args[0]);
+		client_reply_error(
+		    c, 3, "no such program or supervisor: %s", r->args[0]);
 		return;
 	}
 	if (n->kind != NODE_PROG) {
-		client_reply_error(c, 1, "%s is a supervisor, not a program",
-		    n->shown);
+		client_reply_error(
+		    c, 1, "%s is a supervisor, not a program", n->shown);
 		return;
 	}
 	p = (struct prog *)n;
@@ -214,8 +213,9 @@ verb_signal(struct client *c, struct request *r, int is_kill)
 	char notrunning[512] = "";
 
 	if (r->nargs <= first) {
-		client_reply_error(c, 2, is_kill ? "usage: kill NAME..."
-					  : "usage: signal SIG NAME...");
+		client_reply_error(c, 2,
+		    is_kill ? "usage: kill NAME..."
+		            : "usage: signal SIG NAME...");
 		return;
 	}
 	if (!is_kill && units_parse_signal(r->args[0], &sig) == -1) {
@@ -259,7 +259,7 @@ static bool
 is_active_state(enum state st)
 {
 	return st == ST_STARTING || st == ST_RUNNING || st == ST_STOPPING ||
-	    st == ST_BACKOFF;
+	       st == ST_BACKOFF;
 }
 
 static void
@@ -283,7 +283,8 @@ apply_op(struct client *c, struct node *n, char *failures, size_t size)
 	if (n->parent == NULL) {
 		/* the root: its children are the targets */
 		for (i = 0; i < root->nkids; i++)
-			if (c->op != OP_START || !is_active_state(root->kids[i]->state))
+			if (c->op != OP_START ||
+			    !is_active_state(root->kids[i]->state))
 				add_target(c, root->kids[i]);
 	} else {
 		add_target(c, n);
@@ -303,24 +304,23 @@ apply_op(struct client *c, struct node *n, char *failures, size_t size)
 		c->ntargets--; /* nothing to wait for */
 		len = strlen(failures);
 		snprintf(failures + len, size - len,
-		    "%scannot %s %s: its supervisor %s is %s",
-		    len ? "; " : "", c->op == OP_START ? "start" : "restart",
-		    n->shown, blocker->shown, state_name(blocker->state));
+		    "%scannot %s %s: its supervisor %s is %s", len ? "; " : "",
+		    c->op == OP_START ? "start" : "restart", n->shown,
+		    blocker->shown, state_name(blocker->state));
 	}
 }
 
 /* Whether target x has settled; *failed and why when it settled badly. */
 static bool
-settled(struct client *c, const struct target *x, bool *failed,
-    char *why, size_t size)
+settled(struct client *c, const struct target *x, bool *failed, char *why,
+    size_t size)
 {
 	const struct node *n = x->n;
 
 	*failed = false;
 	if (c->op == OP_STOP) /* stopped, or stopped and started since */
 		return !is_active_state(n->state) || n->gen != x->gen0;
-	if (c->op == OP_RESTART && n->gen == x->gen0 &&
-	    n->state != ST_FAILED)
+	if (c->op == OP_RESTART && n->gen == x->gen0 && n->state != ST_FAILED)
 		return false; /* not started again yet */
 	switch (n->state) {
 	case ST_RUNNING:
@@ -582,15 +582,15 @@ verb_logs(struct client *c, struct request *r, int arg)
 	}
 	n = tree_find(cmd.tree, r->args[0]);
 	if (n == NULL) {
-		client_reply_error(c, 3, "no such program or supervisor: %s",
-		    r->args[0]);
+		client_reply_error(
+		    c, 3, "no such program or supervisor: %s", r->args[0]);
 		return;
 	}
 	for (i = n->idx; i < subtree_end(n) && !k.failed; i++) {
 		k.cur = cmd.tree->nodes[i];
 		if (k.cur->kind == NODE_PROG &&
 		    output_last((const struct prog *)k.cur, lines, collect_line,
-			&k) == -1)
+		        &k) == -1)
 			k.failed = true;
 	}
 	if (!k.failed) {
@@ -598,8 +598,8 @@ verb_logs(struct client *c, struct request *r, int arg)
 			qsort(k.v, k.n, sizeof(*k.v), by_time);
 		proto_reply_ok(&c->out);
 		for (i = k.n > lines ? k.n - lines : 0; i < k.n; i++)
-			commands_line_record(&c->out, k.v[i].n, k.v[i].t, k.v[i].text,
-			    k.v[i].len);
+			commands_line_record(&c->out, k.v[i].n, k.v[i].t,
+			    k.v[i].text, k.v[i].len);
 	}
 	for (i = 0; i < k.n; i++)
 		free(k.v[i].text);
@@ -634,23 +634,23 @@ static const struct verb {
 	void (*run)(struct client *c, struct request *r, int arg);
 	int arg;
 } verbs[] = {
-	{"status", verb_status, PROD_STATUS},
-	{"tree", verb_status, PROD_TREE},
-	{"start", verb_op, OP_START},
-	{"stop", verb_op, OP_STOP},
-	{"restart", verb_op, OP_RESTART},
-	{"signal", verb_signal, 0},
-	{"kill", verb_signal, 1},
-	{"pid", verb_pid, 0},
-	{"health", verb_health, 0},
-	{"events", verb_events, 0},
-	{"logs", verb_logs, 0},
-	{"shutdown", verb_shutdown, 0},
-	{"version", verb_version, 0},
-	{"reload", NULL, 0},
-	{"upgrade", NULL, 0},
-	{"top", NULL, 0},
-	{"inspect", NULL, 0},
+    {"status", verb_status, PROD_STATUS},
+    {"tree", verb_status, PROD_TREE},
+    {"start", verb_op, OP_START},
+    {"stop", verb_op, OP_STOP},
+    {"restart", verb_op, OP_RESTART},
+    {"signal", verb_signal, 0},
+    {"kill", verb_signal, 1},
+    {"pid", verb_pid, 0},
+    {"health", verb_health, 0},
+    {"events", verb_events, 0},
+    {"logs", verb_logs, 0},
+    {"shutdown", verb_shutdown, 0},
+    {"version", verb_version, 0},
+    {"reload", NULL, 0},
+    {"upgrade", NULL, 0},
+    {"top", NULL, 0},
+    {"inspect", NULL, 0},
 };
 
 void
@@ -662,7 +662,8 @@ commands_dispatch(struct client *c, struct request *r)
 		if (strcmp(r->verb, verbs[i].name) != 0)
 			continue;
 		if (verbs[i].run == NULL)
-			client_reply_error(c, 1, "%s: not supported yet", r->verb);
+			client_reply_error(
+			    c, 1, "%s: not supported yet", r->verb);
 		else
 			verbs[i].run(c, r, verbs[i].arg);
 		return;
@@ -670,10 +671,9 @@ commands_dispatch(struct client *c, struct request *r)
 	client_reply_error(c, 2, "unknown command: %s", r->verb);
 }
 
-
 void
-commands_line_record(struct buf *b, const struct node *n, int64_t t, const char *text,
-    size_t len)
+commands_line_record(struct buf *b, const struct node *n, int64_t t,
+    const char *text, size_t len)
 {
 	rec_begin(b, "line");
 	rec_str(b, "path", n->shown);
@@ -681,4 +681,3 @@ commands_line_record(struct buf *b, const struct node *n, int64_t t, const char 
 	rec_strn(b, "text", text, len);
 	rec_end(b);
 }
-

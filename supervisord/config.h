@@ -85,8 +85,8 @@ enum limit {
 
 struct diag {
 	const char *file; /* d->file when added: borrowed (config_parse sets
-			   * it to struct config's file) */
-	int line;   /* 1-based; 0 when the problem has no line (I/O error) */
+	                   * it to struct config's file) */
+	int line; /* 1-based; 0 when the problem has no line (I/O error) */
 	char *msg;
 };
 
@@ -111,7 +111,7 @@ struct tend_conf {
 	char *socket;       /* NULL: the default rule of SPEC 5 */
 	char *socket_group; /* NULL: none */
 	int socket_group_line;
-	char *log_dir;      /* NULL: programs' lines go to tend's stdout */
+	char *log_dir; /* NULL: programs' lines go to tend's stdout */
 	int64_t log_max_size;
 	unsigned log_keep;
 	int64_t log_ring;
@@ -140,14 +140,14 @@ struct sup_conf {
 
 struct prog_conf {
 	char *name;
-	int line; /* of its [program:NAME] header */
+	int line;    /* of its [program:NAME] header */
 	char **argv; /* words of command, NULL-terminated, one allocation */
 	size_t argc;
 	char *directory; /* NULL: tend's */
 	char *user;      /* NULL: tend's; a name or a number as written */
 	char *group;     /* NULL: tend's (or the user's primary group) */
 	int user_line, group_line;
-	int umask; /* -1: tend's */
+	int umask;  /* -1: tend's */
 	char **env; /* KEY=VALUE words, NULL-terminated, one allocation */
 	size_t envc;
 	bool autostart;
@@ -175,7 +175,7 @@ struct prog_conf {
 	enum handover handover;
 	/* cgroup limits: -1 when not set */
 	int64_t memory_max, memory_high; /* bytes; CONFIG_RLIM_INFINITY-like
-					  * "max" is INT64_MAX */
+	                                  * "max" is INT64_MAX */
 	int64_t cpu_max_pct;             /* percent of one CPU */
 	int64_t cpu_weight;              /* 1..10000 */
 	int64_t pids_max;                /* INT64_MAX for "max" */
@@ -200,7 +200,7 @@ struct config {
 	struct prog_conf *progs; /* in file order */
 	size_t nprogs;
 	struct config_index *index; /* private to config.c: names -> nodes;
-				     * NULL in a config built by hand */
+	                             * NULL in a config built by hand */
 };
 
 /*
@@ -213,8 +213,8 @@ struct config {
  * memory ran out). On -1, cfg holds whatever was read and must still be
  * freed with config_free().
  */
-int config_parse(FILE *fp, const char *file, struct config *cfg,
-    struct diags *d);
+int config_parse(
+    FILE *fp, const char *file, struct config *cfg, struct diags *d);
 
 /* Read the file at path (fopen + config_parse). Same return values. */
 int config_load(const char *path, struct config *cfg, struct diags *d);

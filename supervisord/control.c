@@ -10,7 +10,10 @@
  * streaming (events, logs -f). Nothing a client does blocks the loop or
  * makes tend hold more than a bounded amount for it.
  */
+#include "control.h"
+
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,20 +28,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client.h"
-#include "control.h"
 #include "log.h"
 #include "output.h"
 #include "proto.h"
 #include "supervise.h"
 #include "units.h"
 
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define READ_CHUNK 4096
 
@@ -57,8 +58,7 @@ static struct {
 
 static void client_close(struct client *c);
 static void client_want_write(struct client *c);
-static void stream_out(const struct buf *rec, bool logs,
-    const struct node *n);
+static void stream_out(const struct buf *rec, bool logs, const struct node *n);
 
 /* ------------------------------------------------------------- setting up */
 
@@ -77,8 +77,9 @@ own_private_dir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s is not a directory of uid %u; "
-				      "refusing to use it",
+		snprintf(err, errlen,
+		    "%s is not a directory of uid %u; "
+		    "refusing to use it",
 		    dir, (unsigned)geteuid());
 		return -1;
 	}
@@ -90,8 +91,8 @@ own_private_dir(const char *dir, char *err, size_t errlen)
 }
 
 static int
-choose_path(const char *path, const struct tend_conf *tc, char *err,
-    size_t errlen)
+choose_path(
+    const char *path, const struct tend_conf *tc, char *err, size_t errlen)
 {
 	char buf[PATH_MAX], dir[PATH_MAX];
 	bool fallback = false;
@@ -99,11 +100,13 @@ choose_path(const char *path, const struct tend_conf *tc, char *err,
 	if (path == NULL)
 		path = tc->socket;
 	if (path == NULL)
-		path = proto_socket_path(buf, sizeof(buf), getenv("TEND_SOCKET"),
-		    getenv("XDG_RUNTIME_DIR"), (unsigned)geteuid(), &fallback);
+		path = proto_socket_path(buf, sizeof(buf),
+		    getenv("TEND_SOCKET"), getenv("XDG_RUNTIME_DIR"),
+		    (unsigned)geteuid(), &fallback);
 	if (path == NULL || strlen(path) >= sizeof(ctl.path)) {
-		snprintf(err, errlen, "socket path too long (at most %zu "
-				      "bytes)",
+		snprintf(err, errlen,
+		    "socket path too long (at most %zu "
+		    "bytes)",
 		    sizeof(ctl.path) - 1);
 		return -1;
 	}
@@ -124,8 +127,8 @@ take_lock(char *err, size_t errlen)
 	char pid[32];
 	ssize_t n;
 
-	ctl.lock_fd = open(ctl.lock_path,
-	    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	ctl.lock_fd = open(
+	    ctl.lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (ctl.lock_fd == -1) {
 		snprintf(err, errlen, "%s: %s", ctl.lock_path, strerror(errno));
 		return -1;
@@ -134,8 +137,9 @@ take_lock(char *err, size_t errlen)
 		n = pread(ctl.lock_fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		snprintf(err, errlen, "socket %s is in use by another tend "
-				      "(pid %s)",
+		snprintf(err, errlen,
+		    "socket %s is in use by another tend "
+		    "(pid %s)",
 		    ctl.path, pid[0] ? pid : "unknown");
 		close(ctl.lock_fd);
 		ctl.lock_fd = -1;
@@ -241,8 +245,8 @@ make_socket(char *err, size_t errlen)
 		}
 	}
 	if (listen(fd, CONTROL_MAX_CLIENTS) == -1) {
-		snprintf(err, errlen, "listen %s: %s", ctl.path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "listen %s: %s", ctl.path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -257,8 +261,8 @@ control_path(void)
 }
 
 int
-control_open(const char *path, const struct tend_conf *tc, char *err,
-    size_t errlen)
+control_open(
+    const char *path, const struct tend_conf *tc, char *err, size_t errlen)
 {
 	if (choose_path(path, tc, err, errlen) == -1 ||
 	    resolve_group(tc, err, errlen) == -1 ||
@@ -312,7 +316,7 @@ peer_allowed(int fd)
 	if (ctl.has_group && in_group(fd, cr.gid))
 		return true;
 	log_warnx("control: refused a client: uid %u (pid %d) is not root, "
-		  "tend's user%s",
+	          "tend's user%s",
 	    (unsigned)cr.uid, (int)cr.pid,
 	    ctl.has_group ? " or in socket_group" : "");
 	return false;
@@ -320,10 +324,8 @@ peer_allowed(int fd)
 
 /* -------------------------------------------------------------- clients */
 
-static void
-on_client_io(struct ev_loop *loop, ev_io *w, int revents);
-static void
-on_client_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_client_io(struct ev_loop *loop, ev_io *w, int revents);
+static void on_client_timer(struct ev_loop *loop, ev_timer *w, int revents);
 
 /* Best effort, for a client about to be turned away. */
 static void
@@ -563,7 +565,8 @@ client_read(struct client *c)
 	nl = memchr(c->in.p, '\n', c->in.len);
 	if (nl == NULL) {
 		if (c->in.len > PROTO_MAX_REQUEST)
-			client_reply_error(c, 2, "request too long (at most %d bytes)",
+			client_reply_error(c, 2,
+			    "request too long (at most %d bytes)",
 			    PROTO_MAX_REQUEST);
 		return;
 	}
@@ -607,8 +610,8 @@ on_client_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	if (c->state == C_READING) {
 		/* SPEC 6: a request must arrive within 5 s */
-		client_reply_error(c, 2, "no request within %d s",
-		    CONTROL_REQUEST_MS / 1000);
+		client_reply_error(
+		    c, 2, "no request within %d s", CONTROL_REQUEST_MS / 1000);
 	}
 }
 
@@ -650,8 +653,8 @@ control_publish(const struct event *e)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	buf_init(&rec);
 	rec_begin(&rec, "event");
-	rec_int(&rec, "time_ms",
-	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	rec_int(
+	    &rec, "time_ms", (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	rec_str(&rec, "path", e->node->shown);
 	rec_str(&rec, "kind", e->node->kind == NODE_PROG ? "prog" : "sup");
 	rec_str(&rec, "what", e->what);
@@ -681,7 +684,7 @@ stream_out(const struct buf *rec, bool logs, const struct node *n)
 			continue;
 		if (c->out.len + rec->len > CONTROL_STREAM_MAX) {
 			log_warnx("control: dropping a %s client that does not "
-				  "read",
+			          "read",
 			    logs ? "logs" : "events");
 			client_close(c);
 			continue;
@@ -698,8 +701,8 @@ control_following(void)
 }
 
 void
-control_publish_line(const struct prog *p, int64_t time_us, const char *text,
-    size_t len)
+control_publish_line(
+    const struct prog *p, int64_t time_us, const char *text, size_t len)
 {
 	struct buf rec;
 

@@ -31,8 +31,8 @@
  * socket with its final mode and group. 0, or -1 with a message in err
  * ("socket /run/tend.sock is in use by another tend (pid 42)").
  */
-int control_open(const char *path, const struct tend_conf *tc, char *err,
-    size_t errlen);
+int control_open(
+    const char *path, const struct tend_conf *tc, char *err, size_t errlen);
 
 /* The socket's path (after control_open). */
 const char *control_path(void);
@@ -49,11 +49,11 @@ void control_close(void);
 /* What happened, for `tendctl events` (SPEC 5). */
 struct event {
 	const struct node *node;
-	const char *what;  /* "state", "exit", "restart", "gave-up", ... */
-	enum state state;  /* the node's state when it happened */
-	pid_t pid;	   /* 0 if none */
-	const char *last;  /* LAST-EXIT token, or NULL */
-	int64_t delay_ms;  /* restart delay, or -1 */
+	const char *what; /* "state", "exit", "restart", "gave-up", ... */
+	enum state state; /* the node's state when it happened */
+	pid_t pid;        /* 0 if none */
+	const char *last; /* LAST-EXIT token, or NULL */
+	int64_t delay_ms; /* restart delay, or -1 */
 };
 
 /* Send e to every events subscriber. Cheap when there is none. */
@@ -61,8 +61,8 @@ void control_publish(const struct event *e);
 
 /* A line of p's output, read at time_us, for `tendctl logs -f`
  * followers. Cheap when there is none. */
-void control_publish_line(const struct prog *p, int64_t time_us,
-    const char *text, size_t len);
+void control_publish_line(
+    const struct prog *p, int64_t time_us, const char *text, size_t len);
 
 /* Whether any `tendctl logs -f` follows now. */
 bool control_following(void);

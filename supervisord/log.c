@@ -3,6 +3,8 @@
  * into one buffer and written with one write(2); an over-long message is
  * cut, never split.
  */
+#include "log.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,16 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-
 #define LOG_LINE_MAX 2048
 
 static enum log_level max_level = LOG_INFO;
 
 static const char *const level_names[] = {
-	[LOG_ERROR] = "error",
-	[LOG_WARNING] = "warning",
-	[LOG_INFO] = "info",
+    [LOG_ERROR] = "error",
+    [LOG_WARNING] = "warning",
+    [LOG_INFO] = "info",
 };
 
 static void (*line_writer)(const char *line, size_t len);
@@ -50,14 +50,14 @@ vlog(enum log_level lvl, int err, const char *fmt, va_list ap)
 	n = vsnprintf(buf + len, sizeof(buf) - len, fmt, ap);
 	if (n > 0)
 		len += (size_t)n < sizeof(buf) - len ? (size_t)n
-						     : sizeof(buf) - len - 1;
+		                                     : sizeof(buf) - len - 1;
 	if (err != 0 && len < sizeof(buf) - 1) {
-		n = snprintf(buf + len, sizeof(buf) - len, ": %s",
-		    strerror(err));
+		n = snprintf(
+		    buf + len, sizeof(buf) - len, ": %s", strerror(err));
 		if (n > 0)
 			len += (size_t)n < sizeof(buf) - len
-			    ? (size_t)n
-			    : sizeof(buf) - len - 1;
+			           ? (size_t)n
+			           : sizeof(buf) - len - 1;
 	}
 	if (len > sizeof(buf) - 2)
 		len = sizeof(buf) - 2;
@@ -71,16 +71,16 @@ vlog(enum log_level lvl, int err, const char *fmt, va_list ap)
 		;
 }
 
-#define DEFINE_LOG(fn, lvl, with_errno)                                   \
-	void fn(const char *fmt, ...)                                     \
-	{                                                                 \
-		int err = (with_errno) ? errno : 0;                       \
-		va_list ap;                                               \
-                                                                          \
-		va_start(ap, fmt);                                        \
-		vlog(lvl, err, fmt, ap);                                  \
-		va_end(ap);                                               \
-		errno = err ? err : errno;                                \
+#define DEFINE_LOG(fn, lvl, with_errno)                                        \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		int err = (with_errno) ? errno : 0;                            \
+		va_list ap;                                                    \
+                                                                               \
+		va_start(ap, fmt);                                             \
+		vlog(lvl, err, fmt, ap);                                       \
+		va_end(ap);                                                    \
+		errno = err ? err : errno;                                     \
 	}
 
 DEFINE_LOG(log_info, LOG_INFO, 0)

@@ -3,6 +3,8 @@
  * watchers, never handlers of ours (SPEC 2); all work happens here, in
  * callbacks, one at a time.
  */
+#include "loop.h"
+
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -11,13 +13,17 @@
 
 #include "control.h"
 #include "log.h"
-#include "loop.h"
 #include "output.h"
 #include "pid1.h"
 #include "supervise.h"
 
 static const int handled_signals[] = {
-	SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
+    SIGTERM,
+    SIGINT,
+    SIGQUIT,
+    SIGHUP,
+    SIGUSR1,
+    SIGUSR2,
 };
 
 #define NSIGNALS (sizeof(handled_signals) / sizeof(handled_signals[0]))
@@ -25,7 +31,7 @@ static const int handled_signals[] = {
 static struct {
 	struct ev_loop *loop;
 	ev_signal sig_w[NSIGNALS];
-	ev_io chld_w;	/* a signalfd of SIGCHLD alone */
+	ev_io chld_w;    /* a signalfd of SIGCHLD alone */
 	ev_timer scan_w; /* a wait over all children, soon */
 	ev_prepare prepare_w;
 	ev_idle idle_w;

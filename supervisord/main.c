@@ -19,8 +19,8 @@
 #include "config.h"
 #include "control.h"
 #include "log.h"
-#include "output.h"
 #include "loop.h"
+#include "output.h"
 #include "pid1.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -54,12 +54,12 @@ static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'C'},
-		{"socket", required_argument, NULL, 's'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'C'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -87,7 +87,8 @@ parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "tend: unexpected argument: %s\n", argv[optind]);
+		fprintf(
+		    stderr, "tend: unexpected argument: %s\n", argv[optind]);
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
@@ -118,21 +119,21 @@ check_users(const struct config *cfg, struct diags *d)
 	size_t i;
 
 	if (cfg->tend.socket_group != NULL &&
-	    spawn_resolve_ids(NULL, cfg->tend.socket_group, &ids, err,
-		sizeof(err)) == -1)
-		diags_add(d, cfg->tend.socket_group_line, "socket_group: %s",
-		    err);
+	    spawn_resolve_ids(
+	        NULL, cfg->tend.socket_group, &ids, err, sizeof(err)) == -1)
+		diags_add(
+		    d, cfg->tend.socket_group_line, "socket_group: %s", err);
 	for (i = 0; i < cfg->nprogs; i++) {
 		const struct prog_conf *p = &cfg->progs[i];
 
 		if (p->user == NULL && p->group == NULL)
 			continue;
-		if (spawn_resolve_ids(p->user, p->group, &ids, err,
-			sizeof(err)) == -1)
+		if (spawn_resolve_ids(
+		        p->user, p->group, &ids, err, sizeof(err)) == -1)
 			diags_add(d,
 			    strstr(err, "group") != NULL && p->group != NULL
-				? p->group_line
-				: p->user_line,
+			        ? p->group_line
+			        : p->user_line,
 			    "[program:%s]: %s", p->name, err);
 	}
 }
@@ -172,8 +173,9 @@ load_or_exit(const char *file, struct config *cfg)
 		return;
 	diags_sort(&d);
 	print_diags(&d, "tend: error: ");
-	fprintf(stderr, "tend: error: %s: invalid configuration; not "
-			"starting\n",
+	fprintf(stderr,
+	    "tend: error: %s: invalid configuration; not "
+	    "starting\n",
 	    file);
 	diags_free(&d);
 	config_free(cfg);
@@ -208,7 +210,7 @@ prepare_process(struct rlimit *nofile, size_t need)
 
 		if (setrlimit(RLIMIT_NOFILE, &up) == 0) {
 			log_info("open-files limit raised from %llu to %zu for "
-				 "the programs' descriptors",
+			         "the programs' descriptors",
 			    (unsigned long long)nofile->rlim_max, need);
 			return;
 		}
@@ -245,7 +247,7 @@ main(int argc, char **argv)
 	prepare_process(&nofile, supervise_fd_need(cfg.nprogs, cfg.nsups));
 	if (pid1_setup() == -1)
 		log_warn("cannot become a child subreaper; orphans of programs "
-			 "will not be reaped by tend");
+		         "will not be reaped by tend");
 	/* not the default loop: that one reaps every child itself */
 	loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_SIGNALFD | EVFLAG_NOENV);
 	if (loop == NULL)
@@ -255,7 +257,7 @@ main(int argc, char **argv)
 	if (output_init(loop, &cfg.tend, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (cgroup_init(loop, cfg.tend.cgroups, control_path(),
-		supervise_on_cgroup_empty, err, sizeof(err)) == -1)
+	        supervise_on_cgroup_empty, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (spawn_init(&nofile, environ) == -1)
 		fatal("cannot prepare spawning");

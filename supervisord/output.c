@@ -7,6 +7,8 @@
  * one read go to the log file in one write(2) (split where a rotation
  * falls), or to tend's stdout buffer, which is written without blocking.
  */
+#include "output.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -21,12 +23,11 @@
 
 #include "control.h"
 #include "log.h"
-#include "output.h"
 #include "proto.h"
 #include "ring.h"
 
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /*
  * A program's capture: its pipe, partial line, ring and log file. tend
@@ -211,7 +212,8 @@ write_log_line(const char *line, size_t len)
 
 	if (s->dropped_lines > 0 && s->buf.len + 96 < OUTPUT_ERR_MAX) {
 		n = snprintf(note, sizeof(note),
-		    "tend: warning: %zu of tend's own lines were dropped (stderr "
+		    "tend: warning: %zu of tend's own lines were dropped "
+		    "(stderr "
 		    "was full)\n",
 		    s->dropped_lines);
 		buf_add(&s->buf, note, (size_t)n);
@@ -237,8 +239,8 @@ sink_open(struct sink *s, int fd)
 }
 
 int
-output_init(struct ev_loop *loop, const struct tend_conf *tc, char *err,
-    size_t errlen)
+output_init(
+    struct ev_loop *loop, const struct tend_conf *tc, char *err, size_t errlen)
 {
 	op.loop = loop;
 	op.max_size = tc->log_max_size;
@@ -323,8 +325,8 @@ drop_file(const char *name)
 		return;
 	}
 	op.dying[op.ndying].fd = fd;
-	snprintf(op.dying[op.ndying].name, sizeof(op.dying[0].name), "%s",
-	    aside);
+	snprintf(
+	    op.dying[op.ndying].name, sizeof(op.dying[0].name), "%s", aside);
 	op.ndying++;
 	if (!ev_is_active(&op.dying_w))
 		ev_timer_again(op.loop, &op.dying_w);
@@ -387,7 +389,7 @@ file_broken(struct capture *c, size_t lost)
 {
 	if (!c->log_broken)
 		log_warn("%s: cannot write %s/%s.log; its output is dropped "
-			 "until it can be written again",
+		         "until it can be written again",
 		    c->p->node.shown, op.dir, c->p->node.name);
 	c->log_broken = true;
 	c->dropped += (int64_t)lost;
@@ -412,8 +414,9 @@ file_write(struct capture *c, const char *p, size_t len)
 		/* up to the first line end at or past the size limit */
 		part = len;
 		if ((int64_t)len > op.max_size - c->log_size) {
-			const char *nl = memchr(p + (op.max_size - c->log_size) - 1,
-			    '\n', len - (size_t)(op.max_size - c->log_size) + 1);
+			const char *nl =
+			    memchr(p + (op.max_size - c->log_size) - 1, '\n',
+			        len - (size_t)(op.max_size - c->log_size) + 1);
 
 			if (nl != NULL)
 				part = (size_t)(nl - p) + 1;
@@ -429,12 +432,13 @@ file_write(struct capture *c, const char *p, size_t len)
 			struct stat st;
 
 			log_info("%s: writing %s/%s.log again (%lld bytes were "
-				 "dropped)",
+			         "dropped)",
 			    c->p->node.shown, op.dir, c->p->node.name,
 			    (long long)c->dropped);
 			c->log_broken = false;
 			c->dropped = 0;
-			if (fstat(c->log_fd, &st) == 0) /* it may have been cut */
+			if (fstat(c->log_fd, &st) ==
+			    0) /* it may have been cut */
 				c->log_size = st.st_size - n;
 		}
 		c->log_size += n;
@@ -488,9 +492,10 @@ emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 		if ((size_t)(end - p) > room) { /* keep whole lines only */
 			p = end - room;
 			if (p[-1] != '\n')
-				p = (nl = memchr(p, '\n', (size_t)(end - p))) != NULL
-				    ? nl + 1
-				    : end;
+				p = (nl = memchr(p, '\n', (size_t)(end - p))) !=
+				            NULL
+				        ? nl + 1
+				        : end;
 		}
 		if (p < end)
 			(void)ring_add(&c->ring, t, p, (size_t)(end - p));
@@ -543,9 +548,9 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 		if (c->partial == NULL) {
 			c->partial = malloc(OUTPUT_LINE_MAX);
 			if (c->partial == NULL) { /* keep what fits a line */
-				emit(c, t, data, len < OUTPUT_LINE_MAX
-						    ? len
-						    : OUTPUT_LINE_MAX);
+				emit(c, t, data,
+				    len < OUTPUT_LINE_MAX ? len
+				                          : OUTPUT_LINE_MAX);
 				break;
 			}
 		}
@@ -635,7 +640,8 @@ mode_is_log(enum out_mode m, bool is_stdout)
 bool
 output_captured(const struct prog *p)
 {
-	return mode_is_log(p->conf->out, true) || mode_is_log(p->conf->err, false);
+	return mode_is_log(p->conf->out, true) ||
+	       mode_is_log(p->conf->err, false);
 }
 
 static struct capture *
@@ -861,8 +867,8 @@ output_fini(int timeout_ms)
 	int64_t deadline;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    timeout_ms;
+	deadline =
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
 	log_set_writer(NULL);
 	sink_drain(&op.out, deadline);
 	sink_drain(&op.err, deadline);

@@ -23,15 +23,15 @@
 #include "config.h"
 #include "tree.h"
 
-#define OUTPUT_LINE_MAX 8192	      /* a longer line is cut and continued */
-#define OUTPUT_PARTIAL_MS 1000	      /* a partial line waits this at most */
-#define OUTPUT_READ (64 * 1024)	      /* bytes read from a pipe at a time */
+#define OUTPUT_LINE_MAX 8192          /* a longer line is cut and continued */
+#define OUTPUT_PARTIAL_MS 1000        /* a partial line waits this at most */
+#define OUTPUT_READ (64 * 1024)       /* bytes read from a pipe at a time */
 #define OUTPUT_SINK_HIGH (256 * 1024) /* tend's stdout: stop reading pipes */
 #define OUTPUT_SINK_LOW (64 * 1024)   /* ... and start again below this */
 #define OUTPUT_ERR_MAX (64 * 1024)    /* tend's stderr: drop beyond this */
 #define OUTPUT_DROP_STEP (2 << 20)    /* a dropped log file is cut by this */
 #define OUTPUT_DROP_EVERY_S 0.01      /* ... this often */
-#define OUTPUT_DYING_MAX 64	      /* files being cut at once at most */
+#define OUTPUT_DYING_MAX 64           /* files being cut at once at most */
 
 /* What a child gets as fds 1 and 2 (spawn.c carries it out). */
 enum out_fd_kind {
@@ -43,7 +43,7 @@ enum out_fd_kind {
 
 struct out_fd {
 	enum out_fd_kind kind;
-	int fd;		  /* FD_PASS */
+	int fd;           /* FD_PASS */
 	const char *path; /* FD_FILE */
 };
 
@@ -51,8 +51,8 @@ struct out_fd {
  * Set up before the loop runs: log_dir (created if missing), tend's
  * stdout and stderr sinks. 0, or -1 with a message in err.
  */
-int output_init(struct ev_loop *loop, const struct tend_conf *tc, char *err,
-    size_t errlen);
+int output_init(
+    struct ev_loop *loop, const struct tend_conf *tc, char *err, size_t errlen);
 
 /*
  * Before p's spawn: create its capture pipe on first use and say what

@@ -3,20 +3,21 @@
  * runs in the loop like everything else: signals out, then a grace timer,
  * and every reap checks whether anything is left.
  */
+#include "pid1.h"
+
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "pid1.h"
 #include "units.h"
 
 static struct {
@@ -47,8 +48,8 @@ any_child(void)
 
 	/* __WALL: programs reaped through pidfds end signalling no one */
 	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) ==
-		0 ||
-	    errno != ECHILD;
+	           0 ||
+	       errno != ECHILD;
 }
 
 /* A child that has exited but is not reaped yet is no leftover. */
@@ -86,8 +87,8 @@ signal_children(int sig)
 			(void)kill(-1, SIGCONT); /* a stopped one can act */
 		return 1;
 	}
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
-	    (int)getpid());
+	snprintf(
+	    path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
 	f = fopen(path, "re");
 	if (f == NULL)
 		return 0;

@@ -23,8 +23,8 @@ bool pid1_is_init(void);
  * Begin the final sweep; done() is called from the loop once no child is
  * left (at once if there is none).
  */
-void pid1_sweep_start(struct ev_loop *loop, int64_t grace_ms,
-    void (*done)(void));
+void pid1_sweep_start(
+    struct ev_loop *loop, int64_t grace_ms, void (*done)(void));
 
 /* Called after every reap while a sweep runs. */
 void pid1_sweep_reaped(void);

@@ -1,10 +1,10 @@
 /*
  * pidmap.c: pid -> program hash (see pidmap.h). No system calls.
  */
+#include "pidmap.h"
+
 #include <stdint.h>
 #include <stdlib.h>
-
-#include "pidmap.h"
 
 static size_t
 slot_of(const struct pidmap *m, pid_t pid)
@@ -100,13 +100,13 @@ pidmap_take(struct pidmap *m, pid_t pid)
 	if (m->cap == 0 || pid <= 0)
 		return NULL;
 	for (i = slot_of(m, pid); m->v[i].pid != pid;
-	    i = (i + 1) & (m->cap - 1))
+	     i = (i + 1) & (m->cap - 1))
 		if (m->v[i].pid == 0)
 			return NULL;
 	val = m->v[i].val;
 	/* backward shift: move later entries of the run into the hole */
 	for (j = (i + 1) & (m->cap - 1); m->v[j].pid != 0;
-	    j = (j + 1) & (m->cap - 1)) {
+	     j = (j + 1) & (m->cap - 1)) {
 		home = slot_of(m, m->v[j].pid);
 		/* j's entry may fill i unless its home lies in (i, j] */
 		if ((j > i && (home <= i || home > j)) ||

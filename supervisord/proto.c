@@ -2,12 +2,12 @@
  * proto.c: the control socket's wire format (see proto.h). Pure: no I/O;
  * allocation only for buffers and decoded fields, bounded by the input.
  */
+#include "proto.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "proto.h"
 
 /* ------------------------------------------------------------ buffers */
 
@@ -195,7 +195,8 @@ proto_unescape(const char *f, size_t flen, char *out, size_t *outlen)
 				return -1;
 			if (hexval(f[i + 1]) < 0 || hexval(f[i + 2]) < 0)
 				return -1;
-			out[o++] = (char)(hexval(f[i + 1]) * 16 + hexval(f[i + 2]));
+			out[o++] =
+			    (char)(hexval(f[i + 1]) * 16 + hexval(f[i + 2]));
 			i += 2;
 			break;
 		default:
@@ -219,8 +220,7 @@ fields_free(struct fields *f)
 }
 
 int
-proto_split(const char *line, size_t len, struct fields *f,
-    const char **err)
+proto_split(const char *line, size_t len, struct fields *f, const char **err)
 {
 	size_t i, n = 1, start, at = 0;
 
@@ -247,7 +247,7 @@ proto_split(const char *line, size_t len, struct fields *f,
 		if (i < len && line[i] != ' ')
 			continue;
 		if (i == start || proto_unescape(line + start, i - start,
-				      f->store + at, &f->len[f->n]) == -1) {
+		                      f->store + at, &f->len[f->n]) == -1) {
 			fields_free(f);
 			*err = i == start ? "empty field" : "bad escape";
 			return -1;
@@ -277,8 +277,8 @@ has_nul(const struct fields *f, size_t i)
 }
 
 int
-proto_decode_request(const char *line, size_t len, struct request *r,
-    const char **err)
+proto_decode_request(
+    const char *line, size_t len, struct request *r, const char **err)
 {
 	size_t i;
 
@@ -342,8 +342,8 @@ request_opt(const struct request *r, const char *key)
 }
 
 void
-proto_encode_request(struct buf *b, const char *verb,
-    const char *const *opts, size_t nopts, char *const *args, size_t nargs)
+proto_encode_request(struct buf *b, const char *verb, const char *const *opts,
+    size_t nopts, char *const *args, size_t nargs)
 {
 	size_t i;
 
@@ -470,8 +470,8 @@ record_free(struct record *r)
 }
 
 int
-proto_decode_record(const char *line, size_t len, struct record *r,
-    const char **err)
+proto_decode_record(
+    const char *line, size_t len, struct record *r, const char **err)
 {
 	size_t i;
 

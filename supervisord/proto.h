@@ -74,8 +74,8 @@ struct fields {
  * with *err a static message (empty line, bad escape, too many fields,
  * out of memory). fields_free frees.
  */
-int proto_split(const char *line, size_t len, struct fields *f,
-    const char **err);
+int proto_split(
+    const char *line, size_t len, struct fields *f, const char **err);
 void fields_free(struct fields *f);
 
 struct request {
@@ -93,8 +93,8 @@ struct request {
  * static message ("not a tend request", "unsupported protocol version",
  * "request too long", ...). request_free frees.
  */
-int proto_decode_request(const char *line, size_t len, struct request *r,
-    const char **err);
+int proto_decode_request(
+    const char *line, size_t len, struct request *r, const char **err);
 void request_free(struct request *r);
 
 /* The value of option key, or NULL. */
@@ -134,8 +134,8 @@ struct record {
 };
 
 /* Decode a record line. 0, or -1 with *err. record_free frees. */
-int proto_decode_record(const char *line, size_t len, struct record *r,
-    const char **err);
+int proto_decode_record(
+    const char *line, size_t len, struct record *r, const char **err);
 void record_free(struct record *r);
 /* A field's value, or NULL. */
 const char *record_get(const struct record *r, const char *key);

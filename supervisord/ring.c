@@ -2,10 +2,10 @@
  * ring.c: a program's recent output (see ring.h). No system calls; memory
  * only when the first line arrives and when the ring grows toward max.
  */
+#include "ring.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "ring.h"
 
 void
 ring_init(struct ring *r, size_t max)
@@ -132,8 +132,7 @@ ring_room(const struct ring *r)
 /* The lines of the entry at off, after the first skip of them. */
 static void
 entry_lines(const struct ring *r, size_t off, uint32_t len, size_t skip,
-    char *line, void (*fn)(void *, int64_t, const char *, size_t),
-    void *arg)
+    char *line, void (*fn)(void *, int64_t, const char *, size_t), void *arg)
 {
 	int64_t t;
 	char *p, *end, *nl;

@@ -8,6 +8,8 @@
  * exec, reads it no more), calls no libc function that keeps state, and
  * takes no lock.
  */
+#include "spawn.h"
+
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
@@ -27,7 +29,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spawn.h"
 #include "units.h"
 
 #define CHILD_STACK_SIZE (64 * 1024)
@@ -51,23 +52,24 @@ enum {
 	SLOT_CG = 6,  /* its cgroup, when it moves itself there */
 	SLOT_END = 7,
 };
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH                                                           \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_LIMITS (LIMIT_COUNT + 1)
 
 static const char *const tend_only_vars[] = {
-	"NOTIFY_SOCKET",
-	"LISTEN_FDS",
-	"LISTEN_PID",
-	"LISTEN_FDNAMES",
-	"WATCHDOG_USEC",
-	"WATCHDOG_PID",
+    "NOTIFY_SOCKET",
+    "LISTEN_FDS",
+    "LISTEN_PID",
+    "LISTEN_FDNAMES",
+    "WATCHDOG_USEC",
+    "WATCHDOG_PID",
 };
 
 static const int limit_resource[LIMIT_COUNT] = {
-	[LIMIT_NOFILE] = RLIMIT_NOFILE,
-	[LIMIT_CORE] = RLIMIT_CORE,
-	[LIMIT_NPROC] = RLIMIT_NPROC,
-	[LIMIT_MEMLOCK] = RLIMIT_MEMLOCK,
+    [LIMIT_NOFILE] = RLIMIT_NOFILE,
+    [LIMIT_CORE] = RLIMIT_CORE,
+    [LIMIT_NPROC] = RLIMIT_NPROC,
+    [LIMIT_MEMLOCK] = RLIMIT_MEMLOCK,
 };
 
 struct kernel_rlimit {
@@ -93,20 +95,20 @@ struct child {
 	size_t oom_len;
 	const struct spawn_ids *ids;
 	const struct out_fd *fd1, *fd2;
-	int cg_fd;		/* its cgroup, when clone3 could not place it */
-	int err;		/* written by the child */
+	int cg_fd;              /* its cgroup, when clone3 could not place it */
+	int err;                /* written by the child */
 	enum spawn_stage stage; /* written by the child */
 };
 
 static struct {
-	char *stack;	 /* the mapping, guard page first */
+	char *stack; /* the mapping, guard page first */
 	size_t stack_len;
 	int reset[_NSIG];
 	int nreset;
 	struct rlimit nofile;
 	bool nofile_raised; /* tend's own differs from nofile */
-	int pidfd_mode;	    /* 0 unknown, 1 pidfds, -1 SIGCHLD only */
-	char **base; /* tend's environment for programs */
+	int pidfd_mode;     /* 0 unknown, 1 pidfds, -1 SIGCHLD only */
+	char **base;        /* tend's environment for programs */
 	/* scratch reused by every spawn */
 	char *pathbuf;
 	size_t pathbuf_cap;
@@ -177,14 +179,14 @@ child_main(void *arg)
 	/* first of all: a table of our own, before any fd changes */
 	c->stage = STAGE_SETUP;
 	if (syscall(SYS_close_range, SLOT_END, ~0U, CLOSE_RANGE_UNSHARE) ==
-		-1 &&
+	        -1 &&
 	    syscall(SYS_unshare, CLONE_FILES) == -1)
 		goto fail;
 	for (i = 0; i < c->nreset; i++)
 		syscall(SYS_rt_sigaction, c->reset[i], dfl, NULL, 8);
 	if (c->cg_fd >= 0) { /* "0" moves the writer itself */
-		fd = syscall(SYS_openat, c->cg_fd, "cgroup.procs",
-		    O_WRONLY | O_CLOEXEC);
+		fd = syscall(
+		    SYS_openat, c->cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (fd == -1 || syscall(SYS_write, fd, "0", 1) != 1)
 			goto fail;
 		syscall(SYS_close, fd);
@@ -196,7 +198,7 @@ child_main(void *arg)
 
 	for (i = 0; i < c->nlimits; i++)
 		if (syscall(SYS_prlimit64, 0, c->limit_res[i], &c->limit[i],
-			NULL) == -1)
+		        NULL) == -1)
 			goto fail;
 	if (c->set_nice &&
 	    syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) == -1)
@@ -218,7 +220,7 @@ child_main(void *arg)
 		    -1)
 			goto fail;
 		if (syscall(SYS_setresgid, c->ids->gid, c->ids->gid,
-			c->ids->gid) == -1)
+		        c->ids->gid) == -1)
 			goto fail;
 	}
 	if (c->ids->set_uid &&
@@ -275,20 +277,20 @@ clone3_call(struct clone3_args *ca, int (*fn)(void *), void *arg)
 	long ret;
 
 	__asm__ volatile("syscall\n\t"
-			 "testq %%rax, %%rax\n\t"
-			 "jnz 1f\n\t"
-			 "xorl %%ebp, %%ebp\n\t"
-			 "movq %[arg], %%rdi\n\t"
-			 "callq *%[fn]\n\t"
-			 "movq %%rax, %%rdi\n\t"
-			 "movl $60, %%eax\n\t" /* exit */
-			 "syscall\n\t"
-			 "hlt\n"
-			 "1:"
-			 : "=a"(ret)
-			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)),
-			 [fn] "r"(fn), [arg] "r"(arg)
-			 : "rcx", "r11", "memory");
+	                 "testq %%rax, %%rax\n\t"
+	                 "jnz 1f\n\t"
+	                 "xorl %%ebp, %%ebp\n\t"
+	                 "movq %[arg], %%rdi\n\t"
+	                 "callq *%[fn]\n\t"
+	                 "movq %%rax, %%rdi\n\t"
+	                 "movl $60, %%eax\n\t" /* exit */
+	                 "syscall\n\t"
+	                 "hlt\n"
+	                 "1:"
+	                 : "=a"(ret)
+	                 : "0"((long)SYS_clone3), "D"(ca),
+	                 "S"(sizeof(*ca)), [fn] "r"(fn), [arg] "r"(arg)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 #define HAVE_CLONE3_CALL 1
@@ -299,8 +301,8 @@ static bool no_clone3; /* the kernel refused it once: use clone() */
 /* Start child_main(c) in a new process, in cgroup cg_fd if >= 0; with
  * pidfds, *pidfd is the child's. */
 static pid_t
-start_child(struct child *c, int cg_fd, bool migrate, bool want_pidfd,
-    int *pidfd)
+start_child(
+    struct child *c, int cg_fd, bool migrate, bool want_pidfd, int *pidfd)
 {
 	bool with_pidfd = want_pidfd && spawn_has_pidfd();
 	unsigned long flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
@@ -375,7 +377,7 @@ spawn_wait_status(int pidfd, bool block, pid_t *pid)
 
 	memset(&si, 0, sizeof(si));
 	while (waitid(P_PIDFD, (id_t)pidfd, &si,
-		   WEXITED | __WALL | (block ? 0 : WNOHANG)) == -1)
+	           WEXITED | __WALL | (block ? 0 : WNOHANG)) == -1)
 		if (errno != EINTR)
 			return -1;
 	*pid = si.si_pid;
@@ -398,8 +400,7 @@ is_tend_only(const char *kv)
 {
 	size_t i, len;
 
-	for (i = 0; i < sizeof(tend_only_vars) / sizeof(*tend_only_vars);
-	    i++) {
+	for (i = 0; i < sizeof(tend_only_vars) / sizeof(*tend_only_vars); i++) {
 		len = strlen(tend_only_vars[i]);
 		if (strncmp(kv, tend_only_vars[i], len) == 0 && kv[len] == '=')
 			return true;
@@ -449,7 +450,8 @@ spawn_init(const struct rlimit *nofile, char *const *env)
 
 	sp.nofile = *nofile;
 	sp.nofile_raised = getrlimit(RLIMIT_NOFILE, &now) == -1 ||
-	    now.rlim_cur != nofile->rlim_cur || now.rlim_max != nofile->rlim_max;
+	                   now.rlim_cur != nofile->rlim_cur ||
+	                   now.rlim_max != nofile->rlim_max;
 	note_signals_to_reset();
 	if (base_env(env) == -1)
 		return -1;
@@ -565,10 +567,12 @@ candidates(const struct prog *p)
 		end = strchrnul(s, ':');
 		sp.paths[i++] = sp.pathbuf + off;
 		if (end == s) /* an empty entry is the working directory */
-			off += (size_t)sprintf(sp.pathbuf + off, "%s", name) + 1;
+			off +=
+			    (size_t)sprintf(sp.pathbuf + off, "%s", name) + 1;
 		else
 			off += (size_t)sprintf(sp.pathbuf + off, "%.*s/%s",
-			    (int)(end - s), s, name) + 1;
+			           (int)(end - s), s, name) +
+			       1;
 		if (*end == '\0')
 			break;
 	}
@@ -592,16 +596,16 @@ fill_limits(struct child *c, const struct prog_conf *conf)
 
 	for (i = 0; i < LIMIT_COUNT; i++) {
 		uint64_t v = conf->limit[i] == CONFIG_RLIM_INFINITY
-		    ? (uint64_t)RLIM_INFINITY
-		    : conf->limit[i];
+		                 ? (uint64_t)RLIM_INFINITY
+		                 : conf->limit[i];
 
 		if (conf->has_limit[i])
 			add_limit(c, limit_resource[i], v, v);
 	}
 	/* SPEC 11: the open-files limit tend was started with */
 	if (!conf->has_limit[LIMIT_NOFILE] && sp.nofile_raised)
-		add_limit(c, RLIMIT_NOFILE, sp.nofile.rlim_cur,
-		    sp.nofile.rlim_max);
+		add_limit(
+		    c, RLIMIT_NOFILE, sp.nofile.rlim_cur, sp.nofile.rlim_max);
 }
 
 /* The child's view of f: a passed descriptor goes through slot. */
@@ -647,8 +651,8 @@ spawn_reserve_fds(void)
 
 pid_t
 spawn_program(const struct prog *p, const struct spawn_ids *ids,
-    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
-    bool migrate, enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
+    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd, bool migrate,
+    enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
 {
 	struct child c;
 	struct out_fd out1, out2;
@@ -676,8 +680,8 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	c.nice = p->conf->nice;
 	c.set_oom = p->conf->has_oom_score_adj;
 	if (c.set_oom)
-		c.oom_len = (size_t)snprintf(c.oom, sizeof(c.oom), "%d\n",
-		    p->conf->oom_score_adj);
+		c.oom_len = (size_t)snprintf(
+		    c.oom, sizeof(c.oom), "%d\n", p->conf->oom_score_adj);
 	c.ids = ids;
 	if (slot_fd(fd1, SLOT_OUT, &out1) == -1 ||
 	    slot_fd(fd2, SLOT_ERR, &out2) == -1)
@@ -741,8 +745,9 @@ lookup_user(const char *user, bool numeric, uid_t uid, struct passwd *pw)
 	for (;;) {
 		if (sp.pwbuf_cap == 0 && grow_pwbuf() == -1)
 			return -1;
-		r = numeric ? getpwuid_r(uid, pw, sp.pwbuf, sp.pwbuf_cap, &res)
-			    : getpwnam_r(user, pw, sp.pwbuf, sp.pwbuf_cap, &res);
+		r = numeric
+		        ? getpwuid_r(uid, pw, sp.pwbuf, sp.pwbuf_cap, &res)
+		        : getpwnam_r(user, pw, sp.pwbuf, sp.pwbuf_cap, &res);
 		if (r != ERANGE)
 			break;
 		if (grow_pwbuf() == -1)
@@ -793,8 +798,8 @@ user_groups(const char *name, gid_t gid, struct spawn_ids *ids)
 
 	for (;;) {
 		if (n > sp.groups_cap || sp.groups == NULL) {
-			gid_t *g = realloc(sp.groups,
-			    (size_t)(n > 16 ? n : 16) * sizeof(*g));
+			gid_t *g = realloc(
+			    sp.groups, (size_t)(n > 16 ? n : 16) * sizeof(*g));
 
 			if (g == NULL)
 				return -1;
@@ -841,11 +846,12 @@ spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
 	if (user == NULL && group == NULL)
 		return 0;
 	if (user != NULL) {
-		user_numeric = units_parse_uint(user, UINT32_MAX - 1, &num) == 0;
+		user_numeric =
+		    units_parse_uint(user, UINT32_MAX - 1, &num) == 0;
 		r = lookup_user(user, user_numeric, (uid_t)num, &pw);
 		if (r == -1) {
-			snprintf(err, errlen, "user %s: %s", user,
-			    strerror(errno));
+			snprintf(
+			    err, errlen, "user %s: %s", user, strerror(errno));
 			return -1;
 		}
 		if (r == 0 && !user_numeric) {
@@ -863,8 +869,9 @@ spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
 		} else {
 			r = lookup_group(group, &gid);
 			if (r != 1) {
-				snprintf(err, errlen, r == 0 ? "unknown group %s"
-							     : "group %s: %s",
+				snprintf(err, errlen,
+				    r == 0 ? "unknown group %s"
+				           : "group %s: %s",
 				    group, strerror(errno));
 				return -1;
 			}
@@ -873,7 +880,7 @@ spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
 	ids->set_gid = true;
 	ids->gid = gid;
 	if (have_pw ? user_groups(pw.pw_name, gid, ids) == -1
-		    : only_group(gid, ids) == -1) {
+	            : only_group(gid, ids) == -1) {
 		snprintf(err, errlen, "groups of %s: %s", user ? user : group,
 		    strerror(errno));
 		return -1;

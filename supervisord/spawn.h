@@ -26,7 +26,7 @@ enum spawn_stage {
 	STAGE_SETUP, /* setsid, descriptors, limits, priority */
 	STAGE_IDS,   /* setgroups, setgid, setuid */
 	STAGE_CHDIR,
-	STAGE_USER,  /* the user or group could not be resolved */
+	STAGE_USER,   /* the user or group could not be resolved */
 	STAGE_OUTPUT, /* stdout or stderr: file:PATH could not be opened */
 };
 
@@ -102,8 +102,8 @@ int spawn_wait_status(int pidfd, bool block, pid_t *pid);
  * caller to watch and close. Blocks only until the exec.
  */
 pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
-    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd,
-    bool migrate, enum spawn_stage *stage, pid_t *failed_pid, int *pidfd);
+    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd, bool migrate,
+    enum spawn_stage *stage, pid_t *failed_pid, int *pidfd);
 
 /* "exec", "chdir", ... for messages. */
 const char *spawn_stage_name(enum spawn_stage stage);

@@ -9,6 +9,8 @@
  *
  * Nothing here blocks but the spawn itself (until the child's exec).
  */
+#include "supervise.h"
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -27,11 +29,10 @@
 #include "pid1.h"
 #include "pidmap.h"
 #include "spawn.h"
-#include "supervise.h"
 #include "units.h"
 
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 static struct {
 	struct ev_loop *loop;
@@ -140,8 +141,8 @@ stop_instance(struct prog *p)
 			cgroup_signal(p, SIGCONT);
 	}
 	arm_kill(p, p->conf->shutdown_ms == CONFIG_INFINITY
-		? -1
-		: p->conf->shutdown_ms);
+	                ? -1
+	                : p->conf->shutdown_ms);
 }
 
 static void
@@ -314,8 +315,8 @@ on_main_exit(struct ev_loop *loop, ev_io *w, int revents)
 	if (wstatus == -1) {
 		/* a wait over all children would have closed this pidfd:
 		 * not possible but for a bug; say so, count it as killed */
-		log_warn("internal error: %s: waitid on its pidfd",
-		    p->node.shown);
+		log_warn(
+		    "internal error: %s: waitid on its pidfd", p->node.shown);
 		pid = p->pid;
 		wstatus = SIGKILL;
 	} else if (pid == 0) {
@@ -351,7 +352,7 @@ stage_object(const struct prog *p, enum spawn_stage stage)
 		return p->conf->directory;
 	case STAGE_OUTPUT:
 		return p->conf->out == OUT_FILE ? p->conf->out_path
-						: p->conf->err_path;
+		                                : p->conf->err_path;
 	default:
 		return "";
 	}
@@ -372,7 +373,7 @@ short_of(struct prog *p, const char *what)
 	if (sv.short_since == 0) {
 		sv.short_since = supervise_now_ms();
 		log_warn("%s: cannot make %s; tend retries such starts every "
-			 "%d ms",
+		         "%d ms",
 		    p->node.shown, what, SUPERVISE_RETRY_MS);
 	}
 	if (p->retry_gen == 0 && sv.nretry < sv.retry_cap)
@@ -439,7 +440,7 @@ do_start(struct prog *p, unsigned gen)
 	if (n->state != ST_STARTING)
 		return;
 	if (spawn_resolve_ids(p->conf->user, p->conf->group, &sv.ids, err,
-		sizeof(err)) == -1) {
+	        sizeof(err)) == -1) {
 		log_warnx("%s: cannot start: %s", n->shown, err);
 		start_failed(p, ESRCH, true);
 		return;
@@ -457,8 +458,8 @@ do_start(struct prog *p, unsigned gen)
 		return;
 	}
 	pidfd = sv.npidfds < sv.pidfd_room ? 0 : -1; /* -1: none wanted */
-	pid = spawn_program(p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage,
-	    &failed, &pidfd);
+	pid = spawn_program(
+	    p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage, &failed, &pidfd);
 	err_no = errno;
 	output_spawned(p);
 	if (cg_fd >= 0)
@@ -476,7 +477,7 @@ do_start(struct prog *p, unsigned gen)
 	}
 	if (sv.short_since != 0) {
 		log_info("starting programs again after %lldms short of "
-			 "resources",
+		         "resources",
 		    (long long)(supervise_now_ms() - sv.short_since));
 		sv.short_since = 0;
 	}
@@ -561,8 +562,8 @@ how_ended(struct node *n, char *buf, size_t size)
 
 	if (n->kind == NODE_SUP)
 		return n->state == ST_FAILED || n->exit_code == 3
-		    ? "gave up"
-		    : "shut itself down";
+		           ? "gave up"
+		           : "shut itself down";
 	p = prog_of(n);
 	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
 }
@@ -633,7 +634,7 @@ report(const struct action *a)
 		    how_ended(n, how, sizeof(how)),
 		    n->restart == RESTART_TEMPORARY   ? "temporary"
 		    : n->restart == RESTART_TRANSIENT ? "transient"
-						      : "permanent",
+		                                      : "permanent",
 		    kind_words((enum exit_kind)a->arg));
 		break;
 	case NOTE_ENDED:
@@ -647,12 +648,12 @@ report(const struct action *a)
 	case NOTE_GIVE_UP:
 		log_errorx("%s: giving up: more than %lld restarts within %s",
 		    n->shown, (long long)((struct sup *)n)->intensity,
-		    units_format_duration(how, sizeof(how),
-			((struct sup *)n)->period_ms));
+		    units_format_duration(
+		        how, sizeof(how), ((struct sup *)n)->period_ms));
 		break;
 	case NOTE_AUTO_SHUTDOWN:
 		log_info("%s: a significant child ended (status %lld); "
-			 "shutting down (auto_shutdown)",
+		         "shutting down (auto_shutdown)",
 		    n->shown, (long long)a->arg);
 		break;
 	}
@@ -699,7 +700,7 @@ supervise_run(int max_spawns)
 	if (sv.tree->plan.lost) {
 		sv.tree->plan.lost = false;
 		log_errorx("internal error: out of memory: the tree lost an "
-			   "action");
+		           "action");
 	}
 	return sv.tree->plan.n > 0;
 }
@@ -741,10 +742,11 @@ check_budget(const struct tree *t)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
 		return;
 	if (base > rl.rlim_cur) {
-		log_warnx("%zu programs need about %zu descriptors, but tend may "
-			  "open only %llu: raise its open-files limit (ulimit "
-			  "-n, LimitNOFILE=); until then some starts wait for "
-			  "descriptors",
+		log_warnx(
+		    "%zu programs need about %zu descriptors, but tend may "
+		    "open only %llu: raise its open-files limit (ulimit "
+		    "-n, LimitNOFILE=); until then some starts wait for "
+		    "descriptors",
 		    t->cfg.nprogs, base, (unsigned long long)rl.rlim_cur);
 		sv.pidfd_room = 0;
 		return;
@@ -753,15 +755,15 @@ check_budget(const struct tree *t)
 		sv.pidfd_room = rl.rlim_cur - base;
 	if (sv.pidfd_room < t->cfg.nprogs)
 		log_info("the open-files limit (%llu) leaves room for %zu of "
-			 "%zu pidfds: the other programs' ends are found by "
-			 "waiting over all children, which is slower",
+		         "%zu pidfds: the other programs' ends are found by "
+		         "waiting over all children, which is slower",
 		    (unsigned long long)rl.rlim_cur, sv.pidfd_room,
 		    t->cfg.nprogs);
 }
 
 int
-supervise_init(struct ev_loop *loop, struct tree *t,
-    void (*on_exit)(int status))
+supervise_init(
+    struct ev_loop *loop, struct tree *t, void (*on_exit)(int status))
 {
 	size_t i;
 

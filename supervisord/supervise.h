@@ -23,8 +23,8 @@
  * node's watchers. on_exit is called once, when the tree says tend
  * ends, with tend's exit status. 0, or -1 with errno.
  */
-int supervise_init(struct ev_loop *loop, struct tree *t,
-    void (*on_exit)(int status));
+int supervise_init(
+    struct ev_loop *loop, struct tree *t, void (*on_exit)(int status));
 
 /*
  * About how many descriptors tend needs for nprogs programs under nsups

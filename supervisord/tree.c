@@ -12,6 +12,8 @@
  * they have started or ended; advance() then takes the sequence as far as
  * it can go without waiting.
  */
+#include "tree.h"
+
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -19,14 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tree.h"
 #include "units.h"
 
 #define ROOT_PREFIX "root/"
 
 static void advance(struct tree *t, struct sup *s, int64_t now);
-static void start_node(struct tree *t, struct node *n, bool counted,
-    int64_t now);
+static void start_node(
+    struct tree *t, struct node *n, bool counted, int64_t now);
 static void terminate(struct tree *t, struct sup *s, enum term_reason why,
     int cause, bool brutal, int64_t now);
 static void child_ended(struct tree *t, struct sup *s, struct node *c,
@@ -157,7 +158,7 @@ bool
 restart_wanted(enum node_kind kind, enum restart r, enum exit_kind k)
 {
 	(void)kind; /* a supervisor that gave up is not "abnormal": OTP's
-		     * reason shutdown, so a transient one stays failed */
+	             * reason shutdown, so a transient one stays failed */
 	switch (r) {
 	case RESTART_PERMANENT:
 		return true;
@@ -172,8 +173,7 @@ restart_wanted(enum node_kind kind, enum restart r, enum exit_kind k)
 static void
 prune_history(struct sup *s, int64_t now)
 {
-	while (s->hist_n > 0 &&
-	    s->hist[s->hist_head] <= now - s->period_ms) {
+	while (s->hist_n > 0 && s->hist[s->hist_head] <= now - s->period_ms) {
 		s->hist_head = (s->hist_head + 1) % s->hist_cap;
 		s->hist_n--;
 	}
@@ -214,7 +214,8 @@ record_restart(struct sup *s, int64_t now)
 			s->hist_n--;
 		} else {
 			for (i = 0; i < s->hist_n; i++)
-				v[i] = s->hist[(s->hist_head + i) % s->hist_cap];
+				v[i] =
+				    s->hist[(s->hist_head + i) % s->hist_cap];
 			free(s->hist);
 			s->hist = v;
 			s->hist_cap = cap;
@@ -491,8 +492,8 @@ sup_ended(struct tree *t, struct sup *s, int64_t now)
 
 	memset(&s->job, 0, sizeof(s->job));
 	set_timer(t, &s->node, -1);
-	set_state(t, &s->node, why == TERM_GIVE_UP ? ST_FAILED : ST_STOPPED,
-	    now);
+	set_state(
+	    t, &s->node, why == TERM_GIVE_UP ? ST_FAILED : ST_STOPPED, now);
 	if (s->node.parent == NULL) {
 		push(t, ACT_EXIT, NOTE_STATE, &s->node,
 		    t->exit_status < 0 ? 0 : t->exit_status);
@@ -506,8 +507,8 @@ sup_ended(struct tree *t, struct sup *s, int64_t now)
 		child_ended(t, s->node.parent, &s->node, EXIT_GAVE_UP, 3, now);
 		break;
 	case TERM_AUTO:
-		child_ended(t, s->node.parent, &s->node, EXIT_NORMAL, cause,
-		    now);
+		child_ended(
+		    t, s->node.parent, &s->node, EXIT_NORMAL, cause, now);
 		break;
 	}
 }
@@ -540,12 +541,12 @@ terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
 			j->brutal = true;
 			j->killed_all = false;
 		}
-		if (why == TERM_STOP && !j->brutal &&
-		    s->node.timer_at_ms < 0 && s->node.parent != NULL &&
+		if (why == TERM_STOP && !j->brutal && s->node.timer_at_ms < 0 &&
+		    s->node.parent != NULL &&
 		    s->node.shutdown_ms != CONFIG_INFINITY)
 			set_timer(t, &s->node,
 			    now + (s->node.shutdown_ms > 0 ? s->node.shutdown_ms
-							   : 0));
+			                                   : 0));
 	} else {
 		bool guard = j->in_advance;
 
@@ -575,7 +576,7 @@ terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
 		    s->node.shutdown_ms != CONFIG_INFINITY && !brutal)
 			set_timer(t, &s->node,
 			    now + (s->node.shutdown_ms > 0 ? s->node.shutdown_ms
-							   : 0));
+			                                   : 0));
 	}
 	advance(t, s, now);
 }
@@ -596,8 +597,8 @@ give_up(struct tree *t, struct sup *s, int64_t now)
  * abandoned; what it had stopped and not yet started stays pending.
  */
 static void
-begin_group_restart(struct tree *t, struct sup *s, struct node *k,
-    int64_t delay, int64_t now)
+begin_group_restart(
+    struct tree *t, struct sup *s, struct node *k, int64_t delay, int64_t now)
 {
 	struct job *j = &s->job;
 	bool guard = j->in_advance;
@@ -624,7 +625,7 @@ begin_group_restart(struct tree *t, struct sup *s, struct node *k,
 			c->pending = true;
 			set_state(t, c, ST_STOPPED, now);
 		} else if (is_active(c) &&
-		    (c->state != ST_STOPPING || c->to_stop)) {
+		           (c->state != ST_STOPPING || c->to_stop)) {
 			c->to_stop = true;
 			c->pending = c->restart != RESTART_TEMPORARY;
 			c->after_stop = c->pending ? ST_STOPPED : ST_EXITED;
@@ -662,7 +663,7 @@ child_ended_anyway(struct tree *t, struct sup *s, struct node *c,
 	note(t, NOTE_ENDED, c, kind);
 	set_state(t, c,
 	    c->to_stop && c->kind == NODE_PROG ? c->after_stop
-					       : ended_state(c, kind),
+	                                       : ended_state(c, kind),
 	    now);
 	advance(t, s, now);
 }
@@ -712,7 +713,7 @@ child_restarted(struct tree *t, struct sup *s, struct node *c,
 {
 	struct job *j = &s->job;
 	bool at_cursor = j->kind == JOB_START && !j->stopping &&
-	    j->cursor < s->nkids && s->kids[j->cursor] == c;
+	                 j->cursor < s->nkids && s->kids[j->cursor] == c;
 	int64_t delay = 0;
 
 	if (intensity_exceeded(s, now)) {
@@ -742,8 +743,8 @@ child_restarted(struct tree *t, struct sup *s, struct node *c,
 
 /* c, a child of s, ended by itself (or, with EXIT_SHUTDOWN, as asked). */
 static void
-child_ended(struct tree *t, struct sup *s, struct node *c,
-    enum exit_kind kind, int code, int64_t now)
+child_ended(struct tree *t, struct sup *s, struct node *c, enum exit_kind kind,
+    int code, int64_t now)
 {
 	c->exit_code = code;
 	c->ended = true;
@@ -977,8 +978,8 @@ tree_op_stop(struct tree *t, struct node *n, int64_t now_ms)
 }
 
 int
-tree_op_start(struct tree *t, struct node *n, int64_t now_ms,
-    struct node **blocker)
+tree_op_start(
+    struct tree *t, struct node *n, int64_t now_ms, struct node **blocker)
 {
 	size_t i;
 
@@ -1017,8 +1018,8 @@ tree_op_start(struct tree *t, struct node *n, int64_t now_ms,
 }
 
 int
-tree_op_restart(struct tree *t, struct node *n, int64_t now_ms,
-    struct node **blocker)
+tree_op_restart(
+    struct tree *t, struct node *n, int64_t now_ms, struct node **blocker)
 {
 	*blocker = tree_blocker(n);
 	if (*blocker != NULL)
@@ -1155,8 +1156,8 @@ set_path(struct node *n)
 	else
 		snprintf(n->path, len, "%s", n->name);
 	n->shown = strncmp(n->path, ROOT_PREFIX, strlen(ROOT_PREFIX)) == 0
-	    ? n->path + strlen(ROOT_PREFIX)
-	    : n->path;
+	               ? n->path + strlen(ROOT_PREFIX)
+	               : n->path;
 	return 0;
 }
 
@@ -1222,8 +1223,8 @@ wire(struct tree *t, struct sup *s, struct sup **sups, struct prog **progs)
 	t->nodes[t->nnodes++] = &s->node;
 	for (i = 0; i < s->nkids; i++) {
 		const struct child_ref *r = &s->conf->kids[i];
-		struct node *c = r->is_sup ? &sups[r->index]->node
-					   : &progs[r->index]->node;
+		struct node *c =
+		    r->is_sup ? &sups[r->index]->node : &progs[r->index]->node;
 
 		c->parent = s;
 		c->pos = i;
@@ -1360,8 +1361,8 @@ exit_describe(const struct exit_info *e, char *buf, size_t size)
 	const char *name;
 
 	if (e->exec_errno != 0) {
-		snprintf(buf, size, "could not start: %s",
-		    strerror(e->exec_errno));
+		snprintf(
+		    buf, size, "could not start: %s", strerror(e->exec_errno));
 	} else if (WIFSIGNALED(e->wstatus)) {
 		name = units_signal_name(WTERMSIG(e->wstatus));
 		if (name != NULL)
@@ -1381,17 +1382,17 @@ const char *
 state_name(enum state st)
 {
 	static const char *const names[] = {
-		[ST_STOPPED] = "stopped",
-		[ST_STARTING] = "starting",
-		[ST_RUNNING] = "running",
-		[ST_STOPPING] = "stopping",
-		[ST_BACKOFF] = "backoff",
-		[ST_EXITED] = "exited",
-		[ST_FAILED] = "failed",
+	    [ST_STOPPED] = "stopped",
+	    [ST_STARTING] = "starting",
+	    [ST_RUNNING] = "running",
+	    [ST_STOPPING] = "stopping",
+	    [ST_BACKOFF] = "backoff",
+	    [ST_EXITED] = "exited",
+	    [ST_FAILED] = "failed",
 	};
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
-							      : "?";
+	                                                       : "?";
 }
 
 const char *

@@ -52,10 +52,10 @@ enum exit_kind {
 
 /* The end of a program's instance, as supervise.c saw it. */
 struct exit_info {
-	int wstatus;	 /* from waitpid, when exec_errno == 0 */
-	int exec_errno;	 /* nonzero: the start failed before the program ran */
+	int wstatus;      /* from waitpid, when exec_errno == 0 */
+	int exec_errno;   /* nonzero: the start failed before the program ran */
 	bool before_exec; /* exec_errno came from a step before the exec */
-	int64_t at_ms;	 /* when it ended */
+	int64_t at_ms;    /* when it ended */
 };
 
 struct sup;
@@ -64,49 +64,50 @@ struct capture;
 struct node {
 	enum node_kind kind;
 	enum state state;
-	const char *name;  /* borrowed from the tree's config */
-	char *path;	   /* "root/back/db", owned */
-	const char *shown; /* path without "root/" ("back/db"); in path */
+	const char *name;   /* borrowed from the tree's config */
+	char *path;         /* "root/back/db", owned */
+	const char *shown;  /* path without "root/" ("back/db"); in path */
 	struct sup *parent; /* NULL for the root */
-	size_t pos;	    /* position in parent->kids */
-	size_t idx;	    /* position in tree->nodes (pre-order) */
+	size_t pos;         /* position in parent->kids */
+	size_t idx;         /* position in tree->nodes (pre-order) */
 	size_t subtree_n;   /* nodes in its subtree, itself included: they
-			     * are tree->nodes[idx .. idx + subtree_n) */
+	                     * are tree->nodes[idx .. idx + subtree_n) */
 	enum restart restart;
 	bool significant;
 	int64_t shutdown_ms; /* CONFIG_INFINITY, CONFIG_BRUTAL_KILL or >= 0 */
 
 	/* Decided by the tree. */
-	bool held;	   /* stays stopped until an operator starts it */
-	bool pending;	   /* to be started by the parent's current sequence */
-	bool to_stop;	   /* to be stopped by the parent's current sequence */
-	bool kill_sent;	   /* SIGKILL asked for this instance/subtree */
-	bool ended_sig;	   /* significant, ended by itself, not restarted */
+	bool held;         /* stays stopped until an operator starts it */
+	bool pending;      /* to be started by the parent's current sequence */
+	bool to_stop;      /* to be stopped by the parent's current sequence */
+	bool kill_sent;    /* SIGKILL asked for this instance/subtree */
+	bool ended_sig;    /* significant, ended by itself, not restarted */
 	bool start_failed; /* an operator's start failed (health, SPEC 11) */
-	bool op_start;	   /* start it once the stop under way is done */
+	bool op_start;     /* start it once the stop under way is done */
 	bool op_starting;  /* this start was an operator's: a failure is
-			    * reported, not restarted, and charges nothing */
+	                    * reported, not restarted, and charges nothing */
 	enum state after_stop; /* the state a stop in progress ends in */
-	unsigned gen;	   /* instance number: bumped at each start */
-	unsigned restarts; /* automatic restarts (SPEC 11: RESTARTS) */
-	int64_t since_ms;  /* when it entered its current state */
-	int64_t timer_at_ms; /* when the tree timer fires; -1: not armed */
-	int exit_code;	   /* shell-like status of its last end, for auto_shutdown */
+	unsigned gen;          /* instance number: bumped at each start */
+	unsigned restarts;     /* automatic restarts (SPEC 11: RESTARTS) */
+	int64_t since_ms;      /* when it entered its current state */
+	int64_t timer_at_ms;   /* when the tree timer fires; -1: not armed */
+	int exit_code; /* shell-like status of its last end, for auto_shutdown
+	                */
 	enum exit_kind last_kind; /* how it last ended (health) */
-	bool ended;	   /* it has ended at least once (last_kind valid) */
+	bool ended; /* it has ended at least once (last_kind valid) */
 
 	/* Carried out by supervise.c. */
 	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
-	int cg_fd;	  /* a supervisor's cgroup directory; -1: none */
-	bool cg_made;	  /* a program's cgroup directory exists */
-	bool cg_killed;	  /* cgroup.kill was used on it: make a new one */
+	int cg_fd;        /* a supervisor's cgroup directory; -1: none */
+	bool cg_made;     /* a program's cgroup directory exists */
+	bool cg_killed;   /* cgroup.kill was used on it: make a new one */
 };
 
 /* A restart sequence or a stop of everything, carried out step by step. */
 enum job_kind {
 	JOB_NONE,
 	JOB_START,     /* stop the children marked to_stop in reverse order,
-			* then start the pending ones in order */
+	                * then start the pending ones in order */
 	JOB_TERMINATE, /* stop every child in reverse order, then end */
 };
 
@@ -118,17 +119,17 @@ enum term_reason {
 
 struct job {
 	enum job_kind kind;
-	bool stopping;	/* in the stop phase (cursor going down) */
-	size_t cursor;	/* stop phase: kids[cursor - 1] is next; start
-			 * phase: kids[cursor] is next */
-	bool first;	/* the supervisor's own start (SPEC 11 first start) */
-	bool counted;	/* starts of this sequence are automatic restarts */
-	bool waiting;	/* start phase waits for the supervisor's timer */
+	bool stopping; /* in the stop phase (cursor going down) */
+	size_t cursor; /* stop phase: kids[cursor - 1] is next; start
+	                * phase: kids[cursor] is next */
+	bool first;    /* the supervisor's own start (SPEC 11 first start) */
+	bool counted;  /* starts of this sequence are automatic restarts */
+	bool waiting;  /* start phase waits for the supervisor's timer */
 	int64_t start_at_ms; /* start phase not before this (backoff) */
 	enum term_reason reason;
-	bool brutal;	/* the shutdown deadline passed: kill everything */
+	bool brutal;     /* the shutdown deadline passed: kill everything */
 	bool killed_all; /* brutal: every child has been sent SIGKILL */
-	int cause;	/* TERM_AUTO: the status that set it off */
+	int cause;       /* TERM_AUTO: the status that set it off */
 	bool in_advance; /* re-entrancy guard of advance() */
 };
 
@@ -151,26 +152,26 @@ struct prog {
 	struct node node;
 	const struct prog_conf *conf; /* borrowed from the tree's config */
 	int64_t backoff_next_ms;      /* the next backoff delay; 0: MIN */
-	bool has_last;		      /* last is valid */
-	struct exit_info last;	      /* its last end (LAST-EXIT) */
+	bool has_last;                /* last is valid */
+	struct exit_info last;        /* its last end (LAST-EXIT) */
 
 	/* Owned by supervise.c and spawn.c; the tree never reads these. */
-	pid_t pid;	    /* main process; 0 when none */
-	pid_t pgid;	    /* group of the live instance; 0 when all gone */
-	pid_t inst_pid;	    /* the pid its last instance had (events) */
-	int cg_wd;	    /* inotify watch on its cgroup.events; 0: none */
+	pid_t pid;          /* main process; 0 when none */
+	pid_t pgid;         /* group of the live instance; 0 when all gone */
+	pid_t inst_pid;     /* the pid its last instance had (events) */
+	int cg_wd;          /* inotify watch on its cgroup.events; 0: none */
 	unsigned retry_gen; /* a start waiting for resources; 0: none */
 	unsigned inst_gen;  /* gen of the live instance */
-	bool stop_sent;	    /* a stop signal went to this instance */
-	bool cleanup;	    /* main reaped, its group is being emptied */
-	int wstatus;	    /* main's status, kept while the group empties */
+	bool stop_sent;     /* a stop signal went to this instance */
+	bool cleanup;       /* main reaped, its group is being emptied */
+	int wstatus;        /* main's status, kept while the group empties */
 	int64_t started_ms; /* when the live instance was spawned */
 	ev_timer kill_w;    /* stop deadline, then SIGKILL */
-	ev_io exit_w;	    /* on main's pidfd while it runs (spawn.h) */
+	ev_io exit_w;       /* on main's pidfd while it runs (spawn.h) */
 	struct prog *cleanup_next, *cleanup_prev;
 	struct capture *cap; /* its output capture; owned by output.c */
-	char **envp;	    /* its final environment (SPEC 11) */
-	const char *search; /* PATH to look argv[0] up in; NULL: has a '/' */
+	char **envp;         /* its final environment (SPEC 11) */
+	const char *search;  /* PATH to look argv[0] up in; NULL: has a '/' */
 };
 
 enum act_kind {
@@ -183,14 +184,14 @@ enum act_kind {
 };
 
 enum note {
-	NOTE_STATE,	    /* node entered a state (arg: enum state) */
-	NOTE_RESTART,	    /* ended by itself, restarted now (arg: kind) */
+	NOTE_STATE,         /* node entered a state (arg: enum state) */
+	NOTE_RESTART,       /* ended by itself, restarted now (arg: kind) */
 	NOTE_RESTART_LATER, /* ... restarted after arg ms (backoff) */
 	NOTE_GROUP_RESTART, /* ... its supervisor restarts its siblings too */
 	NOTE_NO_RESTART,    /* ended by itself, not restarted (arg: kind) */
-	NOTE_ENDED,	    /* ended by itself while its supervisor stops */
-	NOTE_TOO_MANY,	    /* ended by itself: one restart too many */
-	NOTE_GIVE_UP,	    /* supervisor: intensity exceeded (arg: count) */
+	NOTE_ENDED,         /* ended by itself while its supervisor stops */
+	NOTE_TOO_MANY,      /* ended by itself: one restart too many */
+	NOTE_GIVE_UP,       /* supervisor: intensity exceeded (arg: count) */
 	NOTE_AUTO_SHUTDOWN, /* supervisor: a significant child ended */
 };
 
@@ -210,7 +211,7 @@ struct plan {
 };
 
 struct tree {
-	struct config cfg;  /* owned */
+	struct config cfg; /* owned */
 	struct sup *root;
 	struct node **nodes; /* every node; root first; owned */
 	size_t nnodes;
@@ -280,10 +281,10 @@ void tree_on_timer(struct tree *t, struct node *n, int64_t now_ms);
  * restart: stop, then start (the root: every running child, in order).
  */
 void tree_op_stop(struct tree *t, struct node *n, int64_t now_ms);
-int tree_op_start(struct tree *t, struct node *n, int64_t now_ms,
-    struct node **blocker);
-int tree_op_restart(struct tree *t, struct node *n, int64_t now_ms,
-    struct node **blocker);
+int tree_op_start(
+    struct tree *t, struct node *n, int64_t now_ms, struct node **blocker);
+int tree_op_restart(
+    struct tree *t, struct node *n, int64_t now_ms, struct node **blocker);
 
 /* The first supervisor above n that is not running or starting. */
 struct node *tree_blocker(const struct node *n);
@@ -293,8 +294,7 @@ struct node *tree_blocker(const struct node *n);
  * says so in a few words. *skip_kids: n's subtree need not be looked at
  * (a supervisor that is stopped, failed, or not running).
  */
-bool tree_node_healthy(const struct node *n, const char **why,
-    bool *skip_kids);
+bool tree_node_healthy(const struct node *n, const char **why, bool *skip_kids);
 
 /* Take the next action of the plan into *a: true, or false if empty. */
 bool tree_next_action(struct tree *t, struct action *a);

@@ -50,18 +50,18 @@
 
 /* Takes 300 ms to stop after TERM: a stop that did not wait would
  * return while it still runs. */
-#define SLOW_CMD                                                           \
-	"sh -c 'trap \"sleep 0.3;exit 0\" TERM;echo $$ >>{D}/slow.pids;"   \
+#define SLOW_CMD                                                               \
+	"sh -c 'trap \"sleep 0.3;exit 0\" TERM;echo $$ >>{D}/slow.pids;"       \
 	"sleep 100000 & wait'"
 
 /* Ignores TERM (and, with shutdown = 1h, stays stopping until killed). */
-#define STUB_CMD                                                           \
+#define STUB_CMD                                                               \
 	"sh -c 'trap \"\" TERM;echo $$ >>{D}/stub.pids;exec sleep 100000'"
 
 /* Records each HUP and USR1 it gets in D/sig as "NAME hup", "NAME usr1". */
-#define TRAPPER(name)                                                      \
-	"sh -c 'trap \"echo " name " hup >>{D}/sig\" HUP;"                 \
-	"trap \"echo " name " usr1 >>{D}/sig\" USR1;"                      \
+#define TRAPPER(name)                                                          \
+	"sh -c 'trap \"echo " name " hup >>{D}/sig\" HUP;"                     \
+	"trap \"echo " name " usr1 >>{D}/sig\" USR1;"                          \
 	"echo $$ >>{D}/" name ".pids;sleep 100000 & while :;do wait;done'"
 
 /* A program a, and a one_for_all pair db and web under back. */
@@ -92,15 +92,15 @@ static const char trio_conf[] = "[supervisor:root]\n"
 static void
 assert_has(const char *s, const char *needle, const char *what)
 {
-	ck_assert_msg(strstr(s, needle) != NULL, "%s lacks \"%s\":\n%s", what,
-	    needle, s);
+	ck_assert_msg(
+	    strstr(s, needle) != NULL, "%s lacks \"%s\":\n%s", what, needle, s);
 }
 
 static void
 assert_lacks(const char *s, const char *needle, const char *what)
 {
-	ck_assert_msg(strstr(s, needle) == NULL, "%s has \"%s\":\n%s", what,
-	    needle, s);
+	ck_assert_msg(
+	    strstr(s, needle) == NULL, "%s has \"%s\":\n%s", what, needle, s);
 }
 
 static char *
@@ -180,10 +180,9 @@ spawn(struct th *t, struct args *a, int in, int out, const struct cred *cr,
 	(void)setenv(MARKER, th_dir(t), 1);
 	if (env != NULL)
 		(void)putenv(strdup(env));
-	if (cr != NULL &&
-	    (setgroups((size_t)cr->ngroups, cr->groups) == -1 ||
-		setresgid(cr->gid, cr->gid, cr->gid) == -1 ||
-		setresuid(cr->uid, cr->uid, cr->uid) == -1)) {
+	if (cr != NULL && (setgroups((size_t)cr->ngroups, cr->groups) == -1 ||
+	                      setresgid(cr->gid, cr->gid, cr->gid) == -1 ||
+	                      setresuid(cr->uid, cr->uid, cr->uid) == -1)) {
 		dprintf(2, "cannot become uid %u: %s\n", (unsigned)cr->uid,
 		    strerror(errno));
 		_exit(126);
@@ -275,9 +274,8 @@ struct how {
 	int ms;                /* 0: DEADLINE_MS */
 };
 
-static int
-ctl_how(struct th *t, const struct how *h, char **out, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int ctl_how(struct th *t, const struct how *h, char **out,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
 ctl_how(struct th *t, const struct how *h, char **out, const char *fmt, ...)
@@ -299,15 +297,14 @@ ctl_how(struct th *t, const struct how *h, char **out, const char *fmt, ...)
 		free(sock);
 	}
 	args_words(&a, words);
-	r = run(t, &a, NULL, h->cr, h->env, h->ms > 0 ? h->ms : DEADLINE_MS,
-	    out);
+	r = run(
+	    t, &a, NULL, h->cr, h->env, h->ms > 0 ? h->ms : DEADLINE_MS, out);
 	args_free(&a);
 	return r;
 }
 
 /* th_ctl that must exit want: its output (malloc'd). */
-static char *
-ctl(struct th *t, int want, const char *fmt, ...)
+static char *ctl(struct th *t, int want, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static char *
@@ -374,7 +371,7 @@ py(struct th *t, const char *doc, const char *script, char **out)
 	fputs(doc, f);
 	ck_assert_int_eq(fclose(f), 0);
 	args_add(&a, access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
-							   : "python3");
+	                                                   : "python3");
 	args_add(&a, "-c");
 	args_add(&a, script);
 	r = run(t, &a, in, NULL, NULL, DEADLINE_MS, out);
@@ -529,8 +526,8 @@ assert_row(struct th *t, const char *path, const char *want)
 	free(copy);
 	ck_assert_int_eq(k, COLS);
 	for (k = 0; k < COLS; k++)
-		ck_assert_msg(strcmp(w.f[k], "*") == 0 ||
-				  strcmp(w.f[k], r.f[k]) == 0,
+		ck_assert_msg(
+		    strcmp(w.f[k], "*") == 0 || strcmp(w.f[k], r.f[k]) == 0,
 		    "%s: column %d is \"%s\", not \"%s\" (want \"%s\")", path,
 		    k + 1, r.f[k], w.f[k], want);
 }
@@ -573,7 +570,7 @@ in_state(struct th *t, const void *arg)
 	n = parse_status(out, rows, 8);
 	for (i = 0; i < n && i < 8; i++)
 		found = found || (strcmp(rows[i].f[0], s->path) == 0 &&
-				     strcmp(rows[i].f[1], s->state) == 0);
+		                     strcmp(rows[i].f[1], s->state) == 0);
 	free(out);
 	return found;
 }
@@ -663,8 +660,8 @@ stream_read(struct stream *s, int ms)
 /* Whether the stream's output from offset from holds needle within ms;
  * where it begins in *at. */
 static bool
-stream_has(struct stream *s, size_t from, const char *needle, int ms,
-    size_t *at)
+stream_has(
+    struct stream *s, size_t from, const char *needle, int ms, size_t *at)
 {
 	long long deadline = th_now_ms() + ms;
 	char *hit;
@@ -721,8 +718,9 @@ stream_finish(struct stream *s, int ms)
 			while (waitpid(s->pid, &st, 0) == -1 && errno == EINTR)
 				;
 			close(s->fd);
-			ck_abort_msg("tendctl did not end within %d ms; it said:"
-				     "\n%s",
+			ck_abort_msg(
+			    "tendctl did not end within %d ms; it said:"
+			    "\n%s",
 			    ms, s->buf);
 		}
 		stream_read(s, 20);
@@ -738,8 +736,7 @@ stream_finish(struct stream *s, int ms)
  * then, for what comes next.
  */
 static size_t
-subscribed(struct th *t, struct stream *s, const char *prog,
-    const char *needle)
+subscribed(struct th *t, struct stream *s, const char *prog, const char *needle)
 {
 	int i;
 
@@ -827,10 +824,10 @@ test_user(struct th *t, uid_t *uid, gid_t *gid)
 
 	if (pw == NULL) {
 		args_add(&a, access("/usr/sbin/useradd", X_OK) == 0
-				 ? "/usr/sbin/useradd"
-				 : "useradd");
+		                 ? "/usr/sbin/useradd"
+		                 : "useradd");
 		args_words(&a, "--system --no-create-home --user-group "
-			       "--shell /usr/sbin/nologin " TEST_USER);
+		               "--shell /usr/sbin/nologin " TEST_USER);
 		(void)run(t, &a, NULL, NULL, NULL, DEADLINE_MS, &out);
 		args_free(&a);
 		pw = getpwnam(TEST_USER); /* another test may have made it */
@@ -917,19 +914,19 @@ END_TEST
 START_TEST(last_exit_is_one_token_for_every_kind_of_end)
 {
 	struct th *t = th_start("[program:code]\n"
-				"restart = temporary\n"
-				"command = sh -c 'exit 3'\n"
-				"[program:sig]\n"
-				"restart = temporary\n"
-				"command = {S:sig}\n"
-				"[program:enoent]\n"
-				"restart = temporary\n"
-				"command = " MISSING "\n"
-				"[program:eacces]\n"
-				"restart = temporary\n"
-				"command = {D}/tend.conf\n"
-				"[program:up]\n"
-				"command = {S:up}\n");
+	                        "restart = temporary\n"
+	                        "command = sh -c 'exit 3'\n"
+	                        "[program:sig]\n"
+	                        "restart = temporary\n"
+	                        "command = {S:sig}\n"
+	                        "[program:enoent]\n"
+	                        "restart = temporary\n"
+	                        "command = " MISSING "\n"
+	                        "[program:eacces]\n"
+	                        "restart = temporary\n"
+	                        "command = {D}/tend.conf\n"
+	                        "[program:up]\n"
+	                        "command = {S:up}\n");
 	struct th_run s = th_up(t, "sig", 1);
 
 	(void)th_up(t, "up", 1);
@@ -1127,7 +1124,7 @@ END_TEST
 START_TEST(stop_returns_once_the_process_is_gone)
 {
 	struct th *t = th_start("[program:slow]\n"
-				"command = " SLOW_CMD "\n");
+	                        "command = " SLOW_CMD "\n");
 	struct th_run s = th_up(t, "slow", 1);
 	char *out;
 
@@ -1145,7 +1142,7 @@ END_TEST
 START_TEST(restart_returns_once_a_new_process_runs)
 {
 	struct th *t = th_start("[program:slow]\n"
-				"command = " SLOW_CMD "\n");
+	                        "command = " SLOW_CMD "\n");
 	struct th_run old = th_up(t, "slow", 1), new;
 	pid_t pid;
 	char want[128];
@@ -1166,8 +1163,8 @@ END_TEST
 START_TEST(start_returns_once_the_program_runs_and_does_nothing_if_it_runs)
 {
 	struct th *t = th_start("[program:x]\n"
-				"autostart = no\n"
-				"command = {S:x}\n");
+	                        "autostart = no\n"
+	                        "command = {S:x}\n");
 	const struct th_run *none[2] = {NULL, NULL};
 	struct th_run x;
 	pid_t pid;
@@ -1195,12 +1192,11 @@ END_TEST
 
 START_TEST(start_brings_back_an_exited_program)
 {
-	struct th *t = th_start(
-	    "[program:once]\n"
-	    "restart = temporary\n"
-	    "command = sh -c 'echo $$ >>{D}/once.pids;"
-	    "test -e {D}/once.again && exec sleep 100000;"
-	    "touch {D}/once.again;exit 3'\n");
+	struct th *t = th_start("[program:once]\n"
+	                        "restart = temporary\n"
+	                        "command = sh -c 'echo $$ >>{D}/once.pids;"
+	                        "test -e {D}/once.again && exec sleep 100000;"
+	                        "touch {D}/once.again;exit 3'\n");
 
 	wait_state(t, "once", "exited");
 	free(ctl(t, 0, "start once"));
@@ -1279,8 +1275,8 @@ end_stub(struct th *t)
 START_TEST(no_wait_returns_while_the_stop_is_still_going_on)
 {
 	struct th *t = th_start("[program:stub]\n"
-				"shutdown = 1h\n"
-				"command = " STUB_CMD "\n");
+	                        "shutdown = 1h\n"
+	                        "command = " STUB_CMD "\n");
 	struct th_run s = th_up(t, "stub", 1);
 	char *out;
 
@@ -1318,18 +1314,18 @@ START_TEST(a_start_waits_for_the_start_sequence_or_times_out_with_exit_1)
 	 * exec until the test writes {D}/gate.
 	 */
 	struct th *t = th_start("[supervisor:root]\n"
-				"children = a gated\n"
-				"[supervisor:gated]\n"
-				"strategy = rest_for_one\n"
-				"intensity = infinity\n"
-				"children = gate after\n"
-				"[program:a]\n"
-				"command = {S:a}\n"
-				"[program:gate]\n"
-				"backoff = 100ms..100ms\n"
-				"command = {D}/gate\n"
-				"[program:after]\n"
-				"command = {S:after}\n");
+	                        "children = a gated\n"
+	                        "[supervisor:gated]\n"
+	                        "strategy = rest_for_one\n"
+	                        "intensity = infinity\n"
+	                        "children = gate after\n"
+	                        "[program:a]\n"
+	                        "command = {S:a}\n"
+	                        "[program:gate]\n"
+	                        "backoff = 100ms..100ms\n"
+	                        "command = {D}/gate\n"
+	                        "[program:after]\n"
+	                        "command = {S:after}\n");
 	char *out, *tmp, *gate;
 	pid_t pids[4];
 	FILE *f;
@@ -1365,12 +1361,12 @@ END_TEST
 START_TEST(several_names_with_one_unknown_exit_3_and_nothing_is_done)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n"
-				"[program:b]\n"
-				"command = {S:b}\n"
-				"[program:x]\n"
-				"autostart = no\n"
-				"command = {S:x}\n");
+	                        "command = {S:a}\n"
+	                        "[program:b]\n"
+	                        "command = {S:b}\n"
+	                        "[program:x]\n"
+	                        "autostart = no\n"
+	                        "command = {S:x}\n");
 	struct th_run a = th_up(t, "a", 1), b = th_up(t, "b", 1);
 	const struct th_run *keep[3] = {&a, &b, NULL};
 	static const char *const cmds[] = {"stop a nope b", "restart a b nope",
@@ -1427,10 +1423,10 @@ END_TEST
 START_TEST(kill_is_charged_to_the_restart_intensity)
 {
 	struct th *t = th_start("[supervisor:root]\n"
-				"intensity = 1\n"
-				"period = 1h\n"
-				"[program:a]\n"
-				"command = {S:a}\n");
+	                        "intensity = 1\n"
+	                        "period = 1h\n"
+	                        "[program:a]\n"
+	                        "command = {S:a}\n");
 
 	(void)th_up(t, "a", 1);
 	free(ctl(t, 0, "kill a"));
@@ -1447,12 +1443,12 @@ END_TEST
 START_TEST(operator_restarts_are_not_charged_and_not_counted)
 {
 	struct th *t = th_start("[supervisor:root]\n"
-				"intensity = 1\n"
-				"period = 1h\n"
-				"[program:a]\n"
-				"command = {S:a}\n"
-				"[program:b]\n"
-				"command = {S:b}\n");
+	                        "intensity = 1\n"
+	                        "period = 1h\n"
+	                        "[program:a]\n"
+	                        "command = {S:a}\n"
+	                        "[program:b]\n"
+	                        "command = {S:b}\n");
 	char *err;
 	int i;
 
@@ -1508,24 +1504,27 @@ signal_and_see(struct th *t, const char *cmd, const char *needle, int n)
 	char what[256];
 
 	free(ctl(t, 0, "%s", cmd));
-	snprintf(what, sizeof(what), "%d \"%s\" in D/sig after %s", n, needle,
-	    cmd);
+	snprintf(
+	    what, sizeof(what), "%d \"%s\" in D/sig after %s", n, needle, cmd);
 	th_wait(t, file_count_is, &c, DEADLINE_MS, what);
 }
 
 START_TEST(signal_sends_the_signal_to_the_main_process_and_nothing_else)
 {
-	struct th *t = th_start("[supervisor:root]\n"
-				"children = h grp\n"
-				"[supervisor:grp]\n"
-				"children = h2 h3\n"
-				"[program:h]\n"
-				"command = " TRAPPER("h") "\n"
-				"[program:h2]\n"
-				"command = " TRAPPER("h2") "\n"
-				"[program:h3]\n"
-				"autostart = no\n"
-				"command = " TRAPPER("h3") "\n");
+	struct th *t =
+	    th_start("[supervisor:root]\n"
+	             "children = h grp\n"
+	             "[supervisor:grp]\n"
+	             "children = h2 h3\n"
+	             "[program:h]\n"
+	             "command = " TRAPPER("h") "\n"
+	                                       "[program:h2]\n"
+	                                       "command = " TRAPPER(
+	                                           "h2") "\n"
+	                                                 "[program:h3]\n"
+	                                                 "autostart = no\n"
+	                                                 "command = " TRAPPER(
+	                                                     "h3") "\n");
 	struct th_run h = th_up(t, "h", 1), h2 = th_up(t, "h2", 1);
 	const struct th_run *keep[3] = {&h, &h2, NULL};
 	char cmd[64], *out;
@@ -1553,16 +1552,17 @@ START_TEST(signal_sends_the_signal_to_the_main_process_and_nothing_else)
 }
 END_TEST
 
-START_TEST(a_failed_operator_start_exits_1_leaves_it_stopped_and_charges_nothing)
+START_TEST(
+    a_failed_operator_start_exits_1_leaves_it_stopped_and_charges_nothing)
 {
 	/* intensity 0: a single charged restart would end tend */
 	struct th *t = th_start("[supervisor:root]\n"
-				"intensity = 0\n"
-				"[program:a]\n"
-				"command = {S:a}\n"
-				"[program:bad]\n"
-				"autostart = no\n"
-				"command = {D}/missing\n");
+	                        "intensity = 0\n"
+	                        "[program:a]\n"
+	                        "command = {S:a}\n"
+	                        "[program:bad]\n"
+	                        "autostart = no\n"
+	                        "command = {D}/missing\n");
 	struct th_run a = th_up(t, "a", 1);
 	const struct th_run *keep[2] = {&a, NULL};
 
@@ -1581,16 +1581,16 @@ END_TEST
 START_TEST(start_under_a_failed_supervisor_exits_1_and_start_sup_runs_it_anew)
 {
 	struct th *t = th_start("[supervisor:root]\n"
-				"children = a sub\n"
-				"[supervisor:sub]\n"
-				"restart = transient\n"
-				"intensity = 1\n"
-				"period = 1h\n"
-				"children = c\n"
-				"[program:a]\n"
-				"command = {S:a}\n"
-				"[program:c]\n"
-				"command = {S:c}\n");
+	                        "children = a sub\n"
+	                        "[supervisor:sub]\n"
+	                        "restart = transient\n"
+	                        "intensity = 1\n"
+	                        "period = 1h\n"
+	                        "children = c\n"
+	                        "[program:a]\n"
+	                        "command = {S:a}\n"
+	                        "[program:c]\n"
+	                        "command = {S:c}\n");
 	char *out;
 
 	(void)th_up(t, "a", 1);
@@ -1643,15 +1643,15 @@ END_TEST
 START_TEST(health_is_0_when_everything_is_as_it_should_be)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n"
-				"[program:idle]\n"
-				"autostart = no\n"
-				"command = {S:idle}\n"
-				"[program:x]\n"
-				"command = {S:x}\n"
-				"[program:done]\n"
-				"restart = transient\n"
-				"command = true\n");
+	                        "command = {S:a}\n"
+	                        "[program:idle]\n"
+	                        "autostart = no\n"
+	                        "command = {S:idle}\n"
+	                        "[program:x]\n"
+	                        "command = {S:x}\n"
+	                        "[program:done]\n"
+	                        "restart = transient\n"
+	                        "command = true\n");
 	char *out, *got;
 
 	(void)th_up(t, "a", 1);
@@ -1675,13 +1675,13 @@ END_TEST
 START_TEST(health_is_1_naming_abnormal_exits_and_backoff_while_alive_is_0)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n"
-				"[program:bad]\n"
-				"restart = temporary\n"
-				"command = " MISSING "\n"
-				"[program:crash]\n"
-				"backoff = 1h..1h\n"
-				"command = sh -c 'exit 1'\n");
+	                        "command = {S:a}\n"
+	                        "[program:bad]\n"
+	                        "restart = temporary\n"
+	                        "command = " MISSING "\n"
+	                        "[program:crash]\n"
+	                        "backoff = 1h..1h\n"
+	                        "command = sh -c 'exit 1'\n");
 	char *out, *got;
 
 	(void)th_up(t, "a", 1);
@@ -1707,13 +1707,13 @@ END_TEST
 START_TEST(stopping_is_healthy_only_when_an_operator_asked_for_it)
 {
 	struct th *t = th_start("[supervisor:root]\n"
-				"strategy = one_for_all\n"
-				"children = stub b\n"
-				"[program:stub]\n"
-				"shutdown = 1h\n"
-				"command = " STUB_CMD "\n"
-				"[program:b]\n"
-				"command = {S:b}\n");
+	                        "strategy = one_for_all\n"
+	                        "children = stub b\n"
+	                        "[program:stub]\n"
+	                        "shutdown = 1h\n"
+	                        "command = " STUB_CMD "\n"
+	                        "[program:b]\n"
+	                        "command = {S:b}\n");
 	struct th_run s = th_up(t, "stub", 1), b = th_up(t, "b", 1);
 	char *out;
 
@@ -1744,15 +1744,15 @@ END_TEST
 START_TEST(a_temporary_program_stopped_by_a_siblings_restart_is_healthy)
 {
 	struct th *t = th_start("[supervisor:root]\n"
-				"strategy = one_for_all\n"
-				"children = a tmp b\n"
-				"[program:a]\n"
-				"command = {S:a}\n"
-				"[program:tmp]\n"
-				"restart = temporary\n"
-				"command = {S:tmp}\n"
-				"[program:b]\n"
-				"command = {S:b}\n");
+	                        "strategy = one_for_all\n"
+	                        "children = a tmp b\n"
+	                        "[program:a]\n"
+	                        "command = {S:a}\n"
+	                        "[program:tmp]\n"
+	                        "restart = temporary\n"
+	                        "command = {S:tmp}\n"
+	                        "[program:b]\n"
+	                        "command = {S:b}\n");
 	struct th_run tmp = th_up(t, "tmp", 1), b = th_up(t, "b", 1);
 	char *out;
 
@@ -1775,9 +1775,9 @@ END_TEST
 START_TEST(events_show_a_kill_as_an_exit_then_a_new_start)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n"
-				"[program:idle]\n"
-				"command = {S:idle}\n");
+	                        "command = {S:a}\n"
+	                        "[program:idle]\n"
+	                        "command = {S:idle}\n");
 	struct th_run a = th_up(t, "a", 1), a2;
 	struct stream s;
 	char needle[128];
@@ -1813,9 +1813,9 @@ START_TEST(json_events_are_one_object_per_line)
 	    "  if e['path']=='a':\n"
 	    "    print(e['what'],e['state'],e.get('last'))\n";
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n"
-				"[program:idle]\n"
-				"command = {S:idle}\n");
+	                        "command = {S:a}\n"
+	                        "[program:idle]\n"
+	                        "command = {S:idle}\n");
 	struct stream s;
 	size_t from;
 	char *got, *lines;
@@ -1826,8 +1826,9 @@ START_TEST(json_events_are_one_object_per_line)
 	from = subscribed(t, &s, "idle", "\"path\":\"idle\"");
 	free(ctl(t, 0, "kill a"));
 	(void)th_up(t, "a", 2);
-	(void)stream_find(&s, from, "\"path\":\"a\",\"kind\":\"prog\","
-				    "\"what\":\"state\",\"state\":\"running\"");
+	(void)stream_find(&s, from,
+	    "\"path\":\"a\",\"kind\":\"prog\","
+	    "\"what\":\"state\",\"state\":\"running\"");
 	ck_assert_int_eq(stream_end(&s), 0);
 	lines = s.buf + from;
 	got = py_ok(t, lines, script);
@@ -1847,12 +1848,12 @@ END_TEST
 START_TEST(version_names_tendctl_and_the_tend_it_reaches)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	char want[128], *out, *got;
 
 	answering(t);
-	snprintf(want, sizeof(want), "(pid %d, protocol 1)",
-	    (int)th_tend_pid(t));
+	snprintf(
+	    want, sizeof(want), "(pid %d, protocol 1)", (int)th_tend_pid(t));
 	out = ctl(t, 0, "version");
 	assert_has(out, "tendctl ", "version");
 	assert_has(out, want, "version");
@@ -1882,7 +1883,7 @@ START_TEST(help_prints_the_usage_with_every_command_and_exits_0)
 	    "shutdown", "version", "--timeout", "--json", "-s SOCKET"};
 	static const char *const ways[] = {"help", "-h", "--help"};
 	struct th *t = th_new("[program:a]\n"
-			      "command = {S:a}\n");
+	                      "command = {S:a}\n");
 	size_t i, k;
 	char *out;
 
@@ -1920,11 +1921,12 @@ END_TEST
 START_TEST(usage_errors_exit_2_and_do_nothing)
 {
 	static const char *const cmds[] = {"frobnicate", "--frobnicate status",
-	    "--timeout soon start a", "start a --timeout", "--timeout=",
-	    "start", "stop", "restart", "kill", "signal", "signal HUP",
-	    "signal NOSUCHSIGNAL a", "pid", "pid a b", "logs", "", "-s"};
+	    "--timeout soon start a", "start a --timeout",
+	    "--timeout=", "start", "stop", "restart", "kill", "signal",
+	    "signal HUP", "signal NOSUCHSIGNAL a", "pid", "pid a b", "logs", "",
+	    "-s"};
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	struct th_run a = th_up(t, "a", 1);
 	const struct th_run *keep[2] = {&a, NULL};
 	size_t i;
@@ -1960,9 +1962,9 @@ END_TEST
 START_TEST(an_unreachable_tend_exits_4)
 {
 	struct th *t = th_new("[program:a]\n"
-			      "command = {S:a}\n");
-	static const char *const cmds[] = {"status", "health",
-	    "health --alive", "stop a", "events", "tree"};
+	                      "command = {S:a}\n");
+	static const char *const cmds[] = {
+	    "status", "health", "health --alive", "stop a", "events", "tree"};
 	struct sockaddr_un sa;
 	char *dead = path_of(t, "dead.sock"), *plain = path_of(t, "plain");
 	const char *paths[4];
@@ -2002,7 +2004,7 @@ END_TEST
 START_TEST(the_socket_comes_from_s_then_tend_socket)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	char env[256], *out;
 	struct how h = {.no_socket = true, .env = env};
 
@@ -2024,7 +2026,7 @@ END_TEST
 START_TEST(the_socket_is_born_0600_and_owned_by_tends_user)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	char *sock = path_of(t, "tend.sock");
 	struct stat st;
 
@@ -2042,9 +2044,9 @@ END_TEST
 START_TEST(socket_group_makes_it_0660_of_that_group_and_serves_its_members)
 {
 	struct th *t = th_new("[tend]\n"
-			      "socket_group = " TEST_USER "\n"
-			      "[program:a]\n"
-			      "command = {S:a}\n");
+	                      "socket_group = " TEST_USER "\n"
+	                      "[program:a]\n"
+	                      "command = {S:a}\n");
 	char *sock = path_of(t, "tend.sock"), *bin, *out;
 	struct cred member, primary, outsider;
 	struct how h = {0};
@@ -2085,7 +2087,7 @@ END_TEST
 START_TEST(another_user_is_refused_by_the_sockets_mode_with_exit_4)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	struct cred other;
 	struct how h = {.cr = &other};
 	char *bin, *out;
@@ -2110,7 +2112,7 @@ END_TEST
 START_TEST(another_user_let_in_by_the_mode_is_refused_by_peercred_and_logged)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	char *sock = path_of(t, "tend.sock"), *bin, *out;
 	struct cred other;
 	struct how h = {.cr = &other};
@@ -2144,7 +2146,7 @@ END_TEST
 START_TEST(tendctl_refuses_a_server_that_is_not_roots_or_its_own)
 {
 	struct th *t = th_new("[program:a]\n"
-			      "command = {S:a}\n");
+	                      "command = {S:a}\n");
 	struct sockaddr_un sa;
 	char *fake = path_of(t, "fake.sock"), *out;
 	int fd, st;
@@ -2164,7 +2166,8 @@ START_TEST(tendctl_refuses_a_server_that_is_not_roots_or_its_own)
 		/* listen as the other user: its credentials are the peer's */
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		alarm(30);
-		if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+		if (setgroups(0, NULL) == -1 ||
+		    setresgid(gid, gid, gid) == -1 ||
 		    setresuid(uid, uid, uid) == -1 || listen(fd, 8) == -1)
 			_exit(1);
 		for (;;) {
@@ -2191,13 +2194,13 @@ END_TEST
 START_TEST(a_second_tend_on_the_same_socket_exits_1_naming_it_and_the_first)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	struct th_run a = th_up(t, "a", 1);
 	const struct th_run *keep[2] = {&a, NULL};
 	char want[256], *out;
 
 	ck_assert_int_eq(th_tend(t, &out, "-c %s/tend.conf -s %s/tend.sock",
-			     th_dir(t), th_dir(t)),
+	                     th_dir(t), th_dir(t)),
 	    1);
 	snprintf(want, sizeof(want), "%s/tend.sock", th_dir(t));
 	assert_has(out, want, "the second tend");
@@ -2221,7 +2224,7 @@ exited(struct th *t, const void *arg)
 START_TEST(a_stale_socket_left_by_a_killed_tend_is_replaced)
 {
 	struct th *t1 = th_start("[program:a]\n"
-				 "command = {S:a}\n");
+	                         "command = {S:a}\n");
 	char conf[512], want[64], *sock = path_of(t1, "tend.sock"), *out;
 	struct th *t2;
 	struct stat st;
@@ -2297,7 +2300,7 @@ START_TEST(malformed_requests_get_an_error_and_tend_answers_on)
 #undef B
 	};
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	struct th_run a = th_up(t, "a", 1);
 	const struct th_run *keep[2] = {&a, NULL};
 	unsigned char noise[4096];
@@ -2318,8 +2321,8 @@ START_TEST(malformed_requests_get_an_error_and_tend_answers_on)
 	}
 	noise[sizeof(noise) - 1] = '\n';
 	reply = exchange(t, noise, sizeof(noise));
-	ck_assert_msg(strncmp(reply, "TEND/1 ERR ", 11) == 0, "noise: \"%s\"",
-	    reply);
+	ck_assert_msg(
+	    strncmp(reply, "TEND/1 ERR ", 11) == 0, "noise: \"%s\"", reply);
 	free(reply);
 	th_hold(t, th_all_alive, keep, HOLD_MS, "a running");
 	status_answers_promptly(t);
@@ -2330,7 +2333,7 @@ END_TEST
 START_TEST(an_oversized_request_is_refused_and_tend_answers_on)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	size_t big = 1024 * 1024;
 	char *junk = malloc(big), *reply;
 	bool eof;
@@ -2363,7 +2366,7 @@ END_TEST
 START_TEST(a_client_that_does_not_finish_its_request_is_dropped_after_5s)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	int silent, half, i;
 	struct pollfd pfd[2];
 	char *reply[2];
@@ -2387,8 +2390,8 @@ START_TEST(a_client_that_does_not_finish_its_request_is_dropped_after_5s)
 	reply[1] = drain(half, began + 8000, &eof[1], NULL);
 	for (i = 0; i < 2; i++) {
 		ck_assert_msg(eof[i], "client %d still connected after 8 s", i);
-		ck_assert_msg(is_err_reply(reply[i], 2), "reply \"%s\"",
-		    reply[i]);
+		ck_assert_msg(
+		    is_err_reply(reply[i], 2), "reply \"%s\"", reply[i]);
 		free(reply[i]);
 	}
 	close(silent);
@@ -2401,7 +2404,7 @@ END_TEST
 START_TEST(two_hundred_idle_clients_do_not_stop_tend)
 {
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n");
+	                        "command = {S:a}\n");
 	struct th_run a = th_up(t, "a", 1);
 	const struct th_run *keep[2] = {&a, NULL};
 	int fds[200], i, turned = 0;
@@ -2456,17 +2459,18 @@ START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 	for (i = 1; i <= 4; i++)
 		len += (size_t)snprintf(conf + len, sizeof(conf) - len,
 		    "[program:p%d]\n"
-		    "command = sh -c 'test -e {D}/calm && echo $$ >>{D}/p%d.pids "
+		    "command = sh -c 'test -e {D}/calm && echo $$ "
+		    ">>{D}/p%d.pids "
 		    "&& exec sleep 100000;exit 0'\n",
 		    i, i);
 	ck_assert_uint_lt(len, sizeof(conf) - 1);
 	t = th_new(conf);
 	/* ASan's quarantine would hide what tend itself holds */
 	th_setenv(t, "ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:"
-		     "quarantine_size_mb=0:thread_local_quarantine_size_kb=0");
+	             "quarantine_size_mb=0:thread_local_quarantine_size_kb=0");
 	th_launch(t);
-	th_wait_file(t, "tend.err", "p4: exited with status 0; restarting",
-	    DEADLINE_MS);
+	th_wait_file(
+	    t, "tend.err", "p4: exited with status 0; restarting", DEADLINE_MS);
 	rss0 = th_rss_kib(th_tend_pid(t));
 	ck_assert_int_gt(rss0, 0);
 	fd = raw_connect(t);
@@ -2475,8 +2479,9 @@ START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 	{
 		long long deadline = th_now_ms() + 20000;
 
-		while (!th_file_has(t, "tend.err", "dropping a events client") &&
-		       !th_file_has(t, "tend.err", "dropping an events client")) {
+		while (
+		    !th_file_has(t, "tend.err", "dropping a events client") &&
+		    !th_file_has(t, "tend.err", "dropping an events client")) {
 			ck_assert_msg(th_now_ms() < deadline && !th_exited(t),
 			    "tend did not drop the client (RSS %ld KiB, "
 			    "from %ld)",
@@ -2489,8 +2494,8 @@ START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 	/* what the client was sent: bounded, then the end */
 	reply = drain(fd, th_now_ms() + DEADLINE_MS, &eof, &got);
 	ck_assert_msg(eof, "the dropped client is still connected");
-	ck_assert_msg(strncmp(reply, "TEND/1 OK\n", 10) == 0, "reply %.100s",
-	    reply);
+	ck_assert_msg(
+	    strncmp(reply, "TEND/1 OK\n", 10) == 0, "reply %.100s", reply);
 	ck_assert_msg(got < 4 * 1024 * 1024, "tend sent %zu bytes", got);
 	free(reply);
 	close(fd);
@@ -2513,15 +2518,16 @@ START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 }
 END_TEST
 
-/* ====================================================== found by these tests */
+/* ====================================================== found by these tests
+ */
 
 /*
  * Two requests that tend reads in one turn of its loop: tend is stopped
  * (SIGSTOP) while both connect and send, then continued. Their replies.
  */
 static void
-same_turn(struct th *t, const char *first, const char *second, char **r1,
-    char **r2)
+same_turn(
+    struct th *t, const char *first, const char *second, char **r1, char **r2)
 {
 	int fd1, fd2;
 	bool eof;
@@ -2547,10 +2553,10 @@ START_TEST(a_stop_read_in_the_same_turn_as_a_start_stops_the_program)
 	 * libev reads the later connection first: the start, then the stop.
 	 */
 	struct th *t = th_start("[program:a]\n"
-				"command = {S:a}\n"
-				"[program:x]\n"
-				"autostart = no\n"
-				"command = {S:x}\n");
+	                        "command = {S:a}\n"
+	                        "[program:x]\n"
+	                        "autostart = no\n"
+	                        "command = {S:x}\n");
 	char *rstop, *rstart;
 
 	(void)th_up(t, "a", 1);
@@ -2558,8 +2564,8 @@ START_TEST(a_stop_read_in_the_same_turn_as_a_start_stops_the_program)
 	    "TEND/1 start wait=0 x\n", &rstop, &rstart);
 	ck_assert_msg(strcmp(rstart, "TEND/1 OK\n.\n") == 0,
 	    "the start's reply: %s", rstart);
-	ck_assert_msg(strstr(rstop, "stopping") == NULL,
-	    "the stop's reply: %s", rstop);
+	ck_assert_msg(
+	    strstr(rstop, "stopping") == NULL, "the stop's reply: %s", rstop);
 	free(rstop);
 	free(rstart);
 	/* whichever came first, x settles, and a stop stops it */
@@ -2577,8 +2583,8 @@ START_TEST(a_waiting_stop_ends_when_another_client_starts_the_program)
 	 * out its --timeout (60 s by default).
 	 */
 	struct th *t = th_start("[program:stub]\n"
-				"shutdown = 1h\n"
-				"command = " STUB_CMD "\n");
+	                        "shutdown = 1h\n"
+	                        "command = " STUB_CMD "\n");
 	struct stream bg;
 	int st;
 
@@ -2612,8 +2618,8 @@ ctl_suite(void)
 	tcase_add_test(tc, status_names_show_only_their_subtrees);
 	tcase_add_test(tc, status_shows_a_long_path_whole);
 	tcase_add_test(tc, json_status_has_the_documented_fields);
-	tcase_add_test(
-	    tc, tree_draws_supervisors_with_strategies_and_programs_with_states);
+	tcase_add_test(tc,
+	    tree_draws_supervisors_with_strategies_and_programs_with_states);
 	tcase_add_test(tc, json_tree_nests_the_tree_with_the_documented_fields);
 	tcase_add_test(tc, every_json_document_is_valid_json);
 	/* start, stop, restart */
@@ -2629,7 +2635,8 @@ ctl_suite(void)
 	    tc, a_start_waits_for_the_start_sequence_or_times_out_with_exit_1);
 	tcase_add_test(
 	    tc, several_names_with_one_unknown_exit_3_and_nothing_is_done);
-	tcase_add_test(tc, a_stop_read_in_the_same_turn_as_a_start_stops_the_program);
+	tcase_add_test(
+	    tc, a_stop_read_in_the_same_turn_as_a_start_stops_the_program);
 	tcase_add_test(
 	    tc, a_waiting_stop_ends_when_another_client_starts_the_program);
 	/* kill, signal, what is charged */
@@ -2648,14 +2655,17 @@ ctl_suite(void)
 	tcase_add_test(tc, health_is_0_when_everything_is_as_it_should_be);
 	tcase_add_test(
 	    tc, health_is_1_naming_abnormal_exits_and_backoff_while_alive_is_0);
-	tcase_add_test(tc, stopping_is_healthy_only_when_an_operator_asked_for_it);
+	tcase_add_test(
+	    tc, stopping_is_healthy_only_when_an_operator_asked_for_it);
 	tcase_add_test(
 	    tc, a_temporary_program_stopped_by_a_siblings_restart_is_healthy);
 	tcase_add_test(tc, events_show_a_kill_as_an_exit_then_a_new_start);
 	tcase_add_test(tc, json_events_are_one_object_per_line);
 	tcase_add_test(tc, version_names_tendctl_and_the_tend_it_reaches);
-	tcase_add_test(tc, help_prints_the_usage_with_every_command_and_exits_0);
-	tcase_add_test(tc, shutdown_ends_tend_with_status_0_and_leaves_no_program);
+	tcase_add_test(
+	    tc, help_prints_the_usage_with_every_command_and_exits_0);
+	tcase_add_test(
+	    tc, shutdown_ends_tend_with_status_0_and_leaves_no_program);
 	/* exit statuses */
 	tcase_add_test(tc, usage_errors_exit_2_and_do_nothing);
 	tcase_add_test(tc, unknown_names_exit_3);
@@ -2666,15 +2676,15 @@ ctl_suite(void)
 	if (geteuid() == 0) {
 		tcase_add_test(tc,
 		    socket_group_makes_it_0660_of_that_group_and_serves_its_members);
-		tcase_add_test(
-		    tc, another_user_is_refused_by_the_sockets_mode_with_exit_4);
+		tcase_add_test(tc,
+		    another_user_is_refused_by_the_sockets_mode_with_exit_4);
 		tcase_add_test(tc,
 		    another_user_let_in_by_the_mode_is_refused_by_peercred_and_logged);
 		tcase_add_test(
 		    tc, tendctl_refuses_a_server_that_is_not_roots_or_its_own);
 	} else {
 		fprintf(stderr, "test_ctl: not root: the tests with a second "
-				"user are left out\n");
+		                "user are left out\n");
 	}
 	tcase_add_test(tc,
 	    a_second_tend_on_the_same_socket_exits_1_naming_it_and_the_first);

@@ -143,8 +143,8 @@ assert_status_prompt(struct th *t, const char *name)
 	rc = th_ctl(t, &out, "status");
 	took = th_now_ms() - t0;
 	ck_assert_msg(rc == 0, "tendctl status exited %d: %s", rc, out);
-	ck_assert_msg(strstr(out, name) != NULL, "no %s in status: %s", name,
-	    out);
+	ck_assert_msg(
+	    strstr(out, name) != NULL, "no %s in status: %s", name, out);
 	ck_assert_msg(took <= PROMPT_MS,
 	    "tendctl status took %lld ms (more than %d)", took, PROMPT_MS);
 	free(out);
@@ -315,8 +315,9 @@ reader_end(struct reader *r)
  * (seq and other stdio writers write 4 KiB blocks that end mid-line,
  * even under stdbuf -oL.)
  */
-#define WHOLE_LINES(n, fmt)                                                  \
-	"i=0;while [ $i -lt " #n " ];do i=$((i+1));printf \"" fmt "\\n\" $i;done"
+#define WHOLE_LINES(n, fmt)                                                    \
+	"i=0;while [ $i -lt " #n " ];do i=$((i+1));printf \"" fmt              \
+	"\\n\" $i;done"
 
 /* ----------------------------------------- without log_dir: tend.out */
 
@@ -341,12 +342,13 @@ END_TEST
  * tend's stdout that holds another program's byte is a mix.
  */
 #define X8(x) x x x x x x x x
-#define PIECES_CMD(x)                                                        \
-	"sh -c 'f=" X8(x) X8(x) X8(x) X8(x) X8(x) X8(x) X8(x) x x ";"         \
-	"until test -e {D}/go;do sleep 0.01;done;"                           \
-	"for l in $(seq 10 29);do for p in $(seq 100 195);"                  \
-	"do printf " x "$l$p$f;done;echo;done;"                              \
-	"echo " x "-end;echo $$ >>{D}/" x ".pids;exec sleep 100000'\n"
+#define PIECES_CMD(x)                                                          \
+	"sh -c 'f=" X8(x) X8(x) X8(x) X8(x) X8(x) X8(x) X8(x) x x              \
+	    ";"                                                                \
+	    "until test -e {D}/go;do sleep 0.01;done;"                         \
+	    "for l in $(seq 10 29);do for p in $(seq 100 195);"                \
+	    "do printf " x "$l$p$f;done;echo;done;"                            \
+	    "echo " x "-end;echo $$ >>{D}/" x ".pids;exec sleep 100000'\n"
 #define PIECES_LINES 20
 #define PIECES_LINE_LEN (96 * 64)
 
@@ -367,10 +369,10 @@ pieces_line(char x, int l, char *buf)
 
 START_TEST(two_programs_long_lines_in_small_writes_arrive_whole_and_unmixed)
 {
-	struct th *t = th_start("[program:a]\n"
-	                        "command = " PIECES_CMD("a")
-	                        "[program:b]\n"
-	                        "command = " PIECES_CMD("b"));
+	struct th *t =
+	    th_start("[program:a]\n"
+	             "command = " PIECES_CMD("a") "[program:b]\n"
+	                                          "command = " PIECES_CMD("b"));
 	static char want[PIECES_LINE_LEN];
 	char *out, *line, *next;
 	int i, nlines[2] = {0, 0};
@@ -391,8 +393,8 @@ START_TEST(two_programs_long_lines_in_small_writes_arrive_whole_and_unmixed)
 		ck_assert_msg(next != NULL, "tend.out ends mid-line");
 		*next = '\0';
 		x = line[0];
-		ck_assert_msg((x == 'a' || x == 'b') &&
-		                  strncmp(line + 1, " | ", 3) == 0,
+		ck_assert_msg(
+		    (x == 'a' || x == 'b') && strncmp(line + 1, " | ", 3) == 0,
 		    "a line of tend.out without a program's prefix: \"%.80s\"",
 		    line);
 		i = x == 'b';
@@ -400,16 +402,17 @@ START_TEST(two_programs_long_lines_in_small_writes_arrive_whole_and_unmixed)
 		if (strcmp(text, i ? "b-end" : "a-end") == 0)
 			continue;
 		len = strlen(text);
-		ck_assert_msg(strspn(text, i ? "b0123456789" : "a0123456789") ==
-		                  len,
+		ck_assert_msg(
+		    strspn(text, i ? "b0123456789" : "a0123456789") == len,
 		    "%c's line of tend.out holds another program's bytes: "
 		    "\"%.100s\"",
 		    x, text);
 		/* whole: the next line it wrote, as it wrote it */
-		ck_assert_msg(nlines[i] < PIECES_LINES, "%c: too many lines", x);
+		ck_assert_msg(
+		    nlines[i] < PIECES_LINES, "%c: too many lines", x);
 		pieces_line(x, 10 + nlines[i], want);
-		ck_assert_msg(len == PIECES_LINE_LEN &&
-		                  memcmp(text, want, len) == 0,
+		ck_assert_msg(
+		    len == PIECES_LINE_LEN && memcmp(text, want, len) == 0,
 		    "%c's line %d on tend.out is not the line it wrote "
 		    "(%zu bytes, not %d): \"%.40s...\"",
 		    x, nlines[i] + 1, len, PIECES_LINE_LEN, text);
@@ -424,10 +427,9 @@ END_TEST
 
 START_TEST(a_partial_line_is_passed_on_without_its_newline)
 {
-	struct th *t =
-	    th_start("[program:p]\n"
-	             "command = sh -c 'printf \"prompt> \";"
-	             "echo $$ >>{D}/p.pids;exec sleep 100000'\n");
+	struct th *t = th_start("[program:p]\n"
+	                        "command = sh -c 'printf \"prompt> \";"
+	                        "echo $$ >>{D}/p.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "p", 1);
 	wait_file_is(t, "tend.out", "p | prompt> \n");
@@ -444,11 +446,11 @@ END_TEST
  */
 START_TEST(a_line_cut_by_a_block_buffered_write_reaches_tends_stdout_whole)
 {
-	struct th *t = th_start(
-	    "[program:x]\n"
-	    "command = sh -c 'seq -f line-%05g 1 1000 >{D}/lines;"
-	    "head -c 4096 {D}/lines;sleep 0.2;tail -c +4097 {D}/lines;"
-	    "echo $$ >>{D}/x.pids;exec sleep 100000'\n");
+	struct th *t =
+	    th_start("[program:x]\n"
+	             "command = sh -c 'seq -f line-%05g 1 1000 >{D}/lines;"
+	             "head -c 4096 {D}/lines;sleep 0.2;tail -c +4097 {D}/lines;"
+	             "echo $$ >>{D}/x.pids;exec sleep 100000'\n");
 	struct text want = {0};
 	char line[32];
 	char *out;
@@ -472,14 +474,13 @@ END_TEST
 
 START_TEST(stdout_inherit_goes_to_tends_stdout_unprefixed)
 {
-	struct th *t =
-	    th_start("[program:i]\n"
-	             "stdout = inherit\n"
-	             "command = sh -c 'echo inherited line;"
-	             "echo $$ >>{D}/i.pids;exec sleep 100000'\n"
-	             "[program:c]\n"
-	             "command = sh -c 'echo captured line;"
-	             "echo $$ >>{D}/c.pids;exec sleep 100000'\n");
+	struct th *t = th_start("[program:i]\n"
+	                        "stdout = inherit\n"
+	                        "command = sh -c 'echo inherited line;"
+	                        "echo $$ >>{D}/i.pids;exec sleep 100000'\n"
+	                        "[program:c]\n"
+	                        "command = sh -c 'echo captured line;"
+	                        "echo $$ >>{D}/c.pids;exec sleep 100000'\n");
 	char *out;
 
 	(void)th_up(t, "i", 1);
@@ -487,10 +488,9 @@ START_TEST(stdout_inherit_goes_to_tends_stdout_unprefixed)
 	th_wait_file(t, "tend.out", "c | captured line\n", DEADLINE_MS);
 	th_wait_file(t, "tend.out", "inherited line\n", DEADLINE_MS);
 	out = th_contents(t, "tend.out");
-	ck_assert_msg(strcmp(out, "inherited line\nc | captured line\n") ==
-	                      0 ||
-	                  strcmp(out, "c | captured line\ninherited line\n") ==
-	                      0,
+	ck_assert_msg(
+	    strcmp(out, "inherited line\nc | captured line\n") == 0 ||
+	        strcmp(out, "c | captured line\ninherited line\n") == 0,
 	    "tend.out: \"%s\"", out);
 	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -537,12 +537,13 @@ END_TEST
 
 START_TEST(stdout_null_sends_both_streams_to_dev_null)
 {
-	struct th *t = th_start("[tend]\n"
-	                        "log_dir = {D}/logs\n"
-	                        "[program:n]\n"
-	                        "stdout = null\n"
-	                        "command = sh -c 'echo to-null;echo to-null >&2;"
-	                        "echo $$ >>{D}/n.pids;exec sleep 100000'\n");
+	struct th *t =
+	    th_start("[tend]\n"
+	             "log_dir = {D}/logs\n"
+	             "[program:n]\n"
+	             "stdout = null\n"
+	             "command = sh -c 'echo to-null;echo to-null >&2;"
+	             "echo $$ >>{D}/n.pids;exec sleep 100000'\n");
 	struct th_run n = th_up(t, "n", 1);
 	char fd[256];
 
@@ -616,13 +617,14 @@ END_TEST
 
 START_TEST(stderr_log_with_stdout_to_a_file_captures_stderr_alone)
 {
-	struct th *t = th_start("[tend]\n"
-	                        "log_dir = {D}/logs\n"
-	                        "[program:f]\n"
-	                        "stdout = file:{D}/f.out\n"
-	                        "stderr = log\n"
-	                        "command = sh -c 'echo new-out;echo new-err >&2;"
-	                        "echo $$ >>{D}/f.pids;exec sleep 100000'\n");
+	struct th *t =
+	    th_start("[tend]\n"
+	             "log_dir = {D}/logs\n"
+	             "[program:f]\n"
+	             "stdout = file:{D}/f.out\n"
+	             "stderr = log\n"
+	             "command = sh -c 'echo new-out;echo new-err >&2;"
+	             "echo $$ >>{D}/f.pids;exec sleep 100000'\n");
 
 	(void)th_up(t, "f", 1);
 	wait_file_is(t, "logs/f.log", "new-err\n");
@@ -689,13 +691,14 @@ START_TEST(an_over_long_line_is_cut_and_continued_with_every_byte_kept)
 	for (line = log; *line != '\0'; line = next + 1) {
 		next = strchr(line, '\n');
 		ck_assert_msg((size_t)(next - line) <= LINE_MAX_OUT,
-		    "a piece of %zu bytes, more than %d",
-		    (size_t)(next - line), LINE_MAX_OUT);
+		    "a piece of %zu bytes, more than %d", (size_t)(next - line),
+		    LINE_MAX_OUT);
 		text_add(&got, line, (size_t)(next - line));
 		pieces++;
 	}
 	ck_assert_int_ge(pieces, LONG_BYTES / LINE_MAX_OUT + 1);
-	ck_assert_msg(got.len == LONG_BYTES && memcmp(got.p, want, got.len) == 0,
+	ck_assert_msg(
+	    got.len == LONG_BYTES && memcmp(got.p, want, got.len) == 0,
 	    "the pieces hold %zu bytes that are not the %d written", got.len,
 	    LONG_BYTES);
 	free(got.p);
@@ -732,13 +735,15 @@ consecutive(const char *s, int *last)
 
 START_TEST(rotation_keeps_log_keep_files_of_consecutive_lines)
 {
-	struct th *t = th_start("[tend]\n"
-	                        "log_dir = {D}/logs\n"
-	                        "log_max_size = 4K\n"
-	                        "log_keep = 2\n"
-	                        "[program:r]\n"
-	                        "command = sh -c '" WHOLE_LINES(2000, "line-%05d") ";"
-	                        "echo $$ >>{D}/r.pids;exec sleep 100000'\n");
+	struct th *t = th_start(
+	    "[tend]\n"
+	    "log_dir = {D}/logs\n"
+	    "log_max_size = 4K\n"
+	    "log_keep = 2\n"
+	    "[program:r]\n"
+	    "command = sh -c '" WHOLE_LINES(
+	        2000, "line-%05d") ";"
+	                           "echo $$ >>{D}/r.pids;exec sleep 100000'\n");
 	static const char *const files[] = {
 	    "logs/r.log.2", "logs/r.log.1", "logs/r.log"};
 	struct text all = {0};
@@ -795,11 +800,13 @@ END_TEST
 START_TEST(the_ring_holds_only_the_newest_whole_lines_that_fit_log_ring)
 {
 	/* 100 lines of 99 digits: the number, zero-padded */
-	struct th *t = th_start("[tend]\n"
-	                        "log_ring = 1K\n"
-	                        "[program:r]\n"
-	                        "command = sh -c '" WHOLE_LINES(100, "%099d") ";"
-	                        "echo $$ >>{D}/r.pids;exec sleep 100000'\n");
+	struct th *t =
+	    th_start("[tend]\n"
+	             "log_ring = 1K\n"
+	             "[program:r]\n"
+	             "command = sh -c '" WHOLE_LINES(100,
+	                 "%099d") ";"
+	                          "echo $$ >>{D}/r.pids;exec sleep 100000'\n");
 	char *out, *line, *next, want[128];
 	int n = 0, i, first;
 
@@ -880,12 +887,12 @@ END_TEST
 
 START_TEST(logs_f_prints_the_ring_then_each_new_line_as_it_comes)
 {
-	struct th *t = th_start(
-	    "[program:x]\n"
-	    "command = sh -c 'echo one;echo two;echo $$ >>{D}/x.pids;"
-	    "until test -e {D}/go;do sleep 0.01;done;echo three;"
-	    "until test -e {D}/go2;do sleep 0.01;done;echo four;"
-	    "exec sleep 100000'\n");
+	struct th *t =
+	    th_start("[program:x]\n"
+	             "command = sh -c 'echo one;echo two;echo $$ >>{D}/x.pids;"
+	             "until test -e {D}/go;do sleep 0.01;done;echo three;"
+	             "until test -e {D}/go2;do sleep 0.01;done;echo four;"
+	             "exec sleep 100000'\n");
 	static const char *const args[] = {"logs", "x", "-f", NULL};
 	struct reader r;
 
@@ -896,12 +903,10 @@ START_TEST(logs_f_prints_the_ring_then_each_new_line_as_it_comes)
 	    "logs -f did not print the ring: \"%s\"", r.got.p ? r.got.p : "");
 	touch(t, "go");
 	ck_assert_msg(reader_until(&r, "three\n", DEADLINE_MS),
-	    "logs -f did not print a new line: \"%s\"",
-	    r.got.p ? r.got.p : "");
+	    "logs -f did not print a new line: \"%s\"", r.got.p ? r.got.p : "");
 	touch(t, "go2");
 	ck_assert_msg(reader_until(&r, "four\n", DEADLINE_MS),
-	    "logs -f did not print a new line: \"%s\"",
-	    r.got.p ? r.got.p : "");
+	    "logs -f did not print a new line: \"%s\"", r.got.p ? r.got.p : "");
 	ck_assert_str_eq(r.got.p, "one\ntwo\nthree\nfour\n");
 	reader_end(&r);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -1002,8 +1007,8 @@ START_TEST(a_yes_flood_leaves_tend_small_prompt_and_supervising)
 	    "%ld KiB at most\n",
 	    written >> 20, FLOOD_MS, base, max_rss);
 	/* it was a flood: tend read at least some tens of MiB */
-	ck_assert_msg(written >= 32LL << 20, "the flood wrote %lld bytes",
-	    written);
+	ck_assert_msg(
+	    written >= 32LL << 20, "the flood wrote %lld bytes", written);
 	ck_assert_msg(exists(t, "logs/flood.log.1"), "no rotation happened");
 	ck_assert_msg(!exists(t, "logs/flood.log.2"), "logs/flood.log.2");
 	ck_assert_msg(size_of(t, "logs/flood.log.1") <= (1 << 20) + 65536,
@@ -1013,8 +1018,8 @@ START_TEST(a_yes_flood_leaves_tend_small_prompt_and_supervising)
 	ck_assert_msg(max_rss - base <= RSS_MAX_KB,
 	    "tend's VmRSS grew from %ld to %ld KiB", base, max_rss);
 #else
-	ck_assert_msg(max_rss <= RSS_MAX_KB, "tend's VmRSS reached %ld KiB",
-	    max_rss);
+	ck_assert_msg(
+	    max_rss <= RSS_MAX_KB, "tend's VmRSS reached %ld KiB", max_rss);
 #endif
 	ck_assert_int_eq(th_stop(t), 0);
 }
@@ -1040,8 +1045,8 @@ mount_tiny_fs(struct th *t, const char *test, char *dir, size_t size)
 	/* "none": ignored for MS_PRIVATE, but valgrind wants strings */
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 ||
 	    mount("tmpfs", dir, "tmpfs", 0, "size=256k") == -1) {
-		th_skip(test, "a full log filesystem: mount: %s",
-		    strerror(errno));
+		th_skip(
+		    test, "a full log filesystem: mount: %s", strerror(errno));
 		return false;
 	}
 	return true;
@@ -1049,16 +1054,16 @@ mount_tiny_fs(struct th *t, const char *test, char *dir, size_t size)
 
 START_TEST(a_full_log_filesystem_is_reported_once_and_supervision_goes_on)
 {
-	struct th *t = th_new(
-	    "[tend]\n"
-	    "log_dir = {D}/logs\n"
-	    "[program:sib]\n"
-	    "command = {S:sib}\n"
-	    "[program:filler]\n"
-	    "command = sh -c 'echo $$ >>{D}/filler.pids;"
-	    "yes a line that fills the little disk | head -c 2000000;"
-	    "touch {D}/filled;until test -e {D}/go;do sleep 0.01;done;"
-	    "echo after-truncate;exec sleep 100000'\n");
+	struct th *t =
+	    th_new("[tend]\n"
+	           "log_dir = {D}/logs\n"
+	           "[program:sib]\n"
+	           "command = {S:sib}\n"
+	           "[program:filler]\n"
+	           "command = sh -c 'echo $$ >>{D}/filler.pids;"
+	           "yes a line that fills the little disk | head -c 2000000;"
+	           "touch {D}/filled;until test -e {D}/go;do sleep 0.01;done;"
+	           "echo after-truncate;exec sleep 100000'\n");
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	struct th_run sib;
 	char *err, *out;
@@ -1072,8 +1077,7 @@ START_TEST(a_full_log_filesystem_is_reported_once_and_supervision_goes_on)
 	sib = th_up(t, "sib", 1);
 	(void)th_up(t, "filler", 1);
 	th_wait_file(t, "tend.err", "filler: cannot write", DEADLINE_MS);
-	th_wait(t, is_there, "filled", DEADLINE_MS,
-	    "the filler done");
+	th_wait(t, is_there, "filled", DEADLINE_MS, "the filler done");
 	out = ctl_ok(t, "status");
 	ck_assert_msg(strstr(out, "filler") != NULL, "status: %s", out);
 	free(out);
@@ -1121,8 +1125,8 @@ launch_to_pipe(struct th *t, int *rfd)
 	if (pid == 0) {
 		(void)setpgid(0, 0);
 		in = open("/dev/null", O_RDONLY);
-		err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND,
-		    0644);
+		err = open(
+		    errpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
 		if (in == -1 || err == -1)
 			_exit(127);
 		th_child_setup(t, in, fds[1], err);
@@ -1183,12 +1187,13 @@ held_back(struct th *t, const void *arg)
 
 START_TEST(an_unread_stdout_slows_the_writer_but_not_tend_and_loses_nothing)
 {
-	struct th *t = th_new("[program:sib]\n"
-	                      "command = {S:sib}\n"
-	                      "[program:flood]\n"
-	                      "command = sh -c 'echo $$ >>{D}/flood.pids;"
-	                      WHOLE_LINES(200000, "%d") ";touch {D}/flood.done;"
-	                      "exec sleep 100000'\n");
+	struct th *t =
+	    th_new("[program:sib]\n"
+	           "command = {S:sib}\n"
+	           "[program:flood]\n"
+	           "command = sh -c 'echo $$ >>{D}/flood.pids;" WHOLE_LINES(
+	               200000, "%d") ";touch {D}/flood.done;"
+	                             "exec sleep 100000'\n");
 	struct reader r = {0};
 	struct th_run sib, flood;
 	char want[64], *line, *next;
@@ -1212,8 +1217,7 @@ START_TEST(an_unread_stdout_slows_the_writer_but_not_tend_and_loses_nothing)
 	snprintf(want, sizeof(want), "flood | %d\n", PIPE_LINES);
 	ck_assert_msg(reader_until(&r, want, 30000),
 	    "tend's stdout ended after %zu bytes", r.got.len);
-	th_wait(t, is_there, "flood.done", DEADLINE_MS,
-	    "the flood done");
+	th_wait(t, is_there, "flood.done", DEADLINE_MS, "the flood done");
 	for (line = r.got.p; *line != '\0'; line = next + 1) {
 		next = strchr(line, '\n');
 		ck_assert_msg(next != NULL, "tend's stdout ends mid-line");
@@ -1256,8 +1260,8 @@ output_suite(void)
 	tcase_add_test(tc,
 	    a_line_cut_by_a_block_buffered_write_reaches_tends_stdout_whole);
 	tcase_add_test(tc, stdout_inherit_goes_to_tends_stdout_unprefixed);
-	tcase_add_test(tc,
-	    with_log_dir_output_goes_to_name_log_and_not_to_tends_stdout);
+	tcase_add_test(
+	    tc, with_log_dir_output_goes_to_name_log_and_not_to_tends_stdout);
 	tcase_add_test(tc, stderr_defaults_to_stdout_and_merges_in_order);
 	tcase_add_test(tc, stdout_null_sends_both_streams_to_dev_null);
 	tcase_add_test(tc, stdout_null_with_stderr_log_captures_only_stderr);
@@ -1266,15 +1270,15 @@ output_suite(void)
 	tcase_add_test(
 	    tc, stderr_log_with_stdout_to_a_file_captures_stderr_alone);
 	tcase_add_test(tc, stdout_inherit_with_log_dir_goes_to_tends_stdout);
-	tcase_add_test(tc,
-	    an_over_long_line_is_cut_and_continued_with_every_byte_kept);
+	tcase_add_test(
+	    tc, an_over_long_line_is_cut_and_continued_with_every_byte_kept);
 	tcase_add_test(tc, rotation_keeps_log_keep_files_of_consecutive_lines);
 	tcase_add_test(tc, logs_n_gives_the_last_lines_in_order);
 	tcase_add_test(
 	    tc, the_ring_holds_only_the_newest_whole_lines_that_fit_log_ring);
 	tcase_add_test(tc, logs_of_a_program_that_wrote_nothing_is_empty);
-	tcase_add_test(tc,
-	    logs_of_a_supervisor_shows_each_programs_lines_with_its_path);
+	tcase_add_test(
+	    tc, logs_of_a_supervisor_shows_each_programs_lines_with_its_path);
 	tcase_add_test(
 	    tc, logs_f_prints_the_ring_then_each_new_line_as_it_comes);
 	tcase_add_test(
@@ -1282,8 +1286,8 @@ output_suite(void)
 	tcase_add_test(tc, usr1_reopens_log_files);
 	tcase_add_test(
 	    tc, a_yes_flood_leaves_tend_small_prompt_and_supervising);
-	tcase_add_test(tc,
-	    a_full_log_filesystem_is_reported_once_and_supervision_goes_on);
+	tcase_add_test(
+	    tc, a_full_log_filesystem_is_reported_once_and_supervision_goes_on);
 	tcase_add_test(tc,
 	    an_unread_stdout_slows_the_writer_but_not_tend_and_loses_nothing);
 	suite_add_tcase(s, tc);

@@ -108,7 +108,8 @@ main(void)
 	tcase_add_test(tc, put_get_take_round_trip);
 	tcase_add_test(tc, put_replaces_the_value_of_a_pid);
 	tcase_add_test(tc, churn_keeps_every_entry_findable);
-	tcase_add_test(tc, pids_that_wrap_around_the_table_are_removed_correctly);
+	tcase_add_test(
+	    tc, pids_that_wrap_around_the_table_are_removed_correctly);
 	suite_add_tcase(s, tc);
 	return unit_main(s);
 }

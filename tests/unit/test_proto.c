@@ -83,8 +83,8 @@ START_TEST(a_request_decodes_as_encoded)
 
 	buf_init(&b);
 	proto_encode_request(&b, "stop", opts, 2, args, 3);
-	ck_assert_str_eq(b.p,
-	    "TEND/1 stop timeout=5s wait=0 web back/db with\\sspace\n");
+	ck_assert_str_eq(
+	    b.p, "TEND/1 stop timeout=5s wait=0 web back/db with\\sspace\n");
 	ck_assert_int_eq(proto_decode_request(b.p, b.len - 1, &r, &err), 0);
 	ck_assert_str_eq(r.verb, "stop");
 	ck_assert_uint_eq(r.nopts, 2);
@@ -113,13 +113,13 @@ START_TEST(malformed_requests_are_refused_with_a_reason)
 {
 	ck_assert_str_eq(refusal("", 0), "empty line");
 	ck_assert_str_eq(refusal("GET / HTTP/1.1", 14), "not a tend request");
-	ck_assert_str_eq(refusal("TEND/99 status", 14),
-	    "unsupported protocol version");
+	ck_assert_str_eq(
+	    refusal("TEND/99 status", 14), "unsupported protocol version");
 	ck_assert_str_eq(refusal("TEND/1", 6), "no command");
 	ck_assert_str_eq(refusal("TEND/1  status", 14), "empty field");
 	ck_assert_str_eq(refusal("TEND/1 status\\", 14), "bad escape");
-	ck_assert_str_eq(refusal("TEND/1 status a\\x00b", 20),
-	    "NUL byte in a field");
+	ck_assert_str_eq(
+	    refusal("TEND/1 status a\\x00b", 20), "NUL byte in a field");
 	ck_assert_str_eq(refusal("\0\0\0", 3), "not a tend request");
 }
 END_TEST
@@ -205,12 +205,12 @@ START_TEST(reply_headers_decode_ok_and_err)
 	ck_assert_int_eq(code, 3);
 	ck_assert_str_eq(msg, "no such program: x y");
 	free(msg);
-	ck_assert_int_eq(proto_decode_header("TEND/1 ERR x y", 14, &code, &msg),
-	    -1);
-	ck_assert_int_eq(proto_decode_header("TEND/1 MAYBE", 12, &code, &msg),
-	    -1);
-	ck_assert_int_eq(proto_decode_header("HTTP/1.1 200", 12, &code, &msg),
-	    -1);
+	ck_assert_int_eq(
+	    proto_decode_header("TEND/1 ERR x y", 14, &code, &msg), -1);
+	ck_assert_int_eq(
+	    proto_decode_header("TEND/1 MAYBE", 12, &code, &msg), -1);
+	ck_assert_int_eq(
+	    proto_decode_header("HTTP/1.1 200", 12, &code, &msg), -1);
 	buf_free(&b);
 }
 END_TEST
@@ -221,21 +221,21 @@ START_TEST(socket_path_follows_the_rule_of_spec_5)
 	bool fb;
 
 	ck_assert_str_eq(proto_socket_path(buf, sizeof(buf), "/x/t.sock",
-			     "/run/user/5", 5, &fb),
+	                     "/run/user/5", 5, &fb),
 	    "/x/t.sock");
 	ck_assert(!fb);
-	ck_assert_str_eq(proto_socket_path(buf, sizeof(buf), NULL, "/run/u", 0,
-			     &fb),
+	ck_assert_str_eq(
+	    proto_socket_path(buf, sizeof(buf), NULL, "/run/u", 0, &fb),
 	    "/run/tend.sock");
-	ck_assert_str_eq(proto_socket_path(buf, sizeof(buf), "", "/run/user/5",
-			     5, &fb),
+	ck_assert_str_eq(
+	    proto_socket_path(buf, sizeof(buf), "", "/run/user/5", 5, &fb),
 	    "/run/user/5/tend.sock");
-	ck_assert_str_eq(proto_socket_path(buf, sizeof(buf), NULL, NULL, 1000,
-			     &fb),
+	ck_assert_str_eq(
+	    proto_socket_path(buf, sizeof(buf), NULL, NULL, 1000, &fb),
 	    "/tmp/tend-1000/tend.sock");
 	ck_assert(fb);
-	ck_assert_ptr_null(proto_socket_path(buf, 8, "/a/very/long/path", NULL,
-	    0, &fb));
+	ck_assert_ptr_null(
+	    proto_socket_path(buf, 8, "/a/very/long/path", NULL, 0, &fb));
 }
 END_TEST
 

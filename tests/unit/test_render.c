@@ -21,9 +21,8 @@ add(const char *line)
 {
 	const char *err;
 
-	ck_assert_int_eq(proto_decode_record(line, strlen(line), &recs[nrecs],
-			     &err),
-	    0);
+	ck_assert_int_eq(
+	    proto_decode_record(line, strlen(line), &recs[nrecs], &err), 0);
 	nrecs++;
 }
 
@@ -109,12 +108,11 @@ START_TEST(tree_is_box_drawn_with_strategies_and_states)
 	f = capture();
 	render_tree(f, recs, nrecs, &o);
 	fclose(f);
-	ck_assert_str_eq(text,
-	    "root  one_for_one  running\n"
-	    "├─ web  running  pid 101\n"
-	    "└─ back  rest_for_one  running\n"
-	    "   ├─ db  running  pid 102\n"
-	    "   └─ worker  stopped\n");
+	ck_assert_str_eq(text, "root  one_for_one  running\n"
+	                       "├─ web  running  pid 101\n"
+	                       "└─ back  rest_for_one  running\n"
+	                       "   ├─ db  running  pid 102\n"
+	                       "   └─ worker  stopped\n");
 }
 END_TEST
 
@@ -159,7 +157,8 @@ START_TEST(json_status_and_tree_are_well_formed)
 	    "\"state\":\"running\",\"strategy\":\"rest_for_one\",\"children\":["
 	    "{\"name\":\"db\",\"path\":\"back/db\",\"kind\":\"program\","
 	    "\"state\":\"running\",\"pid\":102,\"restarts\":2},"
-	    "{\"name\":\"worker\",\"path\":\"back/worker\",\"kind\":\"program\","
+	    "{\"name\":\"worker\",\"path\":\"back/"
+	    "worker\",\"kind\":\"program\","
 	    "\"state\":\"stopped\",\"pid\":null,\"restarts\":0}]}]}}\n");
 }
 END_TEST
@@ -220,8 +219,8 @@ START_TEST(health_names_what_is_not_as_it_should_be)
 	ck_assert(!render_health(f, recs, nrecs, &o));
 	fclose(f);
 	ck_assert_str_eq(text, "{\"schema\":1,\"healthy\":false,\"unhealthy\":"
-			       "[{\"path\":\"bad\",\"state\":\"exited\","
-			       "\"why\":\"exited abnormally\"}]}\n");
+	                       "[{\"path\":\"bad\",\"state\":\"exited\","
+	                       "\"why\":\"exited abnormally\"}]}\n");
 }
 END_TEST
 
@@ -246,9 +245,9 @@ START_TEST(events_are_one_line_each)
 	render_event(f, &recs[0], &o);
 	fclose(f);
 	ck_assert_str_eq(text, "{\"time_ms\":1764056400123,\"path\":\"web\","
-			       "\"kind\":\"prog\",\"what\":\"exit\","
-			       "\"state\":\"running\",\"pid\":42,"
-			       "\"last\":\"signal:KILL\"}\n");
+	                       "\"kind\":\"prog\",\"what\":\"exit\","
+	                       "\"state\":\"running\",\"pid\":42,"
+	                       "\"last\":\"signal:KILL\"}\n");
 }
 END_TEST
 
@@ -259,7 +258,8 @@ main(void)
 	TCase *tc = tcase_create("render");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, status_is_one_row_per_program_path_first_in_stable_columns);
+	tcase_add_test(
+	    tc, status_is_one_row_per_program_path_first_in_stable_columns);
 	tcase_add_test(tc, status_shows_a_long_path_whole);
 	tcase_add_test(tc, tree_is_box_drawn_with_strategies_and_states);
 	tcase_add_test(tc, colour_only_when_asked);

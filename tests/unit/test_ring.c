@@ -172,7 +172,8 @@ main(void)
 	TCase *tc = tcase_create("ring");
 
 	tcase_add_test(tc, an_unused_ring_allocates_nothing);
-	tcase_add_test(tc, the_last_n_lines_come_back_in_order_with_their_times);
+	tcase_add_test(
+	    tc, the_last_n_lines_come_back_in_order_with_their_times);
 	tcase_add_test(tc, the_ring_grows_lazily_and_never_past_its_bound);
 	tcase_add_test(tc, wrapped_entries_read_back_whole);
 	tcase_add_test(tc, a_line_longer_than_the_ring_keeps_its_end);

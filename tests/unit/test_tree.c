@@ -97,8 +97,8 @@ trace(const char *what, const struct node *n)
 {
 	size_t len = strlen(TRACE);
 
-	snprintf(TRACE + len, sizeof(TRACE) - len, "%s%s:%s",
-	    len ? " " : "", what, n ? n->name : "");
+	snprintf(TRACE + len, sizeof(TRACE) - len, "%s%s:%s", len ? " " : "",
+	    what, n ? n->name : "");
 }
 
 static void
@@ -122,8 +122,8 @@ run(void)
 		case ACT_START:
 			trace("start", a.node);
 			if (FAIL_EXEC[index_of(a.node)]) {
-				struct exit_info e = {.exec_errno = ENOENT,
-				    .at_ms = NOW};
+				struct exit_info e = {
+				    .exec_errno = ENOENT, .at_ms = NOW};
 
 				tree_on_exit(T, p, &e);
 			} else {
@@ -139,18 +139,15 @@ run(void)
 			trace("kill", a.node);
 			end_instance(p, W_SIG(SIGKILL));
 			break;
-		case ACT_EXIT:
-			{
-				char buf[32];
+		case ACT_EXIT: {
+			char buf[32];
 
-				snprintf(buf, sizeof(buf), "exit:%d",
-				    (int)a.arg);
-				trace(buf, NULL);
-				/* "exit:3:" -> "exit:3" */
-				TRACE[strlen(TRACE) - 1] = '\0';
-				EXITED_WITH = (int)a.arg;
-			}
-			break;
+			snprintf(buf, sizeof(buf), "exit:%d", (int)a.arg);
+			trace(buf, NULL);
+			/* "exit:3:" -> "exit:3" */
+			TRACE[strlen(TRACE) - 1] = '\0';
+			EXITED_WITH = (int)a.arg;
+		} break;
 		case ACT_TIMER:
 		case ACT_NOTE:
 			break;
@@ -199,7 +196,7 @@ wait_ms(int64_t ms)
 
 			if (n->timer_at_ms >= 0 && n->timer_at_ms <= end &&
 			    (first == NULL ||
-				n->timer_at_ms < first->timer_at_ms))
+			        n->timer_at_ms < first->timer_at_ms))
 				first = n;
 		}
 		if (first == NULL)
@@ -217,9 +214,9 @@ state(const char *name)
 	return node(name)->state;
 }
 
-#define PROGS_ABC                                                         \
-	"[program:a]\ncommand = a\n"                                      \
-	"[program:b]\ncommand = b\n"                                      \
+#define PROGS_ABC                                                              \
+	"[program:a]\ncommand = a\n"                                           \
+	"[program:b]\ncommand = b\n"                                           \
 	"[program:c]\ncommand = c\n"
 
 /* --------------------------------------------------------- start, stop */
@@ -233,8 +230,8 @@ START_TEST(programs_start_in_children_order_then_unlisted_in_file_order)
 	      "[program:u]\ncommand = u\n[program:v]\ncommand = v\n");
 	tree_start(T, NOW);
 	run();
-	ck_assert_str_eq(took(),
-	    "start:y start:v start:u start:w start:z start:x");
+	ck_assert_str_eq(
+	    took(), "start:y start:v start:u start:w start:z start:x");
 	ck_assert_int_eq(state("root"), ST_RUNNING);
 	ck_assert_int_eq(state("s"), ST_RUNNING);
 }
@@ -260,8 +257,7 @@ START_TEST(orderly_shutdown_stops_in_reverse_order_recursively_then_exits_0)
 	boot();
 	tree_shutdown(T, NOW);
 	run();
-	ck_assert_str_eq(took(),
-	    "stop:e stop:d stop:c stop:b stop:a exit:0");
+	ck_assert_str_eq(took(), "stop:e stop:d stop:c stop:b stop:a exit:0");
 	ck_assert_int_eq(state("root"), ST_STOPPED);
 }
 END_TEST
@@ -333,33 +329,33 @@ struct matrix_row {
 #define ALL_B "stop:c stop:a start:a start:b start:c"
 
 static const struct matrix_row matrix[] = {
-	{"one_for_one", "permanent", W_EXIT(0), ONE_B},
-	{"one_for_one", "permanent", W_EXIT(1), ONE_B},
-	{"one_for_one", "permanent", W_SIG(SIGKILL), ONE_B},
-	{"one_for_one", "transient", W_EXIT(0), ""},
-	{"one_for_one", "transient", W_EXIT(1), ONE_B},
-	{"one_for_one", "transient", W_SIG(SIGKILL), ONE_B},
-	{"one_for_one", "temporary", W_EXIT(0), ""},
-	{"one_for_one", "temporary", W_EXIT(1), ""},
-	{"one_for_one", "temporary", W_SIG(SIGKILL), ""},
-	{"rest_for_one", "permanent", W_EXIT(0), REST_B},
-	{"rest_for_one", "permanent", W_EXIT(1), REST_B},
-	{"rest_for_one", "permanent", W_SIG(SIGSEGV), REST_B},
-	{"rest_for_one", "transient", W_EXIT(0), ""},
-	{"rest_for_one", "transient", W_EXIT(2), REST_B},
-	{"rest_for_one", "transient", W_SIG(SIGTERM), REST_B},
-	{"rest_for_one", "temporary", W_EXIT(0), ""},
-	{"rest_for_one", "temporary", W_EXIT(1), ""},
-	{"rest_for_one", "temporary", W_SIG(SIGKILL), ""},
-	{"one_for_all", "permanent", W_EXIT(0), ALL_B},
-	{"one_for_all", "permanent", W_EXIT(1), ALL_B},
-	{"one_for_all", "permanent", W_SIG(SIGKILL), ALL_B},
-	{"one_for_all", "transient", W_EXIT(0), ""},
-	{"one_for_all", "transient", W_EXIT(1), ALL_B},
-	{"one_for_all", "transient", W_SIG(SIGKILL), ALL_B},
-	{"one_for_all", "temporary", W_EXIT(0), ""},
-	{"one_for_all", "temporary", W_EXIT(1), ""},
-	{"one_for_all", "temporary", W_SIG(SIGKILL), ""},
+    {"one_for_one", "permanent", W_EXIT(0), ONE_B},
+    {"one_for_one", "permanent", W_EXIT(1), ONE_B},
+    {"one_for_one", "permanent", W_SIG(SIGKILL), ONE_B},
+    {"one_for_one", "transient", W_EXIT(0), ""},
+    {"one_for_one", "transient", W_EXIT(1), ONE_B},
+    {"one_for_one", "transient", W_SIG(SIGKILL), ONE_B},
+    {"one_for_one", "temporary", W_EXIT(0), ""},
+    {"one_for_one", "temporary", W_EXIT(1), ""},
+    {"one_for_one", "temporary", W_SIG(SIGKILL), ""},
+    {"rest_for_one", "permanent", W_EXIT(0), REST_B},
+    {"rest_for_one", "permanent", W_EXIT(1), REST_B},
+    {"rest_for_one", "permanent", W_SIG(SIGSEGV), REST_B},
+    {"rest_for_one", "transient", W_EXIT(0), ""},
+    {"rest_for_one", "transient", W_EXIT(2), REST_B},
+    {"rest_for_one", "transient", W_SIG(SIGTERM), REST_B},
+    {"rest_for_one", "temporary", W_EXIT(0), ""},
+    {"rest_for_one", "temporary", W_EXIT(1), ""},
+    {"rest_for_one", "temporary", W_SIG(SIGKILL), ""},
+    {"one_for_all", "permanent", W_EXIT(0), ALL_B},
+    {"one_for_all", "permanent", W_EXIT(1), ALL_B},
+    {"one_for_all", "permanent", W_SIG(SIGKILL), ALL_B},
+    {"one_for_all", "transient", W_EXIT(0), ""},
+    {"one_for_all", "transient", W_EXIT(1), ALL_B},
+    {"one_for_all", "transient", W_SIG(SIGKILL), ALL_B},
+    {"one_for_all", "temporary", W_EXIT(0), ""},
+    {"one_for_all", "temporary", W_EXIT(1), ""},
+    {"one_for_all", "temporary", W_SIG(SIGKILL), ""},
 };
 
 START_TEST(strategy_restart_type_and_exit_kind_decide_the_restart)
@@ -380,8 +376,8 @@ START_TEST(strategy_restart_type_and_exit_kind_decide_the_restart)
 	ck_assert_msg(strcmp(TRACE, m->expect) == 0,
 	    "%s, b %s, wstatus %#x: expected \"%s\", got \"%s\"", m->strategy,
 	    m->restart, m->wstatus, m->expect, TRACE);
-	ck_assert_int_eq(state("b"),
-	    m->expect[0] != '\0' ? ST_RUNNING : ST_EXITED);
+	ck_assert_int_eq(
+	    state("b"), m->expect[0] != '\0' ? ST_RUNNING : ST_EXITED);
 	ck_assert_int_eq(state("a"), ST_RUNNING);
 	ck_assert_int_eq(state("c"), ST_RUNNING);
 	ck_assert_int_eq(EXITED_WITH, -1);
@@ -524,7 +520,7 @@ START_TEST(escalation_through_two_levels)
 	dies("x", W_EXIT(1)); /* fresh leaf history: restart 1 of 1 */
 	ck_assert_str_eq(took(), "start:x");
 	dies("x", W_EXIT(1)); /* leaf gives up; mid gives up (2 > 1);
-				* root restarts mid (1 of 1) */
+	                       * root restarts mid (1 of 1) */
 	ck_assert_str_eq(took(), "stop:m2 start:x start:m2");
 	ck_assert_int_eq(state("steady"), ST_RUNNING);
 	ck_assert_uint_eq(node("steady")->restarts, 0);
@@ -616,8 +612,8 @@ START_TEST(first_start_one_for_one_moves_past_a_failing_child)
 	/* bad retries by itself and later starts at once; then the root
 	 * gives up after 3 restarts */
 	ck_assert_str_eq(took(), "start:first start:bad start:bad start:later "
-				 "start:bad start:bad stop:later stop:first "
-				 "exit:3");
+	                         "start:bad start:bad stop:later stop:first "
+	                         "exit:3");
 }
 END_TEST
 
@@ -664,8 +660,8 @@ START_TEST(first_start_one_for_all_waits_without_stopping_earlier_siblings)
 			spawns++;
 			trace("start", a.node);
 			if (FAIL_EXEC[index_of(a.node)]) {
-				struct exit_info e = {.exec_errno = ENOENT,
-				    .at_ms = NOW};
+				struct exit_info e = {
+				    .exec_errno = ENOENT, .at_ms = NOW};
 
 				tree_on_exit(T, (struct prog *)a.node, &e);
 			} else {
@@ -1061,47 +1057,65 @@ tree_suite(void)
 	TCase *tc = tcase_create("decisions");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, programs_start_in_children_order_then_unlisted_in_file_order);
+	tcase_add_test(
+	    tc, programs_start_in_children_order_then_unlisted_in_file_order);
 	tcase_add_test(tc, autostart_no_stays_stopped);
-	tcase_add_test(tc, orderly_shutdown_stops_in_reverse_order_recursively_then_exits_0);
+	tcase_add_test(tc,
+	    orderly_shutdown_stops_in_reverse_order_recursively_then_exits_0);
 	tcase_add_test(tc, stops_are_sequential_each_waits_for_the_previous);
 	tcase_add_test(tc, brutal_kill_program_gets_kill_not_stop);
-	tcase_add_test(tc, supervisor_shutdown_deadline_kills_the_rest_of_its_subtree);
+	tcase_add_test(
+	    tc, supervisor_shutdown_deadline_kills_the_rest_of_its_subtree);
 	tcase_add_test(tc, supervisor_brutal_kill_kills_at_once);
 	tcase_add_loop_test(tc,
 	    strategy_restart_type_and_exit_kind_decide_the_restart, 0,
 	    sizeof(matrix) / sizeof(matrix[0]));
 	tcase_add_test(tc, restarts_count_automatic_restarts_of_each_program);
-	tcase_add_test(tc, temporary_stopped_by_a_siblings_restart_is_not_started_again);
+	tcase_add_test(
+	    tc, temporary_stopped_by_a_siblings_restart_is_not_started_again);
 	tcase_add_test(tc, a_restart_brings_back_only_what_was_running);
-	tcase_add_test(tc, intensity_2_allows_2_restarts_then_the_root_gives_up_with_3);
+	tcase_add_test(
+	    tc, intensity_2_allows_2_restarts_then_the_root_gives_up_with_3);
 	tcase_add_test(tc, intensity_window_slides);
 	tcase_add_test(tc, intensity_0_gives_up_at_the_first_restart);
 	tcase_add_test(tc, intensity_infinity_never_gives_up);
 	tcase_add_test(tc, a_group_restart_counts_once_toward_intensity);
 	tcase_add_test(tc, escalation_through_two_levels);
 	tcase_add_test(tc, a_transient_supervisor_that_gave_up_stays_failed);
-	tcase_add_test(tc, backoff_doubles_up_to_max_and_resets_after_min_uptime);
-	tcase_add_test(tc, a_group_restart_waits_out_the_crashed_childs_backoff);
+	tcase_add_test(
+	    tc, backoff_doubles_up_to_max_and_resets_after_min_uptime);
+	tcase_add_test(
+	    tc, a_group_restart_waits_out_the_crashed_childs_backoff);
 	tcase_add_test(tc, first_start_one_for_one_moves_past_a_failing_child);
-	tcase_add_test(tc, first_start_rest_for_one_waits_for_the_failing_child);
-	tcase_add_test(tc, first_start_one_for_all_waits_without_stopping_earlier_siblings);
-	tcase_add_test(tc, an_abnormal_exit_during_a_restart_sequence_begins_a_new_one);
+	tcase_add_test(
+	    tc, first_start_rest_for_one_waits_for_the_failing_child);
+	tcase_add_test(tc,
+	    first_start_one_for_all_waits_without_stopping_earlier_siblings);
+	tcase_add_test(
+	    tc, an_abnormal_exit_during_a_restart_sequence_begins_a_new_one);
 	tcase_add_test(tc, any_significant_ends_tend_with_the_childs_status);
-	tcase_add_test(tc, a_significant_child_killed_by_a_signal_gives_128_plus_signal);
+	tcase_add_test(
+	    tc, a_significant_child_killed_by_a_signal_gives_128_plus_signal);
 	tcase_add_test(tc, a_significant_child_whose_exec_fails_gives_127);
-	tcase_add_test(tc, significant_transient_restarts_after_abnormal_and_ends_on_normal);
+	tcase_add_test(tc,
+	    significant_transient_restarts_after_abnormal_and_ends_on_normal);
 	tcase_add_test(tc, all_significant_waits_for_every_significant_child);
-	tcase_add_test(tc, auto_shutdown_does_not_fire_when_tend_stopped_the_child);
-	tcase_add_test(tc, auto_shutdown_goes_up_through_levels_with_the_programs_status);
+	tcase_add_test(
+	    tc, auto_shutdown_does_not_fire_when_tend_stopped_the_child);
+	tcase_add_test(
+	    tc, auto_shutdown_goes_up_through_levels_with_the_programs_status);
 	tcase_add_test(tc, a_significant_supervisor_giving_up_ends_tend_with_3);
 	tcase_add_test(tc, term_during_a_give_up_keeps_status_3);
 	tcase_add_test(tc, operator_stop_leaves_it_stopped_and_charges_nothing);
 	tcase_add_test(tc, operator_restart_is_stop_then_start_and_uncharged);
-	tcase_add_test(tc, operator_stop_and_start_of_a_supervisor_act_on_its_subtree);
-	tcase_add_test(tc, a_failed_supervisor_refuses_its_programs_and_restarts_fresh);
-	tcase_add_test(tc, a_failed_operator_start_leaves_it_stopped_and_charges_nothing);
-	tcase_add_test(tc, stop_all_stops_every_child_in_reverse_and_start_all_brings_them_back);
+	tcase_add_test(
+	    tc, operator_stop_and_start_of_a_supervisor_act_on_its_subtree);
+	tcase_add_test(
+	    tc, a_failed_supervisor_refuses_its_programs_and_restarts_fresh);
+	tcase_add_test(
+	    tc, a_failed_operator_start_leaves_it_stopped_and_charges_nothing);
+	tcase_add_test(tc,
+	    stop_all_stops_every_child_in_reverse_and_start_all_brings_them_back);
 	tcase_add_test(tc, restart_all_restarts_the_running_children_in_order);
 	tcase_add_test(tc, health_follows_what_should_be);
 	tcase_add_test(tc, find_accepts_names_and_paths);
