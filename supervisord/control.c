@@ -52,9 +52,14 @@ static struct {
 	gid_t group;
 	bool has_group;
 	ev_io accept_w;
+	/* out of descriptors: a spare one, given up to turn a client away
+	 * with a word, and a pause when even that fails */
+	int spare_fd;
+	bool fd_short; /* said so; said again once accepting works */
+	ev_timer resume_w;
 	struct client *clients;
 	size_t nclients, nwaiting, nstreaming, nfollowing;
-} ctl = {.fd = -1, .lock_fd = -1};
+} ctl = {.fd = -1, .lock_fd = -1, .spare_fd = -1};
 
 static void client_close(struct client *c);
 static void client_want_write(struct client *c);
@@ -342,6 +347,56 @@ say_and_close(int fd, int code, const char *msg)
 }
 
 static void
+on_resume(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	if (ctl.spare_fd == -1)
+		ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_start(loop, &ctl.accept_w);
+}
+
+static void
+say_short_once(void)
+{
+	if (!ctl.fd_short)
+		log_warnx("control: out of file descriptors: clients are "
+			  "turned away until tend has some again");
+	ctl.fd_short = true;
+}
+
+/*
+ * accept failed for want of descriptors (EMFILE, ENFILE; Linux says so
+ * before it looks for a client): a client waiting would stay queued and
+ * the socket readable, so the loop would spin. The spare descriptor
+ * makes room to take the client and tell it; without one, accepting
+ * pauses for a second. True if a client was turned away (more may wait).
+ */
+static bool
+short_of_fds(struct ev_loop *loop)
+{
+	int fd;
+
+	if (ctl.spare_fd != -1) {
+		close(ctl.spare_fd);
+		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			say_short_once();
+			say_and_close(
+			    fd, 4, "tend is out of file descriptors; try again");
+		}
+		ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (ctl.spare_fd != -1)
+			return fd >= 0; /* else: nobody was waiting */
+	}
+	say_short_once();
+	ev_io_stop(loop, &ctl.accept_w);
+	ev_timer_set(&ctl.resume_w, 1.0, 0.0);
+	ev_timer_start(loop, &ctl.resume_w);
+	return false;
+}
+
+static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client *c;
@@ -351,11 +406,20 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	for (i = 0; i < 64; i++) {
 		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1 && (errno == EMFILE || errno == ENFILE)) {
+			if (short_of_fds(loop))
+				continue;
+			return;
+		}
 		if (fd == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("control: accept");
 			return;
+		}
+		if (ctl.fd_short) {
+			log_info("control: accepting clients again");
+			ctl.fd_short = false;
 		}
 		if (!peer_allowed(fd)) {
 			say_and_close(fd, 4, "permission denied");
@@ -625,6 +689,8 @@ control_start(struct ev_loop *loop, struct tree *t)
 	commands_init(t);
 	ev_io_init(&ctl.accept_w, on_accept, ctl.fd, EV_READ);
 	ev_io_start(loop, &ctl.accept_w);
+	ev_timer_init(&ctl.resume_w, on_resume, 1.0, 0.0);
+	ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	log_info("control socket %s", ctl.path);
 }
 
@@ -731,8 +797,14 @@ control_close(void)
 	}
 	while (ctl.clients != NULL)
 		client_close(ctl.clients);
-	if (ctl.loop != NULL)
+	if (ctl.loop != NULL) {
 		ev_io_stop(ctl.loop, &ctl.accept_w);
+		ev_timer_stop(ctl.loop, &ctl.resume_w);
+	}
+	if (ctl.spare_fd != -1) {
+		close(ctl.spare_fd);
+		ctl.spare_fd = -1;
+	}
 	if (ctl.fd != -1) {
 		close(ctl.fd);
 		(void)unlink(ctl.path);

@@ -98,8 +98,10 @@ on_sigchld(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (others)
 		reap_all();
-	else if (any && !ev_is_active(&lp.scan_w))
+	else if (any && !ev_is_active(&lp.scan_w)) {
+		ev_timer_set(&lp.scan_w, LOOP_SCAN_AFTER_MS / 1000.0, 0.0);
 		ev_timer_start(loop, &lp.scan_w);
+	}
 }
 
 static void

@@ -379,8 +379,11 @@ short_of(struct prog *p, const char *what)
 	if (p->retry_gen == 0 && sv.nretry < sv.retry_cap)
 		sv.retry[sv.nretry++] = p;
 	p->retry_gen = p->node.gen;
-	if (!ev_is_active(&sv.retry_w))
+	if (!ev_is_active(&sv.retry_w)) {
+		/* set each time: a timer that ran out restarts at once */
+		ev_timer_set(&sv.retry_w, SUPERVISE_RETRY_MS / 1000.0, 0.0);
 		ev_timer_start(sv.loop, &sv.retry_w);
+	}
 	return true;
 }
 

@@ -234,6 +234,8 @@ th_stat(pid_t pid, struct th_stat *st)
 			st->pgrp = (pid_t)v;
 		else if (field == 6)
 			st->session = (pid_t)v;
+		else if (field == 14 || field == 15)
+			st->cpu_ticks += v; /* utime, stime */
 		else if (field == 22)
 			st->start = v;
 	}

@@ -163,7 +163,8 @@ pid_t th_pid(struct th *t, const char *name, int n);
 struct th_stat {
 	char state; /* R, S, D, Z, T, ... */
 	pid_t ppid, pgrp, session;
-	unsigned long long start; /* field 22: clock ticks since boot */
+	unsigned long long cpu_ticks; /* fields 14 and 15: user + system */
+	unsigned long long start;     /* field 22: clock ticks since boot */
 };
 
 /* Fill st from /proc/PID/stat: 0, or -1 if the process is gone. */

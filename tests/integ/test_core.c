@@ -23,6 +23,13 @@
 #define DEADLINE_MS TH_DEADLINE_MS
 #define HOLD_MS 500    /* how long "nothing else happens" is watched */
 #define NPROGS_ROOM 10 /* programs of the pidfd-room test */
+/* the shortage test: programs, tend's open-files limit, how long tend is
+ * watched waiting and the CPU time it may use meanwhile (a spin uses it
+ * all: 100 ticks a second) */
+#define NPROGS_SHORT 60
+#define NOFILE_SHORT 50
+#define SHORT_HOLD_MS 2500
+#define SHORT_MAX_TICKS 50
 
 /* What a hold watches: each NAME has n runs, and the last is r, alive. */
 struct expect {
@@ -791,6 +798,47 @@ START_TEST(programs_beyond_the_pidfd_room_are_restarted_like_the_others)
 }
 END_TEST
 
+/*
+ * With too few descriptors for every program, the starts that find none
+ * wait: tend says so once, charges nothing (the root does not give up),
+ * and tries again each second, not in a loop (its CPU time stays low),
+ * and everything still stops in order.
+ */
+START_TEST(a_start_short_of_descriptors_waits_uncharged_and_does_not_spin)
+{
+	char conf[NPROGS_SHORT * 64], *p = conf;
+	struct th_stat before, after;
+	struct expect first[2];
+	struct th *t;
+	char *err;
+	int i;
+
+	for (i = 0; i < NPROGS_SHORT; i++)
+		p += sprintf(p, "[program:p%d]\ncommand = {S:p%d}\n", i, i);
+	t = th_new(conf);
+	th_set_nofile(t, NOFILE_SHORT);
+	th_launch(t);
+	th_wait_file(t, "tend.err", "retries such starts", DEADLINE_MS);
+	first[0] = (struct expect){"p0", 1, th_up(t, "p0", 1)};
+	first[1] = (struct expect){NULL, 0, {0, 0}};
+	ck_assert_int_eq(th_stat(th_tend_pid(t), &before), 0);
+	th_hold(t, as_expected, first, SHORT_HOLD_MS, "p0 running, unchanged");
+	ck_assert_int_eq(th_stat(th_tend_pid(t), &after), 0);
+	ck_assert_msg(after.cpu_ticks - before.cpu_ticks < SHORT_MAX_TICKS,
+	    "tend used %llu clock ticks in %d ms while waiting",
+	    after.cpu_ticks - before.cpu_ticks, SHORT_HOLD_MS);
+	err = th_stderr(t);
+	ck_assert_int_eq(th_occurrences(err, "retries such starts"), 1);
+	ck_assert_msg(strstr(err, "giving up") == NULL,
+	    "a shortage was charged: %s", err);
+	free(err);
+	th_signal(t, SIGTERM);
+	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
+	ck_assert_int_eq(th_procs_alive(t), 0);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 core_suite(void)
 {
@@ -832,6 +880,8 @@ core_suite(void)
 	tcase_add_test(tc, a_program_starts_with_no_signal_ignored_or_blocked);
 	tcase_add_test(
 	    tc, programs_beyond_the_pidfd_room_are_restarted_like_the_others);
+	tcase_add_test(
+	    tc, a_start_short_of_descriptors_waits_uncharged_and_does_not_spin);
 	tcase_add_test(tc, check_accepts_a_valid_file_with_status_0);
 	tcase_add_test(
 	    tc, check_reports_every_error_as_file_line_with_status_1);

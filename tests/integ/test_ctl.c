@@ -42,6 +42,10 @@
 #define DEADLINE_MS TH_DEADLINE_MS
 #define HOLD_MS 300    /* how long "nothing else happens" is watched */
 #define PROMPT_MS 5000 /* a tendctl that must answer at once */
+/* out of descriptors: programs, tend's open-files limit, idle clients */
+#define NPROGS_FULL 60
+#define NOFILE_FULL 50
+#define RAW_FULL 8
 #define MARKER "TEND_TEST_DIR"
 #define TEST_USER "tendtest"
 #define MISSING "/nonexistent/tend-test-missing"
@@ -2430,6 +2434,44 @@ START_TEST(two_hundred_idle_clients_do_not_stop_tend)
 }
 END_TEST
 
+/*
+ * tend out of descriptors (more programs than its open-files limit fits)
+ * cannot accept a client: the client is told so (exit 4) at once rather
+ * than left waiting, tend says so once and does not spin on the socket,
+ * and once descriptors are free again clients are served.
+ */
+START_TEST(a_client_tend_has_no_descriptor_for_is_told_so_with_exit_4)
+{
+	char conf[NPROGS_FULL * 64], *p = conf, *out = NULL, *err;
+	int fds[RAW_FULL], i;
+	struct th *t;
+
+	for (i = 0; i < NPROGS_FULL; i++)
+		p += sprintf(p, "[program:p%d]\ncommand = {S:p%d}\n", i, i);
+	t = th_new(conf);
+	th_set_nofile(t, NOFILE_FULL);
+	th_launch(t);
+	th_wait_file(t, "tend.err", "retries such starts", DEADLINE_MS);
+	/* these take what descriptors tend has left (they send nothing:
+	 * tend holds them for its request timeout, 5 s) */
+	for (i = 0; i < RAW_FULL; i++)
+		fds[i] = raw_connect(t);
+	ck_assert_int_eq(th_ctl(t, &out, "status"), 4);
+	ck_assert_msg(strstr(out, "out of file descriptors") != NULL,
+	    "tendctl said: %s", out);
+	free(out);
+	for (i = 0; i < RAW_FULL; i++)
+		close(fds[i]);
+	th_wait(t, status_works, NULL, DEADLINE_MS, "status answering");
+	err = th_stderr(t);
+	ck_assert_int_eq(th_occurrences(err, "out of file descriptors"), 1);
+	ck_assert_msg(strstr(err, "accepting clients again") != NULL,
+	    "tend's log: %s", err);
+	free(err);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 START_TEST(an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory)
 {
 	/*
@@ -2697,6 +2739,8 @@ ctl_suite(void)
 	tcase_add_test(tc, two_hundred_idle_clients_do_not_stop_tend);
 	tcase_add_test(tc,
 	    an_events_subscriber_that_never_reads_is_dropped_with_bounded_memory);
+	tcase_add_test(
+	    tc, a_client_tend_has_no_descriptor_for_is_told_so_with_exit_4);
 	suite_add_tcase(s, tc);
 	return s;
 }
