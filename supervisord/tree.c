@@ -16,6 +16,7 @@
 
 #include <sys/wait.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1185,6 +1186,7 @@ new_sup(const struct sup_conf *c)
 			return NULL;
 		}
 	}
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	s->kids = calloc(c->nkids ? c->nkids : 1, sizeof(*s->kids));
 	if (s->kids == NULL) {
 		free(s->hist);
@@ -1244,6 +1246,62 @@ wire(struct tree *t, struct sup *s, struct sup **sups, struct prog **progs)
 	return 0;
 }
 
+/* The tables of t sized for total nodes: the nodes in pre-order, the
+ * name index and the plan. 0, or -1 (ENOMEM); tree_free() frees them. */
+static int
+alloc_tables(struct tree *t, size_t total)
+{
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	t->nodes = calloc(total + 1, sizeof(*t->nodes));
+	for (t->byname_cap = 16; t->byname_cap < total * 2; t->byname_cap *= 2)
+		;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	t->byname = calloc(t->byname_cap, sizeof(*t->byname));
+	t->plan.cap = 4 * total + 64;
+	t->plan.v = malloc(t->plan.cap * sizeof(*t->plan.v));
+	if (t->nodes == NULL || t->byname == NULL || t->plan.v == NULL)
+		return -1;
+	return 0;
+}
+
+/* A node for each supervisor (sups) and program (progs) of cfg. 0, or
+ * -1 (ENOMEM) with the nodes made so far in sups and progs. */
+static int
+make_nodes(const struct config *cfg, struct sup **sups, struct prog **progs)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsups; i++)
+		if ((sups[i] = new_sup(&cfg->sups[i])) == NULL)
+			return -1;
+	for (i = 0; i < cfg->nprogs; i++)
+		if ((progs[i] = new_prog(&cfg->progs[i])) == NULL)
+			return -1;
+	return 0;
+}
+
+/* Free the nodes of sups and progs that wire() did not reach: they have
+ * no path and are not in t->nodes, so tree_free() does not see them. */
+static void
+free_unwired(const struct config *cfg, struct sup **sups, struct prog **progs)
+{
+	size_t i;
+
+	for (i = 0; sups != NULL && i < cfg->nsups; i++)
+		if (sups[i] != NULL && sups[i]->node.path == NULL) {
+			free(sups[i]->kids);
+			free(sups[i]->hist);
+			free(sups[i]);
+		}
+	for (i = 0; progs != NULL && i < cfg->nprogs; i++)
+		if (progs[i] != NULL && progs[i]->node.path == NULL)
+			free(progs[i]);
+}
+
+/*
+ * The nodes keep pointers into cfg's arrays and strings, not to cfg: the
+ * tree takes cfg over once they are wired (nothing before needs t->cfg).
+ */
 struct tree *
 tree_build(struct config *cfg)
 {
@@ -1252,57 +1310,34 @@ tree_build(struct config *cfg)
 	struct prog **progs = NULL;
 	size_t i, total = cfg->nsups + cfg->nprogs;
 
+	assert(cfg->nsups > 0); /* valid: sups[0] is the root */
 	if (t == NULL)
 		goto fail;
-	t->cfg = *cfg;
-	memset(cfg, 0, sizeof(*cfg));
 	t->exit_status = -1;
-	sups = calloc(t->cfg.nsups + 1, sizeof(*sups));
-	progs = calloc(t->cfg.nprogs + 1, sizeof(*progs));
-	t->nodes = calloc(total + 1, sizeof(*t->nodes));
-	for (t->byname_cap = 16; t->byname_cap < total * 2; t->byname_cap *= 2)
-		;
-	t->byname = calloc(t->byname_cap, sizeof(*t->byname));
-	if (sups == NULL || progs == NULL || t->nodes == NULL ||
-	    t->byname == NULL)
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	sups = calloc(cfg->nsups + 1, sizeof(*sups));
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	progs = calloc(cfg->nprogs + 1, sizeof(*progs));
+	if (sups == NULL || progs == NULL || alloc_tables(t, total) == -1 ||
+	    make_nodes(cfg, sups, progs) == -1)
 		goto fail;
-	for (i = 0; i < t->cfg.nsups; i++)
-		if ((sups[i] = new_sup(&t->cfg.sups[i])) == NULL)
-			goto fail;
-	for (i = 0; i < t->cfg.nprogs; i++)
-		if ((progs[i] = new_prog(&t->cfg.progs[i])) == NULL)
-			goto fail;
 	t->root = sups[0];
 	if (wire(t, t->root, sups, progs) == -1 || t->nnodes != total)
 		goto fail;
 	for (i = 0; i < t->nnodes; i++)
 		index_name(t, t->nodes[i]);
-	t->plan.cap = 4 * total + 64;
-	t->plan.v = malloc(t->plan.cap * sizeof(*t->plan.v));
-	if (t->plan.v == NULL)
-		goto fail;
 	free(sups);
 	free(progs);
+	t->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
 	return t;
 fail:
-	if (t != NULL && t->nnodes != total) {
-		/* free what wire() did not reach */
-		for (i = 0; sups != NULL && i < t->cfg.nsups; i++)
-			if (sups[i] != NULL && sups[i]->node.path == NULL) {
-				free(sups[i]->kids);
-				free(sups[i]->hist);
-				free(sups[i]);
-			}
-		for (i = 0; progs != NULL && i < t->cfg.nprogs; i++)
-			if (progs[i] != NULL && progs[i]->node.path == NULL)
-				free(progs[i]);
-	}
+	if (t != NULL && t->nnodes != total)
+		free_unwired(cfg, sups, progs);
 	free(sups);
 	free(progs);
-	if (t != NULL)
-		tree_free(t);
-	else
-		config_free(cfg);
+	tree_free(t); /* t->cfg is still zero: cfg is freed here */
+	config_free(cfg);
 	return NULL;
 }
 
