@@ -89,7 +89,7 @@ commands_produce(struct client *c)
 	size_t total = c->sel != NULL ? c->nsel : t->nnodes;
 	int64_t now = supervise_now_ms();
 
-	while (c->cursor < total && c->out.len < REPLY_CHUNK) {
+	while (c->cursor < total && c->out.len < (size_t)REPLY_CHUNK) {
 		struct node *n =
 		    c->sel != NULL ? c->sel[c->cursor] : t->nodes[c->cursor];
 
@@ -114,6 +114,7 @@ resolve_names(struct client *c, char **names, size_t n, struct node ***out)
 {
 	size_t i;
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	*out = calloc(n ? n : 1, sizeof(**out));
 	if (*out == NULL) {
 		client_reply_error(c, 1, "out of memory");
@@ -151,6 +152,7 @@ verb_status(struct client *c, struct request *r, int arg)
 			return;
 		for (i = 0; i < r->nargs; i++)
 			total += named[i]->subtree_n;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		c->sel = calloc(total, sizeof(*c->sel));
 		if (c->sel == NULL) {
 			free(named);

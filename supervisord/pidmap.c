@@ -10,7 +10,7 @@ static size_t
 slot_of(const struct pidmap *m, pid_t pid)
 {
 	/* pids are dense and sequential: a multiplicative hash spreads them */
-	return ((uint32_t)pid * 2654435769u) & (m->cap - 1);
+	return (size_t)((uint32_t)pid * 2654435769u) & (m->cap - 1);
 }
 
 int

@@ -27,9 +27,9 @@
 
 #define PROTO_VERSION 1
 #define PROTO_MAGIC "TEND/1"
-#define PROTO_MAX_REQUEST (64 * 1024)
+#define PROTO_MAX_REQUEST 65536 /* 64 KiB */
 #define PROTO_MAX_FIELDS 8192
-#define PROTO_MAX_LINE (256 * 1024) /* a reply line, for the client */
+#define PROTO_MAX_LINE 262144 /* 256 KiB: a reply line, for the client */
 
 /* A growable byte buffer. */
 struct buf {
