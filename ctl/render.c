@@ -331,7 +331,10 @@ render_tree(
 		prefix[plen[d - 1]] = '\0';
 		tree_line(out, &v[i], prefix, more ? "├─ " : "└─ ", o);
 		if (plen[d - 1] + 8 < sizeof(prefix)) {
-			strcat(prefix, more ? "│  " : "   ");
+			size_t len = strlen(prefix);
+
+			snprintf(prefix + len, sizeof(prefix) - len, "%s",
+			    more ? "│  " : "   ");
 			plen[d] = strlen(prefix);
 		} else {
 			plen[d] = plen[d - 1];
