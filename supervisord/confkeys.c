@@ -42,9 +42,9 @@ struct key {
 	parse_fn *parse;
 	size_t off;               /* of its field in the section's struct */
 	bool supported;           /* false: checked, then "not supported yet" */
+	unsigned flags;           /* K_REPEAT, K_NOT_ROOT */
 	int64_t min, max;         /* numbers: the range; limit_*: which one */
 	const struct word *words; /* p_enum: the values, NULL-terminated */
-	unsigned flags;
 };
 
 #define FIELD(obj, k, type) ((type *)(void *)((char *)(obj) + (k)->off))
@@ -875,71 +875,71 @@ static const struct word handovers[] = {
 #define NOT_YET false /* parsed and checked, then an error */
 
 /*
- * name, parser, field, supported, min, max, words, flags. An issue that
+ * name, parser, field, supported, flags, min, max, words. An issue that
  * implements a key flips its NOT_YET to NOW.
  */
 static const struct key tend_keys[] = {
-    {"socket", p_path, T(socket), NOW, 0, 0, NULL, 0},
-    {"socket_group", p_socket_group, T(socket_group), NOW, 0, 0, NULL, 0},
-    {"log_dir", p_path, T(log_dir), NOW, 0, 0, NULL, 0},
-    {"log_max_size", p_size, T(log_max_size), NOW, 1, 0, NULL, 0},
-    {"log_keep", p_unsigned, T(log_keep), NOW, 0, 1000, NULL, 0},
-    {"log_ring", p_size, T(log_ring), NOW, 0, 0, NULL, 0},
-    {"shutdown_grace", p_duration, T(shutdown_grace_ms), NOW, 0, 0, NULL, 0},
-    {"cgroups", p_enum, T(cgroups), NOW, 0, 0, cgroups_modes, 0},
+    {"socket", p_path, T(socket), NOW, 0, 0, 0, NULL},
+    {"socket_group", p_socket_group, T(socket_group), NOW, 0, 0, 0, NULL},
+    {"log_dir", p_path, T(log_dir), NOW, 0, 0, 0, NULL},
+    {"log_max_size", p_size, T(log_max_size), NOW, 0, 1, 0, NULL},
+    {"log_keep", p_unsigned, T(log_keep), NOW, 0, 0, 1000, NULL},
+    {"log_ring", p_size, T(log_ring), NOW, 0, 0, 0, NULL},
+    {"shutdown_grace", p_duration, T(shutdown_grace_ms), NOW, 0, 0, 0, NULL},
+    {"cgroups", p_enum, T(cgroups), NOW, 0, 0, 0, cgroups_modes},
 };
 
 static const struct key sup_keys[] = {
-    {"strategy", p_enum, S(strategy), NOW, 0, 0, strategies, 0},
-    {"intensity", p_intensity, S(intensity), NOW, 0, 0, NULL, 0},
-    {"period", p_duration, S(period_ms), NOW, 1, 0, NULL, 0},
-    {"children", p_children, 0, NOW, 0, 0, NULL, 0},
-    {"restart", p_enum, S(restart), NOW, 0, 0, restarts, K_NOT_ROOT},
-    {"shutdown", p_shutdown, S(shutdown_ms), NOW, 0, 0, NULL, K_NOT_ROOT},
-    {"significant", p_significant, S(significant), NOW, 0, 0, NULL, K_NOT_ROOT},
-    {"auto_shutdown", p_enum, S(auto_shutdown), NOW, 0, 0, auto_shutdowns, 0},
+    {"strategy", p_enum, S(strategy), NOW, 0, 0, 0, strategies},
+    {"intensity", p_intensity, S(intensity), NOW, 0, 0, 0, NULL},
+    {"period", p_duration, S(period_ms), NOW, 0, 1, 0, NULL},
+    {"children", p_children, 0, NOW, 0, 0, 0, NULL},
+    {"restart", p_enum, S(restart), NOW, K_NOT_ROOT, 0, 0, restarts},
+    {"shutdown", p_shutdown, S(shutdown_ms), NOW, K_NOT_ROOT, 0, 0, NULL},
+    {"significant", p_significant, S(significant), NOW, K_NOT_ROOT, 0, 0, NULL},
+    {"auto_shutdown", p_enum, S(auto_shutdown), NOW, 0, 0, 0, auto_shutdowns},
 };
 
 static const struct key prog_keys[] = {
-    {"command", p_command, 0, NOW, 0, 0, NULL, 0},
-    {"directory", p_path, P(directory), NOW, 0, 0, NULL, 0},
-    {"user", p_user, P(user), NOW, 0, 0, NULL, 0},
-    {"group", p_group, P(group), NOW, 0, 0, NULL, 0},
-    {"umask", p_umask, 0, NOW, 0, 0, NULL, 0},
-    {"environment", p_environment, 0, NOW, 0, 0, NULL, 0},
-    {"autostart", p_bool, P(autostart), NOW, 0, 0, NULL, 0},
-    {"restart", p_enum, P(restart), NOW, 0, 0, restarts, 0},
-    {"shutdown", p_shutdown, P(shutdown_ms), NOW, 0, 0, NULL, 0},
-    {"stop_signal", p_signal, P(stop_signal), NOW, 0, 0, NULL, 0},
-    {"significant", p_significant, P(significant), NOW, 0, 0, NULL, 0},
-    {"stdout", p_stdout, 0, NOW, 0, 0, NULL, 0},
-    {"stderr", p_stderr, 0, NOW, 0, 0, NULL, 0},
+    {"command", p_command, 0, NOW, 0, 0, 0, NULL},
+    {"directory", p_path, P(directory), NOW, 0, 0, 0, NULL},
+    {"user", p_user, P(user), NOW, 0, 0, 0, NULL},
+    {"group", p_group, P(group), NOW, 0, 0, 0, NULL},
+    {"umask", p_umask, 0, NOW, 0, 0, 0, NULL},
+    {"environment", p_environment, 0, NOW, 0, 0, 0, NULL},
+    {"autostart", p_bool, P(autostart), NOW, 0, 0, 0, NULL},
+    {"restart", p_enum, P(restart), NOW, 0, 0, 0, restarts},
+    {"shutdown", p_shutdown, P(shutdown_ms), NOW, 0, 0, 0, NULL},
+    {"stop_signal", p_signal, P(stop_signal), NOW, 0, 0, 0, NULL},
+    {"significant", p_significant, P(significant), NOW, 0, 0, 0, NULL},
+    {"stdout", p_stdout, 0, NOW, 0, 0, 0, NULL},
+    {"stderr", p_stderr, 0, NOW, 0, 0, 0, NULL},
     /* ready = start works now; its other modes say so in ready_modes */
-    {"ready", p_ready, 0, NOW, 0, 0, NULL, 0},
-    {"start_timeout", p_duration, P(start_timeout_ms), NOT_YET, 1, 0, NULL, 0},
-    {"backoff", p_backoff, 0, NOW, 0, 0, NULL, 0},
-    {"min_uptime", p_duration, P(min_uptime_ms), NOW, 0, 0, NULL, 0},
-    {"health", p_health, 0, NOT_YET, 0, 0, NULL, 0},
-    {"health_interval", p_duration, P(health_interval_ms), NOT_YET, 1, 0, NULL,
-        0},
-    {"health_timeout", p_duration, P(health_timeout_ms), NOT_YET, 1, 0, NULL,
-        0},
-    {"health_retries", p_unsigned, P(health_retries), NOT_YET, 1, 1000000, NULL,
-        0},
-    {"watchdog", p_duration, P(watchdog_ms), NOT_YET, 1, 0, NULL, 0},
-    {"listen", p_listen, 0, NOT_YET, 0, 0, NULL, K_REPEAT},
-    {"handover", p_enum, P(handover), NOT_YET, 0, 0, handovers, 0},
-    {"memory_max", p_memory, P(memory_max), NOT_YET, 0, 0, NULL, 0},
-    {"memory_high", p_memory, P(memory_high), NOT_YET, 0, 0, NULL, 0},
-    {"cpu_max", p_cpu_max, P(cpu_max_pct), NOT_YET, 1, 10000000, NULL, 0},
-    {"cpu_weight", p_int64, P(cpu_weight), NOT_YET, 1, 10000, NULL, 0},
-    {"pids_max", p_pids_max, P(pids_max), NOT_YET, 0, 0, NULL, 0},
-    {"nice", p_nice, 0, NOW, -20, 19, NULL, 0},
-    {"oom_score_adj", p_oom_score_adj, 0, NOW, -1000, 1000, NULL, 0},
-    {"limit_nofile", p_limit, 0, NOW, LIMIT_NOFILE, 0, NULL, 0},
-    {"limit_core", p_limit, 0, NOW, LIMIT_CORE, 0, NULL, 0},
-    {"limit_nproc", p_limit, 0, NOW, LIMIT_NPROC, 0, NULL, 0},
-    {"limit_memlock", p_limit, 0, NOW, LIMIT_MEMLOCK, 0, NULL, 0},
+    {"ready", p_ready, 0, NOW, 0, 0, 0, NULL},
+    {"start_timeout", p_duration, P(start_timeout_ms), NOT_YET, 0, 1, 0, NULL},
+    {"backoff", p_backoff, 0, NOW, 0, 0, 0, NULL},
+    {"min_uptime", p_duration, P(min_uptime_ms), NOW, 0, 0, 0, NULL},
+    {"health", p_health, 0, NOT_YET, 0, 0, 0, NULL},
+    {"health_interval", p_duration, P(health_interval_ms), NOT_YET, 0, 1, 0,
+        NULL},
+    {"health_timeout", p_duration, P(health_timeout_ms), NOT_YET, 0, 1, 0,
+        NULL},
+    {"health_retries", p_unsigned, P(health_retries), NOT_YET, 0, 1, 1000000,
+        NULL},
+    {"watchdog", p_duration, P(watchdog_ms), NOT_YET, 0, 1, 0, NULL},
+    {"listen", p_listen, 0, NOT_YET, K_REPEAT, 0, 0, NULL},
+    {"handover", p_enum, P(handover), NOT_YET, 0, 0, 0, handovers},
+    {"memory_max", p_memory, P(memory_max), NOT_YET, 0, 0, 0, NULL},
+    {"memory_high", p_memory, P(memory_high), NOT_YET, 0, 0, 0, NULL},
+    {"cpu_max", p_cpu_max, P(cpu_max_pct), NOT_YET, 0, 1, 10000000, NULL},
+    {"cpu_weight", p_int64, P(cpu_weight), NOT_YET, 0, 1, 10000, NULL},
+    {"pids_max", p_pids_max, P(pids_max), NOT_YET, 0, 0, 0, NULL},
+    {"nice", p_nice, 0, NOW, 0, -20, 19, NULL},
+    {"oom_score_adj", p_oom_score_adj, 0, NOW, 0, -1000, 1000, NULL},
+    {"limit_nofile", p_limit, 0, NOW, 0, LIMIT_NOFILE, 0, NULL},
+    {"limit_core", p_limit, 0, NOW, 0, LIMIT_CORE, 0, NULL},
+    {"limit_nproc", p_limit, 0, NOW, 0, LIMIT_NPROC, 0, NULL},
+    {"limit_memlock", p_limit, 0, NOW, 0, LIMIT_MEMLOCK, 0, NULL},
 };
 
 #define TABLE(keys)                                                            \
