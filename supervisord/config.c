@@ -38,6 +38,8 @@ struct config_index {
 const char *
 conf_show_n(struct shown *b, const char *s, size_t n, bool quotes)
 {
+	/* b is an output buffer: callers pass an uninitialized one */
+	/* cppcheck-suppress ctuuninitvar */
 	char *o = b->s;
 
 	if (quotes)
