@@ -756,7 +756,7 @@ check_budget(const struct tree *t)
 	}
 	if (sv.pidfd_room > rl.rlim_cur - base)
 		sv.pidfd_room = rl.rlim_cur - base;
-	if (sv.pidfd_room < t->cfg.nprogs)
+	if (spawn_has_pidfd() && sv.pidfd_room < t->cfg.nprogs)
 		log_info("the open-files limit (%llu) leaves room for %zu of "
 		         "%zu pidfds: the other programs' ends are found by "
 		         "waiting over all children, which is slower",

@@ -96,7 +96,8 @@ tree_next_action(struct tree *t, struct action *a)
 		return false;
 	*a = p->v[p->head];
 	p->head = (p->head + 1) % p->cap;
-	p->n--;
+	if (--p->n == 0)
+		p->head = 0; /* a ring used from its start touches few pages */
 	return true;
 }
 

@@ -1050,6 +1050,23 @@ START_TEST(exit_codes_and_tokens_follow_the_shell)
 }
 END_TEST
 
+/* Once every action is taken, the next plan starts at the ring's first
+ * slot again: a long run touches only as much of it as one plan needs. */
+START_TEST(the_plan_starts_again_at_its_first_slot_once_drained)
+{
+	build("[program:a]\ncommand = a\n[program:b]\ncommand = b\n");
+	tree_start(T, NOW);
+	run();
+	ck_assert_uint_eq(T->plan.n, 0);
+	ck_assert_uint_eq(T->plan.head, 0);
+	end_instance(prog("b"), W_EXIT(1));
+	ck_assert_uint_gt(T->plan.n, 0);
+	run();
+	ck_assert_uint_eq(T->plan.head, 0);
+	ck_assert_str_eq(took(), "start:a start:b start:b");
+}
+END_TEST
+
 static Suite *
 tree_suite(void)
 {
@@ -1060,6 +1077,8 @@ tree_suite(void)
 	tcase_add_test(
 	    tc, programs_start_in_children_order_then_unlisted_in_file_order);
 	tcase_add_test(tc, autostart_no_stays_stopped);
+	tcase_add_test(
+	    tc, the_plan_starts_again_at_its_first_slot_once_drained);
 	tcase_add_test(tc,
 	    orderly_shutdown_stops_in_reverse_order_recursively_then_exits_0);
 	tcase_add_test(tc, stops_are_sequential_each_waits_for_the_previous);
