@@ -518,6 +518,48 @@ emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 }
 
 /*
+ * Add the line of len bytes at *data (nl its newline, or NULL: it goes on
+ * in the next read) to c's partial line, passing on what is whole or too
+ * long; *data and *n advance past what was taken. False if no partial
+ * buffer could be had (what fits a line was passed on; the rest is lost).
+ */
+static bool
+take_partial(struct capture *c, int64_t t, const char **data, size_t *n,
+    const char *nl, size_t len)
+{
+	size_t room;
+
+	if (c->partial == NULL) {
+		c->partial = malloc(OUTPUT_LINE_MAX);
+		if (c->partial == NULL) { /* keep what fits a line */
+			emit(c, t, *data,
+			    len < OUTPUT_LINE_MAX ? len : OUTPUT_LINE_MAX);
+			return false;
+		}
+	}
+	room = OUTPUT_LINE_MAX - c->plen;
+	if (len > room) { /* over-long: cut and continue */
+		memcpy(c->partial + c->plen, *data, room);
+		emit(c, t, c->partial, OUTPUT_LINE_MAX);
+		c->plen = 0;
+		*data += room;
+		*n -= room;
+		return true;
+	}
+	memcpy(c->partial + c->plen, *data, len);
+	c->plen += len;
+	*data += len;
+	*n -= len;
+	if (nl != NULL) {
+		emit(c, t, c->partial, c->plen);
+		c->plen = 0;
+		(*data)++;
+		(*n)--;
+	}
+	return true;
+}
+
+/*
  * Cut data into lines. A partial line waits for its end (SPEC 11): until
  * OUTPUT_LINE_MAX bytes, the instance's end (flush), or OUTPUT_PARTIAL_MS
  * after it began, so that a block-buffered writer's lines stay whole and
@@ -532,7 +574,6 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 	while (n > 0) {
 		const char *nl = memchr(data, '\n', n);
 		size_t len = nl != NULL ? (size_t)(nl - data) : n;
-		size_t room;
 
 		if (c->plen == 0 && nl != NULL && len <= OUTPUT_LINE_MAX) {
 			if (run == NULL)
@@ -545,34 +586,8 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 			emit_run(c, t, run, (size_t)(data - run));
 			run = NULL;
 		}
-		if (c->partial == NULL) {
-			c->partial = malloc(OUTPUT_LINE_MAX);
-			if (c->partial == NULL) { /* keep what fits a line */
-				emit(c, t, data,
-				    len < OUTPUT_LINE_MAX ? len
-				                          : OUTPUT_LINE_MAX);
-				break;
-			}
-		}
-		room = OUTPUT_LINE_MAX - c->plen;
-		if (len > room) { /* over-long: cut and continue */
-			memcpy(c->partial + c->plen, data, room);
-			emit(c, t, c->partial, OUTPUT_LINE_MAX);
-			c->plen = 0;
-			data += room;
-			n -= room;
-			continue;
-		}
-		memcpy(c->partial + c->plen, data, len);
-		c->plen += len;
-		data += len;
-		n -= len;
-		if (nl != NULL) {
-			emit(c, t, c->partial, c->plen);
-			c->plen = 0;
-			data++;
-			n--;
-		}
+		if (!take_partial(c, t, &data, &n, nl, len))
+			break;
 	}
 	if (run != NULL)
 		emit_run(c, t, run, (size_t)(data - run));

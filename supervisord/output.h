@@ -23,15 +23,20 @@
 #include "config.h"
 #include "tree.h"
 
-#define OUTPUT_LINE_MAX 8192          /* a longer line is cut and continued */
-#define OUTPUT_PARTIAL_MS 1000        /* a partial line waits this at most */
-#define OUTPUT_READ (64 * 1024)       /* bytes read from a pipe at a time */
-#define OUTPUT_SINK_HIGH (256 * 1024) /* tend's stdout: stop reading pipes */
-#define OUTPUT_SINK_LOW (64 * 1024)   /* ... and start again below this */
-#define OUTPUT_ERR_MAX (64 * 1024)    /* tend's stderr: drop beyond this */
-#define OUTPUT_DROP_STEP (2 << 20)    /* a dropped log file is cut by this */
-#define OUTPUT_DROP_EVERY_S 0.01      /* ... this often */
-#define OUTPUT_DYING_MAX 64           /* files being cut at once at most */
+#define OUTPUT_LINE_MAX 8192    /* a longer line is cut and continued */
+#define OUTPUT_PARTIAL_MS 1000  /* a partial line waits this at most */
+#define OUTPUT_READ (64 * 1024) /* bytes read from a pipe at a time */
+#define OUTPUT_SINK_HIGH                                                       \
+	((size_t)256 * 1024) /* tend's stdout: stop reading pipes */
+#define OUTPUT_SINK_LOW                                                        \
+	((size_t)64 * 1024) /* ... and start again below this                  \
+	                     */
+#define OUTPUT_ERR_MAX                                                         \
+	((size_t)64 * 1024)        /* tend's stderr: drop beyond this          \
+	                            */
+#define OUTPUT_DROP_STEP (2 << 20) /* a dropped log file is cut by this */
+#define OUTPUT_DROP_EVERY_S 0.01   /* ... this often */
+#define OUTPUT_DYING_MAX 64        /* files being cut at once at most */
 
 /* What a child gets as fds 1 and 2 (spawn.c carries it out). */
 enum out_fd_kind {

@@ -31,7 +31,7 @@
 
 #include "units.h"
 
-#define CHILD_STACK_SIZE (64 * 1024)
+#define CHILD_STACK_SIZE ((size_t)64 * 1024)
 
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -123,7 +123,13 @@ static struct {
 
 /* ------------------------------------------------------ the child side */
 
-static bool
+/* The child's code runs on sp's stack, sharing tend's memory until exec:
+ * no sanitizer instrumentation (its shadow and runtime state are tend's),
+ * no libc wrappers that could take a lock tend held at clone. */
+#define CHILD_CODE                                                             \
+	__attribute__((no_sanitize("address", "undefined"), noinline))
+
+CHILD_CODE static bool
 exec_error_is_final(int err)
 {
 	switch (err) {
@@ -140,7 +146,7 @@ exec_error_is_final(int err)
 }
 
 /* Make target (1 or 2) what f says. 0, or -1 with errno. */
-__attribute__((no_sanitize("address", "undefined"))) static int
+CHILD_CODE static int
 child_fd(const struct out_fd *f, int target)
 {
 	long fd;
@@ -165,66 +171,113 @@ child_fd(const struct out_fd *f, int target)
 	return 0;
 }
 
-__attribute__((no_sanitize("address", "undefined"), noinline)) static int
-child_main(void *arg)
+/* Its own fd table, default dispositions, its cgroup, a session, stdin.
+ * 0, or -1 with errno. */
+CHILD_CODE static int
+child_setup(const struct child *c)
 {
-	struct child *c = arg;
 	unsigned long dfl[4] = {0, 0, 0, 0}; /* SIG_DFL in any layout */
-	unsigned long nomask = 0;
-	char *const *path;
-	bool eacces = false;
-	int i, err;
+	int i;
 	long fd;
 
-	/* first of all: a table of our own, before any fd changes */
-	c->stage = STAGE_SETUP;
 	if (syscall(SYS_close_range, SLOT_END, ~0U, CLOSE_RANGE_UNSHARE) ==
 	        -1 &&
 	    syscall(SYS_unshare, CLONE_FILES) == -1)
-		goto fail;
+		return -1;
 	for (i = 0; i < c->nreset; i++)
 		syscall(SYS_rt_sigaction, c->reset[i], dfl, NULL, 8);
 	if (c->cg_fd >= 0) { /* "0" moves the writer itself */
 		fd = syscall(
 		    SYS_openat, c->cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 		if (fd == -1 || syscall(SYS_write, fd, "0", 1) != 1)
-			goto fail;
+			return -1;
 		syscall(SYS_close, fd);
 	}
 	if (syscall(SYS_setsid) == -1)
-		goto fail;
-	if (syscall(SYS_dup3, SLOT_IN, 0, 0) == -1)
-		goto fail;
+		return -1;
+	return syscall(SYS_dup3, SLOT_IN, 0, 0) == -1 ? -1 : 0;
+}
+
+/* Resource limits, nice, oom_score_adj, umask. 0, or -1 with errno. */
+CHILD_CODE static int
+child_limits(const struct child *c)
+{
+	int i;
+	long fd;
 
 	for (i = 0; i < c->nlimits; i++)
 		if (syscall(SYS_prlimit64, 0, c->limit_res[i], &c->limit[i],
 		        NULL) == -1)
-			goto fail;
+			return -1;
 	if (c->set_nice &&
 	    syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) == -1)
-		goto fail;
+		return -1;
 	if (c->set_oom) {
 		fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/oom_score_adj",
 		    O_WRONLY | O_CLOEXEC);
 		if (fd == -1)
-			goto fail;
+			return -1;
 		if (syscall(SYS_write, fd, c->oom, c->oom_len) == -1)
-			goto fail;
+			return -1;
 		syscall(SYS_close, fd);
 	}
 	if (c->umask >= 0)
 		syscall(SYS_umask, c->umask);
-	c->stage = STAGE_IDS;
+	return 0;
+}
+
+/* Groups, then group, then user. 0, or -1 with errno. */
+CHILD_CODE static int
+child_ids(const struct child *c)
+{
 	if (c->ids->set_gid) {
 		if (syscall(SYS_setgroups, c->ids->ngroups, c->ids->groups) ==
 		    -1)
-			goto fail;
+			return -1;
 		if (syscall(SYS_setresgid, c->ids->gid, c->ids->gid,
 		        c->ids->gid) == -1)
-			goto fail;
+			return -1;
 	}
 	if (c->ids->set_uid &&
 	    syscall(SYS_setresuid, c->ids->uid, c->ids->uid, c->ids->uid) == -1)
+		return -1;
+	return 0;
+}
+
+/* execve along the path list, as execvp would; returns only on failure,
+ * with errno the error that says most (EACCES if any directory had a
+ * file it may not run and none had one it may). */
+CHILD_CODE static void
+child_exec(const struct child *c)
+{
+	unsigned long nomask = 0;
+	char *const *path;
+	bool eacces = false;
+	int err = ENOENT;
+
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &nomask, NULL, 8);
+	for (path = c->paths; *path != NULL; path++) {
+		syscall(SYS_execve, *path, c->argv, c->envp);
+		err = errno;
+		if (exec_error_is_final(err))
+			break;
+		if (err == EACCES)
+			eacces = true;
+	}
+	errno = !exec_error_is_final(err) && eacces ? EACCES : err;
+}
+
+CHILD_CODE static int
+child_main(void *arg)
+{
+	struct child *c = arg;
+
+	/* first of all: a table of our own, before any fd changes */
+	c->stage = STAGE_SETUP;
+	if (child_setup(c) == -1 || child_limits(c) == -1)
+		goto fail;
+	c->stage = STAGE_IDS;
+	if (child_ids(c) == -1)
 		goto fail;
 	/* file:PATH is opened with the program's own credentials, so a
 	 * symlink it could plant never opens a file it could not */
@@ -235,17 +288,7 @@ child_main(void *arg)
 	if (c->dir != NULL && syscall(SYS_chdir, c->dir) == -1)
 		goto fail;
 	c->stage = STAGE_EXEC;
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &nomask, NULL, 8);
-	err = ENOENT;
-	for (path = c->paths; *path != NULL; path++) {
-		syscall(SYS_execve, *path, c->argv, c->envp);
-		err = errno;
-		if (exec_error_is_final(err))
-			break;
-		if (err == EACCES)
-			eacces = true;
-	}
-	errno = !exec_error_is_final(err) && eacces ? EACCES : err;
+	child_exec(c);
 fail:
 	c->err = errno != 0 ? errno : EINVAL;
 	syscall(SYS_exit_group, 127);
@@ -832,6 +875,27 @@ only_group(gid_t gid, struct spawn_ids *ids)
 	return 0;
 }
 
+/* group, a name or a number, into *gid; -1 with err set if unknown. */
+static int
+resolve_group(const char *group, gid_t *gid, char *err, size_t errlen)
+{
+	uint64_t num;
+	int r;
+
+	if (units_parse_uint(group, UINT32_MAX - 1, &num) == 0) {
+		*gid = (gid_t)num;
+		return 0;
+	}
+	r = lookup_group(group, gid);
+	if (r == 1)
+		return 0;
+	if (r == 0)
+		snprintf(err, errlen, "unknown group %s", group);
+	else
+		snprintf(err, errlen, "group %s: %s", group, strerror(errno));
+	return -1;
+}
+
 int
 spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
     char *err, size_t errlen)
@@ -863,20 +927,8 @@ spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
 		ids->uid = have_pw ? pw.pw_uid : (uid_t)num;
 		gid = have_pw ? pw.pw_gid : (gid_t)num;
 	}
-	if (group != NULL) {
-		if (units_parse_uint(group, UINT32_MAX - 1, &num) == 0) {
-			gid = (gid_t)num;
-		} else {
-			r = lookup_group(group, &gid);
-			if (r != 1) {
-				snprintf(err, errlen,
-				    r == 0 ? "unknown group %s"
-				           : "group %s: %s",
-				    group, strerror(errno));
-				return -1;
-			}
-		}
-	}
+	if (group != NULL && resolve_group(group, &gid, err, errlen) == -1)
+		return -1;
 	ids->set_gid = true;
 	ids->gid = gid;
 	if (have_pw ? user_groups(pw.pw_name, gid, ids) == -1

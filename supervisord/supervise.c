@@ -778,7 +778,8 @@ supervise_init(
 		return -1;
 	check_budget(t);
 	sv.retry_cap = t->cfg.nprogs;
-	sv.retry = calloc(sv.retry_cap ? sv.retry_cap : 1, sizeof(*sv.retry));
+	sv.retry =
+	    calloc(sv.retry_cap ? sv.retry_cap : 1, sizeof(struct prog *));
 	if (sv.retry == NULL)
 		return -1;
 	ev_timer_init(&sv.retry_w, on_retry, SUPERVISE_RETRY_MS / 1000.0, 0.0);

@@ -12,18 +12,6 @@
 # Without clang-tidy, says so and exits 77 (skipped).
 set -eu
 
-# Excluded until fixed: files with warnings that their owner is fixing.
-# Take a file out of this list once clang-tidy finds nothing in it.
-excluded() {
-	case $1 in
-	supervisord/loop.c | supervisord/output.c | supervisord/spawn.c | \
-	    supervisord/supervise.c)
-		return 0
-		;;
-	esac
-	return 1
-}
-
 # One file (run by xargs below): clang-tidy's report on FILE in REPORT,
 # and REPORT.failed if it found anything.
 if [ "${1:-}" = "--one" ]; then
@@ -54,10 +42,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 n=0
 for f in supervisord/*.c ctl/*.c; do
-	if excluded "$f"; then
-		echo "excluded until fixed: $f" >&2
-		continue
-	fi
 	n=$((n + 1))
 	printf '%s\0%s\0' "$f" "$work/$n"
 done >"$work/args"
