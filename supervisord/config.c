@@ -397,19 +397,39 @@ prog_defaults(struct prog_conf *p)
 	    .out = OUT_DEFAULT,
 	    .err = OUT_DEFAULT,
 	    .ready = READY_START,
-	    .start_timeout_ms = 30000,
 	    .min_uptime_ms = 10000,
-	    .health = HEALTH_NONE,
-	    .health_interval_ms = 10000,
-	    .health_timeout_ms = 5000,
-	    .health_retries = 3,
-	    .handover = HANDOVER_STOP_FIRST,
-	    .memory_max = -1,
-	    .memory_high = -1,
-	    .cpu_max_pct = -1,
-	    .cpu_weight = -1,
-	    .pids_max = -1,
 	};
+}
+
+static const struct prog_extra extra_defaults = {
+    .start_timeout_ms = 30000,
+    .health = HEALTH_NONE,
+    .health_interval_ms = 10000,
+    .health_timeout_ms = 5000,
+    .health_retries = 3,
+    .handover = HANDOVER_STOP_FIRST,
+    .memory_max = -1,
+    .memory_high = -1,
+    .cpu_max_pct = -1,
+    .cpu_weight = -1,
+    .pids_max = -1,
+};
+
+const struct prog_extra *
+prog_extra(const struct prog_conf *p)
+{
+	return p->extra != NULL ? p->extra : &extra_defaults;
+}
+
+struct prog_extra *
+conf_prog_extra(struct ctx *c, struct prog_conf *p)
+{
+	if (p->extra == NULL) {
+		p->extra = conf_check_alloc(c, malloc(sizeof(*p->extra)));
+		if (p->extra != NULL)
+			*p->extra = extra_defaults;
+	}
+	return p->extra;
 }
 
 static void
@@ -438,11 +458,16 @@ prog_free(struct prog_conf *p)
 	free(p->env);
 	free(p->out_path);
 	free(p->err_path);
-	free(p->ready_argv);
-	free(p->health_argv);
-	for (size_t i = 0; i < p->nlisten; i++)
-		free(p->listen[i].addr);
-	free(p->listen);
+	if (p->extra != NULL) {
+		struct prog_extra *x = p->extra;
+
+		free(x->ready_argv);
+		free(x->health_argv);
+		for (size_t i = 0; i < x->nlisten; i++)
+			free(x->listen[i].addr);
+		free(x->listen);
+		free(x);
+	}
 }
 
 /* "[program:NAME]" of s, escaped, for messages. */

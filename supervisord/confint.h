@@ -106,6 +106,9 @@ void conf_key_error(struct ctx *c, const struct entry *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* p, noting in c when it is NULL (out of memory). */
 void *conf_check_alloc(struct ctx *c, void *p);
+/* p's extra keys, allocated with their defaults on first use; NULL (and
+ * c->oom) when out of memory. */
+struct prog_extra *conf_prog_extra(struct ctx *c, struct prog_conf *p);
 /* v with room for n + 1 elements of size (capacity *cap), or NULL. */
 void *conf_reserve(struct ctx *c, void *v, size_t *cap, size_t n, size_t size);
 /* Whether name (len bytes) names a node; if so, which, in *r. */

@@ -34,7 +34,8 @@ struct word {
 	int value;
 };
 
-enum { K_REPEAT = 1, K_NOT_ROOT = 2 };
+/* K_EXTRA: the field is in struct prog_extra, allocated on first use. */
+enum { K_REPEAT = 1, K_NOT_ROOT = 2, K_EXTRA = 4 };
 
 /* A key of a section: how its value is read, and whether it works yet. */
 struct key {
@@ -42,7 +43,7 @@ struct key {
 	parse_fn *parse;
 	size_t off;               /* of its field in the section's struct */
 	bool supported;           /* false: checked, then "not supported yet" */
-	unsigned flags;           /* K_REPEAT, K_NOT_ROOT */
+	unsigned flags;           /* K_REPEAT, K_NOT_ROOT, K_EXTRA */
 	int64_t min, max;         /* numbers: the range; limit_*: which one */
 	const struct word *words; /* p_enum: the values, NULL-terminated */
 };
@@ -244,7 +245,7 @@ p_int64(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 static int
 p_nice(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
-	struct prog_conf *p = obj;
+	struct prog_extra *p = obj;
 	int64_t n;
 
 	if (number(c, e, k, &n) == -1)
@@ -258,7 +259,7 @@ static int
 p_oom_score_adj(
     struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
-	struct prog_conf *p = obj;
+	struct prog_extra *p = obj;
 	int64_t n;
 
 	if (number(c, e, k, &n) == -1)
@@ -272,7 +273,7 @@ p_oom_score_adj(
 static int
 p_limit(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
-	struct prog_conf *p = obj;
+	struct prog_extra *p = obj;
 	struct shown b;
 	uint64_t n = CONFIG_RLIM_INFINITY;
 
@@ -588,6 +589,7 @@ static int
 p_ready(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
 	struct prog_conf *p = obj;
+	struct prog_extra *x = NULL;
 	const struct mode *m = find_mode(ready_modes, e->value);
 	struct shown b;
 	const char *arg;
@@ -608,17 +610,20 @@ p_ready(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 		    c, e, "invalid fd %s (3 or more)", conf_quote(&b, arg));
 		return -1;
 	}
+	if (m->mode != READY_START && m->mode != READY_NOTIFY &&
+	    (x = conf_prog_extra(c, p)) == NULL)
+		return -1;
 	if (m->mode == READY_FD)
-		p->ready_fd = (int)fd;
+		x->ready_fd = (int)fd;
 	if (m->mode == READY_EXEC) {
 		char **argv = exec_argv(c, e, arg);
 
 		if (argv == NULL)
 			return -1;
-		free(p->ready_argv);
-		p->ready_argv = argv;
+		free(x->ready_argv);
+		x->ready_argv = argv;
 	}
-	if (m->mode == READY_TCP && port(c, e, arg, &p->ready_port) == -1)
+	if (m->mode == READY_TCP && port(c, e, arg, &x->ready_port) == -1)
 		return -1;
 	p->ready = (enum ready_mode)m->mode;
 	if (!m->supported)
@@ -630,7 +635,7 @@ p_ready(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 static int
 p_health(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
-	struct prog_conf *p = obj;
+	struct prog_extra *p = obj;
 	const struct mode *m = find_mode(health_modes, e->value);
 	struct shown b;
 	const char *arg;
@@ -740,7 +745,7 @@ check_listen(struct ctx *c, const struct entry *e)
 static int
 p_listen(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
-	struct prog_conf *p = obj;
+	struct prog_extra *p = obj;
 	struct listen_conf *l;
 	char *addr;
 
@@ -871,6 +876,7 @@ static const struct word handovers[] = {
 #define T(f) offsetof(struct tend_conf, f)
 #define S(f) offsetof(struct sup_conf, f)
 #define P(f) offsetof(struct prog_conf, f)
+#define X(f) offsetof(struct prog_extra, f)
 #define NOW true      /* supported */
 #define NOT_YET false /* parsed and checked, then an error */
 
@@ -916,30 +922,31 @@ static const struct key prog_keys[] = {
     {"stderr", p_stderr, 0, NOW, 0, 0, 0, NULL},
     /* ready = start works now; its other modes say so in ready_modes */
     {"ready", p_ready, 0, NOW, 0, 0, 0, NULL},
-    {"start_timeout", p_duration, P(start_timeout_ms), NOT_YET, 0, 1, 0, NULL},
+    {"start_timeout", p_duration, X(start_timeout_ms), NOT_YET, K_EXTRA, 1, 0,
+        NULL},
     {"backoff", p_backoff, 0, NOW, 0, 0, 0, NULL},
     {"min_uptime", p_duration, P(min_uptime_ms), NOW, 0, 0, 0, NULL},
-    {"health", p_health, 0, NOT_YET, 0, 0, 0, NULL},
-    {"health_interval", p_duration, P(health_interval_ms), NOT_YET, 0, 1, 0,
+    {"health", p_health, 0, NOT_YET, K_EXTRA, 0, 0, NULL},
+    {"health_interval", p_duration, X(health_interval_ms), NOT_YET, K_EXTRA, 1,
+        0, NULL},
+    {"health_timeout", p_duration, X(health_timeout_ms), NOT_YET, K_EXTRA, 1, 0,
         NULL},
-    {"health_timeout", p_duration, P(health_timeout_ms), NOT_YET, 0, 1, 0,
-        NULL},
-    {"health_retries", p_unsigned, P(health_retries), NOT_YET, 0, 1, 1000000,
-        NULL},
-    {"watchdog", p_duration, P(watchdog_ms), NOT_YET, 0, 1, 0, NULL},
-    {"listen", p_listen, 0, NOT_YET, K_REPEAT, 0, 0, NULL},
-    {"handover", p_enum, P(handover), NOT_YET, 0, 0, 0, handovers},
-    {"memory_max", p_memory, P(memory_max), NOT_YET, 0, 0, 0, NULL},
-    {"memory_high", p_memory, P(memory_high), NOT_YET, 0, 0, 0, NULL},
-    {"cpu_max", p_cpu_max, P(cpu_max_pct), NOT_YET, 0, 1, 10000000, NULL},
-    {"cpu_weight", p_int64, P(cpu_weight), NOT_YET, 0, 1, 10000, NULL},
-    {"pids_max", p_pids_max, P(pids_max), NOT_YET, 0, 0, 0, NULL},
-    {"nice", p_nice, 0, NOW, 0, -20, 19, NULL},
-    {"oom_score_adj", p_oom_score_adj, 0, NOW, 0, -1000, 1000, NULL},
-    {"limit_nofile", p_limit, 0, NOW, 0, LIMIT_NOFILE, 0, NULL},
-    {"limit_core", p_limit, 0, NOW, 0, LIMIT_CORE, 0, NULL},
-    {"limit_nproc", p_limit, 0, NOW, 0, LIMIT_NPROC, 0, NULL},
-    {"limit_memlock", p_limit, 0, NOW, 0, LIMIT_MEMLOCK, 0, NULL},
+    {"health_retries", p_unsigned, X(health_retries), NOT_YET, K_EXTRA, 1,
+        1000000, NULL},
+    {"watchdog", p_duration, X(watchdog_ms), NOT_YET, K_EXTRA, 1, 0, NULL},
+    {"listen", p_listen, 0, NOT_YET, K_REPEAT | K_EXTRA, 0, 0, NULL},
+    {"handover", p_enum, X(handover), NOT_YET, K_EXTRA, 0, 0, handovers},
+    {"memory_max", p_memory, X(memory_max), NOT_YET, K_EXTRA, 0, 0, NULL},
+    {"memory_high", p_memory, X(memory_high), NOT_YET, K_EXTRA, 0, 0, NULL},
+    {"cpu_max", p_cpu_max, X(cpu_max_pct), NOT_YET, K_EXTRA, 1, 10000000, NULL},
+    {"cpu_weight", p_int64, X(cpu_weight), NOT_YET, K_EXTRA, 1, 10000, NULL},
+    {"pids_max", p_pids_max, X(pids_max), NOT_YET, K_EXTRA, 0, 0, NULL},
+    {"nice", p_nice, 0, NOW, K_EXTRA, -20, 19, NULL},
+    {"oom_score_adj", p_oom_score_adj, 0, NOW, K_EXTRA, -1000, 1000, NULL},
+    {"limit_nofile", p_limit, 0, NOW, K_EXTRA, LIMIT_NOFILE, 0, NULL},
+    {"limit_core", p_limit, 0, NOW, K_EXTRA, LIMIT_CORE, 0, NULL},
+    {"limit_nproc", p_limit, 0, NOW, K_EXTRA, LIMIT_NPROC, 0, NULL},
+    {"limit_memlock", p_limit, 0, NOW, K_EXTRA, LIMIT_MEMLOCK, 0, NULL},
 };
 
 #define TABLE(keys)                                                            \
@@ -989,6 +996,8 @@ check_key(struct ctx *c, const struct entry *e, const struct key *k, void *obj,
 		conf_key_error(c, e, "empty value");
 		return;
 	}
+	if ((k->flags & K_EXTRA) && (obj = conf_prog_extra(c, obj)) == NULL)
+		return;
 	(void)k->parse(c, e, k, obj);
 }
 

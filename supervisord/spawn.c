@@ -317,22 +317,26 @@ struct clone3_args {
 static long
 clone3_call(struct clone3_args *ca, int (*fn)(void *), void *arg)
 {
+	/* fn and arg in registers the syscall keeps and the asm names, so
+	 * that zeroing rbp (the end of the child's frame chain) cannot hit
+	 * one of them, as an "r" operand could */
+	register int (*fn_r8)(void *) __asm__("r8") = fn;
 	long ret;
 
 	__asm__ volatile("syscall\n\t"
 	                 "testq %%rax, %%rax\n\t"
 	                 "jnz 1f\n\t"
+	                 "movq %%rdx, %%rdi\n\t"
 	                 "xorl %%ebp, %%ebp\n\t"
-	                 "movq %[arg], %%rdi\n\t"
-	                 "callq *%[fn]\n\t"
+	                 "callq *%%r8\n\t"
 	                 "movq %%rax, %%rdi\n\t"
 	                 "movl $60, %%eax\n\t" /* exit */
 	                 "syscall\n\t"
 	                 "hlt\n"
 	                 "1:"
 	                 : "=a"(ret)
-	                 : "0"((long)SYS_clone3), "D"(ca),
-	                 "S"(sizeof(*ca)), [fn] "r"(fn), [arg] "r"(arg)
+	                 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)),
+	                 "d"(arg), "r"(fn_r8)
 	                 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -633,7 +637,7 @@ add_limit(struct child *c, int res, uint64_t soft, uint64_t hard)
 }
 
 static void
-fill_limits(struct child *c, const struct prog_conf *conf)
+fill_limits(struct child *c, const struct prog_extra *conf)
 {
 	int i;
 
@@ -697,12 +701,12 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
     const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd, bool migrate,
     enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
 {
+	const struct prog_extra *x = prog_extra(p->conf);
 	struct child c;
 	struct out_fd out1, out2;
 	sigset_t all, old;
 	pid_t pid;
 	int err;
-
 	bool want_pidfd = *pidfd != -1;
 
 	*failed_pid = 0;
@@ -718,13 +722,13 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	c.umask = p->conf->umask;
 	c.reset = sp.reset;
 	c.nreset = sp.nreset;
-	fill_limits(&c, p->conf);
-	c.set_nice = p->conf->has_nice;
-	c.nice = p->conf->nice;
-	c.set_oom = p->conf->has_oom_score_adj;
+	fill_limits(&c, x);
+	c.set_nice = x->has_nice;
+	c.nice = x->nice;
+	c.set_oom = x->has_oom_score_adj;
 	if (c.set_oom)
 		c.oom_len = (size_t)snprintf(
-		    c.oom, sizeof(c.oom), "%d\n", p->conf->oom_score_adj);
+		    c.oom, sizeof(c.oom), "%d\n", x->oom_score_adj);
 	c.ids = ids;
 	if (slot_fd(fd1, SLOT_OUT, &out1) == -1 ||
 	    slot_fd(fd2, SLOT_ERR, &out2) == -1)

@@ -139,22 +139,45 @@ START_TEST(program_defaults_follow_the_contract)
 	ck_assert_int_eq(p->out, OUT_DEFAULT);
 	ck_assert_int_eq(p->err, OUT_DEFAULT);
 	ck_assert_int_eq(p->ready, READY_START);
-	ck_assert_int_eq(p->start_timeout_ms, 30000);
+	ck_assert_int_eq(prog_extra(p)->start_timeout_ms, 30000);
 	ck_assert_int_eq(p->min_uptime_ms, 10000);
-	ck_assert_int_eq(p->health, HEALTH_NONE);
-	ck_assert_int_eq(p->health_interval_ms, 10000);
-	ck_assert_int_eq(p->health_timeout_ms, 5000);
-	ck_assert_uint_eq(p->health_retries, 3);
+	ck_assert_int_eq(prog_extra(p)->health, HEALTH_NONE);
+	ck_assert_int_eq(prog_extra(p)->health_interval_ms, 10000);
+	ck_assert_int_eq(prog_extra(p)->health_timeout_ms, 5000);
+	ck_assert_uint_eq(prog_extra(p)->health_retries, 3);
 	ck_assert_int_eq(p->umask, -1);
 	ck_assert_int_eq(p->backoff_min_ms, 0);
 	ck_assert_int_eq(p->backoff_max_ms, 0);
-	ck_assert_int_eq(p->memory_max, -1);
-	ck_assert_int_eq(p->pids_max, -1);
-	ck_assert(!p->has_nice && !p->has_oom_score_adj);
-	ck_assert(!p->has_limit[LIMIT_NOFILE]);
+	ck_assert_int_eq(prog_extra(p)->memory_max, -1);
+	ck_assert_int_eq(prog_extra(p)->pids_max, -1);
+	ck_assert(
+	    !prog_extra(p)->has_nice && !prog_extra(p)->has_oom_score_adj);
+	ck_assert(!prog_extra(p)->has_limit[LIMIT_NOFILE]);
 	ck_assert_ptr_null(p->directory);
 	ck_assert_ptr_null(p->user);
 	ck_assert_ptr_null(p->env);
+	/* the rarely set keys' defaults are shared, not carried */
+	ck_assert_ptr_null(p->extra);
+}
+END_TEST
+
+START_TEST(only_a_program_that_sets_a_rare_key_carries_its_own_extra)
+{
+	parse("[program:a]\ncommand = x\nnice = 5\n"
+	      "[program:b]\ncommand = x\nready = start\n"
+	      "[program:c]\ncommand = x\nlimit_core = 0\n"
+	      "[program:d]\ncommand = x\n");
+	VALID();
+	ck_assert_ptr_nonnull(prog("a")->extra);
+	ck_assert_int_eq(prog_extra(prog("a"))->nice, 5);
+	/* its other extra keys keep their defaults */
+	ck_assert_int_eq(prog_extra(prog("a"))->health_retries, 3);
+	ck_assert_int_eq(prog_extra(prog("a"))->memory_max, -1);
+	ck_assert(!prog_extra(prog("a"))->has_limit[LIMIT_CORE]);
+	ck_assert_ptr_null(prog("b")->extra);
+	ck_assert(prog_extra(prog("c"))->has_limit[LIMIT_CORE]);
+	ck_assert(!prog_extra(prog("c"))->has_nice);
+	ck_assert_ptr_eq(prog_extra(prog("b")), prog_extra(prog("d")));
 }
 END_TEST
 
@@ -253,11 +276,12 @@ START_TEST(full_example_file_loads_with_every_value)
 	ck_assert_int_eq(db->backoff_min_ms, 100);
 	ck_assert_int_eq(db->backoff_max_ms, 30000);
 	ck_assert_int_eq(db->min_uptime_ms, 0);
-	ck_assert_int_eq(db->nice, -5);
-	ck_assert_int_eq(db->oom_score_adj, -1000);
-	ck_assert(db->limit[LIMIT_NOFILE] == 65536);
-	ck_assert(db->limit[LIMIT_CORE] == CONFIG_RLIM_INFINITY);
-	ck_assert(db->has_limit[LIMIT_NPROC] && db->limit[LIMIT_NPROC] == 0);
+	ck_assert_int_eq(prog_extra(db)->nice, -5);
+	ck_assert_int_eq(prog_extra(db)->oom_score_adj, -1000);
+	ck_assert(prog_extra(db)->limit[LIMIT_NOFILE] == 65536);
+	ck_assert(prog_extra(db)->limit[LIMIT_CORE] == CONFIG_RLIM_INFINITY);
+	ck_assert(prog_extra(db)->has_limit[LIMIT_NPROC] &&
+	          prog_extra(db)->limit[LIMIT_NPROC] == 0);
 	cache = prog("cache");
 	ck_assert_uint_eq(cache->argc, 5);
 	ck_assert_str_eq(cache->argv[2], "6379");
@@ -480,9 +504,9 @@ START_TEST(listen_may_repeat)
 	ERROR(3, "listen: not supported yet");
 	ERROR(4, "listen: not supported yet");
 	p = prog("a");
-	ck_assert_uint_eq(p->nlisten, 2);
-	ck_assert_str_eq(p->listen[1].addr, "unix:/run/a.sock");
-	ck_assert_int_eq(p->listen[1].line, 4);
+	ck_assert_uint_eq(prog_extra(p)->nlisten, 2);
+	ck_assert_str_eq(prog_extra(p)->listen[1].addr, "unix:/run/a.sock");
+	ck_assert_int_eq(prog_extra(p)->listen[1].line, 4);
 }
 END_TEST
 
@@ -531,8 +555,8 @@ START_TEST(unsupported_keys_are_checked_and_then_refused)
 	ERROR(6, "watchdog: not supported yet");
 	ERROR(7, "memory_max: not supported yet");
 	ck_assert_uint_eq(d.n, 4);
-	ck_assert_int_eq(prog("a")->memory_max, INT64_C(1) << 30);
-	ck_assert_int_eq(prog("a")->watchdog_ms, 2000);
+	ck_assert_int_eq(prog_extra(prog("a"))->memory_max, INT64_C(1) << 30);
+	ck_assert_int_eq(prog_extra(prog("a"))->watchdog_ms, 2000);
 }
 END_TEST
 
@@ -702,9 +726,9 @@ START_TEST(nice_and_oom_score_adj_have_kernel_ranges)
 {
 	parse("[program:a]\ncommand = x\nnice = 19\noom_score_adj = 1000\n"
 	      "[program:b]\ncommand = x\nnice = -21\noom_score_adj = -1001\n");
-	ck_assert(prog("a")->has_nice);
-	ck_assert_int_eq(prog("a")->nice, 19);
-	ck_assert_int_eq(prog("a")->oom_score_adj, 1000);
+	ck_assert(prog_extra(prog("a"))->has_nice);
+	ck_assert_int_eq(prog_extra(prog("a"))->nice, 19);
+	ck_assert_int_eq(prog_extra(prog("a"))->oom_score_adj, 1000);
 	ERROR(7, "nice: must be a number from -20 to 19");
 	ERROR(8, "oom_score_adj: must be a number from -1000 to 1000");
 }
@@ -715,8 +739,9 @@ START_TEST(limits_are_numbers_or_infinity)
 	parse(
 	    "[program:a]\ncommand = x\nlimit_nofile = 1024\n"
 	    "limit_memlock = infinity\nlimit_core = -1\nlimit_nproc = lots\n");
-	ck_assert(prog("a")->limit[LIMIT_NOFILE] == 1024);
-	ck_assert(prog("a")->limit[LIMIT_MEMLOCK] == CONFIG_RLIM_INFINITY);
+	ck_assert(prog_extra(prog("a"))->limit[LIMIT_NOFILE] == 1024);
+	ck_assert(prog_extra(prog("a"))->limit[LIMIT_MEMLOCK] ==
+	          CONFIG_RLIM_INFINITY);
 	ERROR(5, "limit_core: invalid value \"-1\"");
 	ERROR(6, "limit_nproc: invalid value \"lots\"");
 }
@@ -739,9 +764,9 @@ START_TEST(ready_start_works_and_other_modes_are_not_supported_yet)
 	ck_assert_uint_eq(d.n, 4);
 	p = prog("d");
 	ck_assert_int_eq(p->ready, READY_EXEC);
-	ck_assert_str_eq(p->ready_argv[1], "--now");
-	ck_assert_int_eq(prog("c")->ready_fd, 3);
-	ck_assert_int_eq(prog("e")->ready_port, 8080);
+	ck_assert_str_eq(prog_extra(p)->ready_argv[1], "--now");
+	ck_assert_int_eq(prog_extra(prog("c"))->ready_fd, 3);
+	ck_assert_int_eq(prog_extra(prog("e"))->ready_port, 8080);
 }
 END_TEST
 
@@ -790,16 +815,16 @@ START_TEST(not_yet_supported_values_are_stored)
 	      "pids_max = max\nmemory_max = infinity\nstdout = file:/tmp/o\n"
 	      "stderr = stdout\nlisten = tcp:[::1]:8080\nwatchdog = 3s\n");
 	p = prog("a");
-	ck_assert_int_eq(p->health, HEALTH_TCP);
-	ck_assert_int_eq(p->health_port, 80);
-	ck_assert_int_eq(p->cpu_max_pct, 150);
-	ck_assert_int_eq(p->pids_max, INT64_MAX);
-	ck_assert_int_eq(p->memory_max, INT64_MAX);
+	ck_assert_int_eq(prog_extra(p)->health, HEALTH_TCP);
+	ck_assert_int_eq(prog_extra(p)->health_port, 80);
+	ck_assert_int_eq(prog_extra(p)->cpu_max_pct, 150);
+	ck_assert_int_eq(prog_extra(p)->pids_max, INT64_MAX);
+	ck_assert_int_eq(prog_extra(p)->memory_max, INT64_MAX);
 	ck_assert_int_eq(p->out, OUT_FILE);
 	ck_assert_str_eq(p->out_path, "/tmp/o");
 	ck_assert_int_eq(p->err, OUT_STDOUT);
-	ck_assert_str_eq(p->listen[0].addr, "tcp:[::1]:8080");
-	ck_assert_int_eq(p->watchdog_ms, 3000);
+	ck_assert_str_eq(prog_extra(p)->listen[0].addr, "tcp:[::1]:8080");
+	ck_assert_int_eq(prog_extra(p)->watchdog_ms, 3000);
 	/* stdout and stderr are supported since output capture landed */
 	ck_assert_uint_eq(count("not supported yet"), 6);
 	ck_assert_uint_eq(d.n, 6);
@@ -1385,6 +1410,8 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, program_defaults_follow_the_contract);
+	tcase_add_test(
+	    tc, only_a_program_that_sets_a_rare_key_carries_its_own_extra);
 	tcase_add_test(tc, implicit_root_is_a_default_supervisor_at_line_0);
 	tcase_add_test(tc, tend_defaults_follow_the_contract);
 	tcase_add_test(tc, supervisor_defaults_follow_the_contract);
