@@ -73,7 +73,6 @@ static struct {
 	bool paused; /* tend's stdout is full: pipes are not read */
 	struct sink out, err;
 	struct buf filebuf;
-	char readbuf[OUTPUT_READ];
 	/* files dropped by rotations, being cut down off the hot path */
 	struct dying {
 		int fd;
@@ -83,6 +82,11 @@ static struct {
 	unsigned ndropped;
 	ev_timer dying_w;
 } op = {.dirfd = -1, .devnull_w = -1, .out = {.fd = -1}, .err = {.fd = -1}};
+
+/* Apart from op, whose initialized fields put it in .data: in .bss its
+ * pages are no part of the file mapping, and not resident until a pipe is
+ * first read. */
+static char readbuf[OUTPUT_READ];
 
 static void sink_flush(struct sink *s);
 static void on_dying_tick(struct ev_loop *loop, ev_timer *w, int revents);
@@ -612,12 +616,12 @@ take(struct capture *c, const char *data, size_t n, bool flush)
 static bool
 read_once(struct capture *c, bool flush)
 {
-	ssize_t n = read(c->rfd, op.readbuf, sizeof(op.readbuf));
+	ssize_t n = read(c->rfd, readbuf, sizeof(readbuf));
 
 	if (n > 0) {
-		take(c, op.readbuf, (size_t)n,
-		    flush && (size_t)n < sizeof(op.readbuf));
-		return (size_t)n == sizeof(op.readbuf);
+		take(c, readbuf, (size_t)n,
+		    flush && (size_t)n < sizeof(readbuf));
+		return (size_t)n == sizeof(readbuf);
 	}
 	if (n == -1 && errno == EINTR)
 		return true;
