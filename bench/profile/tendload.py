@@ -8,7 +8,8 @@ programs c0 .. cN-1 (bench/child), optionally under WRAPPER (strace -c -o
 FILE, perf record ...), waits until all have started, holds $HOLD seconds
 (attach perf or strace, or run killer.py meanwhile), sends TERM and times
 the stop. FLOOD=1 adds flood0 (yes, into log_dir, rotated at 50M) and
-crash0 (exits at once). INTENSITY=N sets the root's intensity
+crash0 (exits at once). STDOUT=MODE gives every cN that stdout (e.g. null). INTENSITY=N sets the
+root's intensity
 (default infinity; INTENSITY=default leaves tend's). Needs bench/.work
 from a bench/run.sh.
 """
@@ -32,6 +33,8 @@ with open(f"{d}/tend.conf", "w") as f:
         os.makedirs(f"{d}/logs", exist_ok=True)
     for i in range(n):
         f.write(f"[program:c{i}]\ncommand = {CHILD} c{i}\n")
+        if os.environ.get("STDOUT"):
+            f.write(f"stdout = {os.environ['STDOUT']}\n")
 mnt = [l.split()[4] for l in open("/proc/self/mountinfo")
        if l.partition(" - ")[2].split()[0] == "cgroup2"][0]
 cgdir = f"{mnt}/tendprof-{os.getpid()}"
