@@ -342,17 +342,19 @@ make_prog_dir(struct node *n)
 {
 	char name[DIR_NAME_MAX];
 	int parent = parent_fd(n);
+	bool fresh = true; /* made now, so nothing is in it */
 
 	dir_name(n, name, sizeof(name));
 	if (mkdirat(parent, name, 0755) == -1) {
 		if (errno != EEXIST)
 			return -1;
-		if (unlinkat(parent, name, AT_REMOVEDIR) == 0 &&
-		    mkdirat(parent, name, 0755) == -1)
+		if (unlinkat(parent, name, AT_REMOVEDIR) == -1)
+			fresh = false; /* in use: see what is in it */
+		else if (mkdirat(parent, name, 0755) == -1)
 			return -1;
 	}
 	n->cg_made = true;
-	if (prog_populated(n)) {
+	if (!fresh && prog_populated(n)) {
 		log_warnx("%s: killing what a previous tend left in its "
 		          "cgroup",
 		    n->shown);

@@ -86,6 +86,7 @@ struct th {
 static struct th *open_handles;
 
 static void remember_markers(struct th *t);
+static bool wait_tend(struct th *t, int ms);
 static const char *describe_exit(int wstatus, char *buf, size_t size);
 
 /* ------------------------------------------------------------ helpers */
@@ -1033,6 +1034,20 @@ th_launch(struct th *t)
 	 * tend's processes alone */
 	if (t->cg[0] != '\0')
 		move_to(t->pid, cgp.parent);
+}
+
+void
+th_relaunch(struct th *t)
+{
+	if (t->pid == 0)
+		flunk(t, "th_relaunch: tend was not launched");
+	if (!wait_tend(t, TH_DEADLINE_MS))
+		flunk(t, "th_relaunch: tend did not end within %d ms",
+		    TH_DEADLINE_MS);
+	t->pid = 0;
+	t->tend = 0;
+	t->reaped = false;
+	th_launch(t);
 }
 
 struct th *

@@ -101,6 +101,14 @@ void th_use_cgroup_of(struct th *t, const struct th *other);
  */
 void th_launch(struct th *t);
 
+/*
+ * Wait (up to TH_DEADLINE_MS) for tend to end, however it ends (after
+ * th_signal(t, SIGKILL), say), reap it, and launch it again as th_launch
+ * does: same directory, configuration, socket and cgroup, as an operator
+ * starting tend again would.
+ */
+void th_relaunch(struct th *t);
+
 /* th_new(conf), then th_launch. */
 struct th *th_start(const char *conf);
 
