@@ -70,7 +70,8 @@ struct client {
 void client_reply_error(struct client *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* What c->out holds is the whole reply: end it, send it, close. */
+/* What c->out holds is the whole reply: end it, send it, close. If a
+ * record could not be added to it (out of memory), an error instead. */
 void client_reply_done(struct client *c);
 
 /* The header is queued; c->prod produces the rest as the socket drains. */

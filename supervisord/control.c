@@ -577,6 +577,11 @@ client_stream(struct client *c, bool logs, size_t lo, size_t hi)
 void
 client_reply_done(struct client *c)
 {
+	if (c->out.failed) { /* a record was lost: no half a reply */
+		buf_reset(&c->out);
+		client_reply_error(c, 1, "out of memory");
+		return;
+	}
 	proto_reply_end(&c->out);
 	c->closing = true;
 	c->state = C_REPLYING;
