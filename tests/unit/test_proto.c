@@ -140,27 +140,113 @@ START_TEST(oversized_and_huge_field_counts_are_refused)
 }
 END_TEST
 
-START_TEST(random_bytes_never_crash_the_decoder)
+/* A random line over the format's own bytes (space, backslash, escape
+ * letters, '=', hex digits) and any other byte now and then. */
+static size_t
+random_line(char *line, size_t size)
+{
+	static const char alphabet[] = "   \\=snrtxe0fAz/";
+	/* mostly short: a long line of random escapes is seldom valid */
+	size_t len = (size_t)(rand() % (rand() % 4 == 0 ? (int)size : 48)), k;
+
+	for (k = 0; k < len; k++)
+		line[k] = rand() % 8 == 0
+		              ? (char)rand()
+		              : alphabet[rand() % (sizeof(alphabet) - 1)];
+	if (rand() % 3 == 0 && len > 7)
+		memcpy(line, "TEND/1 ", 7);
+	return len;
+}
+
+/* A decoded request holds every field of its line: the magic, the verb,
+ * its options (KEY=VALUE, KEY not empty) and then its arguments. */
+static void
+check_request(const struct request *r)
+{
+	size_t i;
+
+	ck_assert_str_eq(r->f.v[0], PROTO_MAGIC);
+	ck_assert_ptr_eq(r->verb, r->f.v[1]);
+	ck_assert_uint_gt(strlen(r->verb), 0);
+	ck_assert_uint_eq(2 + r->nopts + r->nargs, r->f.n);
+	for (i = 0; i < r->nopts; i++) {
+		ck_assert_uint_gt(strlen(r->opt_key[i]), 0);
+		ck_assert_ptr_nonnull(request_opt(r, r->opt_key[i]));
+	}
+	ck_assert_ptr_eq(r->args, r->f.v + 2 + r->nopts);
+}
+
+/* A decoded record, its fields escaped again, decodes to the same type,
+ * keys and values (values may hold any byte, NUL included). */
+static void
+check_record_again(const struct record *r)
+{
+	struct record r2;
+	struct buf b;
+	const char *err;
+	size_t i;
+
+	buf_init(&b);
+	proto_escape(&b, r->type, r->f.len[0]);
+	for (i = 0; i < r->n; i++) {
+		size_t klen = strlen(r->key[i]);
+		size_t vlen = r->f.len[i + 1] - klen - 1;
+
+		buf_add(&b, " ", 1);
+		proto_escape(&b, r->key[i], klen);
+		buf_add(&b, "=", 1);
+		if (vlen > 0) /* "key=" is not an empty field: no \e */
+			proto_escape(&b, r->val[i], vlen);
+	}
+	ck_assert(!b.failed);
+	ck_assert_int_eq(proto_decode_record(b.p, b.len, &r2, &err), 0);
+	ck_assert_uint_eq(r2.f.len[0], r->f.len[0]);
+	ck_assert_mem_eq(r2.type, r->type, r->f.len[0]);
+	ck_assert_uint_eq(r2.n, r->n);
+	for (i = 0; i < r->n; i++) {
+		ck_assert_str_eq(r2.key[i], r->key[i]);
+		ck_assert_uint_eq(r2.f.len[i + 1], r->f.len[i + 1]);
+		ck_assert_mem_eq(r2.val[i], r->val[i],
+		    r->f.len[i + 1] - strlen(r->key[i]) - 1);
+	}
+	record_free(&r2);
+	buf_free(&b);
+}
+
+START_TEST(random_lines_are_refused_with_a_reason_or_decode_whole)
 {
 	char line[512];
 	struct request r;
 	struct record rec;
 	const char *err;
-	int i, k;
+	size_t len, requests = 0, records = 0;
+	int i;
 
 	srand(7);
 	for (i = 0; i < 20000; i++) {
-		size_t len = (size_t)(rand() % (int)sizeof(line));
-
-		for (k = 0; k < (int)len; k++)
-			line[k] = (char)(rand() % 4 == 0 ? ' ' : rand());
-		if (i % 3 == 0 && len > 7)
-			memcpy(line, "TEND/1 ", 7);
-		if (proto_decode_request(line, len, &r, &err) == 0)
+		len = random_line(line, sizeof(line));
+		err = NULL;
+		if (proto_decode_request(line, len, &r, &err) == 0) {
+			check_request(&r);
 			request_free(&r);
-		if (proto_decode_record(line, len, &rec, &err) == 0)
+			requests++;
+		} else {
+			ck_assert_ptr_nonnull(err);
+			ck_assert_uint_gt(strlen(err), 0);
+		}
+		err = NULL;
+		if (proto_decode_record(line, len, &rec, &err) == 0) {
+			check_record_again(&rec);
 			record_free(&rec);
+			records++;
+		} else {
+			ck_assert_ptr_nonnull(err);
+			ck_assert_uint_gt(strlen(err), 0);
+		}
 	}
+	/* the lines are not all refused: the checks above did run */
+	ck_assert_uint_gt(requests, 100);
+	ck_assert_uint_gt(records, 100);
 }
 END_TEST
 
@@ -251,7 +337,8 @@ main(void)
 	tcase_add_test(tc, a_request_decodes_as_encoded);
 	tcase_add_test(tc, malformed_requests_are_refused_with_a_reason);
 	tcase_add_test(tc, oversized_and_huge_field_counts_are_refused);
-	tcase_add_test(tc, random_bytes_never_crash_the_decoder);
+	tcase_add_test(
+	    tc, random_lines_are_refused_with_a_reason_or_decode_whole);
 	tcase_add_test(tc, a_record_decodes_as_encoded);
 	tcase_add_test(tc, reply_headers_decode_ok_and_err);
 	tcase_add_test(tc, socket_path_follows_the_rule_of_spec_5);
