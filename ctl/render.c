@@ -383,6 +383,61 @@ render_health(
 	return false;
 }
 
+/* ----------------------------------------------------------------- pid */
+
+void
+render_pid(FILE *out, const struct record *r, const struct render_opts *o)
+{
+	if (o->json) {
+		fprintf(out, "{\"schema\":%d,\"path\":", RENDER_SCHEMA);
+		render_json_string(out, str(r, "path"));
+		fprintf(out, ",\"pid\":%lld}\n",
+		    (long long)record_int(r, "pid", 0));
+	} else {
+		fprintf(out, "%lld\n", (long long)record_int(r, "pid", 0));
+	}
+}
+
+/* ---------------------------------------------------------------- done */
+
+void
+render_done(FILE *out, const struct render_opts *o)
+{
+	if (o->json)
+		fprintf(out, "{\"schema\":%d,\"ok\":true}\n", RENDER_SCHEMA);
+}
+
+/* ------------------------------------------------------------- version */
+
+void
+render_version(FILE *out, const char *ctl_version, const struct record *r,
+    const char *why, const struct render_opts *o)
+{
+	const char *tend = r != NULL ? record_get(r, "tend") : NULL;
+	long long pid = tend != NULL ? record_int(r, "pid", 0) : 0;
+	long long protocol = tend != NULL ? record_int(r, "protocol", 0) : 0;
+
+	if (!o->json) {
+		fprintf(out, "tendctl %s\n", ctl_version);
+		if (tend != NULL)
+			fprintf(out, "tend %s (pid %lld, protocol %lld)\n",
+			    tend, pid, protocol);
+		else
+			fprintf(out, "tend: not reachable (%s)\n", why);
+		return;
+	}
+	fprintf(out, "{\"schema\":%d,\"tendctl\":", RENDER_SCHEMA);
+	render_json_string(out, ctl_version);
+	fputs(",\"tend\":", out);
+	if (tend == NULL) {
+		fputs("null}\n", out);
+		return;
+	}
+	fputs("{\"version\":", out);
+	render_json_string(out, tend);
+	fprintf(out, ",\"pid\":%lld,\"protocol\":%lld}}\n", pid, protocol);
+}
+
 /* -------------------------------------------------------------- events */
 
 void
@@ -432,4 +487,84 @@ render_event(FILE *out, const struct record *r, const struct render_opts *o)
 		fprintf(out, "  pid %lld", pid);
 	fputc('\n', out);
 	(void)o;
+}
+
+/* ---------------------------------------------------------------- logs */
+
+/* Whether logs NAME shows paths, given the first line's path: not for
+ * one program asked by its name (the path itself, or its last part). */
+static bool
+logs_with_path(const char *name, const char *first)
+{
+	const char *base = strrchr(first, '/');
+
+	if (strcmp(first, name) == 0)
+		return false;
+	return base == NULL || strcmp(base + 1, name) != 0;
+}
+
+void
+render_logs_begin(FILE *out, struct render_logs *l, const char *name,
+    bool follow, const struct render_opts *o)
+{
+	memset(l, 0, sizeof(*l));
+	l->name = name;
+	l->follow = follow;
+	l->with_path = strchr(name, '/') != NULL;
+	if (o->json && !follow)
+		fprintf(out, "{\"schema\":%d,\"lines\":[", RENDER_SCHEMA);
+}
+
+void
+render_logs_line(FILE *out, struct render_logs *l, const struct record *r,
+    const struct render_opts *o)
+{
+	const char *path = record_get(r, "path");
+
+	if (!l->seen_path && path != NULL) {
+		l->seen_path = true;
+		l->with_path = l->with_path || logs_with_path(l->name, path);
+	}
+	if (o->json) {
+		fputs(
+		    l->n > 0 && !l->follow ? ",{\"path\":" : "{\"path\":", out);
+		render_json_string(out, str(r, "path"));
+		fprintf(out, ",\"time_us\":%lld,\"text\":",
+		    (long long)record_int(r, "time_us", 0));
+		render_json_string(out, str(r, "text"));
+		fputs(l->follow ? "}\n" : "}", out);
+	} else {
+		if (l->with_path)
+			fprintf(out, "%s | ", path != NULL ? path : "?");
+		fprintf(out, "%s\n", str(r, "text"));
+	}
+	l->n++;
+}
+
+void
+render_logs_end(
+    FILE *out, const struct render_logs *l, const struct render_opts *o)
+{
+	if (o->json && !l->follow)
+		fputs("]}\n", out);
+}
+
+/* --------------------------------------------------------------- reply */
+
+bool
+render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
+    const struct render_opts *o)
+{
+	if (strcmp(cmd, "status") == 0)
+		render_status(out, v, n, o);
+	else if (strcmp(cmd, "tree") == 0)
+		render_tree(out, v, n, o);
+	else if (strcmp(cmd, "health") == 0)
+		return render_health(out, v, n, o);
+	else if (strcmp(cmd, "pid") == 0) {
+		if (n == 1)
+			render_pid(out, &v[0], o);
+	} else
+		render_done(out, o);
+	return true;
 }

@@ -21,12 +21,26 @@ struct render_opts {
 	bool color;
 };
 
-/* NAME STATE PID UPTIME RESTARTS LAST-EXIT, one line per "prog" record. */
+/*
+ * One function per command's output, text and JSON alike; tendctl.c only
+ * reads the reply and calls them. JSON documents start with
+ * {"schema":RENDER_SCHEMA, and end with a newline.
+ */
+
+/* A plain command's whole reply: cmd is the command as typed ("status",
+ * "tree", "health", "pid", or one that only answers done: start, stop,
+ * restart, signal, kill, shutdown). Returns false when the reply says
+ * things are not as asked (health found a problem), else true. */
+bool render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
+    const struct render_opts *o);
+
+/* status: NAME STATE PID UPTIME RESTARTS LAST-EXIT, one line per "prog"
+ * record. */
 void render_status(
     FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 
-/* The tree, box-drawn, from "prog" and "sup" records in pre-order with
- * their depth. */
+/* tree: box-drawn, from "prog" and "sup" records in pre-order with their
+ * depth. */
 void render_tree(
     FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 
@@ -34,9 +48,43 @@ void render_tree(
 bool render_health(
     FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 
-/* One "event" record, as one line. */
+/* pid NAME: the "pid" record's pid alone; in JSON with its path. */
+void render_pid(FILE *out, const struct record *r, const struct render_opts *o);
+
+/* A command that answers only done: nothing, or {"ok":true} in JSON. */
+void render_done(FILE *out, const struct render_opts *o);
+
+/* version: tendctl's (ctl_version), then tend's from its "version" record
+ * r (fields tend, pid, protocol); r NULL or without "tend": tend is not
+ * reachable, for the reason why. */
+void render_version(FILE *out, const char *ctl_version, const struct record *r,
+    const char *why, const struct render_opts *o);
+
+/* events: one "event" record, as one line (one JSON object a line). */
 void render_event(
     FILE *out, const struct record *r, const struct render_opts *o);
+
+/*
+ * logs NAME [-f]: "line" records (path, time_us, text) as they arrive.
+ * A program's lines are bare; a subtree's (NAME a supervisor, or any
+ * NAME given as a path) carry their program's path, "PATH | text". JSON
+ * is one document {"schema":1,"lines":[...]}, or with -f one object a
+ * line. Call begin, then line for each record, then end.
+ */
+struct render_logs {
+	const char *name; /* as asked; borrowed */
+	bool follow;
+	bool seen_path; /* a record with a path has been seen */
+	bool with_path; /* lines carry their program's path */
+	size_t n;       /* lines rendered */
+};
+
+void render_logs_begin(FILE *out, struct render_logs *l, const char *name,
+    bool follow, const struct render_opts *o);
+void render_logs_line(FILE *out, struct render_logs *l, const struct record *r,
+    const struct render_opts *o);
+void render_logs_end(
+    FILE *out, const struct render_logs *l, const struct render_opts *o);
 
 /* A JSON string literal of s (UTF-8 passed through, controls escaped). */
 void render_json_string(FILE *out, const char *s);

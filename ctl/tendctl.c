@@ -482,40 +482,18 @@ run_events(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	die(EXIT_UNREACHABLE, "tend closed the connection");
 }
 
-static void
-render_line(
-    const struct record *r, bool with_path, const struct render_opts *ro)
-{
-	const char *text = record_get(r, "text");
-	const char *path = record_get(r, "path");
-
-	if (ro->json) {
-		fputs("{\"path\":", stdout);
-		render_json_string(stdout, path ? path : "");
-		printf(",\"time_us\":%lld,\"text\":",
-		    (long long)record_int(r, "time_us", 0));
-		render_json_string(stdout, text ? text : "");
-		fputs("}", stdout);
-		return;
-	}
-	if (with_path)
-		printf("%s | ", path ? path : "?");
-	fputs(text ? text : "", stdout);
-	fputc('\n', stdout);
-}
-
-/* logs NAME [-n N] [-f]: a supervisor's lines carry their program's path. */
+/* logs NAME [-n N] [-f]: the ring's lines, then (-f) live ones. */
 static int
 run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 {
 	char nopt[64];
 	const char *extra[2];
-	size_t nextra = 0, count = 0;
+	size_t nextra = 0;
 	struct sigaction sa;
+	struct render_logs l;
 	struct record r;
 	const char *err;
-	char *first = NULL; /* the first record's path, a copy */
-	bool with_path = false, ended = false;
+	bool ended = false;
 	char *line;
 	size_t len;
 
@@ -535,8 +513,7 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 		c->deadline_ms = -1;
 	}
 	request(c, o, "logs", extra, nextra);
-	if (ro->json && !o->follow)
-		printf("{\"schema\":%d,\"lines\":[", RENDER_SCHEMA);
+	render_logs_begin(stdout, &l, o->args[0], o->follow, ro);
 	while (read_line(c, &line, &len)) {
 		if (proto_is_end(line, len)) {
 			ended = true;
@@ -544,25 +521,10 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 		}
 		if (proto_decode_record(line, len, &r, &err) == -1)
 			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
-		/* a program's own lines bare; a subtree's with their paths */
-		if (first == NULL && record_get(&r, "path") != NULL)
-			first = strdup(record_get(&r, "path"));
-		with_path =
-		    with_path || strchr(o->args[0], '/') != NULL ||
-		    (first != NULL && strcmp(first, o->args[0]) != 0 &&
-		        !(strrchr(first, '/') &&
-		            strcmp(strrchr(first, '/') + 1, o->args[0]) == 0));
-		if (ro->json && !o->follow && count > 0)
-			fputc(',', stdout);
-		render_line(&r, with_path, ro);
-		if (ro->json && o->follow)
-			fputc('\n', stdout);
-		count++;
+		render_logs_line(stdout, &l, &r, ro);
 		record_free(&r);
 	}
-	free(first);
-	if (ro->json && !o->follow)
-		printf("]}\n");
+	render_logs_end(stdout, &l, ro);
 	if (o->follow && !interrupted && !ended)
 		die(EXIT_UNREACHABLE, "tend closed the connection");
 	return 0;
@@ -595,41 +557,16 @@ static int
 run_version(struct conn *c, const struct opts *o, const struct render_opts *ro)
 {
 	static struct records rs;
-	const char *tend = NULL;
 	char err[512];
-	bool reached;
 
-	reached = try_connect(c, o, err, sizeof(err)) == 0;
-	if (reached) {
+	if (try_connect(c, o, err, sizeof(err)) == 0) {
 		c->deadline_ms = now_ms() + o->timeout_ms;
 		request(c, o, "version", NULL, 0);
 		read_records(c, &rs);
-		if (rs.n == 1)
-			tend = record_get(&rs.v[0], "tend");
+		snprintf(err, sizeof(err), "no version in its reply");
 	}
-	if (ro->json) {
-		printf("{\"schema\":%d,\"tendctl\":", RENDER_SCHEMA);
-		render_json_string(stdout, TEND_VERSION);
-		fputs(",\"tend\":", stdout);
-		if (tend != NULL) {
-			fputs("{\"version\":", stdout);
-			render_json_string(stdout, tend);
-			printf(",\"pid\":%lld,\"protocol\":%lld}}\n",
-			    (long long)record_int(&rs.v[0], "pid", 0),
-			    (long long)record_int(&rs.v[0], "protocol", 0));
-		} else {
-			fputs("null}\n", stdout);
-		}
-	} else {
-		printf("tendctl %s\n", TEND_VERSION);
-		if (tend != NULL)
-			printf("tend %s (pid %lld, protocol %lld)\n", tend,
-			    (long long)record_int(&rs.v[0], "pid", 0),
-			    (long long)record_int(&rs.v[0], "protocol", 0));
-		else
-			printf("tend: not reachable (%s)\n",
-			    reached ? "no version in its reply" : err);
-	}
+	render_version(
+	    stdout, TEND_VERSION, rs.n == 1 ? &rs.v[0] : NULL, err, ro);
 	free_records(&rs);
 	return 0;
 }
@@ -652,43 +589,6 @@ plain_extras(
 	if (strcmp(o->cmd, "health") == 0 && o->alive)
 		extra[n++] = "alive=1";
 	return n;
-}
-
-/* pid NAME's answer: the pid alone, or with the path in JSON. */
-static void
-render_pid(const struct record *r, const struct render_opts *ro)
-{
-	const char *path = record_get(r, "path");
-
-	if (ro->json) {
-		printf("{\"schema\":%d,\"path\":", RENDER_SCHEMA);
-		render_json_string(stdout, path ? path : "");
-		printf(",\"pid\":%lld}\n", (long long)record_int(r, "pid", 0));
-	} else {
-		printf("%lld\n", (long long)record_int(r, "pid", 0));
-	}
-}
-
-/* A plain command's reply on stdout. The exit status: 0, or
- * EXIT_NOT_AS_ASKED when health reports a problem. */
-static int
-render_reply(const struct opts *o, const struct records *rs,
-    const struct render_opts *ro)
-{
-	if (strcmp(o->cmd, "status") == 0) {
-		render_status(stdout, rs->v, rs->n, ro);
-	} else if (strcmp(o->cmd, "tree") == 0) {
-		render_tree(stdout, rs->v, rs->n, ro);
-	} else if (strcmp(o->cmd, "health") == 0) {
-		if (!render_health(stdout, rs->v, rs->n, ro))
-			return EXIT_NOT_AS_ASKED;
-	} else if (strcmp(o->cmd, "pid") == 0 && rs->n == 1) {
-		render_pid(&rs->v[0], ro);
-	} else if (ro->json) {
-		/* start, stop, restart, signal, kill, shutdown: done */
-		printf("{\"schema\":%d,\"ok\":true}\n", RENDER_SCHEMA);
-	}
-	return 0;
 }
 
 int
@@ -725,7 +625,9 @@ main(int argc, char **argv)
 	nextra = plain_extras(&o, topt, sizeof(topt), extra);
 	request(&c, &o, o.cmd, extra, nextra);
 	read_records(&c, &rs);
-	status = render_reply(&o, &rs, &ro);
+	status = render_reply(stdout, o.cmd, rs.v, rs.n, &ro)
+	             ? 0
+	             : EXIT_NOT_AS_ASKED;
 	free_records(&rs);
 	buf_free(&c.in);
 	free(o.args);

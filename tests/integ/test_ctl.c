@@ -1847,6 +1847,66 @@ START_TEST(json_events_are_one_object_per_line)
 }
 END_TEST
 
+/* x prints two lines, then a third once D/go exists. */
+#define LOGS_CONF                                                              \
+	"[program:x]\n"                                                        \
+	"command = sh -c 'echo one;echo \"two  \\\\ \\\"q\\\"\";"              \
+	"echo $$ >>{D}/x.pids;until test -e {D}/go;do sleep 0.01;done;"        \
+	"echo three;exec sleep 100000'\n"
+
+START_TEST(json_logs_is_one_document_with_the_lines)
+{
+	static const char script[] =
+	    "import json,sys\n"
+	    "d=json.load(sys.stdin)\n"
+	    "assert d['schema']==1,d\n"
+	    "for l in d['lines']:\n"
+	    "  assert isinstance(l['time_us'],int) and l['time_us']>0,l\n"
+	    "  print(l['path']+'|'+l['text'])\n";
+	struct th *t = th_start(LOGS_CONF);
+	char *got;
+
+	(void)th_up(t, "x", 1);
+	th_wait_file(t, "tend.out", "x | two", DEADLINE_MS);
+	got = ctl_py(t, 0, "--json logs x", script);
+	ck_assert_str_eq(got, "x|one\nx|two  \\ \"q\"\n");
+	free(got);
+	got = ctl_py(t, 0, "logs x -n 1 --json", script);
+	ck_assert_str_eq(got, "x|two  \\ \"q\"\n");
+	free(got);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+/* SPEC 5: logs -f --json is one object a line, each as its line comes. */
+START_TEST(json_logs_f_is_one_object_a_line_as_lines_come)
+{
+	static const char script[] =
+	    "import json,sys\n"
+	    "for l in sys.stdin:\n"
+	    "  o=json.loads(l)\n"
+	    "  assert set(o)=={'path','time_us','text'},o\n"
+	    "  print(o['path']+'|'+o['text'])\n";
+	struct th *t = th_start(LOGS_CONF);
+	struct stream s;
+	char *got;
+
+	(void)th_up(t, "x", 1);
+	th_wait_file(t, "tend.out", "x | two", DEADLINE_MS);
+	stream_start(t, &s, "logs x -f --json");
+	(void)stream_find(&s, 0, "\"text\":\"two  \\\\ \\\"q\\\"\"}\n");
+	ck_assert_ptr_null(strstr(s.buf, "three"));
+	th_write(t, "go", "");
+	(void)stream_find(&s, 0, "\"text\":\"three\"}\n");
+	ck_assert_int_eq(stream_end(&s), 0); /* interrupted: exit 0 */
+	got = py_ok(t, s.buf, script);
+	ck_assert_str_eq(got, "x|one\nx|two  \\ \"q\"\nx|three\n");
+	free(got);
+	free(s.buf);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 /* ============================================== version, help, shutdown */
 
 START_TEST(version_names_tendctl_and_the_tend_it_reaches)
@@ -2703,6 +2763,8 @@ ctl_suite(void)
 	    tc, a_temporary_program_stopped_by_a_siblings_restart_is_healthy);
 	tcase_add_test(tc, events_show_a_kill_as_an_exit_then_a_new_start);
 	tcase_add_test(tc, json_events_are_one_object_per_line);
+	tcase_add_test(tc, json_logs_is_one_document_with_the_lines);
+	tcase_add_test(tc, json_logs_f_is_one_object_a_line_as_lines_come);
 	tcase_add_test(tc, version_names_tendctl_and_the_tend_it_reaches);
 	tcase_add_test(
 	    tc, help_prints_the_usage_with_every_command_and_exits_0);

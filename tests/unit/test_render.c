@@ -1,6 +1,8 @@
 /*
  * test_render.c: tendctl's output from records: status columns, the
- * box-drawn tree, JSON documents that parse, health and events.
+ * box-drawn tree, JSON documents that parse, health, events, logs (one
+ * document, or one object a line when followed), pid, version, and which
+ * renderer a command's reply goes to.
  */
 #include <check.h>
 #include <stdio.h>
@@ -251,6 +253,187 @@ START_TEST(events_are_one_line_each)
 }
 END_TEST
 
+START_TEST(json_health_when_healthy_is_an_empty_list)
+{
+	struct render_opts o = {.json = true};
+	FILE *f = capture();
+
+	ck_assert(render_health(f, recs, 0, &o));
+	fclose(f);
+	ck_assert_str_eq(
+	    text, "{\"schema\":1,\"healthy\":true,\"unhealthy\":[]}\n");
+}
+END_TEST
+
+START_TEST(pid_is_the_number_alone_or_json_with_its_path)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	add("pid path=back/db pid=4242");
+	f = capture();
+	render_pid(f, &recs[0], &o);
+	fclose(f);
+	ck_assert_str_eq(text, "4242\n");
+	o.json = true;
+	f = capture();
+	render_pid(f, &recs[0], &o);
+	fclose(f);
+	ck_assert_str_eq(
+	    text, "{\"schema\":1,\"path\":\"back/db\",\"pid\":4242}\n");
+}
+END_TEST
+
+START_TEST(version_names_both_sides_or_why_tend_is_not_reachable)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	add("version tend=0.3.0 pid=17 protocol=1");
+	f = capture();
+	render_version(f, "0.3.1", &recs[0], "unused", &o);
+	render_version(
+	    f, "0.3.1", NULL, "cannot reach tend at /x: refused", &o);
+	fclose(f);
+	ck_assert_str_eq(text, "tendctl 0.3.1\n"
+	                       "tend 0.3.0 (pid 17, protocol 1)\n"
+	                       "tendctl 0.3.1\n"
+	                       "tend: not reachable (cannot reach tend at /x: "
+	                       "refused)\n");
+	o.json = true;
+	f = capture();
+	render_version(f, "0.3.1", &recs[0], "unused", &o);
+	render_version(f, "0.3.1", NULL, "refused", &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "{\"schema\":1,\"tendctl\":\"0.3.1\",\"tend\":{\"version\":"
+	    "\"0.3.0\",\"pid\":17,\"protocol\":1}}\n"
+	    "{\"schema\":1,\"tendctl\":\"0.3.1\",\"tend\":null}\n");
+}
+END_TEST
+
+/* logs NAME: the lines of a sample reply, each path in turn. */
+static void
+sample_lines(void)
+{
+	add("line path=back/db time_us=1764056400123456 text=ready");
+	add("line path=back/db time_us=1764056400123457 "
+	    "text=said\\s\"hi\"\\tthen\\x01");
+	add("line path=back/worker time_us=1764056400123458 text=");
+}
+
+static void
+logs(FILE *f, const char *name, bool follow, const struct render_opts *o)
+{
+	struct render_logs l;
+	size_t i;
+
+	render_logs_begin(f, &l, name, follow, o);
+	for (i = 0; i < nrecs; i++)
+		render_logs_line(f, &l, &recs[i], o);
+	render_logs_end(f, &l, o);
+}
+
+START_TEST(logs_of_a_program_are_its_bare_lines)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	add("line path=back/db time_us=1 text=ready");
+	add("line path=back/db time_us=2 text=a\\sb");
+	f = capture();
+	logs(f, "db", false, &o);
+	fclose(f);
+	ck_assert_str_eq(text, "ready\na b\n");
+	/* asked by path, a program's lines carry it, as a subtree's do */
+	f = capture();
+	logs(f, "back/db", true, &o);
+	fclose(f);
+	ck_assert_str_eq(text, "back/db | ready\nback/db | a b\n");
+}
+END_TEST
+
+START_TEST(logs_of_a_subtree_carry_their_paths)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	sample_lines();
+	f = capture();
+	logs(f, "back", false, &o);
+	fclose(f);
+	ck_assert_str_eq(text, "back/db | ready\n"
+	                       "back/db | said \"hi\"\tthen\x01\n"
+	                       "back/worker | \n");
+}
+END_TEST
+
+START_TEST(json_logs_are_one_document)
+{
+	struct render_opts o = {.json = true};
+	FILE *f;
+
+	f = capture();
+	logs(f, "back", false, &o);
+	fclose(f);
+	ck_assert_str_eq(text, "{\"schema\":1,\"lines\":[]}\n");
+	sample_lines();
+	f = capture();
+	logs(f, "back", false, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "{\"schema\":1,\"lines\":["
+	    "{\"path\":\"back/db\",\"time_us\":1764056400123456,"
+	    "\"text\":\"ready\"},"
+	    "{\"path\":\"back/db\",\"time_us\":1764056400123457,"
+	    "\"text\":\"said \\\"hi\\\"\\tthen\\u0001\"},"
+	    "{\"path\":\"back/worker\",\"time_us\":1764056400123458,"
+	    "\"text\":\"\"}]}\n");
+}
+END_TEST
+
+/* SPEC 5: --json logs -f is one object a line, as the lines come. */
+START_TEST(json_logs_followed_are_one_object_a_line)
+{
+	struct render_opts o = {.json = true};
+	FILE *f;
+
+	sample_lines();
+	f = capture();
+	logs(f, "db", true, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "{\"path\":\"back/db\",\"time_us\":1764056400123456,"
+	    "\"text\":\"ready\"}\n"
+	    "{\"path\":\"back/db\",\"time_us\":1764056400123457,"
+	    "\"text\":\"said \\\"hi\\\"\\tthen\\u0001\"}\n"
+	    "{\"path\":\"back/worker\",\"time_us\":1764056400123458,"
+	    "\"text\":\"\"}\n");
+}
+END_TEST
+
+START_TEST(a_reply_goes_to_its_commands_renderer)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	add("unhealthy path=bad state=failed why=gave\\sup");
+	f = capture();
+	ck_assert(render_reply(f, "stop", NULL, 0, &o));
+	ck_assert(!render_reply(f, "health", recs, nrecs, &o));
+	fclose(f);
+	/* a command that only answers done says nothing in plain text */
+	ck_assert_str_eq(text, "unhealthy: bad: gave up (failed)\n");
+	o.json = true;
+	f = capture();
+	ck_assert(render_reply(f, "start", NULL, 0, &o));
+	ck_assert(render_reply(f, "status", NULL, 0, &o));
+	fclose(f);
+	ck_assert_str_eq(text, "{\"schema\":1,\"ok\":true}\n"
+	                       "{\"schema\":1,\"programs\":[\n]}\n");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -268,6 +451,15 @@ main(void)
 	tcase_add_test(tc, json_strings_escape_quotes_and_controls);
 	tcase_add_test(tc, health_names_what_is_not_as_it_should_be);
 	tcase_add_test(tc, events_are_one_line_each);
+	tcase_add_test(tc, json_health_when_healthy_is_an_empty_list);
+	tcase_add_test(tc, pid_is_the_number_alone_or_json_with_its_path);
+	tcase_add_test(
+	    tc, version_names_both_sides_or_why_tend_is_not_reachable);
+	tcase_add_test(tc, logs_of_a_program_are_its_bare_lines);
+	tcase_add_test(tc, logs_of_a_subtree_carry_their_paths);
+	tcase_add_test(tc, json_logs_are_one_document);
+	tcase_add_test(tc, json_logs_followed_are_one_object_a_line);
+	tcase_add_test(tc, a_reply_goes_to_its_commands_renderer);
 	suite_add_tcase(s, tc);
 	return unit_main(s);
 }
