@@ -117,6 +117,9 @@ struct tend_conf {
 	int64_t log_ring;
 	int64_t shutdown_grace_ms;
 	enum cgroups_mode cgroups;
+	/* log_timestamps: not set, tend's own lines are stamped unless
+	 * stderr is the journal, and log_dir files are not */
+	bool log_timestamps, log_timestamps_set;
 };
 
 struct sup_conf {

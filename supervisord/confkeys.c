@@ -57,10 +57,10 @@ duration(struct ctx *c, const struct entry *e, const char *s, int64_t min,
 	struct shown b;
 
 	if (units_parse_duration(s, ms) == -1) {
-		conf_key_error(c, e, "%s %s",
+		conf_key_error(c, e, "%s %s (%s)",
 		    errno == ERANGE ? "too long a duration"
 		                    : "invalid duration",
-		    conf_quote(&b, s));
+		    conf_quote(&b, s), UNITS_DURATION_FORMS);
 		return -1;
 	}
 	if (*ms < min) {
@@ -163,6 +163,16 @@ p_bool(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 		    conf_quote(&b, e->value));
 		return -1;
 	}
+	return 0;
+}
+
+/* A boolean whose absence means something of its own (log_timestamps). */
+static int
+p_stamps(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
+{
+	if (p_bool(c, e, k, obj) == -1)
+		return -1;
+	((struct tend_conf *)obj)->log_timestamps_set = true;
 	return 0;
 }
 
@@ -893,6 +903,7 @@ static const struct key tend_keys[] = {
     {"log_ring", p_size, T(log_ring), NOW, 0, 0, 0, NULL},
     {"shutdown_grace", p_duration, T(shutdown_grace_ms), NOW, 0, 0, 0, NULL},
     {"cgroups", p_enum, T(cgroups), NOW, 0, 0, 0, cgroups_modes},
+    {"log_timestamps", p_stamps, T(log_timestamps), NOW, 0, 0, 0, NULL},
 };
 
 static const struct key sup_keys[] = {

@@ -5,11 +5,15 @@
  */
 #include "log.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
@@ -23,6 +27,49 @@ static const char *const level_names[] = {
 };
 
 static void (*line_writer)(const char *line, size_t len);
+static bool stamped;
+
+void
+log_set_timestamps(bool on)
+{
+	stamped = on;
+}
+
+bool
+log_stderr_is_journal(const char *journal_stream)
+{
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (journal_stream == NULL ||
+	    sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &tail) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+size_t
+log_timestamp(char *buf, size_t size, const struct timespec *ts)
+{
+	struct tm tm;
+	char zone[8];
+	size_t n;
+
+	if (size < LOG_STAMP_MAX || localtime_r(&ts->tv_sec, &tm) == NULL) {
+		if (size > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		strcpy(zone, "+0000");
+	/* RFC 3339: the offset as +HH:MM */
+	n += (size_t)snprintf(buf + n, size - n, ".%03ld%.3s:%.2s",
+	    ts->tv_nsec / 1000000, zone, zone + 3);
+	return n;
+}
 
 void
 log_set_level(enum log_level lvl)
@@ -45,8 +92,17 @@ vlog(enum log_level lvl, int err, const char *fmt, va_list ap)
 
 	if (lvl > max_level)
 		return;
-	n = snprintf(buf, sizeof(buf), "tend: %s: ", level_names[lvl]);
-	len = (size_t)n;
+	len = 0;
+	if (stamped) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		len = log_timestamp(buf, sizeof(buf), &now);
+		buf[len++] = ' ';
+	}
+	n = snprintf(
+	    buf + len, sizeof(buf) - len, "tend: %s: ", level_names[lvl]);
+	len += (size_t)n;
 	/* ap is started; clang-tidy 14 says otherwise only when one run checks
 	 * several files (llvm-project#40656) */
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */

@@ -7,8 +7,13 @@
 #ifndef TEND_LOG_H
 #define TEND_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdnoreturn.h>
+#include <time.h>
+
+/* "2026-12-07T00:35:31.123+01:00" and its NUL fit in this. */
+#define LOG_STAMP_MAX 32
 
 /* Messages of this level and more severe are written. */
 enum log_level {
@@ -18,6 +23,18 @@ enum log_level {
 };
 
 void log_set_level(enum log_level lvl);
+
+/* Whether each line begins with the time (RFC 3339, milliseconds, local
+ * time with its offset) and a space. Off until this says otherwise. */
+void log_set_timestamps(bool on);
+
+/* Whether stderr is the journal's stream that journal_stream
+ * ($JOURNAL_STREAM, "DEV:INODE") names: the journal stamps lines itself. */
+bool log_stderr_is_journal(const char *journal_stream);
+
+/* ts as "2026-12-07T00:35:31.123+01:00" into buf (size at least
+ * LOG_STAMP_MAX): its length, or 0 (buf "") if it cannot be told. */
+size_t log_timestamp(char *buf, size_t size, const struct timespec *ts);
 
 /*
  * Where whole lines go (with their newline): by default one write(2) to

@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "output.h"
 #include "pid1.h"
+#include "precheck.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "tree.h"
@@ -35,15 +36,19 @@ struct options {
 	const char *conf;
 	const char *socket;
 	bool check;
+	bool strict;
 };
 
 static void
 usage(FILE *to)
 {
 	fprintf(to,
-	    "usage: tend [-c FILE] [--check] [-s SOCKET] [--version] [-h]\n"
+	    "usage: tend [-c FILE] [--check [--strict]] [-s SOCKET] "
+	    "[--version] "
+	    "[-h]\n"
 	    "  -c, --config FILE  the configuration (default %s)\n"
 	    "      --check        validate FILE, print every problem, exit\n"
+	    "      --strict       with --check: warnings are errors too\n"
 	    "  -s, --socket PATH  the control socket\n"
 	    "      --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
@@ -56,6 +61,7 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longs[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, 'C'},
+	    {"strict", no_argument, NULL, 'S'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -72,6 +78,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'C':
 			o->check = true;
 			break;
+		case 'S':
+			o->strict = true;
+			break;
 		case 's':
 			o->socket = optarg;
 			break;
@@ -86,6 +95,11 @@ parse_args(int argc, char **argv, struct options *o)
 			exit(EXIT_USAGE);
 		}
 	}
+	if (o->strict && !o->check) {
+		fprintf(stderr, "tend: --strict goes with --check\n");
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
 	if (optind < argc) {
 		fprintf(
 		    stderr, "tend: unexpected argument: %s\n", argv[optind]);
@@ -94,18 +108,19 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
+/* Each diagnostic as "PREFIXFILE:LINE: KINDmessage". */
 static void
-print_diags(const struct diags *d, const char *prefix)
+print_diags(const struct diags *d, const char *prefix, const char *kind)
 {
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		if (d->v[i].line > 0)
-			fprintf(stderr, "%s%s:%d: %s\n", prefix, d->v[i].file,
-			    d->v[i].line, d->v[i].msg);
+			fprintf(stderr, "%s%s:%d: %s%s\n", prefix, d->v[i].file,
+			    d->v[i].line, kind, d->v[i].msg);
 		else
-			fprintf(stderr, "%s%s: %s\n", prefix, d->v[i].file,
-			    d->v[i].msg);
+			fprintf(stderr, "%s%s: %s%s\n", prefix, d->v[i].file,
+			    kind, d->v[i].msg);
 	}
 	fflush(stderr);
 }
@@ -138,28 +153,52 @@ check_users(const struct config *cfg, struct diags *d)
 	}
 }
 
+/* --check: errors, then warnings (errors too with --strict). */
 static int
-check_only(const char *file)
+check_only(const char *file, bool strict)
 {
 	struct config cfg;
-	struct diags d;
+	struct diags d, w;
 	int r;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&d, 0, sizeof(d));
+	memset(&w, 0, sizeof(w));
 	r = config_load(file, &cfg, &d);
 	if (r == 0)
 		check_users(&cfg, &d);
 	diags_sort(&d);
-	print_diags(&d, "");
-	if (d.n == 0)
-		printf("%s: valid: %zu program%s, %zu supervisor%s\n", file,
-		    cfg.nprogs, cfg.nprogs == 1 ? "" : "s", cfg.nsups,
-		    cfg.nsups == 1 ? "" : "s");
-	r = d.n == 0 ? 0 : 1;
+	print_diags(&d, "", "");
+	if (d.n == 0) {
+		w.file = cfg.file;
+		precheck_config(&cfg, environ, &w);
+		print_diags(&w, "", strict ? "" : "warning: ");
+	}
+	if (d.n == 0 && (w.n == 0 || !strict))
+		printf("%s: valid: %zu program%s, %zu supervisor%s; %zu "
+		       "warning%s\n",
+		    file, cfg.nprogs, cfg.nprogs == 1 ? "" : "s", cfg.nsups,
+		    cfg.nsups == 1 ? "" : "s", w.n, w.n == 1 ? "" : "s");
+	r = d.n == 0 && (w.n == 0 || !strict) ? 0 : 1;
+	diags_free(&w);
 	diags_free(&d);
 	config_free(&cfg);
 	return r;
+}
+
+/* At start: what --check warns about, in tend's log. */
+static void
+warn_ahead(const struct config *cfg)
+{
+	struct diags w;
+	size_t i;
+
+	memset(&w, 0, sizeof(w));
+	w.file = cfg->file;
+	precheck_config(cfg, environ, &w);
+	for (i = 0; i < w.n; i++)
+		log_warnx("%s:%d: %s", w.v[i].file, w.v[i].line, w.v[i].msg);
+	diags_free(&w);
 }
 
 static void
@@ -172,7 +211,7 @@ load_or_exit(const char *file, struct config *cfg)
 	if (config_load(file, cfg, &d) == 0 && d.n == 0)
 		return;
 	diags_sort(&d);
-	print_diags(&d, "tend: error: ");
+	print_diags(&d, "tend: error: ", "");
 	fprintf(stderr,
 	    "tend: error: %s: invalid configuration; not "
 	    "starting\n",
@@ -232,11 +271,15 @@ main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv, &opt);
+	log_set_timestamps(!log_stderr_is_journal(getenv("JOURNAL_STREAM")));
 	if (opt.check)
-		return check_only(opt.conf);
+		return check_only(opt.conf, opt.strict);
 	if (spawn_reserve_fds() == -1)
 		fatal("cannot reserve descriptors 3 to 6");
 	load_or_exit(opt.conf, &cfg);
+	if (cfg.tend.log_timestamps_set)
+		log_set_timestamps(cfg.tend.log_timestamps);
+	warn_ahead(&cfg);
 	grace_ms = cfg.tend.shutdown_grace_ms;
 	if (control_open(opt.socket, &cfg.tend, err, sizeof(err)) == -1) {
 		fprintf(stderr, "tend: error: %s\n", err);

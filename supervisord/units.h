@@ -21,6 +21,11 @@
  */
 int units_parse_duration(const char *s, int64_t *ms);
 
+/* What units_parse_duration accepts, in words, for error messages. */
+#define UNITS_DURATION_FORMS                                                   \
+	"one whole number with an optional unit ms, s, m or h, such as 90s "   \
+	"or 250ms"
+
 /*
  * A size: an integer with an optional suffix K, M or G (powers of 1024,
  * upper or lower case, an optional trailing B or iB is not accepted).

@@ -2078,3 +2078,15 @@ th_main(Suite *s)
 	/* 77: meson's SKIP, when nothing ran for real */
 	return skipped > 0 && skipped >= run ? 77 : EXIT_SUCCESS;
 }
+
+char *
+th_past_stamp(const char *line)
+{
+	const char *sp = strchr(line, ' ');
+
+	/* "YYYY-MM-DDTHH:MM:SS.mmm+HH:MM " is 30 bytes, a T at 10 */
+	if (sp != NULL && sp - line == 29 && line[10] == 'T' &&
+	    isdigit((unsigned char)line[0]))
+		line = sp + 1;
+	return (char *)(uintptr_t)line;
+}

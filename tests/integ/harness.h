@@ -296,6 +296,10 @@ void th_assert_file(struct th *t, const char *file, const char *want);
 /* tend's stderr must contain needle, else the test fails. */
 void th_assert_stderr_has(struct th *t, const char *needle);
 
+/* A line of tend's stderr past its timestamp ("2026-12-07T00:35:31.123+01:00
+ * "), if it has one; else line itself. */
+char *th_past_stamp(const char *line);
+
 /* How many times needle occurs in s, not overlapping. */
 int th_occurrences(const char *s, const char *needle);
 

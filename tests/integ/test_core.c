@@ -84,6 +84,7 @@ parse_starts(struct th *t, char *got, size_t size, bool check_pids)
 	for (line = err; *line != '\0'; line = next) {
 		next = strchr(line, '\n');
 		next = next != NULL ? next + 1 : line + strlen(line);
+		line = th_past_stamp(line);
 		if (strncmp(line, "tend: info: ", 12) != 0 ||
 		    (hit = strstr(line, tag)) == NULL || hit > next)
 			continue;
@@ -518,7 +519,7 @@ START_TEST(a_missing_binary_is_a_logged_failed_start_and_the_rest_goes_on)
 	line = line_with(err, "bad: cannot start");
 	ck_assert_ptr_nonnull(line);
 	ck_assert_msg(
-	    strncmp(line, "tend: ", 6) == 0 &&
+	    strncmp(th_past_stamp(line), "tend: ", 6) == 0 &&
 	        strstr(line, "/nonexistent/tend-test-missing") != NULL &&
 	        strstr(line, "No such file or directory") != NULL,
 	    "the failed start's line does not say what and why: %s", line);

@@ -602,7 +602,10 @@ END_TEST
 START_TEST(invalid_duration_names_the_key_and_the_value)
 {
 	parse("[supervisor:s]\nperiod = 7 fortnights\n");
-	ERROR(2, "period: invalid duration \"7 fortnights\"");
+	ERROR(2, "period: invalid duration \"7 fortnights\" (one whole number "
+	         "with an optional unit ms, s, m or h, such as 90s or 250ms)");
+	parse("[supervisor:s]\nperiod = 1m30s\n");
+	ERROR(2, "period: invalid duration \"1m30s\" (one whole number");
 }
 END_TEST
 
