@@ -328,19 +328,33 @@ index_add(struct ctx *c, struct child_ref r)
 	ix->n++;
 }
 
+bool
+config_find(const struct config *cfg, const char *name, struct child_ref *r)
+{
+	size_t i;
+
+	if (cfg->index != NULL)
+		return conf_index_find(cfg, name, strlen(name), r);
+	for (i = 0; i < cfg->nsups; i++)
+		if (cfg->sups[i].name && strcmp(cfg->sups[i].name, name) == 0) {
+			*r = (struct child_ref){true, i};
+			return true;
+		}
+	for (i = 0; i < cfg->nprogs; i++)
+		if (cfg->progs[i].name &&
+		    strcmp(cfg->progs[i].name, name) == 0) {
+			*r = (struct child_ref){false, i};
+			return true;
+		}
+	return false;
+}
+
 long
 config_find_prog(const struct config *cfg, const char *name)
 {
 	struct child_ref r;
 
-	if (cfg->index != NULL)
-		return conf_index_find(cfg, name, strlen(name), &r) && !r.is_sup
-		           ? (long)r.index
-		           : -1;
-	for (size_t i = 0; i < cfg->nprogs; i++)
-		if (cfg->progs[i].name && strcmp(cfg->progs[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return config_find(cfg, name, &r) && !r.is_sup ? (long)r.index : -1;
 }
 
 long
@@ -348,14 +362,7 @@ config_find_sup(const struct config *cfg, const char *name)
 {
 	struct child_ref r;
 
-	if (cfg->index != NULL)
-		return conf_index_find(cfg, name, strlen(name), &r) && r.is_sup
-		           ? (long)r.index
-		           : -1;
-	for (size_t i = 0; i < cfg->nsups; i++)
-		if (cfg->sups[i].name && strcmp(cfg->sups[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return config_find(cfg, name, &r) && r.is_sup ? (long)r.index : -1;
 }
 
 /* ---- sections ---- */

@@ -238,6 +238,14 @@ int config_load(const char *path, struct config *cfg, struct diags *d);
 /* Free everything cfg owns and zero it. Safe on a zeroed struct. */
 void config_free(struct config *cfg);
 
+/*
+ * Find a program or supervisor by name (names are unique across both):
+ * true with which one in *r, or false. O(1) through the name index; a
+ * scan in a config built by hand (index NULL).
+ */
+bool config_find(
+    const struct config *cfg, const char *name, struct child_ref *r);
+
 /* Find a program or supervisor by name: its index, or -1. */
 long config_find_prog(const struct config *cfg, const char *name);
 long config_find_sup(const struct config *cfg, const char *name);

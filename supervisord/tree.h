@@ -1,6 +1,7 @@
 /*
- * tree.h: the live tree of supervisors and programs, and the OTP decisions
- * on it (SPEC section 4 and the supervision rules of section 11).
+ * tree.h: the live tree of supervisors and programs, how it is built from
+ * a config (treebuild.c), and the OTP decisions on it (tree.c; SPEC
+ * section 4 and the supervision rules of section 11).
  *
  * tree.c is pure: it updates the in-memory tree (states, restart history,
  * the sequence each supervisor is carrying out) and appends to a plan what
@@ -213,19 +214,24 @@ struct plan {
 struct tree {
 	struct config cfg; /* owned */
 	struct sup *root;
-	struct node **nodes; /* every node; root first; owned */
+	struct node **nodes; /* every node in pre-order; root first; owned */
 	size_t nnodes;
-	struct node **byname; /* open-addressing hash on name */
-	size_t byname_cap;
+	/* the node of cfg.sups[i] and of cfg.progs[i]; owned arrays (and
+	 * the nodes themselves: a node is freed through these) */
+	struct sup **sups;
+	struct prog **progs;
 	int exit_status; /* latched: the first cause that ends tend; -1 */
 	bool shutting_down;
 	struct plan plan;
 };
 
+/* ---- treebuild.c: building, freeing, finding ---- */
+
 /*
  * Build the tree of cfg, which must be valid (config_parse returned 0).
  * Takes ownership of cfg, even on failure (it is then freed). Every node
- * starts stopped; nothing is queued. NULL on ENOMEM.
+ * starts stopped; nothing is queued. NULL on ENOMEM. No side effect on
+ * any other tree: a second tree can be built beside the live one.
  */
 struct tree *tree_build(struct config *cfg);
 
@@ -235,9 +241,12 @@ void tree_free(struct tree *t);
 
 /*
  * Find a node by name or by path ("db", "back/db", "root/back/db"; "all"
- * and "root" are the root). NULL if there is none.
+ * and "root" are the root). NULL if there is none. O(1) in the number of
+ * nodes: a lookup in the config's name index.
  */
 struct node *tree_find(const struct tree *t, const char *name);
+
+/* ---- tree.c: the decisions ---- */
 
 /* Start the root: its start sequence (SPEC 4 Start). */
 void tree_start(struct tree *t, int64_t now_ms);

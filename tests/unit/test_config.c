@@ -1217,6 +1217,8 @@ END_TEST
 
 START_TEST(config_find_looks_up_both_kinds)
 {
+	struct child_ref ref;
+
 	parse("[program:a]\ncommand = x\n[supervisor:s]\n");
 	VALID();
 	ck_assert_int_eq(config_find_prog(&cfg, "a"), 0);
@@ -1225,6 +1227,13 @@ START_TEST(config_find_looks_up_both_kinds)
 	ck_assert_int_eq(config_find_sup(&cfg, "root"), 0);
 	ck_assert_int_eq(config_find_sup(&cfg, "a"), -1);
 	ck_assert_int_eq(config_find_prog(&cfg, "nope"), -1);
+	ck_assert(config_find(&cfg, "s", &ref));
+	ck_assert(ref.is_sup);
+	ck_assert_uint_eq(ref.index, 1);
+	ck_assert(config_find(&cfg, "a", &ref));
+	ck_assert(!ref.is_sup);
+	ck_assert_uint_eq(ref.index, 0);
+	ck_assert(!config_find(&cfg, "nope", &ref));
 }
 END_TEST
 
@@ -1233,9 +1242,14 @@ START_TEST(config_find_works_on_a_config_built_by_hand)
 	struct prog_conf progs[2] = {
 	    {.name = (char[]){"a"}}, {.name = (char[]){"b"}}};
 	struct config hand = {.progs = progs, .nprogs = 2};
+	struct child_ref ref;
 
 	ck_assert_int_eq(config_find_prog(&hand, "b"), 1);
 	ck_assert_int_eq(config_find_sup(&hand, "b"), -1);
+	ck_assert(config_find(&hand, "a", &ref));
+	ck_assert(!ref.is_sup);
+	ck_assert_uint_eq(ref.index, 0);
+	ck_assert(!config_find(&hand, "c", &ref));
 }
 END_TEST
 
