@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,7 +43,7 @@
 #define RUN_MS 30000    /* th_ctl, th_tend: time to finish */
 #define TAIL_BYTES 3000 /* of tend's stderr, in failure messages */
 #define MAX_ENV 32      /* th_setenv entries */
-#define MAX_ARGS 64     /* th_ctl, th_tend words */
+#define MAX_ARGS 64     /* th_ctl, th_tend: words and the rest */
 #define FIND_MS 5000    /* PID 1: time for unshare to fork tend */
 #define CG_MS 5000      /* time for a killed cgroup to empty and go */
 #define MARKER "TEND_TEST_DIR"
@@ -1665,99 +1666,179 @@ th_occurrences(const char *s, const char *needle)
 
 /* -------------------------------------------------------------- run */
 
-/* Read the child's output until end of file or the deadline. */
-static bool
-collect(int fd, char **out, long long deadline)
+char *
+th_drain(int fd, long long deadline_ms, bool *eof, size_t *lenp)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
 	struct pollfd pfd = {fd, POLLIN, 0};
 	ssize_t n;
 
-	if (buf == NULL)
-		return false;
+	ck_assert_msg(buf != NULL, "out of memory");
+	*eof = false;
 	for (;;) {
-		long long left = deadline - th_now_ms();
+		long long left = deadline_ms - th_now_ms();
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-			buf[len] = '\0';
-			*out = buf;
-			return false;
-		}
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			break;
 		if (cap - len < 2) {
-			char *bigger = realloc(buf, cap * 2);
-
-			if (bigger == NULL)
-				break;
-			buf = bigger;
 			cap *= 2;
+			buf = realloc(buf, cap);
+			ck_assert_msg(buf != NULL, "out of memory");
 		}
 		n = read(fd, buf + len, cap - len - 1);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			*eof = true; /* end of file, or reset: it is over */
 			break;
+		}
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	*out = buf;
-	return true;
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
 }
 
-/* Run bin pre... WORDS-of-args, output into *out; its exit code. */
+static const struct th_how plain_how;
+
+/* Take on cr's identity: 0, or -1 with errno. */
 static int
-run(struct th *t, const char *bin, const char *const *pre, char **out,
-    const char *fmt, va_list ap)
+become(const struct th_cred *cr)
 {
-	char args[4096], *argv[MAX_ARGS], *save, *w;
-	int fds[2], n = 0, st, in;
+	if (setgroups((size_t)cr->ngroups, cr->groups) == -1 ||
+	    setresgid(cr->gid, cr->gid, cr->gid) == -1 ||
+	    setresuid(cr->uid, cr->uid, cr->uid) == -1)
+		return -1;
+	return 0;
+}
+
+/* Fork argv as th_run says, its stdout and stderr into out: its pid. */
+static pid_t
+spawn(struct th *t, const struct th_how *h, const char *const *argv, int out)
+{
+	const char *input = h->input != NULL ? h->input : "/dev/null";
+	int in = open(input, O_RDONLY | O_CLOEXEC);
+	pid_t pid;
+
+	if (argv[0] == NULL)
+		flunk(t, "TEND_BIN or TENDCTL_BIN is not set (use meson test)");
+	if (in == -1)
+		flunk(t, "%s: %s", input, strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		flunk(t, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		th_child_setup(t, in, out, out);
+		if (h->env != NULL)
+			(void)putenv(strdup(h->env));
+		if (h->cr != NULL && become(h->cr) == -1) {
+			dprintf(2, "harness: cannot become uid %u: %s\n",
+			    (unsigned)h->cr->uid, strerror(errno));
+			_exit(126);
+		}
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
+		dprintf(2, "harness: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in);
+	return pid;
+}
+
+int
+th_run(
+    struct th *t, const struct th_how *h, const char *const *argv, char **out)
+{
+	int fds[2], st, ms;
 	bool done;
 	pid_t pid;
 
-	if (bin == NULL)
-		flunk(t, "TEND_BIN or TENDCTL_BIN is not set (use meson test)");
-	vsnprintf(args, sizeof(args), fmt, ap);
-	argv[n++] = (char *)(uintptr_t)bin;
-	for (; *pre != NULL; pre++)
-		argv[n++] = (char *)(uintptr_t)*pre;
-	for (w = strtok_r(args, " ", &save); w != NULL && n < MAX_ARGS - 1;
-	     w = strtok_r(NULL, " ", &save))
-		argv[n++] = w;
-	argv[n] = NULL;
-	pid = pipe_and_fork(t, fds);
-	if (pid == 0) {
-		in = open("/dev/null", O_RDONLY);
-		if (in == -1)
-			_exit(127);
-		th_child_setup(t, in, fds[1], fds[1]);
-		execv(bin, argv);
-		dprintf(2, "harness: exec %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
+	if (h == NULL)
+		h = &plain_how;
+	ms = h->ms > 0 ? h->ms : RUN_MS;
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		flunk(t, "pipe2: %s", strerror(errno));
+	pid = spawn(t, h, argv, fds[1]);
 	close(fds[1]);
-	done = collect(fds[0], out, th_now_ms() + RUN_MS);
+	*out = th_drain(fds[0], th_now_ms() + ms, &done, NULL);
 	close(fds[0]);
 	if (!done)
 		(void)kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	if (!done)
-		flunk(
-		    t, "%s %s: did not finish within %d ms", bin, args, RUN_MS);
+		flunk(t, "%s: did not finish within %d ms; it said:\n%.500s",
+		    argv[0], ms, *out);
 	return exit_code(st);
+}
+
+/* A command line: bin, "-s D/tend.sock" if sock, then fmt's words. */
+struct words {
+	char text[8192], sock[PATH_MAX];
+	const char *v[MAX_ARGS];
+};
+
+static void
+words_of(struct th *t, struct words *w, const char *bin, bool sock,
+    const char *fmt, va_list ap)
+{
+	char *save, *word;
+	int n = 0, len;
+
+	len = vsnprintf(w->text, sizeof(w->text), fmt, ap);
+	if (len < 0 || (size_t)len >= sizeof(w->text))
+		flunk(t, "a command line too long for the harness");
+	w->v[n++] = bin;
+	if (sock) {
+		th_path(t, "tend.sock", w->sock, sizeof(w->sock));
+		w->v[n++] = "-s";
+		w->v[n++] = w->sock;
+	}
+	for (word = strtok_r(w->text, " ", &save); word != NULL;
+	     word = strtok_r(NULL, " ", &save)) {
+		if (n == MAX_ARGS - 1)
+			flunk(
+			    t, "more than %d words for the harness", MAX_ARGS);
+		w->v[n++] = word;
+	}
+	w->v[n] = NULL;
+}
+
+static int
+vctl(struct th *t, const struct th_how *h, char **out, const char *fmt,
+    va_list ap)
+{
+	static struct words w;
+
+	if (h == NULL)
+		h = &plain_how;
+	words_of(t, &w, h->bin != NULL ? h->bin : getenv("TENDCTL_BIN"),
+	    !h->no_socket, fmt, ap);
+	return th_run(t, h, w.v, out);
 }
 
 int
 th_ctl(struct th *t, char **out, const char *fmt, ...)
 {
-	char sock[PATH_MAX];
-	const char *pre[] = {"-s", sock, NULL};
 	va_list ap;
 	int r;
 
-	th_path(t, "tend.sock", sock, sizeof(sock));
 	va_start(ap, fmt);
-	r = run(t, getenv("TENDCTL_BIN"), pre, out, fmt, ap);
+	r = vctl(t, NULL, out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+th_ctl_how(
+    struct th *t, const struct th_how *h, char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vctl(t, h, out, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -1765,14 +1846,138 @@ th_ctl(struct th *t, char **out, const char *fmt, ...)
 int
 th_tend(struct th *t, char **out, const char *fmt, ...)
 {
-	const char *pre[] = {NULL};
+	static struct words w;
 	va_list ap;
-	int r;
 
 	va_start(ap, fmt);
-	r = run(t, getenv("TEND_BIN"), pre, out, fmt, ap);
+	words_of(t, &w, getenv("TEND_BIN"), false, fmt, ap);
 	va_end(ap);
-	return r;
+	return th_run(t, NULL, w.v, out);
+}
+
+/* ------------------------------------------------------------ streams */
+
+void
+th_stream_start(struct th *t, struct th_stream *s, const char *const *argv)
+{
+	int fds[2];
+
+	memset(s, 0, sizeof(*s));
+	if (pipe2(fds, O_CLOEXEC) == -1 ||
+	    fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1)
+		flunk(t, "pipe2: %s", strerror(errno));
+	s->pid = spawn(t, &plain_how, argv, fds[1]);
+	close(fds[1]);
+	s->fd = fds[0];
+	s->cap = 65536;
+	s->buf = malloc(s->cap);
+	ck_assert_msg(s->buf != NULL, "out of memory");
+	s->buf[0] = '\0';
+}
+
+void
+th_stream_ctl(struct th *t, struct th_stream *s, const char *fmt, ...)
+{
+	static struct words w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	words_of(t, &w, getenv("TENDCTL_BIN"), true, fmt, ap);
+	va_end(ap);
+	th_stream_start(t, s, w.v);
+}
+
+void
+th_stream_read(struct th_stream *s, int ms)
+{
+	struct pollfd pfd = {s->fd, POLLIN, 0};
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return;
+	for (;;) {
+		if (s->cap - s->len < 4096) {
+			s->cap *= 2;
+			s->buf = realloc(s->buf, s->cap);
+			ck_assert_msg(s->buf != NULL, "out of memory");
+		}
+		n = read(s->fd, s->buf + s->len, s->cap - s->len - 1);
+		if (n <= 0)
+			break;
+		s->len += (size_t)n;
+		s->buf[s->len] = '\0';
+	}
+}
+
+bool
+th_stream_has(
+    struct th_stream *s, size_t from, const char *needle, int ms, size_t *at)
+{
+	long long deadline = th_now_ms() + ms;
+	char *hit;
+
+	for (;;) {
+		hit = strstr(s->buf + from, needle);
+		if (hit != NULL) {
+			if (at != NULL)
+				*at = (size_t)(hit - s->buf);
+			return true;
+		}
+		if (th_now_ms() >= deadline)
+			return false;
+		th_stream_read(s, TICK_MS);
+	}
+}
+
+size_t
+th_stream_wait(struct th_stream *s, size_t from, const char *needle, int ms)
+{
+	size_t at;
+
+	ck_assert_msg(th_stream_has(s, from, needle, ms, &at),
+	    "no \"%s\" in the stream (from %zu) within %d ms:\n%s", needle,
+	    from, ms, s->buf);
+	return at;
+}
+
+/* Reap s's process within ms, reading what it writes meanwhile: whether
+ * it ended (its status in *st). */
+static bool
+stream_reap(struct th_stream *s, int ms, int *st)
+{
+	long long deadline = th_now_ms() + ms;
+
+	while (waitpid(s->pid, st, WNOHANG) != s->pid) {
+		if (th_now_ms() >= deadline)
+			return false;
+		th_stream_read(s, TICK_MS);
+	}
+	th_stream_read(s, 0);
+	return true;
+}
+
+int
+th_stream_finish(struct th_stream *s, int ms)
+{
+	int st;
+
+	if (!stream_reap(s, ms, &st)) {
+		(void)kill(s->pid, SIGKILL);
+		while (waitpid(s->pid, &st, 0) == -1 && errno == EINTR)
+			;
+		close(s->fd);
+		ck_abort_msg("%d did not end within %d ms; it said:\n%s",
+		    (int)s->pid, ms, s->buf);
+	}
+	close(s->fd);
+	return exit_code(st);
+}
+
+int
+th_stream_end(struct th_stream *s)
+{
+	(void)kill(s->pid, SIGTERM);
+	return th_stream_finish(s, TH_DEADLINE_MS);
 }
 
 int
@@ -1985,6 +2190,7 @@ th_pid1_ok(const char **why)
 	static int ok = -1;
 	char *out = NULL;
 	int fds[2], st;
+	bool eof;
 	pid_t pid;
 
 	if (ok == -1) {
@@ -1998,7 +2204,7 @@ th_pid1_ok(const char **why)
 			_exit(127);
 		}
 		close(fds[1]);
-		(void)collect(fds[0], &out, th_now_ms() + RUN_MS);
+		out = th_drain(fds[0], th_now_ms() + RUN_MS, &eof, NULL);
 		close(fds[0]);
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;

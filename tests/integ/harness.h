@@ -306,17 +306,94 @@ int th_occurrences(const char *s, const char *needle);
 /* Whether D/file exists and contains text. */
 bool th_file_has(struct th *t, const char *file, const char *text);
 
+/* Another identity for a program th_run starts. */
+struct th_cred {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[4]; /* supplementary groups */
+};
+
+/* How th_run runs a program; all zero (or NULL) as th_ctl does. */
+struct th_how {
+	const char *input;        /* stdin from this file; NULL: /dev/null */
+	const struct th_cred *cr; /* NULL: the test's own identity */
+	const char *env;          /* one more "KEY=VALUE", or NULL */
+	int ms;                   /* time it has to finish; 0: 30 s */
+	const char *bin;          /* th_ctl_how: NULL for $TENDCTL_BIN */
+	bool no_socket;           /* th_ctl_how: no "-s D/tend.sock" */
+};
+
 /*
- * Run $TENDCTL_BIN -s D/tend.sock ARGS, where ARGS is fmt formatted and
- * split on spaces; stdout and stderr into *out (malloc'd). Its exit
- * status; the test fails if it does not end within 30 s.
+ * The harness's runner, the one way a test runs a program to its end:
+ * argv (NULL-terminated; argv[0] looked up in PATH unless it holds a
+ * '/') in a child set up by th_child_setup, then as h says. Its stdout
+ * and stderr into *out (malloc'd). Its exit status (128+N if killed by
+ * signal N); the test fails if it does not end in time (it is killed).
+ */
+int th_run(
+    struct th *t, const struct th_how *h, const char *const *argv, char **out);
+
+/*
+ * th_run of $TENDCTL_BIN -s D/tend.sock ARGS, where ARGS is fmt formatted
+ * and split on spaces (at most 60 words).
  */
 int th_ctl(struct th *t, char **out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* th_ctl run as h says (NULL: as th_ctl). */
+int th_ctl_how(struct th *t, const struct th_how *h, char **out,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* The same for $TEND_BIN ARGS (e.g. "--check -c /path"). */
 int th_tend(struct th *t, char **out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Read fd until end of file (or an error, such as a reset) or until
+ * deadline_ms (th_now_ms's clock) passes: what came, NUL-terminated
+ * (malloc'd); *eof whether it ended; *lenp its length, if not NULL.
+ */
+char *th_drain(int fd, long long deadline_ms, bool *eof, size_t *lenp);
+
+/*
+ * A program the test reads while it runs (`tendctl events`, `logs -f`):
+ * started as th_run starts one, its stdout and stderr gathered in buf.
+ */
+struct th_stream {
+	pid_t pid;
+	int fd;    /* read end, non-blocking */
+	char *buf; /* what it wrote so far, NUL-terminated; the test frees */
+	size_t len, cap;
+};
+
+/* Start argv (as th_run would) into s. */
+void th_stream_start(
+    struct th *t, struct th_stream *s, const char *const *argv);
+
+/* th_stream_start of $TENDCTL_BIN -s D/tend.sock ARGS (as th_ctl). */
+void th_stream_ctl(struct th *t, struct th_stream *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Take what it has written, waiting up to ms for something. */
+void th_stream_read(struct th_stream *s, int ms);
+
+/* Whether its output from offset from on holds needle within ms; where
+ * needle begins in *at (if not NULL). */
+bool th_stream_has(
+    struct th_stream *s, size_t from, const char *needle, int ms, size_t *at);
+
+/* th_stream_has that must find needle: where it begins. */
+size_t th_stream_wait(
+    struct th_stream *s, size_t from, const char *needle, int ms);
+
+/* Wait up to ms for it to end by itself: its exit status. The test fails
+ * (and it is killed) if it does not. buf stays, for the test to free. */
+int th_stream_finish(struct th_stream *s, int ms);
+
+/* SIGTERM it (an interrupt), then th_stream_finish within
+ * TH_DEADLINE_MS. */
+int th_stream_end(struct th_stream *s);
 
 /* CLOCK_MONOTONIC in milliseconds, for a test's own deadlines. */
 long long th_now_ms(void);
