@@ -213,11 +213,8 @@ reap_within(pid_t pid, int *status, int ms)
 	}
 }
 
-/*
- * A process whose stdout (and stderr) we read through a pipe, with poll
- * and a deadline: `tendctl logs -f`, or tend itself when its stdout
- * must be a pipe.
- */
+/* tend, when its stdout must be a pipe: read with poll and a deadline
+ * (a tendctl that goes on writing is a th_stream). */
 struct reader {
 	pid_t pid;
 	int fd;
@@ -256,57 +253,6 @@ reader_until(struct reader *r, const char *text, int deadline_ms)
 			return r->got.p != NULL && strstr(r->got.p, text);
 	}
 	return true;
-}
-
-/* `tendctl -s D/tend.sock ARGS...` with its stdout and stderr to us. */
-static void
-reader_ctl(struct th *t, struct reader *r, const char *const *args)
-{
-	const char *bin = getenv("TENDCTL_BIN");
-	char sock[PATH_MAX];
-	const char *argv[16];
-	int fds[2], in, n = 0;
-
-	ck_assert_msg(bin != NULL, "TENDCTL_BIN is not set");
-	th_path(t, "tend.sock", sock, sizeof(sock));
-	argv[n++] = bin;
-	argv[n++] = "-s";
-	argv[n++] = sock;
-	for (; *args != NULL && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	memset(r, 0, sizeof(*r));
-	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	r->pid = fork();
-	ck_assert_int_ne(r->pid, -1);
-	if (r->pid == 0) {
-		in = open("/dev/null", O_RDONLY);
-		if (in == -1)
-			_exit(127);
-		th_child_setup(t, in, fds[1], fds[1]);
-		execv(bin, (char *const *)(void *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	r->fd = fds[0];
-}
-
-/* End the reader's process (TERM, then KILL) and free what it holds. */
-static void
-reader_end(struct reader *r)
-{
-	int st;
-
-	if (r->pid > 0) {
-		(void)kill(r->pid, SIGTERM);
-		if (!reap_within(r->pid, &st, DEADLINE_MS)) {
-			(void)kill(r->pid, SIGKILL);
-			(void)reap_within(r->pid, &st, DEADLINE_MS);
-		}
-	}
-	close(r->fd);
-	free(r->got.p);
-	memset(r, 0, sizeof(*r));
 }
 
 /*
@@ -893,22 +839,19 @@ START_TEST(logs_f_prints_the_ring_then_each_new_line_as_it_comes)
 	             "until test -e {D}/go;do sleep 0.01;done;echo three;"
 	             "until test -e {D}/go2;do sleep 0.01;done;echo four;"
 	             "exec sleep 100000'\n");
-	static const char *const args[] = {"logs", "x", "-f", NULL};
-	struct reader r;
+	struct th_stream s;
 
 	(void)th_up(t, "x", 1);
 	th_wait_file(t, "tend.out", "x | two\n", DEADLINE_MS);
-	reader_ctl(t, &r, args);
-	ck_assert_msg(reader_until(&r, "one\ntwo\n", DEADLINE_MS),
-	    "logs -f did not print the ring: \"%s\"", r.got.p ? r.got.p : "");
+	th_stream_ctl(t, &s, "logs x -f");
+	(void)th_stream_wait(&s, 0, "one\ntwo\n", DEADLINE_MS);
 	touch(t, "go");
-	ck_assert_msg(reader_until(&r, "three\n", DEADLINE_MS),
-	    "logs -f did not print a new line: \"%s\"", r.got.p ? r.got.p : "");
+	(void)th_stream_wait(&s, 0, "three\n", DEADLINE_MS);
 	touch(t, "go2");
-	ck_assert_msg(reader_until(&r, "four\n", DEADLINE_MS),
-	    "logs -f did not print a new line: \"%s\"", r.got.p ? r.got.p : "");
-	ck_assert_str_eq(r.got.p, "one\ntwo\nthree\nfour\n");
-	reader_end(&r);
+	(void)th_stream_wait(&s, 0, "four\n", DEADLINE_MS);
+	ck_assert_int_eq(th_stream_end(&s), 0); /* interrupted: exit 0 */
+	ck_assert_str_eq(s.buf, "one\ntwo\nthree\nfour\n");
+	free(s.buf);
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
