@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "proto.h"
 #include "render.h"
 #include "units.h"
@@ -34,6 +35,7 @@
 
 struct opts {
 	const char *socket;
+	const char *config; /* -c: the socket of its [tend] socket key */
 	bool json;
 	bool no_wait;
 	bool alive;
@@ -58,7 +60,8 @@ static void
 usage(FILE *to)
 {
 	fputs(
-	    "usage: tendctl [-s SOCKET] [--json] [--timeout DURATION] "
+	    "usage: tendctl [-s SOCKET | -c FILE] [--json] [--timeout "
+	    "DURATION] "
 	    "COMMAND [ARG...]\n"
 	    "\n"
 	    "  status [NAME...]      NAME STATE PID UPTIME RESTARTS LAST-EXIT\n"
@@ -72,9 +75,17 @@ usage(FILE *to)
 	    "  events                stream state changes until interrupted\n"
 	    "  health [--alive]      exit 0 if everything is as it should be\n"
 	    "  logs NAME [-n N] [-f] recent output, then follow\n"
+	    "  reload                (not supported yet)\n"
+	    "  upgrade [PATH]        (not supported yet)\n"
+	    "  top                   (not supported yet)\n"
+	    "  inspect NAME          (not supported yet)\n"
 	    "  shutdown              orderly shutdown of tend\n"
-	    "  version, help\n"
+	    "  version               tendctl's version and tend's\n"
+	    "  help                  this list\n"
 	    "\n"
+	    "The socket: -s SOCKET, else the [tend] socket of -c FILE, else\n"
+	    "$TEND_SOCKET, else /run/tend.sock (root) or\n"
+	    "$XDG_RUNTIME_DIR/tend.sock.\n"
 	    "NAME is a program or a supervisor (its subtree), by name or "
 	    "path;\n"
 	    "`all` is the root. Waiting commands take --no-wait and wait at\n"
@@ -148,6 +159,10 @@ take_option(struct opts *o, int argc, char **argv, int *i)
 		if (*i + 1 >= argc)
 			die(EXIT_USAGE, "%s: expected a socket path", a);
 		o->socket = argv[++*i];
+	} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+		if (*i + 1 >= argc)
+			die(EXIT_USAGE, "%s: expected a configuration file", a);
+		o->config = argv[++*i];
 	} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 		usage(stdout);
 		exit(0);
@@ -226,6 +241,34 @@ check_fallback_dir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* -c FILE: its [tend] socket, into buf; NULL if it names none. */
+static const char *
+config_socket(const char *file, char *buf, size_t size)
+{
+	struct config cfg;
+	struct diags d;
+	const char *path = NULL;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&d, 0, sizeof(d));
+	if (config_load(file, &cfg, &d) == -1 || d.n > 0) {
+		if (d.n > 0 && d.v[0].line > 0)
+			fprintf(stderr, "tendctl: %s:%d: %s\n", d.v[0].file,
+			    d.v[0].line, d.v[0].msg);
+		else if (d.n > 0)
+			fprintf(stderr, "tendctl: %s: %s\n", d.v[0].file,
+			    d.v[0].msg);
+		die(EXIT_USAGE, "-c %s: cannot read the socket from it", file);
+	}
+	if (cfg.tend.socket != NULL) {
+		snprintf(buf, size, "%s", cfg.tend.socket);
+		path = buf;
+	}
+	diags_free(&d);
+	config_free(&cfg);
+	return path;
+}
+
 /* Connect, or return -1 with a message in err. */
 static int
 try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
@@ -237,6 +280,8 @@ try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
 	const char *path = o->socket;
 	bool fallback = false;
 
+	if (path == NULL && o->config != NULL)
+		path = config_socket(o->config, buf, sizeof(buf));
 	if (path == NULL)
 		path = proto_socket_path(buf, sizeof(buf),
 		    getenv("TEND_SOCKET"), getenv("XDG_RUNTIME_DIR"),
@@ -256,7 +301,10 @@ try_connect(struct conn *c, const struct opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		snprintf(err, errlen, "cannot reach tend at %s: %s", path,
+		snprintf(err, errlen,
+		    "cannot reach tend at %s: %s (another socket: -s SOCKET, "
+		    "-c its tend.conf, or $TEND_SOCKET)",
+		    path,
 		    errno == EACCES ? "permission denied" : strerror(errno));
 		close(c->fd);
 		return -1;
@@ -470,8 +518,9 @@ run_events(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	c->deadline_ms = -1;
 	request(c, o, "events", NULL, 0);
 	while (read_line(c, &line, &len)) {
-		if (proto_is_end(line, len))
-			return 0; /* tend ended the stream: it is exiting */
+		if (proto_is_end(line, len)) /* tend ended it: it is exiting */
+			die(EXIT_UNREACHABLE, "tend is shutting down: no more "
+			                      "events");
 		if (proto_decode_record(line, len, &r, &err) == -1)
 			die(EXIT_NOT_AS_ASKED, "bad record from tend: %s", err);
 		render_event(stdout, &r, ro);

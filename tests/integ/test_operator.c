@@ -303,6 +303,107 @@ START_TEST(the_kill_after_shutdown_grace_names_how_many_and_their_pids)
 }
 END_TEST
 
+START_TEST(tendctl_finds_the_socket_of_a_config_with_c)
+{
+	struct th *t = th_new("[tend]\n"
+	                      "socket = {D}/other.sock\n"
+	                      "[program:a]\n"
+	                      "command = {S:a}\n");
+	struct th_how h = {
+	    .no_socket = true, .env = "TEND_SOCKET=/nonexistent"};
+	char conf[PATH_MAX], *out = NULL;
+
+	th_launch(t);
+	(void)th_up(t, "a", 1);
+	th_path(t, "tend.conf", conf, sizeof(conf));
+	ck_assert_int_eq(th_ctl_how(t, &h, &out, "-c %s pid a", conf), 0);
+	ck_assert_int_eq(atoi(out), th_pid(t, "a", 1));
+	free(out);
+	/* -s wins over -c */
+	ck_assert_int_eq(
+	    th_ctl_how(t, &h, &out, "-s /nonexistent -c %s pid a", conf), 4);
+	free(out);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(unreachable_says_how_to_point_tendctl_elsewhere)
+{
+	struct th *t = th_new("[program:a]\n"
+	                      "command = {S:a}\n");
+	struct th_how h = {.no_socket = true};
+	char *out = NULL;
+
+	ck_assert_int_eq(
+	    th_ctl_how(t, &h, &out, "-s %s/none.sock status", th_dir(t)), 4);
+	ck_assert_msg(
+	    strstr(out, "none.sock: No such file or directory") != NULL &&
+	        strstr(out, "-s SOCKET") != NULL &&
+	        strstr(out, "-c ") != NULL &&
+	        strstr(out, "$TEND_SOCKET") != NULL,
+	    "the message should name the path and the ways to another: %s",
+	    out);
+	free(out);
+	th_stop(t);
+}
+END_TEST
+
+/* help names every command of SPEC 5, and marks "not supported yet"
+ * exactly those that tend answers so. */
+START_TEST(help_lists_every_command_the_unbuilt_ones_marked)
+{
+	static const char *const cmds[] = {"status", "tree", "start", "stop",
+	    "restart", "signal", "kill", "pid", "events", "health", "logs",
+	    "reload", "upgrade", "top", "inspect", "shutdown", "version",
+	    "help"};
+	struct th *t = th_start(one);
+	char *out = NULL, *reply = NULL, want[64], *line, *end;
+	size_t i;
+
+	(void)th_up(t, "a", 1);
+	ck_assert_int_eq(th_ctl(t, &out, "help"), 0);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(want, sizeof(want), "\n  %s", cmds[i]);
+		line = strstr(out, want);
+		ck_assert_msg(line != NULL, "help lacks %s: %s", cmds[i], out);
+		end = strchr(line + 1, '\n');
+		if (end != NULL)
+			*end = '\0';
+		if (strstr(line, "not supported yet") != NULL) {
+			ck_assert_int_eq(th_ctl(t, &reply, "%s a", cmds[i]), 1);
+			ck_assert_msg(
+			    strstr(reply, "not supported yet") != NULL,
+			    "help marks %s unbuilt, tend said: %s", cmds[i],
+			    reply);
+			free(reply);
+		}
+		if (end != NULL)
+			*end = '\n';
+	}
+	free(out);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(events_exits_non_zero_when_tend_goes_away)
+{
+	struct th *t = th_start(one);
+	struct th_stream s;
+	int st;
+
+	(void)th_up(t, "a", 1);
+	th_stream_ctl(t, &s, "events");
+	th_stream_read(&s, 300);
+	th_signal(t, SIGTERM);
+	st = th_stream_finish(&s, DEADLINE_MS);
+	ck_assert_msg(
+	    st != 0, "tendctl events exited %d when tend went away", st);
+	free(s.buf);
+	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 0);
+	th_stop_after_exit(t, 0, NULL, DEADLINE_MS);
+}
+END_TEST
+
 static Suite *
 operator_suite(void)
 {
@@ -322,6 +423,10 @@ operator_suite(void)
 	    as_pid1_the_final_sweep_waits_for_processes_that_are_not_its_children);
 	tcase_add_test(
 	    tc, the_kill_after_shutdown_grace_names_how_many_and_their_pids);
+	tcase_add_test(tc, tendctl_finds_the_socket_of_a_config_with_c);
+	tcase_add_test(tc, unreachable_says_how_to_point_tendctl_elsewhere);
+	tcase_add_test(tc, help_lists_every_command_the_unbuilt_ones_marked);
+	tcase_add_test(tc, events_exits_non_zero_when_tend_goes_away);
 	suite_add_tcase(s, tc);
 	return s;
 }
