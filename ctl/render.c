@@ -503,6 +503,21 @@ logs_with_path(const char *name, const char *first)
 	return base == NULL || strcmp(base + 1, name) != 0;
 }
 
+/* time_us (the realtime clock) as RFC 3339 local time, in a static
+ * buffer. */
+static const char *
+format_time_us(long long time_us)
+{
+	static char buf[UNITS_TIME_MAX];
+	time_t sec = (time_t)(time_us / 1000000);
+	struct tm tm;
+
+	if (localtime_r(&sec, &tm) == NULL)
+		return "-";
+	return units_format_time(
+	    buf, sizeof(buf), &tm, (long)(time_us % 1000000 / 1000));
+}
+
 void
 render_logs_begin(FILE *out, struct render_logs *l, const char *name,
     bool follow, const struct render_opts *o)
@@ -534,6 +549,9 @@ render_logs_line(FILE *out, struct render_logs *l, const struct record *r,
 		render_json_string(out, str(r, "text"));
 		fputs(l->follow ? "}\n" : "}", out);
 	} else {
+		if (o->timestamps)
+			fprintf(out, "%s ",
+			    format_time_us(record_int(r, "time_us", 0)));
 		if (l->with_path)
 			fprintf(out, "%s | ", path != NULL ? path : "?");
 		fprintf(out, "%s\n", str(r, "text"));

@@ -19,6 +19,7 @@
 struct render_opts {
 	bool json;
 	bool color;
+	bool timestamps; /* logs: each line begins with its time (RFC 3339) */
 };
 
 /*

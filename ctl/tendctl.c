@@ -40,6 +40,7 @@ struct opts {
 	bool no_wait;
 	bool alive;
 	bool follow;
+	bool timestamps;   /* logs --timestamps */
 	const char *lines; /* logs -n */
 	int64_t timeout_ms;
 	const char *cmd;
@@ -74,7 +75,8 @@ usage(FILE *to)
 	    "  pid NAME              print the main pid\n"
 	    "  events                stream state changes until interrupted\n"
 	    "  health [--alive]      exit 0 if everything is as it should be\n"
-	    "  logs NAME [-n N] [-f] recent output, then follow\n"
+	    "  logs NAME [-n N] [-f] [--timestamps]\n"
+	    "                        recent output, then follow\n"
 	    "  reload                (not supported yet)\n"
 	    "  upgrade [PATH]        (not supported yet)\n"
 	    "  top                   (not supported yet)\n"
@@ -147,6 +149,8 @@ take_option(struct opts *o, int argc, char **argv, int *i)
 		o->alive = true;
 	else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
 		o->follow = true;
+	else if (strcmp(a, "-t") == 0 || strcmp(a, "--timestamps") == 0)
+		o->timestamps = true;
 	else if (strcmp(a, "-n") == 0 || strcmp(a, "--lines") == 0) {
 		if (*i + 1 >= argc)
 			die(EXIT_USAGE, "%s: expected a number of lines", a);
@@ -654,6 +658,7 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	ro.json = o.json;
+	ro.timestamps = o.timestamps;
 	ro.color =
 	    !o.json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	if (strcmp(o.cmd, "help") == 0) {

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "units.h"
+
 #define LOG_LINE_MAX 2048
 
 static enum log_level max_level = LOG_INFO;
@@ -54,21 +56,13 @@ size_t
 log_timestamp(char *buf, size_t size, const struct timespec *ts)
 {
 	struct tm tm;
-	char zone[8];
-	size_t n;
 
 	if (size < LOG_STAMP_MAX || localtime_r(&ts->tv_sec, &tm) == NULL) {
 		if (size > 0)
 			buf[0] = '\0';
 		return 0;
 	}
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (strftime(zone, sizeof(zone), "%z", &tm) != 5)
-		strcpy(zone, "+0000");
-	/* RFC 3339: the offset as +HH:MM */
-	n += (size_t)snprintf(buf + n, size - n, ".%03ld%.3s:%.2s",
-	    ts->tv_nsec / 1000000, zone, zone + 3);
-	return n;
+	return strlen(units_format_time(buf, size, &tm, ts->tv_nsec / 1000000));
 }
 
 void

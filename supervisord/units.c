@@ -350,6 +350,20 @@ units_format_duration(char *buf, size_t size, int64_t ms)
 	return buf;
 }
 
+char *
+units_format_time(char *buf, size_t size, const struct tm *tm, long ms)
+{
+	long off = tm->tm_gmtoff;
+	char sign = off < 0 ? '-' : '+';
+
+	if (off < 0)
+		off = -off;
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld",
+	    tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour,
+	    tm->tm_min, tm->tm_sec, ms, sign, off / 3600, off % 3600 / 60);
+	return buf;
+}
+
 #define E(name)                                                                \
 	{                                                                      \
 		name, #name                                                    \

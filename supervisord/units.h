@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* The longest name of a program or supervisor. */
 #define UNITS_NAME_MAX 64
@@ -69,6 +70,16 @@ bool units_name_valid(const char *name);
  * size 16 is always enough (snprintf cuts a smaller buf).
  */
 char *units_format_duration(char *buf, size_t size, int64_t ms);
+
+/* The longest units_format_time, with its NUL. */
+#define UNITS_TIME_MAX 32
+
+/*
+ * A broken-down local time (localtime_r's, with its tm_gmtoff) and its
+ * milliseconds as RFC 3339: "2026-12-07T10:35:31.123+01:00", into buf
+ * (UNITS_TIME_MAX bytes hold it), which is returned.
+ */
+char *units_format_time(char *buf, size_t size, const struct tm *tm, long ms);
 
 /* The symbolic name of an errno value ("ENOENT"), or NULL if unknown. */
 const char *units_errno_name(int err);

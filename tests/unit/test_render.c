@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proto.h"
 #include "render.h"
@@ -353,6 +354,24 @@ START_TEST(logs_of_a_program_are_its_bare_lines)
 }
 END_TEST
 
+START_TEST(logs_timestamps_begin_each_line_with_its_time)
+{
+	struct render_opts o = {.timestamps = true};
+	FILE *f;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	sample_lines();
+	f = capture();
+	logs(f, "back", false, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "2025-11-25T07:40:00.123+00:00 back/db | ready\n"
+	    "2025-11-25T07:40:00.123+00:00 back/db | said \"hi\"\tthen\x01\n"
+	    "2025-11-25T07:40:00.123+00:00 back/worker | \n");
+}
+END_TEST
+
 START_TEST(logs_of_a_subtree_carry_their_paths)
 {
 	struct render_opts o = {0};
@@ -456,6 +475,7 @@ main(void)
 	tcase_add_test(
 	    tc, version_names_both_sides_or_why_tend_is_not_reachable);
 	tcase_add_test(tc, logs_of_a_program_are_its_bare_lines);
+	tcase_add_test(tc, logs_timestamps_begin_each_line_with_its_time);
 	tcase_add_test(tc, logs_of_a_subtree_carry_their_paths);
 	tcase_add_test(tc, json_logs_are_one_document);
 	tcase_add_test(tc, json_logs_followed_are_one_object_a_line);

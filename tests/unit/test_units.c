@@ -31,6 +31,28 @@ duration_errno(const char *s)
 	return errno;
 }
 
+START_TEST(format_time_is_rfc3339_with_milliseconds_and_offset)
+{
+	struct tm tm = {.tm_year = 126,
+	    .tm_mon = 11,
+	    .tm_mday = 7,
+	    .tm_hour = 10,
+	    .tm_min = 5,
+	    .tm_sec = 9,
+	    .tm_gmtoff = 3600};
+	char buf[UNITS_TIME_MAX];
+
+	ck_assert_str_eq(units_format_time(buf, sizeof(buf), &tm, 7),
+	    "2026-12-07T10:05:09.007+01:00");
+	tm.tm_gmtoff = -(9 * 3600 + 30 * 60);
+	ck_assert_str_eq(units_format_time(buf, sizeof(buf), &tm, 999),
+	    "2026-12-07T10:05:09.999-09:30");
+	tm.tm_gmtoff = 0;
+	ck_assert_str_eq(units_format_time(buf, sizeof(buf), &tm, 0),
+	    "2026-12-07T10:05:09.000+00:00");
+}
+END_TEST
+
 START_TEST(duration_units_are_ms_s_m_h)
 {
 	ck_assert_int_eq(duration("250ms"), 250);
@@ -337,6 +359,7 @@ units_suite(void)
 	tcase_add_test(tc, format_duration_is_compact_with_two_units_at_most);
 	tcase_add_test(tc, format_duration_fits_16_bytes_for_any_value);
 	tcase_add_test(tc, errno_names_cover_the_exec_family);
+	tcase_add_test(tc, format_time_is_rfc3339_with_milliseconds_and_offset);
 	suite_add_tcase(s, tc);
 	return s;
 }
