@@ -18,6 +18,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,8 +267,9 @@ backoff_delay(struct prog *p, int64_t now)
 
 	if (c->backoff_min_ms <= 0)
 		return 0;
-	if (p->node.state == ST_RUNNING &&
-	    now - p->node.since_ms >= c->min_uptime_ms) {
+	if ((p->node.state == ST_RUNNING &&
+	        now - p->node.since_ms >= c->min_uptime_ms) ||
+	    (p->fail != FAIL_NONE && p->fail_was_up)) {
 		p->backoff_next_ms = 0;
 		return 0;
 	}
@@ -313,6 +315,7 @@ start_node(struct tree *t, struct node *n, bool counted, int64_t now)
 	n->ended_sig = false;
 	n->start_failed = false;
 	if (n->kind == NODE_PROG) {
+		prog_of(n)->fail = FAIL_NONE;
 		set_state(t, n, ST_STARTING, now);
 		push(t, ACT_START, NOTE_STATE, n, 0);
 	} else {
@@ -331,6 +334,7 @@ stop_node(struct tree *t, struct node *n, int64_t now)
 	switch (n->state) {
 	case ST_STARTING:
 	case ST_RUNNING:
+		set_timer(t, n, -1); /* its start deadline */
 		set_state(t, n, ST_STOPPING, now);
 		if (n->shutdown_ms == CONFIG_BRUTAL_KILL) {
 			n->kill_sent = true;
@@ -363,6 +367,8 @@ kill_node(struct tree *t, struct node *n, int64_t now)
 	}
 	if (!is_active(n) || n->kill_sent)
 		return;
+	if (n->state == ST_STARTING)
+		set_timer(t, n, -1); /* its start deadline */
 	if (n->state != ST_STOPPING)
 		n->after_stop = ST_STOPPED;
 	set_state(t, n, ST_STOPPING, now);
@@ -790,10 +796,58 @@ tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms)
 
 	if (n->state != ST_STARTING)
 		return; /* a stop is already queued */
-	if (p->conf->ready == READY_START) {
-		n->op_starting = false;
-		set_state(t, n, ST_RUNNING, now_ms);
-		advance(t, n->parent, now_ms);
+	if (p->conf->ready == READY_START)
+		tree_on_ready(t, p, now_ms);
+	else
+		set_timer(
+		    t, n, now_ms + prog_extra(p->conf)->start_timeout_ms);
+}
+
+void
+tree_on_ready(struct tree *t, struct prog *p, int64_t now_ms)
+{
+	struct node *n = &p->node;
+
+	if (n->state != ST_STARTING)
+		return;
+	set_timer(t, n, -1);
+	n->op_starting = false;
+	set_state(t, n, ST_RUNNING, now_ms);
+	advance(t, n->parent, now_ms);
+}
+
+void
+tree_on_extend(struct tree *t, struct prog *p, int64_t ms, int64_t now_ms)
+{
+	struct node *n = &p->node;
+
+	if (n->state != ST_STARTING || n->timer_at_ms < 0)
+		return;
+	if (ms > INT64_MAX - now_ms)
+		ms = INT64_MAX - now_ms;
+	if (now_ms + ms > n->timer_at_ms)
+		set_timer(t, n, now_ms + ms);
+}
+
+void
+tree_on_failed(struct tree *t, struct prog *p, enum fail_cause cause,
+    int64_t now_ms)
+{
+	struct node *n = &p->node;
+
+	if (n->state != ST_STARTING && n->state != ST_RUNNING)
+		return;
+	p->fail = (unsigned char)cause;
+	p->fail_was_up = n->state == ST_RUNNING &&
+	                 now_ms - n->since_ms >= p->conf->min_uptime_ms;
+	set_timer(t, n, -1);
+	set_state(t, n, ST_STOPPING, now_ms);
+	if (n->shutdown_ms == CONFIG_BRUTAL_KILL) {
+		n->kill_sent = true;
+		push(t, ACT_KILL, NOTE_STATE, n, 0);
+	} else {
+		push(t, ACT_STOP, NOTE_STATE, n,
+		    cause == FAIL_WATCHDOG ? SIGABRT : 0);
 	}
 }
 
@@ -833,9 +887,22 @@ tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e)
 
 	p->last = *e;
 	p->has_last = true;
+	if (n->state == ST_STARTING)
+		set_timer(t, n, -1); /* its start deadline */
 	switch (n->state) {
 	case ST_STOPPING:
-		kind = EXIT_SHUTDOWN;
+		/* tend ended it as a failure, and nobody asked for a stop
+		 * since (an operator's stop or restart makes it one) */
+		if (p->fail == FAIL_NONE || n->held || n->op_start) {
+			kind = EXIT_SHUTDOWN;
+			break;
+		}
+		p->last.fail = (enum fail_cause)p->fail;
+		if (n->op_starting) {
+			op_start_failed(t, p, &p->last);
+			return;
+		}
+		kind = EXIT_ABNORMAL;
 		break;
 	case ST_STARTING:
 		if (n->op_starting) {
@@ -866,6 +933,8 @@ tree_on_timer(struct tree *t, struct node *n, int64_t now_ms)
 	if (n->kind == NODE_PROG) {
 		if (n->state == ST_BACKOFF && !n->pending)
 			start_node(t, n, true, now_ms);
+		else if (n->state == ST_STARTING) /* start_timeout */
+			tree_on_failed(t, prog_of(n), FAIL_TIMEOUT, now_ms);
 		return;
 	}
 	s = sup_of(n);
@@ -1080,12 +1149,28 @@ tree_node_healthy(const struct node *n, const char **why, bool *skip_kids)
 
 /* ------------------------------------------------------------ names */
 
+static const char *const fail_tokens[] = {
+    [FAIL_NONE] = NULL,
+    [FAIL_TIMEOUT] = "timeout",
+    [FAIL_HEALTH] = "health",
+    [FAIL_WATCHDOG] = "watchdog",
+};
+
+static const char *const fail_words[] = {
+    [FAIL_NONE] = NULL,
+    [FAIL_TIMEOUT] = "not ready within start_timeout",
+    [FAIL_HEALTH] = "failed its health checks",
+    [FAIL_WATCHDOG] = "sent no WATCHDOG=1 in time",
+};
+
 char *
 exit_token(const struct exit_info *e, char *buf, size_t size)
 {
 	const char *name;
 
-	if (e->exec_errno != 0) {
+	if (e->fail != FAIL_NONE && e->exec_errno == 0) {
+		snprintf(buf, size, "%s", fail_tokens[e->fail]);
+	} else if (e->exec_errno != 0) {
 		name = units_errno_name(e->exec_errno);
 		if (name != NULL)
 			snprintf(buf, size, "exec:%s", name);
@@ -1108,7 +1193,14 @@ exit_describe(const struct exit_info *e, char *buf, size_t size)
 {
 	const char *name;
 
-	if (e->exec_errno != 0) {
+	if (e->fail != FAIL_NONE && e->exec_errno == 0) {
+		struct exit_info plain = *e;
+		char how[96];
+
+		plain.fail = FAIL_NONE;
+		snprintf(buf, size, "%s (then %s)", fail_words[e->fail],
+		    exit_describe(&plain, how, sizeof(how)));
+	} else if (e->exec_errno != 0) {
 		snprintf(
 		    buf, size, "could not start: %s", strerror(e->exec_errno));
 	} else if (WIFSIGNALED(e->wstatus)) {

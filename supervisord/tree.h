@@ -51,15 +51,27 @@ enum exit_kind {
 	EXIT_GAVE_UP,  /* supervisor only: restart intensity exceeded */
 };
 
+/* Why tend itself ended a program's instance as a failure (SPEC 11
+ * LAST-EXIT: timeout, health, watchdog). */
+enum fail_cause {
+	FAIL_NONE,
+	FAIL_TIMEOUT,  /* not ready within start_timeout */
+	FAIL_HEALTH,   /* health_retries checks failed in a row */
+	FAIL_WATCHDOG, /* no WATCHDOG=1 within watchdog */
+};
+
 /* The end of a program's instance, as supervise.c saw it. */
 struct exit_info {
 	int wstatus;      /* from waitpid, when exec_errno == 0 */
 	int exec_errno;   /* nonzero: the start failed before the program ran */
 	bool before_exec; /* exec_errno came from a step before the exec */
-	int64_t at_ms;    /* when it ended */
+	enum fail_cause fail; /* tend ended it for this (then it says so in
+	                       * LAST-EXIT, whatever the status) */
+	int64_t at_ms;        /* when it ended */
 };
 
 struct sup;
+struct ready;
 struct capture;
 
 struct node {
@@ -154,6 +166,11 @@ struct prog {
 	const struct prog_conf *conf; /* borrowed from the tree's config */
 	int64_t backoff_next_ms;      /* the next backoff delay; 0: MIN */
 	bool has_last;                /* last is valid */
+	unsigned char fail;           /* enum fail_cause of the stop under
+	                               * way: its end is abnormal */
+	bool fail_was_up; /* it had been running min_uptime when it failed */
+	struct ready *rd; /* readiness, health, watchdog (ready.c); NULL:
+	                   * ready = start and none of them */
 	struct exit_info last;        /* its last end (LAST-EXIT) */
 
 	/* Owned by supervise.c and spawn.c; the tree never reads these. */
@@ -177,7 +194,8 @@ struct prog {
 
 enum act_kind {
 	ACT_START, /* spawn prog; then tree_on_spawned or tree_on_exit */
-	ACT_STOP,  /* stop prog's instance gen: stop_signal, deadline */
+	ACT_STOP,  /* stop prog's instance gen: stop_signal (arg, if not 0,
+	            * is the first signal instead), deadline */
 	ACT_KILL,  /* SIGKILL prog's instance gen now */
 	ACT_TIMER, /* arm node's timer at node->timer_at_ms (-1: disarm) */
 	ACT_EXIT,  /* end tend with status arg */
@@ -256,8 +274,40 @@ void tree_start(struct tree *t, int64_t now_ms);
  * status (0 unless something ended tend first). */
 void tree_shutdown(struct tree *t, int64_t now_ms);
 
-/* The program's instance gen was spawned (exec succeeded). */
+/*
+ * The program's instance gen was spawned (exec succeeded). With ready =
+ * start it is running now; otherwise it stays starting, and its start
+ * deadline (start_timeout) is armed on its tree timer.
+ */
 void tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms);
+
+/*
+ * The program's instance is ready (SPEC 4 Start): starting becomes
+ * running and its supervisor's sequence moves on; an operator's start
+ * has succeeded. Nothing unless it is starting. Every way of becoming
+ * ready (ready = start at the spawn, READY=1, fd:N, exec:, tcp:) comes
+ * through here, and every way of failing a start (an exit, the start
+ * deadline) through tree_on_exit: "wait until this instance is ready or
+ * its start failed" is a watch on these two.
+ */
+void tree_on_ready(struct tree *t, struct prog *p, int64_t now_ms);
+
+/*
+ * EXTEND_TIMEOUT_USEC (as systemd): a starting program's deadline is
+ * moved to now + ms unless it is later already.
+ */
+void tree_on_extend(
+    struct tree *t, struct prog *p, int64_t ms, int64_t now_ms);
+
+/*
+ * tend ends the program's instance as a failure (SPEC 4 Exit kinds: a
+ * failed health check, the watchdog; the start deadline is the tree
+ * timer's own): it is stopped as usual, the watchdog's first signal
+ * being SIGABRT (as systemd's), and its end is an abnormal exit shown
+ * as cause in LAST-EXIT. Nothing unless it is starting or running.
+ */
+void tree_on_failed(struct tree *t, struct prog *p, enum fail_cause cause,
+    int64_t now_ms);
 
 /*
  * A queued start was not carried out because a stop of the same instance
@@ -324,7 +374,8 @@ bool intensity_exceeded(const struct sup *s, int64_t now_ms);
 
 /*
  * LAST-EXIT as one token (SPEC 11): "exit:N", "signal:NAME",
- * "exec:ERRNO-NAME"; into buf, which is returned.
+ * "exec:ERRNO-NAME", "timeout", "health", "watchdog"; into buf, which is
+ * returned.
  */
 char *exit_token(const struct exit_info *e, char *buf, size_t size);
 

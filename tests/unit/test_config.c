@@ -552,9 +552,8 @@ START_TEST(unsupported_keys_are_checked_and_then_refused)
 	      "watchdog = 2s\nmemory_max = 1G\n");
 	ERROR(5, "handover: not supported yet");
 	ERROR(5, "handover: invalid value \"whenever\"");
-	ERROR(6, "watchdog: not supported yet");
 	ERROR(7, "memory_max: not supported yet");
-	ck_assert_uint_eq(d.n, 4);
+	ck_assert_uint_eq(d.n, 3); /* watchdog is supported */
 	ck_assert_int_eq(prog_extra(prog("a"))->memory_max, INT64_C(1) << 30);
 	ck_assert_int_eq(prog_extra(prog("a"))->watchdog_ms, 2000);
 }
@@ -750,7 +749,7 @@ START_TEST(limits_are_numbers_or_infinity)
 }
 END_TEST
 
-START_TEST(ready_start_works_and_other_modes_are_not_supported_yet)
+START_TEST(every_ready_mode_is_read_with_its_argument)
 {
 	const struct prog_conf *p;
 
@@ -759,12 +758,8 @@ START_TEST(ready_start_works_and_other_modes_are_not_supported_yet)
 	      "[program:c]\ncommand = x\nready = fd:3\n"
 	      "[program:d]\ncommand = x\nready = exec:check --now\n"
 	      "[program:e]\ncommand = x\nready = tcp:8080\n");
-	ck_assert(!has(3, ""));
-	ERROR(6, "ready = notify: not supported yet");
-	ERROR(9, "ready = fd: not supported yet");
-	ERROR(12, "ready = exec: not supported yet");
-	ERROR(15, "ready = tcp: not supported yet");
-	ck_assert_uint_eq(d.n, 4);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_int_eq(prog("b")->ready, READY_NOTIFY);
 	p = prog("d");
 	ck_assert_int_eq(p->ready, READY_EXEC);
 	ck_assert_str_eq(prog_extra(p)->ready_argv[1], "--now");
@@ -829,8 +824,8 @@ START_TEST(not_yet_supported_values_are_stored)
 	ck_assert_str_eq(prog_extra(p)->listen[0].addr, "tcp:[::1]:8080");
 	ck_assert_int_eq(prog_extra(p)->watchdog_ms, 3000);
 	/* stdout and stderr are supported since output capture landed */
-	ck_assert_uint_eq(count("not supported yet"), 6);
-	ck_assert_uint_eq(d.n, 6);
+	ck_assert_uint_eq(count("not supported yet"), 4);
+	ck_assert_uint_eq(d.n, 4);
 }
 END_TEST
 
@@ -1475,7 +1470,7 @@ config_suite(void)
 	tcase_add_test(tc, nice_and_oom_score_adj_have_kernel_ranges);
 	tcase_add_test(tc, limits_are_numbers_or_infinity);
 	tcase_add_test(
-	    tc, ready_start_works_and_other_modes_are_not_supported_yet);
+	    tc, every_ready_mode_is_read_with_its_argument);
 	tcase_add_test(tc, ready_arguments_are_checked);
 	tcase_add_test(tc, not_yet_supported_values_are_still_checked);
 	tcase_add_test(tc, not_yet_supported_values_are_stored);

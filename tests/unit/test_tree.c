@@ -131,7 +131,8 @@ run(void)
 			}
 			break;
 		case ACT_STOP:
-			trace("stop", a.node);
+			/* the watchdog's stop begins with SIGABRT */
+			trace(a.arg == SIGABRT ? "abort" : "stop", a.node);
 			if (!STUBBORN[index_of(a.node)])
 				end_instance(p, W_SIG(SIGTERM));
 			break;
@@ -1067,6 +1068,243 @@ START_TEST(the_plan_starts_again_at_its_first_slot_once_drained)
 }
 END_TEST
 
+
+/* ---------------------------------------------------------- readiness */
+
+#define NOTIFY_AB                                                              \
+	"[supervisor:root]\nintensity = 10\nchildren = a, b\n"                 \
+	"[program:a]\ncommand = a\nready = notify\nstart_timeout = 1s\n"       \
+	"[program:b]\ncommand = b\n"
+
+static const char *
+last_of(const char *name)
+{
+	static char buf[64];
+
+	ck_assert(prog(name)->has_last);
+	return exit_token(&prog(name)->last, buf, sizeof(buf));
+}
+
+START_TEST(a_program_is_starting_until_ready_and_the_sequence_waits_for_it)
+{
+	build(NOTIFY_AB);
+	tree_start(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "start:a");
+	ck_assert_int_eq(state("a"), ST_STARTING);
+	ck_assert_int_eq(state("root"), ST_STARTING);
+	wait_ms(500);
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	ck_assert_str_eq(took(), "start:b");
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert_int_eq(state("root"), ST_RUNNING);
+	/* the start deadline is gone with the start */
+	ck_assert_int_lt(node("a")->timer_at_ms, 0);
+	wait_ms(5000);
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(not_ready_within_start_timeout_is_a_failed_start_shown_as_timeout)
+{
+	build(NOTIFY_AB);
+	boot();
+	wait_ms(999);
+	ck_assert_str_eq(took(), "");
+	wait_ms(1);
+	/* stopped, then (permanent) started again, counted; under
+	 * one_for_one the first start sequence moves on (SPEC 11) */
+	ck_assert_str_eq(took(), "stop:a start:a start:b");
+	ck_assert_str_eq(last_of("a"), "timeout");
+	ck_assert_uint_eq(node("a")->restarts, 1);
+	ck_assert_int_eq(node("a")->last_kind, EXIT_ABNORMAL);
+	ck_assert_int_eq(state("a"), ST_STARTING);
+	ck_assert_int_eq(node("a")->timer_at_ms, NOW + 1000);
+}
+END_TEST
+
+START_TEST(timed_out_starts_are_backed_off_and_count_toward_intensity)
+{
+	build("[supervisor:root]\nintensity = 2\nperiod = 60s\n"
+	      "[program:a]\ncommand = a\nready = notify\n"
+	      "start_timeout = 300ms\nbackoff = 1s..10s\n");
+	boot();
+	wait_ms(300);
+	ck_assert_str_eq(took(), "stop:a");
+	ck_assert_int_eq(state("a"), ST_BACKOFF);
+	wait_ms(1000);
+	ck_assert_str_eq(took(), "start:a");
+	wait_ms(300);
+	ck_assert_str_eq(took(), "stop:a");
+	wait_ms(1999);
+	ck_assert_str_eq(took(), "");
+	wait_ms(1);
+	ck_assert_str_eq(took(), "start:a");
+	wait_ms(300); /* the third failed start is one too many */
+	ck_assert_str_eq(took(), "stop:a exit:3");
+	ck_assert_int_eq(EXITED_WITH, 3);
+}
+END_TEST
+
+START_TEST(extend_timeout_moves_the_start_deadline_later_never_earlier)
+{
+	build(NOTIFY_AB);
+	boot();
+	wait_ms(300);
+	tree_on_extend(T, prog("a"), 4000, NOW);
+	run();
+	ck_assert_int_eq(node("a")->timer_at_ms, NOW + 4000);
+	tree_on_extend(T, prog("a"), 100, NOW); /* earlier: ignored */
+	run();
+	ck_assert_int_eq(node("a")->timer_at_ms, NOW + 4000);
+	wait_ms(3999);
+	ck_assert_str_eq(took(), "");
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	ck_assert_str_eq(took(), "start:b");
+	tree_on_extend(T, prog("a"), 100, NOW); /* running: nothing */
+	run();
+	ck_assert_int_lt(node("a")->timer_at_ms, 0);
+}
+END_TEST
+
+START_TEST(an_exit_before_ready_is_a_failed_start)
+{
+	build("[program:a]\ncommand = a\nready = notify\nrestart = transient\n");
+	boot();
+	dies("a", W_EXIT(0));
+	ck_assert_str_eq(took(), "start:a");
+	ck_assert_int_eq(node("a")->last_kind, EXIT_ABNORMAL);
+	/* ready, then exit 0: a normal exit, not restarted */
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	dies("a", W_EXIT(0));
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(state("a"), ST_EXITED);
+}
+END_TEST
+
+START_TEST(failed_health_checks_stop_it_as_an_abnormal_exit)
+{
+	build("[program:a]\ncommand = a\nrestart = transient\n"
+	      "health = exec:false\n");
+	boot();
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	tree_on_failed(T, prog("a"), FAIL_HEALTH, NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:a start:a");
+	ck_assert_str_eq(last_of("a"), "health");
+	ck_assert_uint_eq(node("a")->restarts, 1);
+	/* a failure of something not running is no failure */
+	tree_op_stop(T, node("a"), NOW);
+	run();
+	took();
+	tree_on_failed(T, prog("a"), FAIL_HEALTH, NOW);
+	run();
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(state("a"), ST_STOPPED);
+}
+END_TEST
+
+START_TEST(the_watchdog_stops_with_sigabrt_first_then_escalates)
+{
+	build("[program:a]\ncommand = a\nready = notify\nwatchdog = 1s\n"
+	      "shutdown = 2s\n");
+	boot();
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	STUBBORN[index_of(node("a"))] = true;
+	tree_on_failed(T, prog("a"), FAIL_WATCHDOG, NOW);
+	run();
+	ck_assert_str_eq(took(), "abort:a");
+	ck_assert_int_eq(state("a"), ST_STOPPING);
+	STUBBORN[index_of(node("a"))] = false;
+	dies("a", W_SIG(SIGKILL)); /* what supervise.c's deadline does */
+	ck_assert_str_eq(took(), "start:a");
+	ck_assert_str_eq(last_of("a"), "watchdog");
+	ck_assert_int_eq(node("a")->last_kind, EXIT_ABNORMAL);
+}
+END_TEST
+
+START_TEST(an_operator_stop_during_a_failure_stop_makes_it_a_shutdown)
+{
+	build("[program:a]\ncommand = a\nhealth = exec:false\n");
+	boot();
+	STUBBORN[index_of(node("a"))] = true;
+	tree_on_failed(T, prog("a"), FAIL_HEALTH, NOW);
+	run();
+	tree_op_stop(T, node("a"), NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:a");
+	dies("a", W_SIG(SIGTERM));
+	ck_assert_str_eq(took(), "");
+	ck_assert_int_eq(state("a"), ST_STOPPED);
+	ck_assert_uint_eq(node("a")->restarts, 0);
+}
+END_TEST
+
+START_TEST(an_operator_start_never_ready_fails_at_start_timeout_uncharged)
+{
+	build("[program:a]\ncommand = a\nready = notify\nautostart = no\n"
+	      "start_timeout = 1s\n");
+	boot();
+	ck_assert_int_eq(tree_op_start(T, node("a"), NOW, &(struct node *){0}), 0);
+	run();
+	ck_assert_str_eq(took(), "start:a");
+	wait_ms(1000);
+	ck_assert_str_eq(took(), "stop:a");
+	ck_assert_int_eq(state("a"), ST_STOPPED);
+	ck_assert(node("a")->start_failed);
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_str_eq(last_of("a"), "timeout");
+	/* an operator's start that becomes ready succeeds */
+	ck_assert_int_eq(tree_op_start(T, node("a"), NOW, &(struct node *){0}), 0);
+	run();
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert(!node("a")->start_failed);
+	ck_assert(!node("a")->op_starting);
+}
+END_TEST
+
+START_TEST(a_failure_after_min_uptime_restarts_at_once_despite_backoff)
+{
+	build("[program:a]\ncommand = a\nhealth = exec:false\n"
+	      "backoff = 1s..10s\nmin_uptime = 2s\n");
+	boot();
+	tree_on_failed(T, prog("a"), FAIL_HEALTH, NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:a");
+	ck_assert_int_eq(state("a"), ST_BACKOFF); /* up less than 2s */
+	wait_ms(1000);
+	ck_assert_str_eq(took(), "start:a");
+	wait_ms(3000);
+	tree_on_failed(T, prog("a"), FAIL_HEALTH, NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:a start:a");
+}
+END_TEST
+
+START_TEST(fail_tokens_and_words_name_the_cause)
+{
+	struct exit_info e = {.wstatus = W_SIG(SIGTERM), .fail = FAIL_TIMEOUT};
+	char buf[128];
+
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "timeout");
+	ck_assert_str_eq(exit_describe(&e, buf, sizeof(buf)),
+	    "not ready within start_timeout (then killed by signal TERM)");
+	e.fail = FAIL_HEALTH;
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "health");
+	e.fail = FAIL_WATCHDOG;
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "watchdog");
+	e.fail = FAIL_NONE;
+	ck_assert_str_eq(exit_token(&e, buf, sizeof(buf)), "signal:TERM");
+}
+END_TEST
+
 static Suite *
 tree_suite(void)
 {
@@ -1139,6 +1377,25 @@ tree_suite(void)
 	tcase_add_test(tc, health_follows_what_should_be);
 	tcase_add_test(tc, find_accepts_names_and_paths);
 	tcase_add_test(tc, exit_codes_and_tokens_follow_the_shell);
+	tcase_add_test(tc,
+	    a_program_is_starting_until_ready_and_the_sequence_waits_for_it);
+	tcase_add_test(tc,
+	    not_ready_within_start_timeout_is_a_failed_start_shown_as_timeout);
+	tcase_add_test(
+	    tc, timed_out_starts_are_backed_off_and_count_toward_intensity);
+	tcase_add_test(
+	    tc, extend_timeout_moves_the_start_deadline_later_never_earlier);
+	tcase_add_test(tc, an_exit_before_ready_is_a_failed_start);
+	tcase_add_test(tc, failed_health_checks_stop_it_as_an_abnormal_exit);
+	tcase_add_test(
+	    tc, the_watchdog_stops_with_sigabrt_first_then_escalates);
+	tcase_add_test(
+	    tc, an_operator_stop_during_a_failure_stop_makes_it_a_shutdown);
+	tcase_add_test(tc,
+	    an_operator_start_never_ready_fails_at_start_timeout_uncharged);
+	tcase_add_test(
+	    tc, a_failure_after_min_uptime_restarts_at_once_despite_backoff);
+	tcase_add_test(tc, fail_tokens_and_words_name_the_cause);
 	suite_add_tcase(s, tc);
 	return s;
 }
