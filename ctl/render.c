@@ -104,7 +104,7 @@ struct cols {
 /* The cells of a status row. The path and LAST-EXIT point into the
  * record (a path has no length bound); the rest are written to bufs. */
 struct cells {
-	const char *v[6];
+	const char *v[7];
 	char bufs[4][32];
 };
 
@@ -128,6 +128,7 @@ status_cells(const struct record *r, struct cells *c)
 	c->v[5] = record_get(r, "last") != NULL && *str(r, "last") != '\0'
 	              ? str(r, "last")
 	              : "-";
+	c->v[6] = str(r, "status"); /* the last STATUS= text, or "" */
 }
 
 static void
@@ -164,32 +165,42 @@ status_json(FILE *out, const struct record *v, size_t n)
 			fputs("null", out);
 		else
 			render_json_string(out, last);
+		fputs(",\"status_text\":", out);
+		if (record_get(r, "status") != NULL)
+			render_json_string(out, str(r, "status"));
+		else
+			fputs("null", out);
+		fputs(",\"health_fail_streak\":", out);
+		json_int(out, r, "health_fails", false);
 		fputs("}", out);
 	}
 	fputs("\n]}\n", out);
 }
 
+/* ncols: 6, or 7 with STATUS (when some program has a STATUS= text). */
 static void
 status_row(FILE *out, const struct cells *c, const struct cols *cols,
-    const struct render_opts *o)
+    size_t ncols, const struct render_opts *o)
 {
 	const char *on = o->color ? state_color(c->v[1]) : "";
 	size_t k;
 
-	for (k = 0; k < 5; k++)
+	if (ncols == 7 && *c->v[6] == '\0')
+		ncols = 6; /* no trailing blanks */
+	for (k = 0; k + 1 < ncols; k++)
 		fprintf(out, "%s%-*s%s  ", k == 1 ? on : "", (int)cols[k].width,
 		    c->v[k], k == 1 && *on != '\0' ? C_RESET : "");
-	fprintf(out, "%s\n", c->v[5]);
+	fprintf(out, "%s\n", c->v[ncols - 1]);
 }
 
 void
 render_status(
     FILE *out, const struct record *v, size_t n, const struct render_opts *o)
 {
-	struct cols cols[6] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
-	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}};
+	struct cols cols[7] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
+	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}, {"STATUS", 6}};
 	struct cells cells;
-	size_t i, k;
+	size_t i, k, ncols = 6;
 
 	if (o->json) {
 		status_json(out, v, n);
@@ -199,18 +210,20 @@ render_status(
 		if (strcmp(v[i].type, "prog") != 0)
 			continue;
 		status_cells(&v[i], &cells);
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < 7; k++)
 			if (strlen(cells.v[k]) > cols[k].width)
 				cols[k].width = strlen(cells.v[k]);
+		if (record_get(&v[i], "status") != NULL)
+			ncols = 7;
 	}
-	for (k = 0; k < 5; k++)
+	for (k = 0; k + 1 < ncols; k++)
 		fprintf(out, "%-*s  ", (int)cols[k].width, cols[k].head);
-	fprintf(out, "%s\n", cols[5].head);
+	fprintf(out, "%s\n", cols[ncols - 1].head);
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].type, "prog") != 0)
 			continue;
 		status_cells(&v[i], &cells);
-		status_row(out, &cells, cols, o);
+		status_row(out, &cells, cols, ncols, o);
 	}
 }
 

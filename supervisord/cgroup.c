@@ -34,6 +34,7 @@ static struct {
 	char orig[PATH_MAX]; /* the cgroup tend was started in */
 	char base[PATH_MAX]; /* where tend's leaf and s-root live: orig, or
 	                      * orig/tend-PID when another tend owns orig */
+	char shown[PATH_MAX]; /* base as /proc/PID/cgroup shows it */
 	int lock_fd;         /* flock on base: one tend per base */
 	unsigned id_hash;    /* of the control socket's path */
 	int ifd;             /* inotify */
@@ -225,6 +226,12 @@ setup(char *err, size_t errlen)
 	}
 	if (choose_base(err, errlen) == -1)
 		return -1;
+	if ((size_t)snprintf(cg.shown, sizeof(cg.shown), "%s%s",
+	        strcmp(own, "/") == 0 ? "" : own,
+	        cg.base + strlen(cg.orig)) >= sizeof(cg.shown)) {
+		snprintf(err, errlen, "cgroup path too long");
+		return -1;
+	}
 	return enter_leaf(err, errlen);
 }
 
@@ -544,6 +551,67 @@ on_inotify(struct ev_loop *loop, ev_io *w, int revents)
 			cg.on_empty(p);
 		}
 	}
+}
+
+/* The cgroup v2 path of pid, as /proc/PID/cgroup shows it, into buf. */
+static int
+cgroup_of_pid(pid_t pid, char *buf, size_t size)
+{
+	char path[32], line[PATH_MAX + 8];
+	FILE *f;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strcspn(line, "\n");
+
+		if (strncmp(line, "0::", 3) != 0 || len - 3 >= size)
+			continue;
+		memcpy(buf, line + 3, len - 3);
+		buf[len - 3] = '\0';
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+struct prog *
+cgroup_owner(struct tree *t, pid_t pid)
+{
+	char path[PATH_MAX], want[DIR_NAME_MAX];
+	const struct node *n;
+	struct node *found;
+	const char *last;
+	size_t blen = strlen(cg.shown), end;
+
+	if (!cg.enabled || cgroup_of_pid(pid, path, sizeof(path)) == -1)
+		return NULL;
+	last = strrchr(path, '/');
+	if (last == NULL || strncmp(last + 1, "p-", 2) != 0)
+		return NULL;
+	found = tree_find(t, last + 3);
+	if (found == NULL || found->kind != NODE_PROG)
+		return NULL;
+	/* the whole path must be the program's: base, then each level */
+	end = strlen(path);
+	for (n = found; n != NULL; n = n->parent ? &n->parent->node : NULL) {
+		size_t wl;
+
+		dir_name(n, want, sizeof(want));
+		wl = strlen(want);
+		if (end < blen + wl + 1 ||
+		    memcmp(path + end - wl, want, wl) != 0 ||
+		    path[end - wl - 1] != '/')
+			return NULL;
+		end -= wl + 1;
+	}
+	if (end != blen || memcmp(path, cg.shown, blen) != 0)
+		return NULL;
+	return (struct prog *)found;
 }
 
 /* ----------------------------------------------------------- the end */

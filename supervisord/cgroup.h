@@ -15,6 +15,8 @@
 #ifndef TEND_CGROUP_H
 #define TEND_CGROUP_H
 
+#include <sys/types.h>
+
 #include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,6 +63,12 @@ int cgroup_kill(struct prog *p);
 
 /* Send sig to every process in p's cgroup. */
 void cgroup_signal(const struct prog *p, int sig);
+
+/*
+ * The program of t whose cgroup holds pid (read from /proc/PID/cgroup),
+ * or NULL: none, or cgroups are off.
+ */
+struct prog *cgroup_owner(struct tree *t, pid_t pid);
 
 /* Remove t's cgroups (the empty ones) and leave tend's leaf. */
 void cgroup_fini(struct tree *t);

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "control.h"
 #include "output.h"
+#include "ready.h"
 #include "supervise.h"
 #include "units.h"
 
@@ -70,6 +71,10 @@ describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
 		                                           : -1);
 		rec_int(b, "restarts", n->restarts);
 		rec_str(b, "last", last_token(n, tok, sizeof(tok)));
+		if (ready_status(p) != NULL)
+			rec_str(b, "status", ready_status(p));
+		if (ready_health_fails(p) >= 0)
+			rec_int(b, "health_fails", ready_health_fails(p));
 	} else {
 		const struct sup *s = (const struct sup *)n;
 
@@ -457,6 +462,11 @@ verb_health(struct client *c, struct request *r, int arg)
 		bool skip, ok;
 
 		ok = tree_node_healthy(n, &why, &skip);
+		if (ok && n->state == ST_RUNNING && n->kind == NODE_PROG &&
+		    ready_health_fails((struct prog *)n) > 0) {
+			ok = false;
+			why = "failing its health checks";
+		}
 		if (only_failed)
 			ok = n->state != ST_FAILED;
 		if (!ok) {

@@ -50,7 +50,8 @@ enum {
 	SLOT_OUT = 4, /* what becomes its fd 1 */
 	SLOT_ERR = 5, /* what becomes its fd 2 */
 	SLOT_CG = 6,  /* its cgroup, when it moves itself there */
-	SLOT_END = 7,
+	SLOT_READY = 7, /* ready = fd:N: what becomes its fd N */
+	SLOT_END = 8,
 };
 #define DEFAULT_PATH                                                           \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -95,6 +96,8 @@ struct child {
 	size_t oom_len;
 	const struct spawn_ids *ids;
 	const struct out_fd *fd1, *fd2;
+	int ready_n;            /* SLOT_READY becomes this fd; -1: none */
+	char *pid_var;          /* "NAME=": its value becomes the child's pid */
 	int cg_fd;              /* its cgroup, when clone3 could not place it */
 	int err;                /* written by the child */
 	enum spawn_stage stage; /* written by the child */
@@ -267,6 +270,38 @@ child_exec(const struct child *c)
 	errno = !exec_error_is_final(err) && eacces ? EACCES : err;
 }
 
+/* Write our pid as the value of "NAME=..." (its buffer has room for
+ * it): the environment is built before the pid is known (SPEC 11). */
+CHILD_CODE static void
+child_pid_var(char *var)
+{
+	long pid = syscall(SYS_getpid);
+	char digits[24];
+	int n = 0;
+
+	while (*var != '=')
+		var++;
+	var++;
+	do {
+		digits[n++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (n > 0)
+		*var++ = digits[--n];
+	*var = '\0';
+}
+
+/* ready = fd:N: the pipe's write end becomes fd N, kept across exec. */
+CHILD_CODE static int
+child_ready_fd(const struct child *c)
+{
+	if (c->ready_n < 0)
+		return 0;
+	if (c->ready_n == SLOT_READY)
+		return syscall(SYS_fcntl, SLOT_READY, F_SETFD, 0) == -1 ? -1 : 0;
+	return syscall(SYS_dup3, SLOT_READY, c->ready_n, 0) == -1 ? -1 : 0;
+}
+
 CHILD_CODE static int
 child_main(void *arg)
 {
@@ -276,6 +311,8 @@ child_main(void *arg)
 	c->stage = STAGE_SETUP;
 	if (child_setup(c) == -1 || child_limits(c) == -1)
 		goto fail;
+	if (c->pid_var != NULL)
+		child_pid_var(c->pid_var);
 	c->stage = STAGE_IDS;
 	if (child_ids(c) == -1)
 		goto fail;
@@ -283,6 +320,9 @@ child_main(void *arg)
 	 * symlink it could plant never opens a file it could not */
 	c->stage = STAGE_OUTPUT;
 	if (child_fd(c->fd1, 1) == -1 || child_fd(c->fd2, 2) == -1)
+		goto fail;
+	c->stage = STAGE_SETUP;
+	if (child_ready_fd(c) == -1)
 		goto fail;
 	c->stage = STAGE_CHDIR;
 	if (c->dir != NULL && syscall(SYS_chdir, c->dir) == -1)
@@ -537,35 +577,47 @@ env_overrides(const char *kv, char *const *add)
 	return false;
 }
 
+/* The PATH of envp, else the default (SPEC 11). */
+static const char *
+path_of(char *const *envp)
+{
+	const char *path = DEFAULT_PATH;
+	size_t i;
+
+	for (i = 0; envp[i] != NULL; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			path = envp[i] + 5;
+	return path;
+}
+
 int
-spawn_prepare(struct prog *p)
+spawn_prepare(struct prog *p, char *const *pre)
 {
 	const struct prog_conf *c = p->conf;
-	size_t n = 0, i;
+	size_t n = 0, i, npre = 0;
 	char **envp;
 
-	if (c->envc == 0) {
+	while (pre != NULL && pre[npre] != NULL)
+		npre++;
+	if (c->envc == 0 && npre == 0) {
 		envp = sp.base;
 	} else {
 		while (sp.base[n] != NULL)
 			n++;
-		envp = calloc(n + c->envc + 1, sizeof(*envp));
+		envp = calloc(npre + n + c->envc + 1, sizeof(*envp));
 		if (envp == NULL)
 			return -1;
-		for (i = 0, n = 0; sp.base[i] != NULL; i++)
-			if (!env_overrides(sp.base[i], c->env))
+		for (n = 0; n < npre; n++)
+			envp[n] = pre[n];
+		for (i = 0; sp.base[i] != NULL; i++)
+			if (c->envc == 0 || !env_overrides(sp.base[i], c->env))
 				envp[n++] = sp.base[i];
 		for (i = 0; i < c->envc; i++)
 			envp[n++] = c->env[i];
 	}
 	p->envp = envp;
-	p->search = NULL;
-	if (strchr(c->argv[0], '/') == NULL) {
-		p->search = DEFAULT_PATH;
-		for (i = 0; envp[i] != NULL; i++)
-			if (strncmp(envp[i], "PATH=", 5) == 0)
-				p->search = envp[i] + 5;
-	}
+	p->search =
+	    strchr(c->argv[0], '/') == NULL ? path_of(envp) : NULL;
 	return 0;
 }
 
@@ -577,23 +629,24 @@ spawn_release(struct prog *p)
 	p->envp = NULL;
 }
 
-/* The candidates for argv[0]: every "dir/name" of PATH, into scratch. */
+/* The candidates for name: every "dir/name" of search (a PATH), into
+ * scratch; name alone if search is NULL or name has a '/'. */
 static char *const *
-candidates(const struct prog *p)
+candidates(char *name, const char *search)
 {
-	const char *name = p->conf->argv[0], *s, *end;
+	const char *s, *end;
 	size_t nlen = strlen(name), need, n = 1, off = 0, i;
 
-	if (p->search == NULL) {
+	if (search == NULL || strchr(name, '/') != NULL) {
 		static char *one[2];
 
-		one[0] = p->conf->argv[0];
+		one[0] = name;
 		one[1] = NULL;
 		return one;
 	}
-	for (s = p->search; *s != '\0'; s++)
+	for (s = search; *s != '\0'; s++)
 		n += *s == ':';
-	need = strlen(p->search) + n * (nlen + 3);
+	need = strlen(search) + n * (nlen + 3);
 	if (need > sp.pathbuf_cap) {
 		char *b = realloc(sp.pathbuf, need);
 
@@ -610,7 +663,7 @@ candidates(const struct prog *p)
 		sp.paths = v;
 		sp.paths_cap = n + 1;
 	}
-	for (s = p->search, i = 0;; s = end + 1) {
+	for (s = search, i = 0;; s = end + 1) {
 		end = strchrnul(s, ':');
 		sp.paths[i++] = sp.pathbuf + off;
 		if (end == s) /* an empty entry is the working directory */
@@ -671,7 +724,8 @@ slot_fd(const struct out_fd *f, int slot, struct out_fd *out)
 /* Let go of what the slots held for the child (a pipe must see its end
  * when its own writers are gone). */
 static void
-clear_slots(const struct out_fd *f1, const struct out_fd *f2, int cg)
+clear_slots(const struct out_fd *f1, const struct out_fd *f2, int cg,
+    int ready_n)
 {
 	if (f1->kind == FD_PASS)
 		(void)dup3(SLOT_IN, SLOT_OUT, O_CLOEXEC);
@@ -679,6 +733,8 @@ clear_slots(const struct out_fd *f1, const struct out_fd *f2, int cg)
 		(void)dup3(SLOT_IN, SLOT_ERR, O_CLOEXEC);
 	if (cg >= 0)
 		(void)dup3(SLOT_IN, SLOT_CG, O_CLOEXEC);
+	if (ready_n >= 0)
+		(void)dup3(SLOT_IN, SLOT_READY, O_CLOEXEC);
 }
 
 int
@@ -696,13 +752,35 @@ spawn_reserve_fds(void)
 	return 0;
 }
 
-pid_t
-spawn_program(const struct prog *p, const struct spawn_ids *ids,
-    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd, bool migrate,
-    enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
+/* What every start of p's shares: directory, umask, limits, ids. */
+static void
+fill_context(struct child *c, const struct prog *p, const struct spawn_ids *ids)
 {
 	const struct prog_extra *x = prog_extra(p->conf);
-	struct child c;
+
+	c->dir = p->conf->directory;
+	c->umask = p->conf->umask;
+	c->reset = sp.reset;
+	c->nreset = sp.nreset;
+	fill_limits(c, x);
+	c->set_nice = x->has_nice;
+	c->nice = x->nice;
+	c->set_oom = x->has_oom_score_adj;
+	if (c->set_oom)
+		c->oom_len = (size_t)snprintf(
+		    c->oom, sizeof(c->oom), "%d\n", x->oom_score_adj);
+	c->ids = ids;
+	c->ready_n = -1;
+	c->cg_fd = -1;
+	c->stage = STAGE_SETUP;
+}
+
+/* Clone c's child with its descriptors in their slots; see spawn_program. */
+static pid_t
+launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
+    const struct spawn_extra *more, int cg_fd, bool migrate,
+    enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
+{
 	struct out_fd out1, out2;
 	sigset_t all, old;
 	pid_t pid;
@@ -712,46 +790,34 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	*failed_pid = 0;
 	*pidfd = -1;
 	*stage = STAGE_SETUP;
-	memset(&c, 0, sizeof(c));
-	c.argv = p->conf->argv;
-	c.envp = p->envp;
-	c.paths = candidates(p);
-	if (c.paths == NULL)
-		return -1;
-	c.dir = p->conf->directory;
-	c.umask = p->conf->umask;
-	c.reset = sp.reset;
-	c.nreset = sp.nreset;
-	fill_limits(&c, x);
-	c.set_nice = x->has_nice;
-	c.nice = x->nice;
-	c.set_oom = x->has_oom_score_adj;
-	if (c.set_oom)
-		c.oom_len = (size_t)snprintf(
-		    c.oom, sizeof(c.oom), "%d\n", x->oom_score_adj);
-	c.ids = ids;
 	if (slot_fd(fd1, SLOT_OUT, &out1) == -1 ||
 	    slot_fd(fd2, SLOT_ERR, &out2) == -1)
 		return -1;
-	c.fd1 = &out1;
-	c.fd2 = &out2;
-	c.cg_fd = -1;
-	c.stage = STAGE_SETUP;
+	c->fd1 = &out1;
+	c->fd2 = &out2;
+	c->pid_var = more != NULL ? more->pid_var : NULL;
+	if (more != NULL && more->ready_fd >= 0) {
+		if (dup3(more->ready_fd, SLOT_READY, O_CLOEXEC) == -1) {
+			clear_slots(&out1, &out2, -1, -1);
+			return -1;
+		}
+		c->ready_n = more->ready_n;
+	}
 
 	/* no handler of tend's may run in the child before it resets them */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = start_child(&c, cg_fd, migrate, want_pidfd, pidfd);
+	pid = start_child(c, cg_fd, migrate, want_pidfd, pidfd);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	clear_slots(&out1, &out2, c.cg_fd);
+	clear_slots(&out1, &out2, c->cg_fd, c->ready_n);
 	if (pid == -1) {
 		errno = err;
 		return -1;
 	}
-	if (c.err != 0) {
+	if (c->err != 0) {
 		*failed_pid = pid;
-		*stage = c.stage;
+		*stage = c->stage;
 		if (*pidfd >= 0) {
 			/* reap it now: it is past its exec (CLONE_VFORK), only
 			 * its exit remains, and its pidfd is here */
@@ -761,10 +827,55 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 			close(*pidfd);
 			*pidfd = -1;
 		}
-		errno = c.err;
+		errno = c->err;
 		return -1;
 	}
 	return pid;
+}
+
+pid_t
+spawn_program(const struct prog *p, const struct spawn_ids *ids,
+    const struct out_fd *fd1, const struct out_fd *fd2,
+    const struct spawn_extra *more, int cg_fd, bool migrate,
+    enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
+{
+	struct child c;
+
+	memset(&c, 0, sizeof(c));
+	c.argv = p->conf->argv;
+	c.envp = p->envp;
+	c.paths = candidates(p->conf->argv[0], p->search);
+	if (c.paths == NULL) {
+		*stage = STAGE_SETUP;
+		*failed_pid = 0;
+		*pidfd = -1;
+		return -1;
+	}
+	fill_context(&c, p, ids);
+	return launch(&c, fd1, fd2, more, cg_fd, migrate, stage, failed_pid,
+	    pidfd);
+}
+
+pid_t
+spawn_command(const struct prog *p, char *const *argv, char *const *envp,
+    const struct spawn_ids *ids, pid_t *failed_pid)
+{
+	static const struct out_fd null_out = {FD_FILE, -1, "/dev/null"};
+	enum spawn_stage stage;
+	struct child c;
+	int pidfd = -1;
+
+	memset(&c, 0, sizeof(c));
+	c.argv = argv;
+	c.envp = envp;
+	c.paths = candidates(argv[0], path_of(envp));
+	if (c.paths == NULL) {
+		*failed_pid = 0;
+		return -1;
+	}
+	fill_context(&c, p, ids);
+	return launch(&c, &null_out, &null_out, NULL, -1, false, &stage,
+	    failed_pid, &pidfd);
 }
 
 /* -------------------------------------------------------- credentials */

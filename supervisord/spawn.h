@@ -39,9 +39,17 @@ struct spawn_ids {
 	size_t ngroups;
 };
 
+/* What a start passes besides stdout and stderr (ready.c's). */
+struct spawn_extra {
+	char *pid_var; /* "NAME=...": the child writes its own pid as the
+	                * value (room for it follows); NULL: none */
+	int ready_fd;  /* given to the program as fd ready_n; -1: none */
+	int ready_n;
+};
+
 /*
  * First thing at start-up, before any other descriptor is opened: reserve
- * the low descriptors a spawn passes to its child (3 to 6). 0, or -1.
+ * the low descriptors a spawn passes to its child (3 to 7). 0, or -1.
  */
 int spawn_reserve_fds(void);
 
@@ -67,11 +75,12 @@ int spawn_resolve_ids(const char *user, const char *group,
     struct spawn_ids *ids, char *err, size_t errlen);
 
 /*
- * Compute p's final environment (SPEC 11: tend's, minus the variables
- * above, plus `environment`) and the PATH its argv[0] is looked up in.
- * 0, or -1 on ENOMEM. spawn_release frees what it allocated.
+ * Compute p's final environment (SPEC 11: pre, NULL or NULL-terminated
+ * and borrowed, then tend's, minus the variables above, plus
+ * `environment`) and the PATH its argv[0] is looked up in. 0, or -1 on
+ * ENOMEM. spawn_release frees what it allocated.
  */
-int spawn_prepare(struct prog *p);
+int spawn_prepare(struct prog *p, char *const *pre);
 void spawn_release(struct prog *p);
 
 /*
@@ -91,7 +100,8 @@ int spawn_wait_status(int pidfd, bool block, pid_t *pid);
 
 /*
  * Start p in its own session with ids applied, fd1 and fd2 as its stdout
- * and stderr, and in the cgroup cg_fd (-1: tend's own): cloned into it,
+ * and stderr, more (NULL: nothing) applied, and in the cgroup cg_fd (-1:
+ * tend's own): cloned into it,
  * or, with migrate, moving itself there before the exec. Returns the pid of the
  * child, which has exec'd; or -1 with errno (the exec's error included:
  * ENOENT for a missing program) and *stage saying where it failed. A
@@ -102,8 +112,21 @@ int spawn_wait_status(int pidfd, bool block, pid_t *pid);
  * caller to watch and close. Blocks only until the exec.
  */
 pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
-    const struct out_fd *fd1, const struct out_fd *fd2, int cg_fd, bool migrate,
+    const struct out_fd *fd1, const struct out_fd *fd2,
+    const struct spawn_extra *more, int cg_fd, bool migrate,
     enum spawn_stage *stage, pid_t *failed_pid, int *pidfd);
+
+/*
+ * Run a check command of p's (ready.c: exec:CMD): argv, argv[0] looked
+ * up in the PATH of envp, with envp, in p's directory with its umask,
+ * limits and ids (resolved by the caller), in a session of its own, its
+ * stdin, stdout and stderr /dev/null. Its pid (it has exec'd; the loop's
+ * wait reaps it), or -1 with errno (the exec's error included); a child
+ * that failed after clone (*failed_pid, else 0) is left for the loop's
+ * wait to reap.
+ */
+pid_t spawn_command(const struct prog *p, char *const *argv,
+    char *const *envp, const struct spawn_ids *ids, pid_t *failed_pid);
 
 /* "exec", "chdir", ... for messages. */
 const char *spawn_stage_name(enum spawn_stage stage);

@@ -28,6 +28,8 @@
 #include "output.h"
 #include "pid1.h"
 #include "pidmap.h"
+#include "probe.h"
+#include "ready.h"
 #include "spawn.h"
 #include "units.h"
 
@@ -121,11 +123,12 @@ kill_now(struct prog *p)
 		log_warn("%s: cgroup.kill", p->node.shown);
 }
 
-/* Send the program's stop signal (SPEC 4 Stop), then arm its deadline. */
+/* Send the program's stop signal (SPEC 4 Stop), or first instead of it,
+ * then arm its deadline. */
 static void
-stop_instance(struct prog *p)
+stop_instance(struct prog *p, int first)
 {
-	int sig = p->conf->stop_signal;
+	int sig = first != 0 ? first : p->conf->stop_signal;
 
 	if (p->conf->shutdown_ms == CONFIG_BRUTAL_KILL) {
 		kill_now(p);
@@ -219,6 +222,8 @@ instance_ended(struct prog *p)
 	p->stop_sent = false;
 	memset(&e, 0, sizeof(e));
 	e.wstatus = p->wstatus;
+	e.fail = p->node.state == ST_STOPPING ? (enum fail_cause)p->fail
+	                                      : FAIL_NONE;
 	e.at_ms = supervise_now_ms();
 	publish_exit(p, &e);
 	if (p->node.state == ST_STOPPING) {
@@ -230,9 +235,15 @@ instance_ended(struct prog *p)
 	tree_on_exit(sv.tree, p, &e);
 }
 
+/* Actions carried out at once when the notify socket had news before an
+ * exit: a READY=1 is shown before the exit that followed it. */
+#define NEWS_SPAWNS 32
+
 static void
 main_exited(struct prog *p, int wstatus)
 {
+	if (ready_main_exited(p))
+		(void)supervise_run(NEWS_SPAWNS);
 	p->pid = 0;
 	p->wstatus = wstatus;
 	if (!group_alive(p)) {
@@ -245,7 +256,7 @@ main_exited(struct prog *p, int wstatus)
 		kill_now(p); /* SPEC 4: what is left is killed at once */
 	} else {
 		/* it ended by itself: its leftovers get a stop, then KILL */
-		stop_instance(p);
+		stop_instance(p, 0);
 	}
 }
 
@@ -288,6 +299,8 @@ supervise_reaped(pid_t pid, int wstatus)
 	if (p != NULL) {
 		drop_pidfd(p);
 		main_exited(p, wstatus);
+	} else {
+		(void)probe_reaped(pid, wstatus);
 	}
 	/* SPEC 11: a pending group kill re-checks after every reap */
 	check_cleanups();
@@ -423,6 +436,7 @@ do_start(struct prog *p, unsigned gen)
 	struct node *n = &p->node;
 	enum spawn_stage stage;
 	struct out_fd fd1, fd2;
+	struct spawn_extra more;
 	char err[256];
 	pid_t pid, failed;
 	bool migrate;
@@ -460,13 +474,26 @@ do_start(struct prog *p, unsigned gen)
 		not_prepared(p, "its cgroup");
 		return;
 	}
+	more.pid_var = ready_pid_var(p);
+	more.ready_fd = ready_before_spawn(p, &more.ready_n);
+	if (more.ready_fd == -1 && errno != 0) {
+		err_no = errno;
+		output_spawned(p);
+		if (cg_fd >= 0)
+			close(cg_fd);
+		errno = err_no;
+		not_prepared(p, "its readiness pipe");
+		return;
+	}
 	pidfd = sv.npidfds < sv.pidfd_room ? 0 : -1; /* -1: none wanted */
-	pid = spawn_program(
-	    p, &sv.ids, &fd1, &fd2, cg_fd, migrate, &stage, &failed, &pidfd);
+	pid = spawn_program(p, &sv.ids, &fd1, &fd2, &more, cg_fd, migrate,
+	    &stage, &failed, &pidfd);
 	err_no = errno;
 	output_spawned(p);
 	if (cg_fd >= 0)
 		close(cg_fd);
+	if (pid == -1)
+		ready_spawn_failed(p);
 	errno = err_no;
 	if (pid == -1) {
 		/* the parent's side failing is tend's shortage; the child's
@@ -491,6 +518,7 @@ do_start(struct prog *p, unsigned gen)
 			(void)spawn_wait_status(pidfd, true, &failed);
 			close(pidfd);
 		}
+		ready_spawn_failed(p);
 		start_failed(p, ENOMEM, true);
 		return;
 	}
@@ -506,17 +534,19 @@ do_start(struct prog *p, unsigned gen)
 	p->started_ms = supervise_now_ms();
 	log_info("%s: started, pid %d", n->shown, (int)pid);
 	tree_on_spawned(sv.tree, p, p->started_ms);
+	ready_spawned(p);
 }
 
 static void
-do_stop(struct prog *p, unsigned gen, bool kill_it)
+do_stop(struct prog *p, unsigned gen, bool kill_it, int first)
 {
 	if (p->pgid == 0 || p->inst_gen != gen)
 		return; /* that instance is gone already */
+	ready_stopping(p);
 	if (kill_it || p->pid == 0)
 		kill_now(p);
 	else
-		stop_instance(p);
+		stop_instance(p, first);
 }
 
 static void
@@ -684,10 +714,10 @@ supervise_run(int max_spawns)
 			spawns++;
 			break;
 		case ACT_STOP:
-			do_stop(prog_of(a.node), a.gen, false);
+			do_stop(prog_of(a.node), a.gen, false, (int)a.arg);
 			break;
 		case ACT_KILL:
-			do_stop(prog_of(a.node), a.gen, true);
+			do_stop(prog_of(a.node), a.gen, true, 0);
 			break;
 		case ACT_TIMER:
 			do_timer(a.node);
@@ -783,6 +813,8 @@ supervise_init(
 	if (sv.retry == NULL)
 		return -1;
 	ev_timer_init(&sv.retry_w, on_retry, SUPERVISE_RETRY_MS / 1000.0, 0.0);
+	if (ready_init(loop, t) == -1)
+		return -1;
 	for (i = 0; i < t->nnodes; i++) {
 		struct node *n = t->nodes[i];
 
@@ -790,7 +822,7 @@ supervise_init(
 		if (n->kind != NODE_PROG)
 			continue;
 		ev_timer_init(&prog_of(n)->kill_w, on_kill_deadline, 0.0, 0.0);
-		if (spawn_prepare(prog_of(n)) == -1)
+		if (spawn_prepare(prog_of(n), ready_env(prog_of(n))) == -1)
 			return -1;
 	}
 	return 0;
@@ -812,6 +844,7 @@ supervise_fini(void)
 		spawn_release(prog_of(n));
 		output_release(prog_of(n));
 	}
+	ready_fini();
 	pidmap_free(&sv.pids);
 	ev_timer_stop(sv.loop, &sv.retry_w);
 	free(sv.retry);

@@ -132,6 +132,36 @@ START_TEST(colour_only_when_asked)
 }
 END_TEST
 
+START_TEST(status_text_and_failing_streak_are_shown)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	add("prog path=web name=web state=running pid=101 uptime_ms=65000 "
+	    "restarts=0 last=- status=serving\\s42\\sclients health_fails=3");
+	add("prog path=db name=db state=starting pid=102 uptime_ms=100 "
+	    "restarts=0 last=timeout");
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "NAME  STATE     PID  UPTIME  RESTARTS  LAST-EXIT  STATUS\n"
+	    "web   running   101  1m05s   0         -          serving 42 "
+	    "clients\n"
+	    "db    starting  102  100ms   0         timeout\n");
+	o.json = true;
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\"last_exit\":null,\"status_text\":\"serving 42 clients\","
+	    "\"health_fail_streak\":3}"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\"last_exit\":\"timeout\",\"status_text\":null,"
+	    "\"health_fail_streak\":null}"));
+}
+END_TEST
+
 START_TEST(json_status_and_tree_are_well_formed)
 {
 	struct render_opts o = {.json = true};
@@ -145,7 +175,8 @@ START_TEST(json_status_and_tree_are_well_formed)
 	ck_assert_ptr_nonnull(strstr(text,
 	    "{\"name\":\"db\",\"path\":\"back/db\",\"supervisor\":\"back\","
 	    "\"state\":\"running\",\"pid\":102,\"uptime_ms\":1500,"
-	    "\"restarts\":2,\"last_exit\":\"signal:KILL\"}"));
+	    "\"restarts\":2,\"last_exit\":\"signal:KILL\","
+	    "\"status_text\":null,\"health_fail_streak\":null}"));
 	ck_assert_ptr_nonnull(strstr(text, "\"pid\":null,\"uptime_ms\":null"));
 	f = capture();
 	render_tree(f, recs, nrecs, &o);
@@ -466,6 +497,7 @@ main(void)
 	tcase_add_test(tc, tree_is_box_drawn_with_strategies_and_states);
 	tcase_add_test(tc, colour_only_when_asked);
 	tcase_add_test(tc, json_status_and_tree_are_well_formed);
+	tcase_add_test(tc, status_text_and_failing_streak_are_shown);
 	tcase_add_test(tc, json_tree_reads_a_negative_depth_as_zero);
 	tcase_add_test(tc, json_strings_escape_quotes_and_controls);
 	tcase_add_test(tc, health_names_what_is_not_as_it_should_be);
