@@ -1117,7 +1117,9 @@ bool
 tree_node_healthy(const struct node *n, const char **why, bool *skip_kids)
 {
 	*why = NULL;
-	*skip_kids = n->kind == NODE_SUP && n->state != ST_RUNNING;
+	/* a starting supervisor: its children say what it waits for */
+	*skip_kids = n->kind == NODE_SUP && n->state != ST_RUNNING &&
+	             n->state != ST_STARTING;
 	switch (n->state) {
 	case ST_RUNNING:
 		return true;

@@ -1093,6 +1093,16 @@ START_TEST(a_program_is_starting_until_ready_and_the_sequence_waits_for_it)
 	ck_assert_str_eq(took(), "start:a");
 	ck_assert_int_eq(state("a"), ST_STARTING);
 	ck_assert_int_eq(state("root"), ST_STARTING);
+	{
+		const char *why;
+		bool skip;
+
+		/* tendctl health names a, which the root waits for */
+		ck_assert(!tree_node_healthy(node("root"), &why, &skip));
+		ck_assert(!skip);
+		ck_assert(!tree_node_healthy(node("a"), &why, &skip));
+		ck_assert_str_eq(why, "starting");
+	}
 	wait_ms(500);
 	tree_on_ready(T, prog("a"), NOW);
 	run();
