@@ -34,7 +34,7 @@ static struct {
 	char orig[PATH_MAX]; /* the cgroup tend was started in */
 	char base[PATH_MAX]; /* where tend's leaf and s-root live: orig, or
 	                      * orig/tend-PID when another tend owns orig */
-	char shown[PATH_MAX]; /* base as /proc/PID/cgroup shows it */
+	char proc[PATH_MAX]; /* base as /proc/PID/cgroup shows it */
 	int lock_fd;         /* flock on base: one tend per base */
 	unsigned id_hash;    /* of the control socket's path */
 	int ifd;             /* inotify */
@@ -226,9 +226,9 @@ setup(char *err, size_t errlen)
 	}
 	if (choose_base(err, errlen) == -1)
 		return -1;
-	if ((size_t)snprintf(cg.shown, sizeof(cg.shown), "%s%s",
+	if ((size_t)snprintf(cg.proc, sizeof(cg.proc), "%s%s",
 	        strcmp(own, "/") == 0 ? "" : own,
-	        cg.base + strlen(cg.orig)) >= sizeof(cg.shown)) {
+	        cg.base + strlen(cg.orig)) >= sizeof(cg.proc)) {
 		snprintf(err, errlen, "cgroup path too long");
 		return -1;
 	}
@@ -586,7 +586,7 @@ cgroup_owner(struct tree *t, pid_t pid)
 	const struct node *n;
 	struct node *found;
 	const char *last;
-	size_t blen = strlen(cg.shown), end;
+	size_t blen = strlen(cg.proc), end;
 
 	if (!cg.enabled || cgroup_of_pid(pid, path, sizeof(path)) == -1)
 		return NULL;
@@ -609,7 +609,7 @@ cgroup_owner(struct tree *t, pid_t pid)
 			return NULL;
 		end -= wl + 1;
 	}
-	if (end != blen || memcmp(path, cg.shown, blen) != 0)
+	if (end != blen || memcmp(path, cg.proc, blen) != 0)
 		return NULL;
 	return (struct prog *)found;
 }

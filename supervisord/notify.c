@@ -9,8 +9,8 @@
 
 /* Whether the line [s, s + len) is KEY=... ; *val is then what follows. */
 static bool
-is_key(const char *s, size_t len, const char *key, const char **val,
-    size_t *vlen)
+is_key(
+    const char *s, size_t len, const char *key, const char **val, size_t *vlen)
 {
 	size_t k = strlen(key);
 

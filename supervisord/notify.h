@@ -32,7 +32,7 @@ struct notify_msg {
 	const char *status; /* STATUS=: points into the datagram; not
 	                     * terminated, status_len bytes */
 	size_t status_len;
-	pid_t mainpid;         /* MAINPID=; 0: not given */
+	pid_t mainpid; /* MAINPID=; 0: not given */
 	bool has_extend;
 	uint64_t extend_usec; /* EXTEND_TIMEOUT_USEC= */
 };

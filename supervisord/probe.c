@@ -47,10 +47,8 @@ probe_fini(void)
 	memset(&pb, 0, sizeof(pb));
 }
 
-static void
-on_time(struct ev_loop *loop, ev_timer *w, int revents);
-static void
-on_connect(struct ev_loop *loop, ev_io *w, int revents);
+static void on_time(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_connect(struct ev_loop *loop, ev_io *w, int revents);
 
 void
 probe_setup(struct probe *pr, probe_done_fn *done)

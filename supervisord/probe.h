@@ -28,13 +28,13 @@ struct probe;
 typedef void probe_done_fn(struct probe *pr, bool ok, const char *why);
 
 struct probe {
-	bool busy;      /* a check is under way */
-	bool timed_out; /* its time ran out: killed, waiting for its end */
-	pid_t pid;      /* exec: the command (and its group); 0: none */
-	int fd;         /* tcp: the connecting socket; -1: none */
-	int result;     /* tcp: known before the loop turned: 1 ok, 0 not */
-	int err;        /* tcp: errno of a connect that failed at once */
-	ev_io io_w;     /* tcp: writable once connected or refused */
+	bool busy;       /* a check is under way */
+	bool timed_out;  /* its time ran out: killed, waiting for its end */
+	pid_t pid;       /* exec: the command (and its group); 0: none */
+	int fd;          /* tcp: the connecting socket; -1: none */
+	int result;      /* tcp: known before the loop turned: 1 ok, 0 not */
+	int err;         /* tcp: errno of a connect that failed at once */
+	ev_io io_w;      /* tcp: writable once connected or refused */
 	ev_timer time_w; /* its bound (or: report a result known at once) */
 	probe_done_fn *done;
 };

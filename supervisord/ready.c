@@ -55,14 +55,14 @@ enum phase {
 struct ready {
 	struct prog *p;
 	enum phase phase;
-	bool notify;     /* it was given NOTIFY_SOCKET */
+	bool notify;       /* it was given NOTIFY_SOCKET */
 	bool mainpid_said; /* MAINPID= was logged for this instance */
-	pid_t main;      /* its main pid, in the notify map; 0: none */
-	char *env[4];    /* NOTIFY_SOCKET=, WATCHDOG_USEC=, WATCHDOG_PID= */
-	char *pid_var;   /* env's WATCHDOG_PID=, written by the child */
-	char *status;    /* the last STATUS= text; NULL: none */
-	int fd_r, fd_w;  /* fd:N: the pipe; -1: none */
-	ev_io fd_io;     /* fd:N: its read end, while starting */
+	pid_t main;        /* its main pid, in the notify map; 0: none */
+	char *env[4];      /* NOTIFY_SOCKET=, WATCHDOG_USEC=, WATCHDOG_PID= */
+	char *pid_var;     /* env's WATCHDOG_PID=, written by the child */
+	char *status;      /* the last STATUS= text; NULL: none */
+	int fd_r, fd_w;    /* fd:N: the pipe; -1: none */
+	ev_io fd_io;       /* fd:N: its read end, while starting */
 	struct probe probe;
 	ev_timer next_w; /* the next readiness try or health check */
 	ev_timer wd_w;   /* the watchdog */
@@ -76,8 +76,17 @@ static struct {
 	ev_io io;
 	char addr[64];       /* "@tend-notify-PID" */
 	struct pidmap mains; /* main pid -> struct ready, notify only */
+	struct ready **all;  /* by ready_no - 1 */
+	size_t nall;
 	char buf[NOTIFY_MAX + 1];
 } rs = {.fd = -1};
+
+/* p's state here, or NULL for a plain program. */
+static struct ready *
+rd_of(const struct prog *p)
+{
+	return p->ready_no != 0 ? rs.all[p->ready_no - 1] : NULL;
+}
 
 static const struct prog_extra *
 extra(const struct ready *rd)
@@ -90,15 +99,19 @@ extra(const struct ready *rd)
 const char *
 ready_status(const struct prog *p)
 {
-	return p->rd != NULL ? p->rd->status : NULL;
+	const struct ready *rd = rd_of(p);
+
+	return rd != NULL ? rd->status : NULL;
 }
 
 long
 ready_health_fails(const struct prog *p)
 {
-	if (p->rd == NULL || extra(p->rd)->health == HEALTH_NONE)
+	const struct ready *rd = rd_of(p);
+
+	if (rd == NULL || extra(rd)->health == HEALTH_NONE)
 		return -1;
-	return (long)p->rd->fails;
+	return (long)rd->fails;
 }
 
 /* Keep text as p's status: cut, with control characters as spaces. */
@@ -113,10 +126,14 @@ set_status(struct ready *rd, const char *text, size_t len)
 	s = realloc(rd->status, len + 1);
 	if (s == NULL)
 		return; /* the old text stays */
-	for (i = 0; i < len; i++)
-		s[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f
-		           ? ' '
-		           : text[i];
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c < 0x20 || c == 0x7f)
+			s[i] = ' ';
+		else
+			s[i] = text[i];
+	}
 	s[len] = '\0';
 	rd->status = s;
 }
@@ -144,6 +161,22 @@ next_in(struct ready *rd, int64_t ms)
 	ev_timer_start(rs.loop, &rd->next_w);
 }
 
+/*
+ * The first check of a program that became ready: at a moment spread
+ * over the second half of its interval, so that programs started
+ * together (a thousand at boot) do not all check at once, then every
+ * interval after the end of the last.
+ */
+static int64_t
+first_check_in(const struct ready *rd)
+{
+	int64_t iv = extra(rd)->health_interval_ms;
+	uint32_t h = (uint32_t)rd->p->node.idx * 2654435761u; /* Knuth */
+
+	h ^= (uint32_t)rd->p->node.gen * 40503u;
+	return iv - (int64_t)((uint64_t)(iv / 2) * (h >> 16) / 65536);
+}
+
 /* Ready (or resumed): health checks and the watchdog begin. */
 static void
 begin_running(struct ready *rd)
@@ -154,7 +187,7 @@ begin_running(struct ready *rd)
 	rd->phase = PH_RUNNING;
 	rd->fails = 0;
 	if (x->health != HEALTH_NONE)
-		next_in(rd, x->health_interval_ms);
+		next_in(rd, first_check_in(rd));
 	if (x->watchdog_ms > 0) {
 		ev_timer_set(&rd->wd_w, (double)x->watchdog_ms / 1000.0,
 		    (double)x->watchdog_ms / 1000.0);
@@ -190,14 +223,14 @@ failed(struct ready *rd, enum fail_cause why)
 
 /* Start a check command of rd's program. 0, or -1 with errno or why. */
 static int
-run_command(struct ready *rd, char *const *argv, char *const *envp,
-    char *why, size_t size)
+run_command(struct ready *rd, char *const *argv, char *const *envp, char *why,
+    size_t size)
 {
 	struct spawn_ids ids;
 	pid_t pid, failed;
 
-	if (spawn_resolve_ids(rd->p->conf->user, rd->p->conf->group, &ids,
-	        why, size) == -1)
+	if (spawn_resolve_ids(
+	        rd->p->conf->user, rd->p->conf->group, &ids, why, size) == -1)
 		return -1;
 	pid = spawn_command(rd->p, argv, envp, &ids, &failed);
 	if (pid == -1) {
@@ -213,7 +246,8 @@ run_probe(struct ready *rd, bool health)
 {
 	const struct prog_extra *x = extra(rd);
 	struct prog *p = rd->p;
-	bool tcp = health ? x->health == HEALTH_TCP : p->conf->ready == READY_TCP;
+	bool tcp =
+	    health ? x->health == HEALTH_TCP : p->conf->ready == READY_TCP;
 	char *const *argv = health ? x->health_argv : x->ready_argv;
 	char *const *envp = p->envp;
 	char why[256] = "";
@@ -224,7 +258,8 @@ run_probe(struct ready *rd, bool health)
 	for (k = 0; k < 3 && rd->env[k] != NULL; k++)
 		envp++;
 	if (tcp)
-		r = probe_tcp(&rd->probe, health ? x->health_port : x->ready_port,
+		r = probe_tcp(&rd->probe,
+		    health ? x->health_port : x->ready_port,
 		    x->health_timeout_ms);
 	else
 		r = run_command(rd, argv, envp, why, sizeof(why));
@@ -243,8 +278,8 @@ health_result(struct ready *rd, bool ok, const char *why)
 
 	if (ok) {
 		if (rd->fails > 0)
-			log_info("%s: health check passed again",
-			    rd->p->node.shown);
+			log_info(
+			    "%s: health check passed again", rd->p->node.shown);
 		rd->fails = 0;
 		next_in(rd, x->health_interval_ms);
 		return;
@@ -317,7 +352,7 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 int
 ready_before_spawn(struct prog *p, int *n)
 {
-	struct ready *rd = p->rd;
+	struct ready *rd = rd_of(p);
 	int fds[2];
 
 	if (rd == NULL || p->conf->ready != READY_FD) {
@@ -343,10 +378,12 @@ close_write_end(struct ready *rd)
 void
 ready_spawn_failed(struct prog *p)
 {
-	if (p->rd == NULL)
+	struct ready *rd = rd_of(p);
+
+	if (rd == NULL)
 		return;
-	close_write_end(p->rd);
-	stop_timers(p->rd);
+	close_write_end(rd);
+	stop_timers(rd);
 }
 
 static void
@@ -377,7 +414,7 @@ on_fd(struct ev_loop *loop, ev_io *w, int revents)
 void
 ready_spawned(struct prog *p)
 {
-	struct ready *rd = p->rd;
+	struct ready *rd = rd_of(p);
 
 	if (rd == NULL)
 		return;
@@ -410,10 +447,12 @@ ready_spawned(struct prog *p)
 void
 ready_stopping(struct prog *p)
 {
-	if (p->rd == NULL)
+	struct ready *rd = rd_of(p);
+
+	if (rd == NULL)
 		return;
-	stop_timers(p->rd);
-	p->rd->phase = PH_IDLE;
+	stop_timers(rd);
+	rd->phase = PH_IDLE;
 }
 
 /* ------------------------------------------------------------- notify */
@@ -488,8 +527,9 @@ sender(pid_t pid)
 			return rd;
 	}
 	p = cgroup_enabled() ? cgroup_owner(rs.tree, pid) : NULL;
-	if (p != NULL && p->rd != NULL && p->rd->notify && p->pid != 0)
-		return p->rd;
+	rd = p != NULL ? rd_of(p) : NULL;
+	if (rd != NULL && rd->notify && p->pid != 0)
+		return rd;
 	return NULL;
 }
 
@@ -553,9 +593,9 @@ read_one(void)
 		return errno == EINTR ? 1 : 0;
 	cr = creds_of(&mh);
 	rd = cr != NULL ? sender(cr->pid) : NULL;
-	if (rd != NULL && notify_parse(rs.buf,
-	                      (size_t)n < NOTIFY_MAX ? (size_t)n : NOTIFY_MAX,
-	                      &m) == 0)
+	if (rd != NULL &&
+	    notify_parse(rs.buf,
+	        (size_t)n < NOTIFY_MAX ? (size_t)n : NOTIFY_MAX, &m) == 0)
 		take(rd, &m);
 	close_fds(&mh);
 	return 1;
@@ -585,7 +625,7 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 bool
 ready_main_exited(struct prog *p)
 {
-	struct ready *rd = p->rd;
+	struct ready *rd = rd_of(p);
 	bool news;
 
 	if (rd == NULL)
@@ -627,8 +667,7 @@ open_socket(void)
 	rs.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (rs.fd == -1)
 		return -1;
-	if (setsockopt(rs.fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) ==
-	    -1)
+	if (setsockopt(rs.fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -638,9 +677,8 @@ open_socket(void)
 	        (socklen_t)offsetof(struct sockaddr_un, sun_path) + 1 + len) ==
 	    -1) {
 		/* taken (a namesake elsewhere): let the kernel choose one */
-		if (errno != EADDRINUSE ||
-		    bind(rs.fd, (struct sockaddr *)&sa, sizeof(sa_family_t)) ==
-		        -1)
+		if (errno != EADDRINUSE || bind(rs.fd, (struct sockaddr *)&sa,
+		                               sizeof(sa_family_t)) == -1)
 			return -1;
 	}
 	len = sizeof(sa);
@@ -673,10 +711,11 @@ make_env(struct ready *rd)
 		if (asprintf(&rd->env[n++], "WATCHDOG_USEC=%lld",
 		        (long long)x->watchdog_ms * 1000) == -1)
 			return -1;
-		rd->pid_var = calloc(1, sizeof("WATCHDOG_PID=") + PID_ROOM);
-		if (rd->pid_var == NULL)
+		/* "0", then room for the child to write its pid */
+		if (asprintf(&rd->pid_var, "WATCHDOG_PID=%0*d", PID_ROOM, 0) ==
+		    -1)
 			return -1;
-		strcpy(rd->pid_var, "WATCHDOG_PID=0");
+		rd->pid_var[sizeof("WATCHDOG_PID=")] = '\0';
 		rd->env[n++] = rd->pid_var;
 	}
 	return 0;
@@ -696,7 +735,8 @@ new_ready(struct prog *p)
 	ev_init(&rd->fd_io, on_fd);
 	ev_timer_init(&rd->next_w, on_next, 0.0, 0.0);
 	ev_timer_init(&rd->wd_w, on_watchdog, 0.0, 0.0);
-	p->rd = rd;
+	rs.all[rs.nall++] = rd;
+	p->ready_no = (uint32_t)rs.nall;
 	if (make_env(rd) == -1)
 		return NULL; /* freed by ready_fini */
 	return rd;
@@ -705,13 +745,17 @@ new_ready(struct prog *p)
 char *const *
 ready_env(const struct prog *p)
 {
-	return p->rd != NULL && p->rd->env[0] != NULL ? p->rd->env : NULL;
+	const struct ready *rd = rd_of(p);
+
+	return rd != NULL && rd->env[0] != NULL ? rd->env : NULL;
 }
 
 char *
 ready_pid_var(const struct prog *p)
 {
-	return p->rd != NULL ? p->rd->pid_var : NULL;
+	const struct ready *rd = rd_of(p);
+
+	return rd != NULL ? rd->pid_var : NULL;
 }
 
 int
@@ -728,7 +772,9 @@ ready_init(struct ev_loop *loop, struct tree *t)
 	}
 	if (nready == 0)
 		return 0; /* nothing to watch, nothing allocated */
-	if (probe_init(loop, nready) == -1 ||
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	rs.all = calloc(nready, sizeof(*rs.all));
+	if (rs.all == NULL || probe_init(loop, nready) == -1 ||
 	    pidmap_init(&rs.mains, nnotify > 0 ? nnotify : 1) == -1)
 		return -1;
 	if (nnotify > 0 && open_socket() == -1)
@@ -749,20 +795,18 @@ ready_fini(void)
 {
 	size_t i, k;
 
-	for (i = 0; rs.tree != NULL && i < rs.tree->nnodes; i++) {
-		struct node *n = rs.tree->nodes[i];
-		struct ready *rd;
+	for (i = 0; i < rs.nall; i++) {
+		struct ready *rd = rs.all[i];
 
-		if (n->kind != NODE_PROG || (rd = ((struct prog *)n)->rd) == NULL)
-			continue;
 		stop_timers(rd);
 		close_write_end(rd);
 		for (k = 0; k < 3; k++)
 			free(rd->env[k]);
 		free(rd->status);
+		rd->p->ready_no = 0;
 		free(rd);
-		((struct prog *)n)->rd = NULL;
 	}
+	free(rs.all);
 	if (rs.fd >= 0) {
 		ev_io_stop(rs.loop, &rs.io);
 		close(rs.fd);

@@ -46,10 +46,10 @@
  * before a spawn.
  */
 enum {
-	SLOT_IN = 3,  /* /dev/null, for its stdin */
-	SLOT_OUT = 4, /* what becomes its fd 1 */
-	SLOT_ERR = 5, /* what becomes its fd 2 */
-	SLOT_CG = 6,  /* its cgroup, when it moves itself there */
+	SLOT_IN = 3,    /* /dev/null, for its stdin */
+	SLOT_OUT = 4,   /* what becomes its fd 1 */
+	SLOT_ERR = 5,   /* what becomes its fd 2 */
+	SLOT_CG = 6,    /* its cgroup, when it moves itself there */
 	SLOT_READY = 7, /* ready = fd:N: what becomes its fd N */
 	SLOT_END = 8,
 };
@@ -95,7 +95,7 @@ struct child {
 	char oom[16];
 	size_t oom_len;
 	const struct spawn_ids *ids;
-	const struct out_fd *fd1, *fd2;
+	struct out_fd fd1, fd2; /* as the child sees them (slots) */
 	int ready_n;            /* SLOT_READY becomes this fd; -1: none */
 	char *pid_var;          /* "NAME=": its value becomes the child's pid */
 	int cg_fd;              /* its cgroup, when clone3 could not place it */
@@ -298,7 +298,8 @@ child_ready_fd(const struct child *c)
 	if (c->ready_n < 0)
 		return 0;
 	if (c->ready_n == SLOT_READY)
-		return syscall(SYS_fcntl, SLOT_READY, F_SETFD, 0) == -1 ? -1 : 0;
+		return syscall(SYS_fcntl, SLOT_READY, F_SETFD, 0) == -1 ? -1
+		                                                        : 0;
 	return syscall(SYS_dup3, SLOT_READY, c->ready_n, 0) == -1 ? -1 : 0;
 }
 
@@ -319,7 +320,7 @@ child_main(void *arg)
 	/* file:PATH is opened with the program's own credentials, so a
 	 * symlink it could plant never opens a file it could not */
 	c->stage = STAGE_OUTPUT;
-	if (child_fd(c->fd1, 1) == -1 || child_fd(c->fd2, 2) == -1)
+	if (child_fd(&c->fd1, 1) == -1 || child_fd(&c->fd2, 2) == -1)
 		goto fail;
 	c->stage = STAGE_SETUP;
 	if (child_ready_fd(c) == -1)
@@ -616,8 +617,7 @@ spawn_prepare(struct prog *p, char *const *pre)
 			envp[n++] = c->env[i];
 	}
 	p->envp = envp;
-	p->search =
-	    strchr(c->argv[0], '/') == NULL ? path_of(envp) : NULL;
+	p->search = strchr(c->argv[0], '/') == NULL ? path_of(envp) : NULL;
 	return 0;
 }
 
@@ -724,8 +724,8 @@ slot_fd(const struct out_fd *f, int slot, struct out_fd *out)
 /* Let go of what the slots held for the child (a pipe must see its end
  * when its own writers are gone). */
 static void
-clear_slots(const struct out_fd *f1, const struct out_fd *f2, int cg,
-    int ready_n)
+clear_slots(
+    const struct out_fd *f1, const struct out_fd *f2, int cg, int ready_n)
 {
 	if (f1->kind == FD_PASS)
 		(void)dup3(SLOT_IN, SLOT_OUT, O_CLOEXEC);
@@ -781,7 +781,6 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
     const struct spawn_extra *more, int cg_fd, bool migrate,
     enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
 {
-	struct out_fd out1, out2;
 	sigset_t all, old;
 	pid_t pid;
 	int err;
@@ -790,15 +789,13 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
 	*failed_pid = 0;
 	*pidfd = -1;
 	*stage = STAGE_SETUP;
-	if (slot_fd(fd1, SLOT_OUT, &out1) == -1 ||
-	    slot_fd(fd2, SLOT_ERR, &out2) == -1)
+	if (slot_fd(fd1, SLOT_OUT, &c->fd1) == -1 ||
+	    slot_fd(fd2, SLOT_ERR, &c->fd2) == -1)
 		return -1;
-	c->fd1 = &out1;
-	c->fd2 = &out2;
 	c->pid_var = more != NULL ? more->pid_var : NULL;
 	if (more != NULL && more->ready_fd >= 0) {
 		if (dup3(more->ready_fd, SLOT_READY, O_CLOEXEC) == -1) {
-			clear_slots(&out1, &out2, -1, -1);
+			clear_slots(&c->fd1, &c->fd2, -1, -1);
 			return -1;
 		}
 		c->ready_n = more->ready_n;
@@ -810,7 +807,7 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
 	pid = start_child(c, cg_fd, migrate, want_pidfd, pidfd);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	clear_slots(&out1, &out2, c->cg_fd, c->ready_n);
+	clear_slots(&c->fd1, &c->fd2, c->cg_fd, c->ready_n);
 	if (pid == -1) {
 		errno = err;
 		return -1;
@@ -852,8 +849,8 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 		return -1;
 	}
 	fill_context(&c, p, ids);
-	return launch(&c, fd1, fd2, more, cg_fd, migrate, stage, failed_pid,
-	    pidfd);
+	return launch(
+	    &c, fd1, fd2, more, cg_fd, migrate, stage, failed_pid, pidfd);
 }
 
 pid_t

@@ -125,8 +125,8 @@ pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
  * that failed after clone (*failed_pid, else 0) is left for the loop's
  * wait to reap.
  */
-pid_t spawn_command(const struct prog *p, char *const *argv,
-    char *const *envp, const struct spawn_ids *ids, pid_t *failed_pid);
+pid_t spawn_command(const struct prog *p, char *const *argv, char *const *envp,
+    const struct spawn_ids *ids, pid_t *failed_pid);
 
 /* "exec", "chdir", ... for messages. */
 const char *spawn_stage_name(enum spawn_stage stage);

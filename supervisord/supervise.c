@@ -222,8 +222,8 @@ instance_ended(struct prog *p)
 	p->stop_sent = false;
 	memset(&e, 0, sizeof(e));
 	e.wstatus = p->wstatus;
-	e.fail = p->node.state == ST_STOPPING ? (enum fail_cause)p->fail
-	                                      : FAIL_NONE;
+	e.fail =
+	    p->node.state == ST_STOPPING ? (enum fail_cause)p->fail : FAIL_NONE;
 	e.at_ms = supervise_now_ms();
 	publish_exit(p, &e);
 	if (p->node.state == ST_STOPPING) {

@@ -799,8 +799,7 @@ tree_on_spawned(struct tree *t, struct prog *p, int64_t now_ms)
 	if (p->conf->ready == READY_START)
 		tree_on_ready(t, p, now_ms);
 	else
-		set_timer(
-		    t, n, now_ms + prog_extra(p->conf)->start_timeout_ms);
+		set_timer(t, n, now_ms + prog_extra(p->conf)->start_timeout_ms);
 }
 
 void
@@ -830,8 +829,8 @@ tree_on_extend(struct tree *t, struct prog *p, int64_t ms, int64_t now_ms)
 }
 
 void
-tree_on_failed(struct tree *t, struct prog *p, enum fail_cause cause,
-    int64_t now_ms)
+tree_on_failed(
+    struct tree *t, struct prog *p, enum fail_cause cause, int64_t now_ms)
 {
 	struct node *n = &p->node;
 

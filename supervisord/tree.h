@@ -71,7 +71,6 @@ struct exit_info {
 };
 
 struct sup;
-struct ready;
 struct capture;
 
 struct node {
@@ -168,10 +167,11 @@ struct prog {
 	bool has_last;                /* last is valid */
 	unsigned char fail;           /* enum fail_cause of the stop under
 	                               * way: its end is abnormal */
-	bool fail_was_up; /* it had been running min_uptime when it failed */
-	struct ready *rd; /* readiness, health, watchdog (ready.c); NULL:
-	                   * ready = start and none of them */
-	struct exit_info last;        /* its last end (LAST-EXIT) */
+	bool fail_was_up;  /* it had been running min_uptime when it failed */
+	uint32_t ready_no; /* its readiness, health and watchdog state in
+	                    * ready.c (1-based; in padding: a plain program
+	                    * costs nothing); 0: ready = start, none of them */
+	struct exit_info last; /* its last end (LAST-EXIT) */
 
 	/* Owned by supervise.c and spawn.c; the tree never reads these. */
 	pid_t pid;          /* main process; 0 when none */
@@ -296,8 +296,7 @@ void tree_on_ready(struct tree *t, struct prog *p, int64_t now_ms);
  * EXTEND_TIMEOUT_USEC (as systemd): a starting program's deadline is
  * moved to now + ms unless it is later already.
  */
-void tree_on_extend(
-    struct tree *t, struct prog *p, int64_t ms, int64_t now_ms);
+void tree_on_extend(struct tree *t, struct prog *p, int64_t ms, int64_t now_ms);
 
 /*
  * tend ends the program's instance as a failure (SPEC 4 Exit kinds: a
@@ -306,8 +305,8 @@ void tree_on_extend(
  * being SIGABRT (as systemd's), and its end is an abnormal exit shown
  * as cause in LAST-EXIT. Nothing unless it is starting or running.
  */
-void tree_on_failed(struct tree *t, struct prog *p, enum fail_cause cause,
-    int64_t now_ms);
+void tree_on_failed(
+    struct tree *t, struct prog *p, enum fail_cause cause, int64_t now_ms);
 
 /*
  * A queued start was not carried out because a stop of the same instance

@@ -104,8 +104,7 @@ write_env(const char *file)
 
 	for (i = 0; i < 3; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    "%s=%s\n", keys[i],
-		    getenv(keys[i]) ? getenv(keys[i]) : "");
+		    "%s=%s\n", keys[i], getenv(keys[i]) ? getenv(keys[i]) : "");
 	snprintf(text + len, sizeof(text) - len, "PID=%d\n", (int)getpid());
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
 	f = fopen(tmp, "we");

@@ -8,10 +8,9 @@
  * returned (1: sent) and a newline to RESULT, then waits for ever.
  */
 #include <stdio.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <systemd/sd-daemon.h>
 
 int
 main(int argc, char **argv)

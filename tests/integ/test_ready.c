@@ -178,12 +178,12 @@ END_TEST
 
 START_TEST(ready_fd_holds_the_sequence_until_a_newline_on_fd_n)
 {
-	struct th *t = th_start(
-	    "[supervisor:root]\nchildren = f, next\n"
-	    "[program:f]\nready = fd:5\n"
-	    "command = sh -c 'echo $$ >>{D}/f.pids;"
-	    "while ! test -e {D}/f.go; do sleep 0.05; done;"
-	    "printf x >&5; echo >&5; exec sleep 100000'\n" NEXT);
+	struct th *t =
+	    th_start("[supervisor:root]\nchildren = f, next\n"
+	             "[program:f]\nready = fd:5\n"
+	             "command = sh -c 'echo $$ >>{D}/f.pids;"
+	             "while ! test -e {D}/f.go; do sleep 0.05; done;"
+	             "printf x >&5; echo >&5; exec sleep 100000'\n" NEXT);
 
 	held_until_gate(t, "f");
 	ck_assert_int_eq(th_stop(t), 0);
@@ -232,7 +232,8 @@ START_TEST(ready_tcp_holds_the_sequence_until_the_port_accepts)
 	    "while ! test -e {D}/p.go; do sleep 0.05; done;"
 	    "exec python3 -c \"import socket,time;s=socket.socket();"
 	    "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
-	    "s.bind((\\\"127.0.0.1\\\",%d));s.listen(8);time.sleep(1e6)\"'\n" NEXT,
+	    "s.bind((\\\"127.0.0.1\\\",%d));s.listen(8);time.sleep(1e6)\"'"
+	    "\n" NEXT,
 	    port, port);
 	t = th_start(conf);
 	held_until_gate(t, "p");
@@ -253,8 +254,8 @@ START_TEST(status_text_is_shown_and_unknown_fields_are_ignored)
 	wait_row(t, "n", "running");
 	wait_row(t, "n", "serving-42-clients");
 	ck_assert_int_eq(th_ctl(t, &out, "--json status"), 0);
-	ck_assert_msg(strstr(out, "\"status_text\":\"serving-42-clients\"") !=
-	                  NULL,
+	ck_assert_msg(
+	    strstr(out, "\"status_text\":\"serving-42-clients\"") != NULL,
 	    "no status_text in %s", out);
 	free(out);
 	ck_assert_int_eq(th_stop(t), 0);
@@ -283,8 +284,8 @@ send_from_outside(const char *addr, const char *text)
 
 /* The value of KEY in D/file, lines of KEY=VALUE, into buf. */
 static void
-env_value(struct th *t, const char *file, const char *key, char *buf,
-    size_t size)
+env_value(
+    struct th *t, const char *file, const char *key, char *buf, size_t size)
 {
 	char *text = th_contents(t, file), *hit, want[64];
 
@@ -309,8 +310,7 @@ START_TEST(a_ready_1_from_outside_the_program_is_refused)
 	th_wait_file(t, "n.env", "PID=", DEADLINE_MS);
 	env_value(t, "n.env", "NOTIFY_SOCKET", addr, sizeof(addr));
 	ck_assert_msg(addr[0] != '\0', "no NOTIFY_SOCKET given");
-	ck_assert_int_eq(
-	    send_from_outside(addr, "READY=1\nSTATUS=forged"), 0);
+	ck_assert_int_eq(send_from_outside(addr, "READY=1\nSTATUS=forged"), 0);
 	th_hold(t, row_has, &starting, HOLD_MS,
 	    "n to stay starting after a stranger's READY=1");
 	th_hold(t, next_not_started, NULL, HOLD_MS / 4,
@@ -325,9 +325,9 @@ END_TEST
 START_TEST(ready_1_then_exit_0_is_a_normal_exit_of_a_started_program)
 {
 	/* both are waiting when tend looks: READY=1 must come first */
-	struct th *t = start_with(
-	    "[program:n]\nready = notify\nrestart = transient\n"
-	    "command = {N} pid:{D}/n.pids send:READY=1 exit:0\n");
+	struct th *t =
+	    start_with("[program:n]\nready = notify\nrestart = transient\n"
+	               "command = {N} pid:{D}/n.pids send:READY=1 exit:0\n");
 	struct th_count one = {"n", 1};
 
 	wait_row(t, "n", "exit:0");
@@ -360,11 +360,11 @@ END_TEST
 
 START_TEST(not_ready_in_time_stops_the_whole_group_and_restarts)
 {
-	struct th *t = th_start(
-	    "[supervisor:root]\nintensity = 20\nchildren = slow\n"
-	    "[program:slow]\nready = notify\nstart_timeout = 1s\n"
-	    "command = sh -c 'echo $$ >>{D}/slow.pids;"
-	    "sleep 100000 & echo $! >>{D}/kid.pids; wait'\n");
+	struct th *t =
+	    th_start("[supervisor:root]\nintensity = 20\nchildren = slow\n"
+	             "[program:slow]\nready = notify\nstart_timeout = 1s\n"
+	             "command = sh -c 'echo $$ >>{D}/slow.pids;"
+	             "sleep 100000 & echo $! >>{D}/kid.pids; wait'\n");
 	struct th_run first = th_up(t, "slow", 1), kid;
 
 	th_wait_file(t, "kid.pids", "\n", DEADLINE_MS);
@@ -380,10 +380,10 @@ END_TEST
 
 START_TEST(timed_out_starts_are_backed_off_and_count_toward_intensity)
 {
-	struct th *t = th_start(
-	    "[supervisor:root]\nintensity = 2\nperiod = 60s\n"
-	    "[program:slow]\nready = notify\nstart_timeout = 300ms\n"
-	    "backoff = 200ms..1s\ncommand = {S:slow}\n");
+	struct th *t =
+	    th_start("[supervisor:root]\nintensity = 2\nperiod = 60s\n"
+	             "[program:slow]\nready = notify\nstart_timeout = 300ms\n"
+	             "backoff = 200ms..1s\ncommand = {S:slow}\n");
 
 	/* three failed starts: the third is one restart too many */
 	ck_assert_int_eq(th_wait_exit(t, 3 * DEADLINE_MS), 3);
@@ -433,7 +433,8 @@ START_TEST(tendctl_health_names_a_program_still_starting)
 	(void)th_up(t, "fine", 1);
 	(void)th_up(t, "boot", 1);
 	ck_assert_int_eq(th_ctl(t, &out, "health"), 1);
-	ck_assert_msg(strstr(out, "boot") != NULL && strstr(out, "fine") == NULL,
+	ck_assert_msg(
+	    strstr(out, "boot") != NULL && strstr(out, "fine") == NULL,
 	    "health said: %s", out);
 	free(out);
 	ck_assert_int_eq(th_ctl(t, &out, "health --alive"), 0);
@@ -715,8 +716,7 @@ main(void)
 	tcase_add_test(
 	    tc, ready_exec_holds_the_sequence_until_the_command_exits_0);
 	tcase_add_test(tc, ready_tcp_holds_the_sequence_until_the_port_accepts);
-	tcase_add_test(
-	    tc, status_text_is_shown_and_unknown_fields_are_ignored);
+	tcase_add_test(tc, status_text_is_shown_and_unknown_fields_are_ignored);
 	tcase_add_test(tc, a_ready_1_from_outside_the_program_is_refused);
 	tcase_add_test(
 	    tc, ready_1_then_exit_0_is_a_normal_exit_of_a_started_program);
@@ -734,12 +734,11 @@ main(void)
 	tcase_add_test(
 	    tc, a_hung_check_that_forks_is_killed_with_its_child_and_reaped);
 	tcase_add_test(tc, checks_begin_once_ready_and_the_streak_is_shown);
-	tcase_add_test(tc,
-	    the_watchdog_aborts_a_silent_program_and_spares_a_pinging_one);
+	tcase_add_test(
+	    tc, the_watchdog_aborts_a_silent_program_and_spares_a_pinging_one);
 	tcase_add_test(tc, watchdog_variables_are_given_only_with_a_watchdog);
 	tcase_add_test(tc, a_program_linked_with_libsystemd_works_unchanged);
-	tcase_add_test(
-	    tc, systemd_notify_from_a_wrappers_child_makes_it_ready);
+	tcase_add_test(tc, systemd_notify_from_a_wrappers_child_makes_it_ready);
 	suite_add_tcase(s, tc);
 	return th_main(s);
 }

@@ -1469,8 +1469,7 @@ config_suite(void)
 	tcase_add_test(tc, backoff_is_min_dots_max_with_min_at_most_max);
 	tcase_add_test(tc, nice_and_oom_score_adj_have_kernel_ranges);
 	tcase_add_test(tc, limits_are_numbers_or_infinity);
-	tcase_add_test(
-	    tc, every_ready_mode_is_read_with_its_argument);
+	tcase_add_test(tc, every_ready_mode_is_read_with_its_argument);
 	tcase_add_test(tc, ready_arguments_are_checked);
 	tcase_add_test(tc, not_yet_supported_values_are_still_checked);
 	tcase_add_test(tc, not_yet_supported_values_are_stored);

@@ -156,9 +156,9 @@ START_TEST(status_text_and_failing_streak_are_shown)
 	ck_assert_ptr_nonnull(strstr(text,
 	    "\"last_exit\":null,\"status_text\":\"serving 42 clients\","
 	    "\"health_fail_streak\":3}"));
-	ck_assert_ptr_nonnull(strstr(text,
-	    "\"last_exit\":\"timeout\",\"status_text\":null,"
-	    "\"health_fail_streak\":null}"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\"last_exit\":\"timeout\",\"status_text\":null,"
+	                 "\"health_fail_streak\":null}"));
 }
 END_TEST
 

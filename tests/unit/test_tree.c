@@ -1068,7 +1068,6 @@ START_TEST(the_plan_starts_again_at_its_first_slot_once_drained)
 }
 END_TEST
 
-
 /* ---------------------------------------------------------- readiness */
 
 #define NOTIFY_AB                                                              \
@@ -1182,7 +1181,8 @@ END_TEST
 
 START_TEST(an_exit_before_ready_is_a_failed_start)
 {
-	build("[program:a]\ncommand = a\nready = notify\nrestart = transient\n");
+	build(
+	    "[program:a]\ncommand = a\nready = notify\nrestart = transient\n");
 	boot();
 	dies("a", W_EXIT(0));
 	ck_assert_str_eq(took(), "start:a");
@@ -1260,7 +1260,8 @@ START_TEST(an_operator_start_never_ready_fails_at_start_timeout_uncharged)
 	build("[program:a]\ncommand = a\nready = notify\nautostart = no\n"
 	      "start_timeout = 1s\n");
 	boot();
-	ck_assert_int_eq(tree_op_start(T, node("a"), NOW, &(struct node *){0}), 0);
+	ck_assert_int_eq(
+	    tree_op_start(T, node("a"), NOW, &(struct node *){0}), 0);
 	run();
 	ck_assert_str_eq(took(), "start:a");
 	wait_ms(1000);
@@ -1270,7 +1271,8 @@ START_TEST(an_operator_start_never_ready_fails_at_start_timeout_uncharged)
 	ck_assert_uint_eq(node("a")->restarts, 0);
 	ck_assert_str_eq(last_of("a"), "timeout");
 	/* an operator's start that becomes ready succeeds */
-	ck_assert_int_eq(tree_op_start(T, node("a"), NOW, &(struct node *){0}), 0);
+	ck_assert_int_eq(
+	    tree_op_start(T, node("a"), NOW, &(struct node *){0}), 0);
 	run();
 	tree_on_ready(T, prog("a"), NOW);
 	run();
@@ -1401,8 +1403,8 @@ tree_suite(void)
 	    tc, the_watchdog_stops_with_sigabrt_first_then_escalates);
 	tcase_add_test(
 	    tc, an_operator_stop_during_a_failure_stop_makes_it_a_shutdown);
-	tcase_add_test(tc,
-	    an_operator_start_never_ready_fails_at_start_timeout_uncharged);
+	tcase_add_test(
+	    tc, an_operator_start_never_ready_fails_at_start_timeout_uncharged);
 	tcase_add_test(
 	    tc, a_failure_after_min_uptime_restarts_at_once_despite_backoff);
 	tcase_add_test(tc, fail_tokens_and_words_name_the_cause);
