@@ -57,6 +57,7 @@ struct ready {
 	enum phase phase;
 	bool notify;       /* it was given NOTIFY_SOCKET */
 	bool mainpid_said; /* MAINPID= was logged for this instance */
+	bool probe_said;   /* a readiness check that could not run, too */
 	pid_t main;        /* its main pid, in the notify map; 0: none */
 	char *env[4];      /* NOTIFY_SOCKET=, WATCHDOG_USEC=, WATCHDOG_PID= */
 	char *pid_var;     /* env's WATCHDOG_PID=, written by the child */
@@ -264,9 +265,15 @@ run_probe(struct ready *rd, bool health)
 	else
 		r = run_command(rd, argv, envp, why, sizeof(why));
 	if (r == -1) {
-		/* said like a failed check, and counted as one */
+		/* a failed check, counted as one; a readiness probe that
+		 * cannot even run says so once an instance */
 		if (why[0] == '\0')
 			snprintf(why, sizeof(why), "%s", strerror(errno));
+		if (!health && !rd->probe_said) {
+			rd->probe_said = true;
+			log_warnx(
+			    "%s: readiness check: %s", p->node.shown, why);
+		}
 		rd->probe.done(&rd->probe, false, why);
 	}
 }
@@ -421,6 +428,7 @@ ready_spawned(struct prog *p)
 	close_write_end(rd);
 	rd->fails = 0;
 	rd->mainpid_said = false;
+	rd->probe_said = false;
 	if (rd->notify && pidmap_put(&rs.mains, p->pid, rd) == 0)
 		rd->main = p->pid;
 	if (p->node.state == ST_RUNNING) {

@@ -201,6 +201,24 @@ START_TEST(ready_exec_holds_the_sequence_until_the_command_exits_0)
 }
 END_TEST
 
+START_TEST(a_readiness_command_that_cannot_run_is_said_once)
+{
+	struct th *t = th_start("[program:e]\nready = exec:/nonexistent/check\n"
+	                        "start_timeout = 1s\nrestart = temporary\n"
+	                        "command = {S:e}\n");
+	char *err;
+
+	wait_row(t, "e", "timeout");
+	err = th_stderr(t);
+	ck_assert_msg(
+	    th_occurrences(err, "e: readiness check: "
+	                        "/nonexistent/check: No such file") == 1,
+	    "not said once: %s", err);
+	free(err);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 /* A free TCP port on loopback (bound and let go). */
 static int
 free_port(void)
@@ -716,6 +734,7 @@ main(void)
 	tcase_add_test(
 	    tc, ready_exec_holds_the_sequence_until_the_command_exits_0);
 	tcase_add_test(tc, ready_tcp_holds_the_sequence_until_the_port_accepts);
+	tcase_add_test(tc, a_readiness_command_that_cannot_run_is_said_once);
 	tcase_add_test(tc, status_text_is_shown_and_unknown_fields_are_ignored);
 	tcase_add_test(tc, a_ready_1_from_outside_the_program_is_refused);
 	tcase_add_test(
