@@ -1,17 +1,17 @@
 /*
- * spawn.c: struct prog -> a running process (see spawn.h). The parent
- * side prepares everything the child needs (credentials, limits, the
- * candidate paths of argv[0]) so that the child only makes system calls.
- * The child side, child_main(), runs on its own stack in tend's address
- * space until it execs: it writes nothing of tend's but its struct child
- * and errno (syscall() sets it; tend, suspended by CLONE_VFORK until the
- * exec, reads it no more), calls no libc function that keeps state, and
- * takes no lock.
+ * spawn.c: struct prog -> a running process (see spawn.h): the exec
+ * context. The parent side prepares everything the child needs
+ * (environment, credentials, limits, descriptors, the candidate paths of
+ * argv[0]) so that the child only makes system calls. The child side,
+ * child_main(), is started by clone.c's primitive and runs on its own
+ * stack in tend's address space until it execs: it writes nothing of
+ * tend's but its struct child and errno (syscall() sets it; tend,
+ * suspended by CLONE_VFORK until the exec, reads it no more), calls no
+ * libc function that keeps state, and takes no lock.
  */
 #include "spawn.h"
 
 #include <sys/mman.h>
-#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clone.h"
 #include "units.h"
 
 #define CHILD_STACK_SIZE ((size_t)64 * 1024)
@@ -110,7 +111,6 @@ static struct {
 	int nreset;
 	struct rlimit nofile;
 	bool nofile_raised; /* tend's own differs from nofile */
-	int pidfd_mode;     /* 0 unknown, 1 pidfds, -1 SIGCHLD only */
 	char **base;        /* tend's environment for programs */
 	/* scratch reused by every spawn */
 	char *pathbuf;
@@ -126,11 +126,9 @@ static struct {
 
 /* ------------------------------------------------------ the child side */
 
-/* The child's code runs on sp's stack, sharing tend's memory until exec:
- * no sanitizer instrumentation (its shadow and runtime state are tend's),
- * no libc wrappers that could take a lock tend held at clone. */
-#define CHILD_CODE                                                             \
-	__attribute__((no_sanitize("address", "undefined"), noinline))
+/* The child's code runs on sp's stack, sharing tend's memory until exec,
+ * under clone.h's contract: CHILD_CODE, raw system calls only. */
+#define CHILD_CODE CLONE_CHILD_CODE
 
 CHILD_CODE static bool
 exec_error_is_final(int err)
@@ -336,126 +334,44 @@ fail:
 	return 127;
 }
 
-/* ------------------------------------------------------------ clone3 */
+/* --------------------------------------------------- making the child */
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* The kernel's struct clone_args (version 2, with cgroup). */
-struct clone3_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
-	    stack_size, tls, set_tid, set_tid_size, cgroup;
-};
-
-#if defined(__x86_64__)
-/*
- * clone3 with CLONE_VM needs the child to start on its new stack without
- * returning through C: this is the whole of it. The child calls fn(arg)
- * and exits with its value (child_main never returns). Returns the
- * child's pid, or -errno.
- */
-static long
-clone3_call(struct clone3_args *ca, int (*fn)(void *), void *arg)
-{
-	/* fn and arg in registers the syscall keeps and the asm names, so
-	 * that zeroing rbp (the end of the child's frame chain) cannot hit
-	 * one of them, as an "r" operand could */
-	register int (*fn_r8)(void *) __asm__("r8") = fn;
-	long ret;
-
-	__asm__ volatile("syscall\n\t"
-	                 "testq %%rax, %%rax\n\t"
-	                 "jnz 1f\n\t"
-	                 "movq %%rdx, %%rdi\n\t"
-	                 "xorl %%ebp, %%ebp\n\t"
-	                 "callq *%%r8\n\t"
-	                 "movq %%rax, %%rdi\n\t"
-	                 "movl $60, %%eax\n\t" /* exit */
-	                 "syscall\n\t"
-	                 "hlt\n"
-	                 "1:"
-	                 : "=a"(ret)
-	                 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)),
-	                 "d"(arg), "r"(fn_r8)
-	                 : "rcx", "r11", "memory");
-	return ret;
-}
-#define HAVE_CLONE3_CALL 1
-#endif
-
-static bool no_clone3; /* the kernel refused it once: use clone() */
-
-/* Start child_main(c) in a new process, in cgroup cg_fd if >= 0; with
- * pidfds, *pidfd is the child's. */
+/* Start child_main(c) through the primitive, in cgroup cg_fd if >= 0:
+ * made there, or, with migrate or where the kernel cannot, moving itself
+ * there first thing (its fd in SLOT_CG). With pidfds, *pidfd is the
+ * child's. */
 static pid_t
 start_child(
     struct child *c, int cg_fd, bool migrate, bool want_pidfd, int *pidfd)
 {
-	bool with_pidfd = want_pidfd && spawn_has_pidfd();
-	unsigned long flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
+	struct clone_req r = {
+	    .fn = child_main,
+	    .arg = c,
+	    .stack = sp.stack,
+	    .stack_len = sp.stack_len,
+	    .cgroup_fd = migrate ? -1 : cg_fd,
+	    .want_pidfd = want_pidfd,
+	};
+	pid_t pid;
 
-	*pidfd = -1;
-#ifdef HAVE_CLONE3_CALL
-	if (cg_fd >= 0 && !no_clone3 && !migrate) {
-		struct clone3_args ca;
-		long r;
-
-		memset(&ca, 0, sizeof(ca));
-		ca.flags = flags | CLONE_INTO_CGROUP;
-		if (with_pidfd) {
-			ca.flags |= CLONE_PIDFD;
-			ca.pidfd = (uint64_t)(uintptr_t)pidfd;
-		}
-		ca.exit_signal = SIGCHLD;
-		ca.stack = (uint64_t)(uintptr_t)sp.stack;
-		ca.stack_size = sp.stack_len;
-		ca.cgroup = (uint64_t)cg_fd;
-		r = clone3_call(&ca, child_main, c);
-		if (r > 0)
-			return (pid_t)r;
-		if (r != -ENOSYS && r != -E2BIG && r != -EINVAL) {
-			errno = (int)-r;
-			return -1;
-		}
-		no_clone3 = true;
+	if (r.cgroup_fd >= 0) {
+		pid = clone_vfork(&r, pidfd);
+		if (pid != -1 || errno != ENOSYS)
+			return pid;
+		r.cgroup_fd = -1;
 	}
-#else
-	(void)migrate;
-#endif
-	if (cg_fd >= 0) { /* the child moves itself */
+	if (cg_fd >= 0) {
 		if (dup3(cg_fd, SLOT_CG, O_CLOEXEC) == -1)
 			return -1;
 		c->cg_fd = SLOT_CG;
 	}
-	if (with_pidfd)
-		flags |= CLONE_PIDFD;
-	return clone(child_main, sp.stack + sp.stack_len,
-	    (int)(flags | SIGCHLD), c, pidfd);
+	return clone_vfork(&r, pidfd);
 }
 
-/*
- * Whether this kernel has everything reaping through pidfds needs:
- * CLONE_PIDFD, poll on a pidfd and waitid(P_PIDFD) (Linux 5.4). Probed
- * once: a pidfd of tend itself, waited on, must say "not a child".
- */
 bool
 spawn_has_pidfd(void)
 {
-	siginfo_t si;
-	int fd;
-
-	if (sp.pidfd_mode != 0)
-		return sp.pidfd_mode > 0;
-	sp.pidfd_mode = -1;
-	fd = pidfd_open(getpid(), 0);
-	if (fd == -1)
-		return false;
-	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == -1 &&
-	    errno == ECHILD)
-		sp.pidfd_mode = 1;
-	close(fd);
-	return sp.pidfd_mode > 0;
+	return clone_has_pidfd();
 }
 
 int
@@ -781,7 +697,6 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
     const struct spawn_extra *more, int cg_fd, bool migrate,
     enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
 {
-	sigset_t all, old;
 	pid_t pid;
 	int err;
 	bool want_pidfd = *pidfd != -1;
@@ -801,12 +716,8 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
 		c->ready_n = more->ready_n;
 	}
 
-	/* no handler of tend's may run in the child before it resets them */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = start_child(c, cg_fd, migrate, want_pidfd, pidfd);
 	err = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	clear_slots(&c->fd1, &c->fd2, c->cg_fd, c->ready_n);
 	if (pid == -1) {
 		errno = err;

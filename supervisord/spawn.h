@@ -2,11 +2,24 @@
  * spawn.h: a program's instance from its struct prog: the only code that
  * runs in a child (SPEC 2 and the Processes rules of SPEC 11).
  *
- * The child is made with clone(CLONE_VM | CLONE_VFORK) on a stack of its
- * own, so spawning costs no page-table copy whatever tend's size, and the
- * parent resumes only once the child has exec'd or failed. The child uses
- * raw system calls only: no libc state, no locks, no sanitizer hooks, no
- * signal handler of tend's can run in it.
+ * The child is made by clone.h's primitive (CLONE_VM | CLONE_VFORK, on
+ * a stack of its own, in its cgroup), so spawning costs no page-table
+ * copy whatever tend's size, and the parent resumes only once the child
+ * has exec'd or failed. The child keeps clone.h's contract: raw system
+ * calls only, no libc state, no locks, no sanitizer hooks, no signal
+ * handler of tend's can run in it. Its stages: setup (descriptor table,
+ * dispositions, cgroup, session, stdin), limits, ids, output, chdir,
+ * exec.
+ *
+ * More descriptors for the child (listening sockets as fds 3..) go the
+ * way the readiness fd goes (struct spawn_extra, SLOT_READY): tend
+ * dup3()s each into a slot below SLOT_END before the clone (a range of
+ * slots that spawn_reserve_fds reserves), the struct child carries the
+ * list of (slot, target) pairs, child_setup's close_range keeps them,
+ * one step of the output stage dup3()s each to its target, and
+ * clear_slots lets go of them after. Variables holding the child's own
+ * pid (LISTEN_PID beside NOTIFY_SOCKET's WATCHDOG_PID) go through
+ * spawn_extra's pid_var, a list of them if need be.
  */
 #ifndef TEND_SPAWN_H
 #define TEND_SPAWN_H
