@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,46 +136,66 @@ take_timeout(struct opts *o, const char *v)
 		    v ? v : "nothing");
 }
 
+/* The options that set a flag, and those that take a value. */
+static const struct flag_opt {
+	const char *brief, *name;
+	size_t off; /* of its bool in struct opts */
+} flag_opts[] = {
+    {NULL, "--json", offsetof(struct opts, json)},
+    {NULL, "--no-wait", offsetof(struct opts, no_wait)},
+    {NULL, "--alive", offsetof(struct opts, alive)},
+    {"-f", "--follow", offsetof(struct opts, follow)},
+    {"-t", "--timestamps", offsetof(struct opts, timestamps)},
+};
+
+static const struct value_opt {
+	const char *brief, *name, *what;
+	size_t off; /* of its const char * in struct opts */
+} value_opts[] = {
+    {"-n", "--lines", "a number of lines", offsetof(struct opts, lines)},
+    {"-s", "--socket", "a socket path", offsetof(struct opts, socket)},
+    {"-c", "--config", "a configuration file", offsetof(struct opts, config)},
+};
+
+static bool
+is_option(const char *a, const char *brief, const char *name)
+{
+	return (brief != NULL && strcmp(a, brief) == 0) || strcmp(a, name) == 0;
+}
+
 /* An option (global, or of a command) at argv[*i]: true if taken. */
 static bool
 take_option(struct opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
+	size_t k;
 
-	if (strcmp(a, "--json") == 0)
-		o->json = true;
-	else if (strcmp(a, "--no-wait") == 0)
-		o->no_wait = true;
-	else if (strcmp(a, "--alive") == 0)
-		o->alive = true;
-	else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
-		o->follow = true;
-	else if (strcmp(a, "-t") == 0 || strcmp(a, "--timestamps") == 0)
-		o->timestamps = true;
-	else if (strcmp(a, "-n") == 0 || strcmp(a, "--lines") == 0) {
-		if (*i + 1 >= argc)
-			die(EXIT_USAGE, "%s: expected a number of lines", a);
-		o->lines = argv[++*i];
-	} else if (strcmp(a, "--timeout") == 0)
+	for (k = 0; k < sizeof(flag_opts) / sizeof(*flag_opts); k++)
+		if (is_option(a, flag_opts[k].brief, flag_opts[k].name)) {
+			*(bool *)(void *)((char *)o + flag_opts[k].off) = true;
+			return true;
+		}
+	for (k = 0; k < sizeof(value_opts) / sizeof(*value_opts); k++)
+		if (is_option(a, value_opts[k].brief, value_opts[k].name)) {
+			if (*i + 1 >= argc)
+				die(EXIT_USAGE, "%s: expected %s", a,
+				    value_opts[k].what);
+			*(const char **)(void *)((char *)o +
+			                         value_opts[k].off) =
+			    argv[++*i];
+			return true;
+		}
+	if (strcmp(a, "--timeout") == 0)
 		take_timeout(o, *i + 1 < argc ? argv[++*i] : NULL);
 	else if (strncmp(a, "--timeout=", 10) == 0)
 		take_timeout(o, a + 10);
-	else if (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
-		if (*i + 1 >= argc)
-			die(EXIT_USAGE, "%s: expected a socket path", a);
-		o->socket = argv[++*i];
-	} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-		if (*i + 1 >= argc)
-			die(EXIT_USAGE, "%s: expected a configuration file", a);
-		o->config = argv[++*i];
-	} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+	else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 		usage(stdout);
 		exit(0);
-	} else if (strcmp(a, "--version") == 0) {
+	} else if (strcmp(a, "--version") == 0)
 		o->cmd = "version";
-	} else {
+	else
 		return false;
-	}
 	return true;
 }
 
