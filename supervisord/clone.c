@@ -1,6 +1,6 @@
 /*
- * clone.c: a new process sharing tend's memory until its exec (see
- * clone.h): clone3 with CLONE_INTO_CGROUP through a few lines of inline
+ * clone.c: a new process sharing tend's memory until its exec, or with
+ * a copy of it (see clone.h): clone3 with CLONE_INTO_CGROUP through a few lines of inline
  * assembly, glibc's clone() otherwise, and the pidfd probe. It knows
  * nothing of programs: what the child does is the caller's function.
  */
@@ -112,12 +112,16 @@ pid_t
 clone_vfork(const struct clone_req *r, int *pidfd)
 {
 	bool with_pidfd = r->want_pidfd && clone_has_pidfd();
-	int flags = CLONE_FLAGS | SIGCHLD;
+	int flags = (r->copy ? 0 : CLONE_FLAGS) | SIGCHLD;
 	sigset_t all, old;
 	pid_t pid;
 	int err;
 
 	*pidfd = -1;
+	if (r->copy && r->cgroup_fd >= 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (r->cgroup_fd >= 0 && cl.no_clone3) {
 		errno = ENOSYS;
 		return -1;

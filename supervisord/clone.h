@@ -47,11 +47,16 @@ struct clone_req {
 	size_t stack_len; /* its length (it grows down from stack + len) */
 	int cgroup_fd;    /* a cgroup v2 directory to make it in; -1: tend's */
 	bool want_pidfd;  /* and the kernel has them: see clone_has_pidfd */
+	bool copy; /* instead: a copy of tend's memory and descriptors, as
+	            * fork()'s child; tend pays the copy of its page tables
+	            * but goes on at once, without waiting for the exec, and
+	            * sees nothing the child writes. cgroup_fd must be -1 */
 };
 
 /*
  * Start r->fn(r->arg) in a new process (exit signal SIGCHLD, as a fork's
- * child) and wait until it has exec'd or exited. Returns its pid, and in
+ * child) and wait until it has exec'd or exited (with r->copy: do not
+ * wait; EINVAL with a cgroup_fd). Returns its pid, and in
  * *pidfd its pidfd if r->want_pidfd and the kernel has pidfds (else -1),
  * for the caller to watch, reap and close. The parent's signal mask is
  * as it was. -1 with errno if no process was made: the kernel's error

@@ -111,6 +111,8 @@ probe_reaped(pid_t pid, int wstatus)
 	/* what it left in its group (its pid stays a group id while the
 	 * group has members, so this cannot hit another group) */
 	(void)kill(-pid, SIGKILL);
+	pr->code =
+	    !pr->timed_out && WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
 	if (pr->timed_out)
 		snprintf(why, sizeof(why), "timed out");
 	else if (WIFSIGNALED(wstatus))

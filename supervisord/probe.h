@@ -34,6 +34,7 @@ struct probe {
 	int fd;          /* tcp: the connecting socket; -1: none */
 	int result;      /* tcp: known before the loop turned: 1 ok, 0 not */
 	int err;         /* tcp: errno of a connect that failed at once */
+	int code;        /* exec, when done: its exit status; -1: killed */
 	ev_io io_w;      /* tcp: writable once connected or refused */
 	ev_timer time_w; /* its bound (or: report a result known at once) */
 	probe_done_fn *done;

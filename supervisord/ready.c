@@ -222,6 +222,16 @@ failed(struct ready *rd, enum fail_cause why)
 
 /* ------------------------------------------------------------- probes */
 
+/* A readiness check that cannot even run says so, once an instance. */
+static void
+say_once(struct ready *rd, const char *why)
+{
+	if (rd->probe_said)
+		return;
+	rd->probe_said = true;
+	log_warnx("%s: readiness check: %s", rd->p->node.shown, why);
+}
+
 /* Start a check command of rd's program. 0, or -1 with errno or why. */
 static int
 run_command(struct ready *rd, char *const *argv, char *const *envp, char *why,
@@ -265,15 +275,11 @@ run_probe(struct ready *rd, bool health)
 	else
 		r = run_command(rd, argv, envp, why, sizeof(why));
 	if (r == -1) {
-		/* a failed check, counted as one; a readiness probe that
-		 * cannot even run says so once an instance */
+		/* a failed check, counted as one */
 		if (why[0] == '\0')
 			snprintf(why, sizeof(why), "%s", strerror(errno));
-		if (!health && !rd->probe_said) {
-			rd->probe_said = true;
-			log_warnx(
-			    "%s: readiness check: %s", p->node.shown, why);
-		}
+		if (!health)
+			say_once(rd, why);
 		rd->probe.done(&rd->probe, false, why);
 	}
 }
@@ -304,6 +310,19 @@ health_result(struct ready *rd, bool ok, const char *why)
 		next_in(rd, x->health_interval_ms);
 }
 
+/* A readiness command exited 127: its child could not exec it. */
+static void
+not_run(struct ready *rd)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+	    "%s could not be run (status 127: not found, not executable, "
+	    "or its set-up failed)",
+	    extra(rd)->ready_argv[0]);
+	say_once(rd, msg);
+}
+
 static void
 on_probe_done(struct probe *pr, bool ok, const char *why)
 {
@@ -311,12 +330,15 @@ on_probe_done(struct probe *pr, bool ok, const char *why)
 
 	switch (rd->phase) {
 	case PH_STARTING:
-		if (ok)
+		if (ok) {
 			became_ready(rd, rd->p->conf->ready == READY_TCP
 			                     ? "its port accepts"
 			                     : "its check passed");
-		else
-			next_in(rd, READY_RETRY_MS);
+			break;
+		}
+		if (rd->p->conf->ready == READY_EXEC && pr->code == 127)
+			not_run(rd);
+		next_in(rd, READY_RETRY_MS);
 		break;
 	case PH_RUNNING:
 		health_result(rd, ok, why);

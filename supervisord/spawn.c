@@ -339,10 +339,12 @@ fail:
 /* Start child_main(c) through the primitive, in cgroup cg_fd if >= 0:
  * made there, or, with migrate or where the kernel cannot, moving itself
  * there first thing (its fd in SLOT_CG). With pidfds, *pidfd is the
- * child's. */
+ * child's. Without share, the child gets a copy of tend's memory and
+ * descriptors, as from fork(), and tend goes on at once instead of
+ * waiting for its exec (see spawn_command). */
 static pid_t
-start_child(
-    struct child *c, int cg_fd, bool migrate, bool want_pidfd, int *pidfd)
+start_child(struct child *c, int cg_fd, bool migrate, bool want_pidfd,
+    int *pidfd, bool share)
 {
 	struct clone_req r = {
 	    .fn = child_main,
@@ -351,6 +353,7 @@ start_child(
 	    .stack_len = sp.stack_len,
 	    .cgroup_fd = migrate ? -1 : cg_fd,
 	    .want_pidfd = want_pidfd,
+	    .copy = !share,
 	};
 	pid_t pid;
 
@@ -691,10 +694,11 @@ fill_context(struct child *c, const struct prog *p, const struct spawn_ids *ids)
 	c->stage = STAGE_SETUP;
 }
 
-/* Clone c's child with its descriptors in their slots; see spawn_program. */
+/* Clone c's child with its descriptors in their slots; see spawn_program
+ * (share) and spawn_command (not). */
 static pid_t
 launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
-    const struct spawn_extra *more, int cg_fd, bool migrate,
+    const struct spawn_extra *more, int cg_fd, bool migrate, bool share,
     enum spawn_stage *stage, pid_t *failed_pid, int *pidfd)
 {
 	pid_t pid;
@@ -716,7 +720,7 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
 		c->ready_n = more->ready_n;
 	}
 
-	pid = start_child(c, cg_fd, migrate, want_pidfd, pidfd);
+	pid = start_child(c, cg_fd, migrate, want_pidfd, pidfd, share);
 	err = errno;
 	clear_slots(&c->fd1, &c->fd2, c->cg_fd, c->ready_n);
 	if (pid == -1) {
@@ -761,7 +765,7 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 	}
 	fill_context(&c, p, ids);
 	return launch(
-	    &c, fd1, fd2, more, cg_fd, migrate, stage, failed_pid, pidfd);
+	    &c, fd1, fd2, more, cg_fd, migrate, true, stage, failed_pid, pidfd);
 }
 
 pid_t
@@ -782,7 +786,7 @@ spawn_command(const struct prog *p, char *const *argv, char *const *envp,
 		return -1;
 	}
 	fill_context(&c, p, ids);
-	return launch(&c, &null_out, &null_out, NULL, -1, false, &stage,
+	return launch(&c, &null_out, &null_out, NULL, -1, false, false, &stage,
 	    failed_pid, &pidfd);
 }
 

@@ -133,10 +133,14 @@ pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
  * Run a check command of p's (ready.c: exec:CMD): argv, argv[0] looked
  * up in the PATH of envp, with envp, in p's directory with its umask,
  * limits and ids (resolved by the caller), in a session of its own, its
- * stdin, stdout and stderr /dev/null. Its pid (it has exec'd; the loop's
- * wait reaps it), or -1 with errno (the exec's error included); a child
- * that failed after clone (*failed_pid, else 0) is left for the loop's
- * wait to reap.
+ * stdin, stdout and stderr /dev/null. Unlike a program, it is made as
+ * by fork(), with a copy of tend's memory: tend pays the copy of its
+ * page tables (a fraction of a millisecond) but does not wait for the
+ * child to be scheduled and exec, which on a busy machine takes
+ * milliseconds, at each of the hundred checks a second that a thousand
+ * health-checked programs make. So its exec's error is not known here:
+ * the child exits 127 (the loop's wait sees it). Its pid, or -1 with
+ * errno (no process could be made; *failed_pid is then 0).
  */
 pid_t spawn_command(const struct prog *p, char *const *argv, char *const *envp,
     const struct spawn_ids *ids, pid_t *failed_pid);

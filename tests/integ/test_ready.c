@@ -212,7 +212,7 @@ START_TEST(a_readiness_command_that_cannot_run_is_said_once)
 	err = th_stderr(t);
 	ck_assert_msg(
 	    th_occurrences(err, "e: readiness check: "
-	                        "/nonexistent/check: No such file") == 1,
+	                        "/nonexistent/check could not be run") == 1,
 	    "not said once: %s", err);
 	free(err);
 	ck_assert_int_eq(th_stop(t), 0);
