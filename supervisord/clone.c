@@ -1,8 +1,9 @@
 /*
  * clone.c: a new process sharing tend's memory until its exec, or with
- * a copy of it (see clone.h): clone3 with CLONE_INTO_CGROUP through a few lines of inline
- * assembly, glibc's clone() otherwise, and the pidfd probe. It knows
- * nothing of programs: what the child does is the caller's function.
+ * a copy of it (see clone.h): clone3 with CLONE_INTO_CGROUP through a
+ * few lines of inline assembly, glibc's clone() otherwise, and the pidfd
+ * probe. It knows nothing of programs: what the child does is the
+ * caller's function.
  */
 #include "clone.h"
 
