@@ -104,7 +104,7 @@ def main():
     b = bench.Bench(args)
     res = {"n": a.n, "kills": a.kills, "load_before": bench.loadavg(),
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-           "tend": subprocess.run([a.tend, "--version"], stdout=subprocess.PIPE,
+           "tend_version": subprocess.run([a.tend, "--version"], stdout=subprocess.PIPE,
                                   text=True).stdout.strip()}
     for cls, settle in ((adapters.Tend, 2), (TendHealth, a.settle)):
         sup = cls(b.ctx)
