@@ -18,6 +18,9 @@
 #define REPLY_CHUNK (16 * 1024)
 /* How long start, stop and restart wait without timeout=. */
 #define DEFAULT_WAIT_MS 60000
+/* Lines `tendctl logs` serves by default, and at most. */
+#define CONTROL_LOG_LINES 10
+#define CONTROL_LOG_LINES_MAX 100000
 
 enum cstate {
 	C_READING,

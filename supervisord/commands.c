@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "control.h"
 #include "output.h"
 #include "ready.h"
 #include "supervise.h"

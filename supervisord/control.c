@@ -33,9 +33,7 @@
 
 #include "client.h"
 #include "log.h"
-#include "output.h"
 #include "proto.h"
-#include "supervise.h"
 #include "units.h"
 
 #define container_of(ptr, type, member)                                        \
@@ -731,8 +729,8 @@ control_after_run(void)
 	}
 }
 
-void
-control_publish(const struct event *e)
+static void
+on_event(const struct event *e)
 {
 	struct buf rec;
 	struct timespec ts;
@@ -746,13 +744,13 @@ control_publish(const struct event *e)
 	    &rec, "time_ms", (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	rec_str(&rec, "path", e->node->shown);
 	rec_str(&rec, "kind", e->node->kind == NODE_PROG ? "prog" : "sup");
-	rec_str(&rec, "what", e->what);
+	rec_str(&rec, "what", event_kind_name(e->kind));
 	rec_str(&rec, "state", state_name(e->state));
 	if (e->pid > 0)
 		rec_int(&rec, "pid", e->pid);
 	if (e->last != NULL)
 		rec_str(&rec, "last", e->last);
-	if (e->delay_ms >= 0)
+	if (e->kind == EVENT_RESTART)
 		rec_int(&rec, "delay_ms", e->delay_ms);
 	rec_end(&rec);
 	stream_out(&rec, false, NULL);
@@ -783,15 +781,14 @@ stream_out(const struct buf *rec, bool logs, const struct node *n)
 	}
 }
 
-bool
-control_following(void)
+static bool
+following(void)
 {
 	return ctl.nfollowing > 0;
 }
 
-void
-control_publish_line(
-    const struct prog *p, int64_t time_us, const char *text, size_t len)
+static void
+on_line(const struct prog *p, int64_t time_us, const char *text, size_t len)
 {
 	struct buf rec;
 
@@ -802,6 +799,12 @@ control_publish_line(
 	stream_out(&rec, true, &p->node);
 	buf_free(&rec);
 }
+
+const struct events_subscriber control_events = {
+    .on_event = on_event,
+    .on_line = on_line,
+    .following = following,
+};
 
 void
 control_close(void)

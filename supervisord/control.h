@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "events.h"
 #include "tree.h"
 
 /* At most this many clients at once (SPEC 6). */
@@ -46,29 +47,8 @@ void control_after_run(void);
 /* Close every client and the socket; remove the socket and its lock. */
 void control_close(void);
 
-/* What happened, for `tendctl events` (SPEC 5). */
-struct event {
-	const struct node *node;
-	const char *what; /* "state", "exit", "restart", "gave-up", ... */
-	enum state state; /* the node's state when it happened */
-	pid_t pid;        /* 0 if none */
-	const char *last; /* LAST-EXIT token, or NULL */
-	int64_t delay_ms; /* restart delay, or -1 */
-};
-
-/* Send e to every events subscriber. Cheap when there is none. */
-void control_publish(const struct event *e);
-
-/* A line of p's output, read at time_us, for `tendctl logs -f`
- * followers. Cheap when there is none. */
-void control_publish_line(
-    const struct prog *p, int64_t time_us, const char *text, size_t len);
-
-/* Whether any `tendctl logs -f` follows now. */
-bool control_following(void);
-
-/* Lines `tendctl logs` serves by default, and at most. */
-#define CONTROL_LOG_LINES 10
-#define CONTROL_LOG_LINES_MAX 100000
+/* control.c's listener: events to `tendctl events` streams, output
+ * lines to `tendctl logs -f` followers (main.c subscribes it). */
+extern const struct events_subscriber control_events;
 
 #endif

@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "control.h"
+#include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
@@ -310,6 +311,8 @@ main(int argc, char **argv)
 	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
 		fatal("cannot prepare the programs");
 	control_start(loop, t);
+	if (events_subscribe(&control_events) == -1)
+		fatal("cannot subscribe the control socket to events");
 	log_info("tend %s starting: %zu program%s, %zu supervisor%s (pid %d)",
 	    TEND_VERSION, t->cfg.nprogs, t->cfg.nprogs == 1 ? "" : "s",
 	    t->cfg.nsups, t->cfg.nsups == 1 ? "" : "s", (int)getpid());

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "events.h"
 #include "log.h"
 #include "proto.h"
 #include "ring.h"
@@ -468,7 +468,7 @@ emit(struct capture *c, int64_t t, const char *text, size_t len)
 		buf_add(&op.out.buf, text, len);
 		buf_add(&op.out.buf, "\n", 1);
 	}
-	control_publish_line(c->p, t, text, len);
+	events_publish_line(c->p, t, text, len);
 }
 
 /* The lines written to the log file so far by emit(), before more. */
@@ -508,7 +508,7 @@ emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 		file_flush(c);
 		file_write(c, run, len);
 	}
-	if (op.dirfd >= 0 && !control_following())
+	if (op.dirfd >= 0 && !events_following())
 		return;
 	for (p = run; p <= end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p) + 1);
@@ -517,7 +517,7 @@ emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 			buf_add(&op.out.buf, " | ", 3);
 			buf_add(&op.out.buf, p, (size_t)(nl - p) + 1);
 		}
-		control_publish_line(c->p, t, p, (size_t)(nl - p));
+		events_publish_line(c->p, t, p, (size_t)(nl - p));
 	}
 }
 

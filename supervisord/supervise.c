@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "cgroup.h"
-#include "control.h"
+#include "events.h"
 #include "log.h"
 #include "output.h"
 #include "pid1.h"
@@ -190,24 +190,6 @@ cleanup_remove(struct prog *p)
 	p->cleanup_next = p->cleanup_prev = NULL;
 }
 
-static void
-publish(const struct node *n, const char *what, enum state st, pid_t pid,
-    const char *last, int64_t delay_ms)
-{
-	struct event ev = {n, what, st, pid, last, delay_ms};
-
-	control_publish(&ev);
-}
-
-static void
-publish_exit(const struct prog *p, const struct exit_info *e)
-{
-	char tok[64];
-
-	publish(&p->node, "exit", p->node.state, p->inst_pid,
-	    exit_token(e, tok, sizeof(tok)), -1);
-}
-
 /* Nothing of the instance is left: the tree may decide. */
 static void
 instance_ended(struct prog *p)
@@ -225,13 +207,7 @@ instance_ended(struct prog *p)
 	e.fail =
 	    p->node.state == ST_STOPPING ? (enum fail_cause)p->fail : FAIL_NONE;
 	e.at_ms = supervise_now_ms();
-	publish_exit(p, &e);
-	if (p->node.state == ST_STOPPING) {
-		char how[128];
-
-		log_info("%s: stopped (%s)", p->node.shown,
-		    exit_describe(&e, how, sizeof(how)));
-	}
+	events_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
 }
 
@@ -351,7 +327,7 @@ start_failed(struct prog *p, int err, bool before_exec)
 	e.before_exec = before_exec;
 	e.at_ms = supervise_now_ms();
 	p->inst_pid = 0;
-	publish_exit(p, &e);
+	events_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
 }
 
@@ -572,126 +548,6 @@ on_tree_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	tree_on_timer(sv.tree, n, supervise_now_ms());
 }
 
-static const char *
-kind_words(enum exit_kind k)
-{
-	switch (k) {
-	case EXIT_NORMAL:
-		return "normal exit";
-	case EXIT_ABNORMAL:
-		return "abnormal exit";
-	case EXIT_SHUTDOWN:
-		return "shut down";
-	case EXIT_GAVE_UP:
-		return "gave up";
-	}
-	return "?";
-}
-
-static const char *
-how_ended(struct node *n, char *buf, size_t size)
-{
-	struct prog *p;
-
-	if (n->kind == NODE_SUP)
-		return n->state == ST_FAILED || n->exit_code == 3
-		           ? "gave up"
-		           : "shut itself down";
-	p = prog_of(n);
-	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
-}
-
-/* The children a group restart of s brings back, as "db, api, worker". */
-static const char *
-group_names(const struct sup *s, char *buf, size_t size)
-{
-	size_t i, len = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < s->nkids && len + 1 < size; i++) {
-		if (!s->kids[i]->pending)
-			continue;
-		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-		    len > 0 ? ", " : "", s->kids[i]->name);
-		if (len >= size)
-			len = size - 1;
-	}
-	return buf;
-}
-
-static void
-report(const struct action *a)
-{
-	struct node *n = a->node;
-	char how[128], names[256];
-
-	switch (a->note) {
-	case NOTE_STATE:
-		publish(n, "state", (enum state)a->arg,
-		    n->kind == NODE_PROG ? prog_of(n)->pid : 0, NULL, -1);
-		return;
-	case NOTE_RESTART:
-	case NOTE_RESTART_LATER:
-	case NOTE_GROUP_RESTART:
-		publish(n, "restart", n->state, 0, NULL,
-		    a->note == NOTE_RESTART_LATER ? a->arg : 0);
-		break;
-	case NOTE_GIVE_UP:
-		publish(n, "gave-up", n->state, 0, NULL, -1);
-		break;
-	case NOTE_AUTO_SHUTDOWN:
-		publish(n, "auto-shutdown", n->state, 0, NULL, -1);
-		break;
-	default:
-		break;
-	}
-	switch (a->note) {
-	case NOTE_STATE:
-		break;
-	case NOTE_RESTART:
-		log_warnx("%s: %s; restarting", n->shown,
-		    how_ended(n, how, sizeof(how)));
-		break;
-	case NOTE_RESTART_LATER:
-		log_warnx("%s: %s; restarting in %lldms", n->shown,
-		    how_ended(n, how, sizeof(how)), (long long)a->arg);
-		break;
-	case NOTE_GROUP_RESTART:
-		log_warnx("%s: %s; %s (%s) restarts %s", n->shown,
-		    how_ended(n, how, sizeof(how)), n->parent->node.shown,
-		    strategy_name(n->parent->strategy),
-		    group_names(n->parent, names, sizeof(names)));
-		break;
-	case NOTE_NO_RESTART:
-		log_info("%s: %s; not restarted (%s, %s)", n->shown,
-		    how_ended(n, how, sizeof(how)),
-		    n->restart == RESTART_TEMPORARY   ? "temporary"
-		    : n->restart == RESTART_TRANSIENT ? "transient"
-		                                      : "permanent",
-		    kind_words((enum exit_kind)a->arg));
-		break;
-	case NOTE_ENDED:
-		log_info("%s: %s while being stopped", n->shown,
-		    how_ended(n, how, sizeof(how)));
-		break;
-	case NOTE_TOO_MANY:
-		log_warnx("%s: %s; one restart too many for %s", n->shown,
-		    how_ended(n, how, sizeof(how)), n->parent->node.shown);
-		break;
-	case NOTE_GIVE_UP:
-		log_errorx("%s: giving up: more than %lld restarts within %s",
-		    n->shown, (long long)((struct sup *)n)->intensity,
-		    units_format_duration(
-		        how, sizeof(how), ((struct sup *)n)->period_ms));
-		break;
-	case NOTE_AUTO_SHUTDOWN:
-		log_info("%s: a significant child ended (status %lld); "
-		         "shutting down (auto_shutdown)",
-		    n->shown, (long long)a->arg);
-		break;
-	}
-}
-
 static void
 begin_exit(int status)
 {
@@ -726,7 +582,7 @@ supervise_run(int max_spawns)
 			begin_exit((int)a.arg);
 			break;
 		case ACT_NOTE:
-			report(&a);
+			events_report(&a);
 			break;
 		}
 	}

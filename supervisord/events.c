@@ -1,0 +1,262 @@
+/*
+ * events.c: the tree's state changes and programs' output lines, out to
+ * the subscribers registered at start-up (see events.h), and tend's own
+ * line for each thing the tree noted. No I/O of its own but log.c's; it
+ * never calls a subscriber's module but through its callbacks.
+ */
+#include "events.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "units.h"
+
+static struct {
+	const struct events_subscriber *v[EVENTS_MAX_SUBSCRIBERS];
+	size_t n;
+} subs;
+
+const char *
+event_kind_name(enum event_kind kind)
+{
+	switch (kind) {
+	case EVENT_STATE:
+		return "state";
+	case EVENT_EXIT:
+		return "exit";
+	case EVENT_RESTART:
+		return "restart";
+	case EVENT_GAVE_UP:
+		return "gave-up";
+	case EVENT_AUTO_SHUTDOWN:
+		return "auto-shutdown";
+	}
+	return "?";
+}
+
+int
+events_subscribe(const struct events_subscriber *s)
+{
+	if (subs.n == EVENTS_MAX_SUBSCRIBERS) {
+		errno = ENOSPC;
+		return -1;
+	}
+	subs.v[subs.n++] = s;
+	return 0;
+}
+
+void
+events_unsubscribe_all(void)
+{
+	subs.n = 0;
+}
+
+void
+events_publish(const struct event *e)
+{
+	size_t i;
+
+	for (i = 0; i < subs.n; i++)
+		if (subs.v[i]->on_event != NULL)
+			subs.v[i]->on_event(e);
+}
+
+static bool
+wants_lines(const struct events_subscriber *s)
+{
+	return s->on_line != NULL && (s->following == NULL || s->following());
+}
+
+bool
+events_following(void)
+{
+	size_t i;
+
+	for (i = 0; i < subs.n; i++)
+		if (wants_lines(subs.v[i]))
+			return true;
+	return false;
+}
+
+void
+events_publish_line(
+    const struct prog *p, int64_t time_us, const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < subs.n; i++)
+		if (wants_lines(subs.v[i]))
+			subs.v[i]->on_line(p, time_us, text, len);
+}
+
+/* ------------------------------------------------- a program's end */
+
+void
+events_exit(const struct prog *p, const struct exit_info *e)
+{
+	char tok[64], how[128];
+
+	events_publish(&(struct event){
+	    .kind = EVENT_EXIT,
+	    .node = &p->node,
+	    .state = p->node.state,
+	    .pid = p->inst_pid,
+	    .last = exit_token(e, tok, sizeof(tok)),
+	});
+	if (p->node.state == ST_STOPPING)
+		log_info("%s: stopped (%s)", p->node.shown,
+		    exit_describe(e, how, sizeof(how)));
+}
+
+/* ------------------------------------------------ what the tree noted */
+
+static const char *
+kind_words(enum exit_kind k)
+{
+	switch (k) {
+	case EXIT_NORMAL:
+		return "normal exit";
+	case EXIT_ABNORMAL:
+		return "abnormal exit";
+	case EXIT_SHUTDOWN:
+		return "shut down";
+	case EXIT_GAVE_UP:
+		return "gave up";
+	}
+	return "?";
+}
+
+/* How n last ended, in words: "exited with status 1", "gave up". */
+static const char *
+how_ended(const struct node *n, char *buf, size_t size)
+{
+	const struct prog *p;
+
+	if (n->kind == NODE_SUP)
+		return n->state == ST_FAILED || n->exit_code == 3
+		           ? "gave up"
+		           : "shut itself down";
+	p = (const struct prog *)n;
+	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
+}
+
+/* The children a group restart of s brings back, as "db, api, worker". */
+static const char *
+group_names(const struct sup *s, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->nkids && len + 1 < size; i++) {
+		if (!s->kids[i]->pending)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", s->kids[i]->name);
+		if (len >= size)
+			len = size - 1;
+	}
+	return buf;
+}
+
+/* The event a note makes, if any: false for notes only logged. */
+static bool
+note_event(const struct action *a, struct event *e)
+{
+	const struct node *n = a->node;
+
+	*e = (struct event){.node = n, .state = n->state};
+	switch (a->note) {
+	case NOTE_STATE:
+		e->kind = EVENT_STATE;
+		e->state = (enum state)a->arg;
+		if (n->kind == NODE_PROG)
+			e->pid = ((const struct prog *)n)->pid;
+		return true;
+	case NOTE_RESTART:
+	case NOTE_RESTART_LATER:
+	case NOTE_GROUP_RESTART:
+		e->kind = EVENT_RESTART;
+		e->delay_ms = a->note == NOTE_RESTART_LATER ? a->arg : 0;
+		return true;
+	case NOTE_GIVE_UP:
+		e->kind = EVENT_GAVE_UP;
+		return true;
+	case NOTE_AUTO_SHUTDOWN:
+		e->kind = EVENT_AUTO_SHUTDOWN;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* tend's own line for a note of a child's end. */
+static void
+log_child_end(const struct action *a)
+{
+	const struct node *n = a->node;
+	char buf[128], names[256];
+	const char *how = how_ended(n, buf, sizeof(buf));
+
+	switch (a->note) {
+	case NOTE_RESTART:
+		log_warnx("%s: %s; restarting", n->shown, how);
+		break;
+	case NOTE_RESTART_LATER:
+		log_warnx("%s: %s; restarting in %lldms", n->shown, how,
+		    (long long)a->arg);
+		break;
+	case NOTE_GROUP_RESTART:
+		log_warnx("%s: %s; %s (%s) restarts %s", n->shown, how,
+		    n->parent->node.shown, strategy_name(n->parent->strategy),
+		    group_names(n->parent, names, sizeof(names)));
+		break;
+	case NOTE_NO_RESTART:
+		log_info("%s: %s; not restarted (%s, %s)", n->shown, how,
+		    n->restart == RESTART_TEMPORARY   ? "temporary"
+		    : n->restart == RESTART_TRANSIENT ? "transient"
+		                                      : "permanent",
+		    kind_words((enum exit_kind)a->arg));
+		break;
+	case NOTE_ENDED:
+		log_info("%s: %s while being stopped", n->shown, how);
+		break;
+	case NOTE_TOO_MANY:
+		log_warnx("%s: %s; one restart too many for %s", n->shown, how,
+		    n->parent->node.shown);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+events_report(const struct action *a)
+{
+	const struct node *n = a->node;
+	const struct sup *s = (const struct sup *)n;
+	struct event e;
+	char period[64];
+
+	if (note_event(a, &e))
+		events_publish(&e);
+	switch (a->note) {
+	case NOTE_STATE:
+		break;
+	case NOTE_GIVE_UP:
+		log_errorx("%s: giving up: more than %lld restarts within %s",
+		    n->shown, (long long)s->intensity,
+		    units_format_duration(
+		        period, sizeof(period), s->period_ms));
+		break;
+	case NOTE_AUTO_SHUTDOWN:
+		log_info("%s: a significant child ended (status %lld); "
+		         "shutting down (auto_shutdown)",
+		    n->shown, (long long)a->arg);
+		break;
+	default:
+		log_child_end(a);
+		break;
+	}
+}
