@@ -453,6 +453,22 @@ render_version(FILE *out, const char *ctl_version, const struct record *r,
 
 /* -------------------------------------------------------------- events */
 
+/* Whether the text line of an event of kind what shows field key in its
+ * own words already. */
+static bool
+event_field_shown(const char *key, const char *what)
+{
+	static const char *const always[] = {"time_ms", "path", "what", "pid"};
+	size_t i;
+
+	for (i = 0; i < sizeof(always) / sizeof(*always); i++)
+		if (strcmp(key, always[i]) == 0)
+			return true;
+	return (strcmp(what, "state") == 0 && strcmp(key, "state") == 0) ||
+	       (strcmp(what, "exit") == 0 && strcmp(key, "last") == 0) ||
+	       (strcmp(what, "restart") == 0 && strcmp(key, "delay_ms") == 0);
+}
+
 void
 render_event(FILE *out, const struct record *r, const struct render_opts *o)
 {
@@ -484,9 +500,11 @@ render_event(FILE *out, const struct record *r, const struct render_opts *o)
 		fputs("}\n", out);
 		return;
 	}
-	gmtime_r(&secs, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(out, "%s.%03dZ  %s  ", when, (int)(t % 1000), str(r, "path"));
+	if (localtime_r(&secs, &tm) != NULL)
+		units_format_time(when, sizeof(when), &tm, (long)(t % 1000));
+	else
+		snprintf(when, sizeof(when), "%lld", (long long)t);
+	fprintf(out, "%s  %s  ", when, str(r, "path"));
 	if (strcmp(what, "state") == 0)
 		fprintf(out, "%s", str(r, "state"));
 	else if (strcmp(what, "exit") == 0)
@@ -498,6 +516,10 @@ render_event(FILE *out, const struct record *r, const struct render_opts *o)
 		fprintf(out, "%s", what);
 	if (pid > 0)
 		fprintf(out, "  pid %lld", pid);
+	/* every other field the JSON has, as KEY=VALUE */
+	for (i = 0; i < r->n; i++)
+		if (!event_field_shown(r->key[i], what))
+			fprintf(out, "  %s=%s", r->key[i], r->val[i]);
 	fputc('\n', out);
 	(void)o;
 }

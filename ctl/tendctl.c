@@ -74,7 +74,8 @@ usage(FILE *to)
 	    "  signal SIG NAME...    send SIG to the main process\n"
 	    "  kill NAME...          SIGKILL the main process (a crash)\n"
 	    "  pid NAME              print the main pid\n"
-	    "  events                stream state changes until interrupted\n"
+	    "  events [-n N]         the last N events, then every new one\n"
+	    "                        until interrupted\n"
 	    "  health [--alive]      exit 0 if everything is as it should be\n"
 	    "  logs NAME [-n N] [-f] [--timestamps]\n"
 	    "                        recent output, then follow\n"
@@ -529,6 +530,9 @@ on_interrupt(int sig)
 static int
 run_events(struct conn *c, const struct opts *o, const struct render_opts *ro)
 {
+	char nopt[64];
+	const char *extra[1];
+	size_t nextra = 0;
 	struct sigaction sa;
 	struct record r;
 	const char *err;
@@ -541,7 +545,11 @@ run_events(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	c->deadline_ms = -1;
-	request(c, o, "events", NULL, 0);
+	if (o->lines != NULL) {
+		snprintf(nopt, sizeof(nopt), "n=%s", o->lines);
+		extra[nextra++] = nopt;
+	}
+	request(c, o, "events", extra, nextra);
 	while (read_line(c, &line, &len)) {
 		if (proto_is_end(line, len)) /* tend ended it: it is exiting */
 			die(EXIT_UNREACHABLE, "tend is shutting down: no more "

@@ -21,6 +21,9 @@
 /* Lines `tendctl logs` serves by default, and at most. */
 #define CONTROL_LOG_LINES 10
 #define CONTROL_LOG_LINES_MAX 100000
+/* Recent events kept for `tendctl events -n N`: their records, this many
+ * bytes at most (the oldest make room). */
+#define CONTROL_EVENTS_KEPT (64 * 1024)
 
 enum cstate {
 	C_READING,
@@ -89,6 +92,9 @@ void client_unwait(struct client *c);
 
 /* Stream to c: events, or (logs) the lines of nodes[lo..hi). */
 void client_stream(struct client *c, bool logs, size_t lo, size_t hi);
+
+/* Queue the last n events kept (oldest first) into c->out, as records. */
+void client_recent_events(struct client *c, size_t n);
 
 /* ---- commands.c, for control.c ---- */
 

@@ -497,13 +497,22 @@ verb_version(struct client *c, struct request *r, int arg)
 	client_reply_done(c);
 }
 
+/* events [n=N]: the last N events kept, then every new one. */
 static void
 verb_events(struct client *c, struct request *r, int arg)
 {
-	(void)r;
-	(void)arg;
+	const char *nopt = request_opt(r, "n");
+	uint64_t n = 0;
 
+	(void)arg;
+	if (nopt != NULL &&
+	    units_parse_uint(nopt, CONTROL_LOG_LINES_MAX, &n) == -1) {
+		client_reply_error(c, 2, "-n: expected 0 to %d events, got %s",
+		    CONTROL_LOG_LINES_MAX, nopt);
+		return;
+	}
 	proto_reply_ok(&c->out);
+	client_recent_events(c, (size_t)n);
 	client_stream(c, false, 0, 0);
 }
 

@@ -34,6 +34,7 @@
 #include "client.h"
 #include "log.h"
 #include "proto.h"
+#include "ring.h"
 #include "units.h"
 
 #define container_of(ptr, type, member)                                        \
@@ -57,6 +58,7 @@ static struct {
 	ev_timer resume_w;
 	struct client *clients;
 	size_t nclients, nwaiting, nstreaming, nfollowing;
+	struct ring recent; /* the last events' records, for events -n */
 } ctl = {.fd = -1, .lock_fd = -1, .spare_fd = -1};
 
 static void client_close(struct client *c);
@@ -707,6 +709,7 @@ control_start(struct ev_loop *loop, struct tree *t)
 {
 	ctl.loop = loop;
 	ctl.tree = t;
+	ring_init(&ctl.recent, CONTROL_EVENTS_KEPT);
 	commands_init(t);
 	ev_io_init(&ctl.accept_w, on_accept, ctl.fd, EV_READ);
 	ev_io_start(loop, &ctl.accept_w);
@@ -735,8 +738,6 @@ on_event(const struct event *e)
 	struct buf rec;
 	struct timespec ts;
 
-	if (ctl.nstreaming == 0)
-		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	buf_init(&rec);
 	rec_begin(&rec, "event");
@@ -753,8 +754,28 @@ on_event(const struct event *e)
 	if (e->kind == EVENT_RESTART)
 		rec_int(&rec, "delay_ms", e->delay_ms);
 	rec_end(&rec);
-	stream_out(&rec, false, NULL);
+	if (!rec.failed && rec.len > 0) /* kept without its newline */
+		(void)ring_add(&ctl.recent, 0, rec.p, rec.len - 1);
+	if (ctl.nstreaming > 0)
+		stream_out(&rec, false, NULL);
 	buf_free(&rec);
+}
+
+static void
+add_recent(void *arg, int64_t time_us, const char *text, size_t len)
+{
+	struct client *c = arg;
+
+	(void)time_us;
+	buf_add(&c->out, text, len);
+	buf_add(&c->out, "\n", 1);
+}
+
+void
+client_recent_events(struct client *c, size_t n)
+{
+	if (n > 0 && ring_last(&ctl.recent, n, add_recent, c) == -1)
+		c->out.failed = true;
 }
 
 /* Queue rec for the streaming clients it concerns; drop the laggards. */
@@ -827,6 +848,7 @@ control_close(void)
 		ev_io_stop(ctl.loop, &ctl.accept_w);
 		ev_timer_stop(ctl.loop, &ctl.resume_w);
 	}
+	ring_free(&ctl.recent);
 	if (ctl.spare_fd != -1) {
 		close(ctl.spare_fd);
 		ctl.spare_fd = -1;

@@ -404,6 +404,46 @@ START_TEST(events_exits_non_zero_when_tend_goes_away)
 }
 END_TEST
 
+/* The n-th (from 1) line of s, or "" past the last. */
+static const char *
+nth_line(const char *s, int n)
+{
+	while (--n > 0 && s != NULL)
+		s = (s = strchr(s, '\n')) != NULL ? s + 1 : NULL;
+	return s != NULL ? s : "";
+}
+
+START_TEST(events_n_shows_the_last_events_first_then_follows)
+{
+	struct th *t = th_start(one);
+	struct th_stream s;
+	char *out = NULL;
+
+	(void)th_up(t, "a", 1);
+	ck_assert_int_eq(th_ctl(t, &out, "kill a"), 0);
+	free(out);
+	(void)th_up(t, "a", 2);
+	/* the last events: a's first start, its exit, its restart */
+	th_stream_ctl(t, &s, "events -n 10");
+	(void)th_stream_wait(&s, 0, "  a  exited signal:KILL", DEADLINE_MS);
+	(void)th_stream_wait(&s, 0, "  a  restarting", DEADLINE_MS);
+	ck_assert_msg(strstr(nth_line(s.buf, 1), "  a  ") != NULL &&
+	                  strstr(s.buf, "  a  exited signal:KILL") <
+	                      strstr(s.buf, "  a  restarting"),
+	    "the last events, oldest first: %s", s.buf);
+	ck_assert_int_eq(th_ctl(t, &out, "kill a"), 0);
+	free(out);
+	/* then it follows */
+	(void)th_stream_wait(
+	    &s, strlen(s.buf), "  a  exited signal:KILL", DEADLINE_MS);
+	ck_assert_int_eq(th_stream_end(&s), 0);
+	free(s.buf);
+	ck_assert_int_eq(th_ctl(t, &out, "events -n x"), 2);
+	free(out);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 operator_suite(void)
 {
@@ -427,6 +467,7 @@ operator_suite(void)
 	tcase_add_test(tc, unreachable_says_how_to_point_tendctl_elsewhere);
 	tcase_add_test(tc, help_lists_every_command_the_unbuilt_ones_marked);
 	tcase_add_test(tc, events_exits_non_zero_when_tend_goes_away);
+	tcase_add_test(tc, events_n_shows_the_last_events_first_then_follows);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -266,14 +266,19 @@ START_TEST(events_are_one_line_each)
 	add("event time_ms=1764056400123 path=web kind=prog what=exit "
 	    "state=running pid=42 last=signal:KILL");
 	add("event time_ms=1764056400124 path=web kind=prog what=restart "
-	    "state=starting delay_ms=400");
+	    "state=starting delay_ms=400 cause=strategy");
+	setenv("TZ", "UTC", 1);
+	tzset();
 	f = capture();
 	render_event(f, &recs[0], &o);
 	render_event(f, &recs[1], &o);
 	fclose(f);
+	/* every field of the JSON: in words, or as KEY=VALUE */
 	ck_assert_str_eq(text,
-	    "2025-11-25T07:40:00.123Z  web  exited signal:KILL  pid 42\n"
-	    "2025-11-25T07:40:00.124Z  web  restarting in 400ms\n");
+	    "2025-11-25T07:40:00.123+00:00  web  exited signal:KILL  pid 42  "
+	    "kind=prog  state=running\n"
+	    "2025-11-25T07:40:00.124+00:00  web  restarting in 400ms  "
+	    "kind=prog  state=starting  cause=strategy\n");
 	o.json = true;
 	f = capture();
 	render_event(f, &recs[0], &o);
