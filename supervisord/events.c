@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "spawn.h"
 #include "units.h"
 
 static struct {
@@ -142,6 +143,26 @@ how_ended(const struct node *n, char *buf, size_t size)
 	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
 }
 
+char *
+events_end_reason(const struct node *n, char *buf, size_t size)
+{
+	const struct prog *p = (const struct prog *)n;
+	const struct exit_info *e = &p->last;
+
+	if (n->kind == NODE_SUP)
+		snprintf(buf, size, "%s", how_ended(n, buf, size));
+	else if (!p->has_last)
+		snprintf(buf, size, "ended");
+	else if (e->exec_errno != 0 && e->stage != 0)
+		snprintf(buf, size, "%s %s: %s",
+		    spawn_stage_name((enum spawn_stage)(e->stage - 1)),
+		    spawn_stage_object(p, (enum spawn_stage)(e->stage - 1)),
+		    strerror(e->exec_errno));
+	else
+		exit_describe(e, buf, size);
+	return buf;
+}
+
 /* The children a group restart of s brings back, as "db, api, worker". */
 static const char *
 group_names(const struct sup *s, char *buf, size_t size)
@@ -231,13 +252,36 @@ log_child_end(const struct action *a)
 	}
 }
 
+/* "backend: giving up: more than 5 restarts within 10s; the last by api
+ * (exec /srv/api/bin/api: No such file or directory)" */
+static void
+log_give_up(const struct sup *s)
+{
+	char period[64], why[512];
+	const struct node *c = s->gave_up_by > 0 && s->gave_up_by <= s->nkids
+	                           ? s->kids[s->gave_up_by - 1]
+	                           : NULL;
+
+	units_format_duration(period, sizeof(period), s->period_ms);
+	if (c == NULL) {
+		log_errorx("%s: giving up: more than %lld restart%s within %s",
+		    s->node.shown, (long long)s->intensity,
+		    s->intensity == 1 ? "" : "s", period);
+		return;
+	}
+	log_errorx("%s: giving up: more than %lld restart%s within %s; the "
+	           "last by %s (%s)",
+	    s->node.shown, (long long)s->intensity,
+	    s->intensity == 1 ? "" : "s", period, c->name,
+	    events_end_reason(c, why, sizeof(why)));
+}
+
 void
 events_report(const struct action *a)
 {
 	const struct node *n = a->node;
 	const struct sup *s = (const struct sup *)n;
 	struct event e;
-	char period[64];
 
 	if (note_event(a, &e))
 		events_publish(&e);
@@ -245,10 +289,7 @@ events_report(const struct action *a)
 	case NOTE_STATE:
 		break;
 	case NOTE_GIVE_UP:
-		log_errorx("%s: giving up: more than %lld restarts within %s",
-		    n->shown, (long long)s->intensity,
-		    units_format_duration(
-		        period, sizeof(period), s->period_ms));
+		log_give_up(s);
 		break;
 	case NOTE_AUTO_SHUTDOWN:
 		log_info("%s: a significant child ended (status %lld); "

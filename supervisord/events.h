@@ -80,6 +80,11 @@ void events_publish_line(
  * was being stopped ("db: stopped (killed by SIGTERM)"). */
 void events_exit(const struct prog *p, const struct exit_info *e);
 
+/* How n last ended, in words, with what a failed start failed on: "exec
+ * /srv/api/bin/api: No such file or directory", "exited with status 1",
+ * "gave up". Into buf, which is returned. */
+char *events_end_reason(const struct node *n, char *buf, size_t size);
+
 /* The tree noted something (an ACT_NOTE action): its event, and tend's
  * own line saying what happened and what the tree does about it. */
 void events_report(const struct action *a);

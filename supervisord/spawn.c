@@ -966,23 +966,3 @@ spawn_resolve_ids(const char *user, const char *group, struct spawn_ids *ids,
 	}
 	return 0;
 }
-
-const char *
-spawn_stage_name(enum spawn_stage stage)
-{
-	switch (stage) {
-	case STAGE_EXEC:
-		return "exec";
-	case STAGE_SETUP:
-		return "set up the process";
-	case STAGE_IDS:
-		return "set user and groups";
-	case STAGE_CHDIR:
-		return "chdir";
-	case STAGE_USER:
-		return "resolve user";
-	case STAGE_OUTPUT:
-		return "open";
-	}
-	return "start";
-}

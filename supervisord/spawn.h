@@ -33,15 +33,8 @@
 #include "output.h"
 #include "tree.h"
 
-/* Where a start failed. */
-enum spawn_stage {
-	STAGE_EXEC,
-	STAGE_SETUP, /* setsid, descriptors, limits, priority */
-	STAGE_IDS,   /* setgroups, setgid, setuid */
-	STAGE_CHDIR,
-	STAGE_USER,   /* the user or group could not be resolved */
-	STAGE_OUTPUT, /* stdout or stderr: file:PATH could not be opened */
-};
+/* enum spawn_stage, where a start failed, is tree.h's: a failed start's
+ * exit_info carries it. */
 
 /* Credentials of a start, resolved in tend (NSS is not async-signal-safe). */
 struct spawn_ids {
@@ -144,8 +137,5 @@ pid_t spawn_program(const struct prog *p, const struct spawn_ids *ids,
  */
 pid_t spawn_command(const struct prog *p, char *const *argv, char *const *envp,
     const struct spawn_ids *ids, pid_t *failed_pid);
-
-/* "exec", "chdir", ... for messages. */
-const char *spawn_stage_name(enum spawn_stage stage);
 
 #endif

@@ -317,34 +317,20 @@ on_main_exit(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ------------------------------------------------------------ actions */
 
+/* p's start failed with err at stage (-1: not at a stage of the child). */
 static void
-start_failed(struct prog *p, int err, bool before_exec)
+start_failed(struct prog *p, int err, int stage)
 {
 	struct exit_info e;
 
 	memset(&e, 0, sizeof(e));
 	e.exec_errno = err != 0 ? err : EINVAL;
-	e.before_exec = before_exec;
+	e.before_exec = stage != STAGE_EXEC;
+	e.stage = (unsigned char)(stage + 1);
 	e.at_ms = supervise_now_ms();
 	p->inst_pid = 0;
 	events_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
-}
-
-static const char *
-stage_object(const struct prog *p, enum spawn_stage stage)
-{
-	switch (stage) {
-	case STAGE_EXEC:
-		return p->conf->argv[0];
-	case STAGE_CHDIR:
-		return p->conf->directory;
-	case STAGE_OUTPUT:
-		return p->conf->out == OUT_FILE ? p->conf->out_path
-		                                : p->conf->err_path;
-	default:
-		return "";
-	}
 }
 
 /*
@@ -383,7 +369,7 @@ not_prepared(struct prog *p, const char *what)
 	if (short_of(p, what))
 		return;
 	log_warn("%s: cannot start: %s", p->node.shown, what);
-	start_failed(p, errno, true);
+	start_failed(p, errno, -1);
 }
 
 static void do_start(struct prog *p, unsigned gen);
@@ -435,7 +421,7 @@ do_start(struct prog *p, unsigned gen)
 	if (spawn_resolve_ids(p->conf->user, p->conf->group, &sv.ids, err,
 	        sizeof(err)) == -1) {
 		log_warnx("%s: cannot start: %s", n->shown, err);
-		start_failed(p, ESRCH, true);
+		start_failed(p, ESRCH, STAGE_USER);
 		return;
 	}
 	if (output_prepare(p, &fd1, &fd2) == -1) {
@@ -477,8 +463,8 @@ do_start(struct prog *p, unsigned gen)
 		if (failed == 0 && short_of(p, "a new process"))
 			return;
 		log_warn("%s: cannot start: %s %s", n->shown,
-		    spawn_stage_name(stage), stage_object(p, stage));
-		start_failed(p, errno, stage != STAGE_EXEC);
+		    spawn_stage_name(stage), spawn_stage_object(p, stage));
+		start_failed(p, errno, (int)stage);
 		return;
 	}
 	if (sv.short_since != 0) {
@@ -495,7 +481,7 @@ do_start(struct prog *p, unsigned gen)
 			close(pidfd);
 		}
 		ready_spawn_failed(p);
-		start_failed(p, ENOMEM, true);
+		start_failed(p, ENOMEM, -1);
 		return;
 	}
 	if (pidfd >= 0) {

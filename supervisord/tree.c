@@ -288,6 +288,7 @@ start_sup(struct tree *t, struct sup *s, bool counted, int64_t now)
 
 	s->hist_n = 0;
 	s->hist_head = 0;
+	s->gave_up_by = 0;
 	set_state(t, &s->node, ST_STARTING, now);
 	for (i = 0; i < s->nkids; i++) {
 		struct node *c = s->kids[i];
@@ -587,9 +588,11 @@ terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
 	advance(t, s, now);
 }
 
+/* s gives up: c's restart was one too many (c NULL: none). */
 static void
-give_up(struct tree *t, struct sup *s, int64_t now)
+give_up(struct tree *t, struct sup *s, const struct node *c, int64_t now)
 {
+	s->gave_up_by = c != NULL ? c->pos + 1 : 0;
 	note(t, NOTE_GIVE_UP, &s->node, (int64_t)restarts_within(s, now));
 	if (s->node.parent == NULL)
 		latch(t, 3);
@@ -725,7 +728,7 @@ child_restarted(struct tree *t, struct sup *s, struct node *c,
 	if (intensity_exceeded(s, now)) {
 		note(t, NOTE_TOO_MANY, c, kind);
 		set_state(t, c, ended_state(c, kind), now);
-		give_up(t, s, now);
+		give_up(t, s, c, now);
 		return;
 	}
 	record_restart(s, now);
@@ -1217,6 +1220,44 @@ exit_describe(const struct exit_info *e, char *buf, size_t size)
 		    WEXITSTATUS(e->wstatus));
 	}
 	return buf;
+}
+
+const char *
+spawn_stage_object(const struct prog *p, enum spawn_stage stage)
+{
+	switch (stage) {
+	case STAGE_EXEC:
+		return p->conf->argv[0];
+	case STAGE_CHDIR:
+		return p->conf->directory;
+	case STAGE_USER:
+		return p->conf->user != NULL ? p->conf->user : p->conf->group;
+	case STAGE_OUTPUT:
+		return p->conf->out == OUT_FILE ? p->conf->out_path
+		                                : p->conf->err_path;
+	default:
+		return "";
+	}
+}
+
+const char *
+spawn_stage_name(enum spawn_stage stage)
+{
+	switch (stage) {
+	case STAGE_EXEC:
+		return "exec";
+	case STAGE_SETUP:
+		return "set up the process";
+	case STAGE_IDS:
+		return "set user and groups";
+	case STAGE_CHDIR:
+		return "chdir";
+	case STAGE_USER:
+		return "resolve user";
+	case STAGE_OUTPUT:
+		return "open";
+	}
+	return "start";
 }
 
 const char *

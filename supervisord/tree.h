@@ -60,11 +60,23 @@ enum fail_cause {
 	FAIL_WATCHDOG, /* no WATCHDOG=1 within watchdog */
 };
 
+/* Where a start failed (spawn.c). */
+enum spawn_stage {
+	STAGE_EXEC,
+	STAGE_SETUP, /* setsid, descriptors, limits, priority */
+	STAGE_IDS,   /* setgroups, setgid, setuid */
+	STAGE_CHDIR,
+	STAGE_USER,   /* the user or group could not be resolved */
+	STAGE_OUTPUT, /* stdout or stderr: file:PATH could not be opened */
+};
+
 /* The end of a program's instance, as supervise.c saw it. */
 struct exit_info {
 	int wstatus;      /* from waitpid, when exec_errno == 0 */
 	int exec_errno;   /* nonzero: the start failed before the program ran */
 	bool before_exec; /* exec_errno came from a step before the exec */
+	unsigned char stage; /* a failed start: its enum spawn_stage + 1;
+	                      * 0: not told */
 	enum fail_cause fail; /* tend ended it for this (then it says so in
 	                       * LAST-EXIT, whatever the status) */
 	int64_t at_ms;        /* when it ended */
@@ -158,6 +170,8 @@ struct sup {
 	int64_t *hist;
 	size_t hist_head, hist_n, hist_cap;
 	struct job job;
+	size_t gave_up_by; /* the child whose restart was one too many,
+	                    * as its pos + 1; 0: none (it has not given up) */
 };
 
 struct prog {
@@ -381,6 +395,13 @@ char *exit_token(const struct exit_info *e, char *buf, size_t size);
 /* The same in words for tend's log: "exited with status 1", "killed by
  * signal TERM", "could not start: No such file or directory". */
 char *exit_describe(const struct exit_info *e, char *buf, size_t size);
+
+/* "exec", "chdir", ... for messages. */
+const char *spawn_stage_name(enum spawn_stage stage);
+
+/* What a start of p failed on at stage: its command, directory, user or
+ * output file; "" for a stage with no object. */
+const char *spawn_stage_object(const struct prog *p, enum spawn_stage stage);
 
 /* The name of a state ("running"). */
 const char *state_name(enum state st);

@@ -444,6 +444,24 @@ START_TEST(events_n_shows_the_last_events_first_then_follows)
 }
 END_TEST
 
+START_TEST(a_give_up_names_the_child_and_its_last_exit)
+{
+	struct th *t = th_start("[supervisor:root]\n"
+	                        "intensity = 2\n"
+	                        "[program:fine]\n"
+	                        "command = {S:fine}\n"
+	                        "[program:bad]\n"
+	                        "command = /nonexistent/tend-test/api\n");
+
+	ck_assert_int_eq(th_wait_exit(t, DEADLINE_MS), 3);
+	th_assert_stderr_has(t,
+	    "tend: error: root: giving up: more than 2 restarts within 10s; "
+	    "the last by bad (exec /nonexistent/tend-test/api: No such file "
+	    "or directory)");
+	th_stop_after_exit(t, 3, NULL, DEADLINE_MS);
+}
+END_TEST
+
 static Suite *
 operator_suite(void)
 {
@@ -468,6 +486,7 @@ operator_suite(void)
 	tcase_add_test(tc, help_lists_every_command_the_unbuilt_ones_marked);
 	tcase_add_test(tc, events_exits_non_zero_when_tend_goes_away);
 	tcase_add_test(tc, events_n_shows_the_last_events_first_then_follows);
+	tcase_add_test(tc, a_give_up_names_the_child_and_its_last_exit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -407,6 +407,33 @@ START_TEST(a_supervisor_giving_up_is_an_event_and_an_error)
 }
 END_TEST
 
+START_TEST(giving_up_names_the_child_and_why_it_last_ended)
+{
+	static char cmd[] = "/srv/api/bin/api", name[] = "api";
+	static char *argv[] = {cmd, NULL};
+	static struct prog_conf conf = {.name = name, .argv = argv};
+	struct action a = note(&root.node, NOTE_GIVE_UP, 4);
+
+	api.conf = &conf;
+	api.has_last = true;
+	api.last =
+	    (struct exit_info){.exec_errno = ENOENT, .stage = STAGE_EXEC + 1};
+	root.gave_up_by = 2;
+	events_report(&a);
+	ck_assert_str_eq(seen[0],
+	    "tend: error: root: giving up: more than 3 restarts within 5s; "
+	    "the last by api (exec /srv/api/bin/api: No such file or "
+	    "directory)");
+	/* a crash says how it ended; one restart is one */
+	ended_with(&api, 256);
+	root.intensity = 1;
+	events_report(&a);
+	ck_assert_str_eq(seen[1],
+	    "tend: error: root: giving up: more than 1 restart within 5s; "
+	    "the last by api (exited with status 1)");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -432,6 +459,7 @@ main(void)
 	tcase_add_test(ends, a_group_restart_names_who_comes_back);
 	tcase_add_test(ends, an_end_not_restarted_is_a_line_and_no_event);
 	tcase_add_test(ends, a_supervisor_giving_up_is_an_event_and_an_error);
+	tcase_add_test(ends, giving_up_names_the_child_and_why_it_last_ended);
 	suite_add_tcase(s, ends);
 	return unit_main(s);
 }
