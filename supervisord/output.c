@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proto.h"
 #include "ring.h"
+#include "units.h"
 
 #define container_of(ptr, type, member)                                        \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -69,6 +70,7 @@ static struct {
 	unsigned keep;
 	size_t ring_max;
 	int devnull_w;
+	bool stamp_files; /* log_timestamps = yes: each file line is timed */
 	struct capture *all;
 	bool paused; /* tend's stdout is full: pipes are not read */
 	struct sink out, err;
@@ -250,6 +252,7 @@ output_init(
 	op.max_size = tc->log_max_size;
 	op.keep = tc->log_keep;
 	op.ring_max = (size_t)tc->log_ring;
+	op.stamp_files = tc->log_timestamps_set && tc->log_timestamps;
 	op.devnull_w = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (op.devnull_w == -1) {
 		snprintf(err, errlen, "/dev/null: %s", strerror(errno));
@@ -453,13 +456,39 @@ file_write(struct capture *c, const char *p, size_t len)
 
 /* ---------------------------------------------------------------- lines */
 
+/* The time t (microseconds, realtime) and a space into op.filebuf, when
+ * log files carry timestamps. */
+static void
+stamp_file_line(int64_t t)
+{
+	static int64_t cached_s = -1;
+	static char stamp[UNITS_TIME_MAX + 1];
+	static size_t stamp_len;
+	time_t sec = (time_t)(t / 1000000);
+	struct tm tm;
+
+	if (!op.stamp_files)
+		return;
+	if (sec != cached_s && localtime_r(&sec, &tm) != NULL) {
+		units_format_time(stamp, sizeof(stamp), &tm, 0);
+		stamp_len = strlen(stamp);
+		cached_s = sec;
+	}
+	/* the milliseconds change within a second: written apart */
+	buf_add(&op.filebuf, stamp, 19);
+	buf_addf(&op.filebuf, ".%03d", (int)(t % 1000000 / 1000));
+	buf_add(&op.filebuf, stamp + 23, stamp_len - 23);
+	buf_add(&op.filebuf, " ", 1);
+}
+
 static void
 emit(struct capture *c, int64_t t, const char *text, size_t len)
 {
-	const char *name = c->p->node.name;
+	const char *name = c->p->node.shown;
 
 	(void)ring_add(&c->ring, t, text, len);
 	if (op.dirfd >= 0) {
+		stamp_file_line(t);
 		buf_add(&op.filebuf, text, len);
 		buf_add(&op.filebuf, "\n", 1);
 	} else {
@@ -504,16 +533,20 @@ emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 		if (p < end)
 			(void)ring_add(&c->ring, t, p, (size_t)(end - p));
 	}
-	if (op.dirfd >= 0) {
+	if (op.dirfd >= 0 && !op.stamp_files) {
 		file_flush(c);
 		file_write(c, run, len);
 	}
-	if (op.dirfd >= 0 && !events_following())
+	if (op.dirfd >= 0 && !op.stamp_files && !events_following())
 		return;
 	for (p = run; p <= end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p) + 1);
+		if (op.dirfd >= 0 && op.stamp_files) {
+			stamp_file_line(t);
+			buf_add(&op.filebuf, p, (size_t)(nl - p) + 1);
+		}
 		if (op.dirfd < 0) {
-			buf_adds(&op.out.buf, c->p->node.name);
+			buf_adds(&op.out.buf, c->p->node.shown);
 			buf_add(&op.out.buf, " | ", 3);
 			buf_add(&op.out.buf, p, (size_t)(nl - p) + 1);
 		}
@@ -765,6 +798,23 @@ open_writer(struct capture *c)
 	if (!op.paused)
 		ev_io_start(op.loop, &c->io);
 	return 0;
+}
+
+void
+output_started(struct prog *p)
+{
+	struct capture *c = p->cap;
+
+	if (c == NULL || op.dirfd < 0 || !output_captured(p))
+		return;
+	/* a file begun now needs no marker: only what follows an earlier
+	 * instance's lines (or another tend's) does */
+	if ((c->log_fd == -1 && open_log(c) == -1) || c->log_size == 0)
+		return;
+	stamp_file_line(now_us());
+	buf_addf(&op.filebuf, "--- tend: %s started, pid %d ---\n",
+	    p->node.shown, (int)p->pid);
+	file_flush(c);
 }
 
 void

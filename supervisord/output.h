@@ -65,6 +65,11 @@ int output_init(
  */
 int output_prepare(struct prog *p, struct out_fd *fd1, struct out_fd *fd2);
 
+/* p's new instance runs (p->pid): with log_dir, a marker line in its
+ * file, "--- tend: NAME started, pid N ---", after the lines of earlier
+ * instances (none at the top of a new file), so they can be told apart. */
+void output_started(struct prog *p);
+
 /* After p's spawn (done or failed): the child has its own writer. */
 void output_spawned(struct prog *p);
 

@@ -495,6 +495,7 @@ do_start(struct prog *p, unsigned gen)
 	p->stop_sent = false;
 	p->started_ms = supervise_now_ms();
 	log_info("%s: started, pid %d", n->shown, (int)pid);
+	output_started(p);
 	tree_on_spawned(sv.tree, p, p->started_ms);
 	ready_spawned(p);
 }

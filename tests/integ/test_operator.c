@@ -462,6 +462,66 @@ START_TEST(a_give_up_names_the_child_and_its_last_exit)
 }
 END_TEST
 
+START_TEST(captured_lines_on_stdout_carry_the_path_as_logs_does)
+{
+	struct th *t = th_start("[supervisor:back]\n"
+	                        "children = db\n"
+	                        "[program:db]\n"
+	                        "command = sh -c 'echo hello-db; echo $$ > "
+	                        "{D}/db.pids; exec sleep 100000'\n");
+	char *out = NULL;
+
+	(void)th_up(t, "db", 1);
+	th_wait_file(t, "tend.out", "back/db | hello-db\n", DEADLINE_MS);
+	ck_assert_int_eq(th_ctl(t, &out, "logs back"), 0);
+	ck_assert_str_eq(out, "back/db | hello-db\n");
+	free(out);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+/* log_dir with log_timestamps = yes: every line is timed, and each new
+ * instance begins with a marker line. */
+START_TEST(log_files_are_timed_with_log_timestamps_and_instances_marked)
+{
+	struct th *t = th_start(
+	    "[tend]\n"
+	    "log_dir = {D}/logs\n"
+	    "log_timestamps = yes\n"
+	    "[program:w]\n"
+	    "command = sh -c 'echo one; echo two; echo $$ >> {D}/w.pids; "
+	    "exec sleep 100000'\n");
+	char *log = NULL, *out = NULL, *line, *save = NULL, want[96];
+	int n = 0;
+
+	(void)th_up(t, "w", 1);
+	th_wait_file(t, "logs/w.log", " two\n", DEADLINE_MS);
+	ck_assert_int_eq(th_ctl(t, &out, "kill w"), 0);
+	free(out);
+	(void)th_up(t, "w", 2);
+	snprintf(want, sizeof(want), " --- tend: w started, pid %d ---\n",
+	    (int)th_pid(t, "w", 2));
+	th_wait_file(t, "logs/w.log", want, DEADLINE_MS);
+	th_wait_file(t, "logs/w.log", "---\n", DEADLINE_MS);
+	th_wait_file(t, "logs/w.log", want, DEADLINE_MS);
+	log = th_contents(t, "logs/w.log");
+	for (line = strtok_r(log, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		static const char *const rest[] = {
+		    "one", "two", "---", "one", "two"};
+
+		ck_assert_msg(is_stamp(line), "an untimed line: %s", line);
+		if (n < 5)
+			ck_assert_msg(
+			    strncmp(line + 30, rest[n], strlen(rest[n])) == 0,
+			    "line %d: %s", n + 1, line);
+	}
+	ck_assert_int_ge(n, 3);
+	free(log);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 operator_suite(void)
 {
@@ -487,6 +547,10 @@ operator_suite(void)
 	tcase_add_test(tc, events_exits_non_zero_when_tend_goes_away);
 	tcase_add_test(tc, events_n_shows_the_last_events_first_then_follows);
 	tcase_add_test(tc, a_give_up_names_the_child_and_its_last_exit);
+	tcase_add_test(
+	    tc, captured_lines_on_stdout_carry_the_path_as_logs_does);
+	tcase_add_test(
+	    tc, log_files_are_timed_with_log_timestamps_and_instances_marked);
 	suite_add_tcase(s, tc);
 	return s;
 }
