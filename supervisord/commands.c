@@ -60,7 +60,11 @@ describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
 	rec_begin(b, n->kind == NODE_PROG ? "prog" : "sup");
 	rec_str(b, "path", n->shown);
 	rec_str(b, "name", n->name);
-	rec_str(b, "state", state_name(n->state));
+	/* a running program whose main process is stopped shows paused */
+	rec_str(b, "state",
+	    n->kind == NODE_PROG && n->state == ST_RUNNING && p->paused
+	        ? "paused"
+	        : state_name(n->state));
 	if (n->parent != NULL)
 		rec_str(b, "sup", n->parent->node.shown);
 	if (n->kind == NODE_PROG) {

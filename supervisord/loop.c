@@ -92,6 +92,12 @@ on_sigchld(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)revents;
 	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_code == CLD_STOPPED ||
+		    si.ssi_code == CLD_CONTINUED) {
+			supervise_paused(
+			    (pid_t)si.ssi_pid, si.ssi_code == CLD_STOPPED);
+			continue;
+		}
 		any = true;
 		if (!supervise_reaps_alone((pid_t)si.ssi_pid))
 			others = true;

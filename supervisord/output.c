@@ -438,10 +438,11 @@ file_write(struct capture *c, const char *p, size_t len)
 		if (c->log_broken) {
 			struct stat st;
 
-			log_info("%s: writing %s/%s.log again (%lld bytes were "
+			log_info("%s: writing %s/%s.log again (%lld byte%s "
 			         "dropped)",
 			    c->p->node.shown, op.dir, c->p->node.name,
-			    (long long)c->dropped);
+			    (long long)c->dropped,
+			    c->dropped == 1 ? " was" : "s were");
 			c->log_broken = false;
 			c->dropped = 0;
 			if (fstat(c->log_fd, &st) ==

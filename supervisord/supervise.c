@@ -282,6 +282,15 @@ supervise_reaped(pid_t pid, int wstatus)
 	check_cleanups();
 }
 
+void
+supervise_paused(pid_t pid, bool paused)
+{
+	struct prog *p = pidmap_get(&sv.pids, pid);
+
+	if (p != NULL)
+		p->paused = paused;
+}
+
 bool
 supervise_reaps_alone(pid_t pid)
 {
@@ -493,6 +502,7 @@ do_start(struct prog *p, unsigned gen)
 	p->pid = p->pgid = p->inst_pid = pid;
 	p->inst_gen = gen;
 	p->stop_sent = false;
+	p->paused = false;
 	p->started_ms = supervise_now_ms();
 	log_info("%s: started, pid %d", n->shown, (int)pid);
 	output_started(p);

@@ -47,6 +47,10 @@ void supervise_on_cgroup_empty(struct prog *p);
 /* A child of tend was reaped (any child: a program or an orphan). */
 void supervise_reaped(pid_t pid, int wstatus);
 
+/* A child of tend's was stopped (paused) or continued: if it is a
+ * program's main process, status shows it paused while it stays so. */
+void supervise_paused(pid_t pid, bool paused);
+
 /* Whether pid is a program's main process that supervise.c reaps itself,
  * through its pidfd, when it ends. */
 bool supervise_reaps_alone(pid_t pid);

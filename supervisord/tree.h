@@ -195,6 +195,7 @@ struct prog {
 	unsigned retry_gen; /* a start waiting for resources; 0: none */
 	unsigned inst_gen;  /* gen of the live instance */
 	bool stop_sent;     /* a stop signal went to this instance */
+	bool paused;        /* its main process is stopped (SIGSTOP, ...) */
 	bool cleanup;       /* main reaped, its group is being emptied */
 	int wstatus;        /* main's status, kept while the group empties */
 	int64_t started_ms; /* when the live instance was spawned */

@@ -522,6 +522,35 @@ START_TEST(log_files_are_timed_with_log_timestamps_and_instances_marked)
 }
 END_TEST
 
+static bool
+status_says(struct th *t, const void *want)
+{
+	char *out = NULL;
+	bool yes;
+
+	th_ctl(t, &out, "status a");
+	yes = strstr(out, want) != NULL;
+	free(out);
+	return yes;
+}
+
+START_TEST(a_stopped_main_process_shows_paused_until_continued)
+{
+	struct th *t = th_start(one);
+	struct th_run a = th_up(t, "a", 1);
+
+	th_wait(t, th_runs_sleep, &a, DEADLINE_MS, "a running sleep");
+	ck_assert_int_eq(kill(a.pid, SIGSTOP), 0);
+	th_wait(t, status_says, " paused ", DEADLINE_MS,
+	    "status to show a paused");
+	ck_assert_int_eq(kill(a.pid, SIGCONT), 0);
+	th_wait(t, status_says, " running ", DEADLINE_MS,
+	    "status to show a running again");
+	ck_assert_msg(th_run_alive(&a), "a was restarted");
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 operator_suite(void)
 {
@@ -551,6 +580,7 @@ operator_suite(void)
 	    tc, captured_lines_on_stdout_carry_the_path_as_logs_does);
 	tcase_add_test(
 	    tc, log_files_are_timed_with_log_timestamps_and_instances_marked);
+	tcase_add_test(tc, a_stopped_main_process_shows_paused_until_continued);
 	suite_add_tcase(s, tc);
 	return s;
 }
