@@ -131,6 +131,26 @@ status_cells(const struct record *r, struct cells *c)
 	c->v[6] = str(r, "status"); /* the last STATUS= text, or "" */
 }
 
+/* A supervisor's record in status --json: why it gave up. */
+static void
+sup_json(FILE *out, const struct record *r)
+{
+	static const char *const keys[] = {
+	    "name", "path", "state", "strategy", "gave_up_by", "gave_up_why"};
+	size_t k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+		fprintf(out, "%s\"%s\":", k == 0 ? "{" : ",", keys[k]);
+		if (record_get(r, keys[k]) != NULL)
+			render_json_string(out, record_get(r, keys[k]));
+		else
+			fputs("null", out);
+	}
+	fputs(",\"restarts\":", out);
+	json_int(out, r, "restarts", false);
+	fputs("}", out);
+}
+
 static void
 status_json(FILE *out, const struct record *v, size_t n)
 {
@@ -174,7 +194,15 @@ status_json(FILE *out, const struct record *v, size_t n)
 		json_int(out, r, "health_fails", false);
 		fputs("}", out);
 	}
-	fputs("\n]}\n", out);
+	fputs("\n]", out);
+	first = true;
+	for (i = 0; i < n; i++) /* the ones that gave up, if any */
+		if (strcmp(v[i].type, "sup") == 0) {
+			fputs(first ? ",\"supervisors\":[\n" : ",\n", out);
+			first = false;
+			sup_json(out, &v[i]);
+		}
+	fputs(first ? "}\n" : "\n]}\n", out);
 }
 
 /* ncols: 6, or 7 with STATUS (when some program has a STATUS= text). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "events.h"
 #include "output.h"
 #include "ready.h"
 #include "supervise.h"
@@ -83,6 +84,14 @@ describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
 
 		rec_str(b, "strategy", strategy_name(s->strategy));
 		rec_int(b, "restarts", n->restarts);
+		if (s->gave_up_by > 0 && s->gave_up_by <= s->nkids) {
+			const struct node *k = s->kids[s->gave_up_by - 1];
+			char why[512];
+
+			rec_str(b, "gave_up_by", k->shown);
+			rec_str(b, "gave_up_why",
+			    events_end_reason(k, why, sizeof(why)));
+		}
 	}
 	if (with_tree)
 		rec_int(b, "depth", (int64_t)depth_of(n));
@@ -102,7 +111,9 @@ commands_produce(struct client *c)
 		    c->sel != NULL ? c->sel[c->cursor] : t->nodes[c->cursor];
 
 		c->cursor++;
-		if (c->prod == PROD_STATUS && n->kind != NODE_PROG)
+		/* status: the programs, and a supervisor that gave up */
+		if (c->prod == PROD_STATUS && n->kind != NODE_PROG &&
+		    ((const struct sup *)n)->gave_up_by == 0)
 			continue;
 		describe(&c->out, n, c->prod == PROD_TREE, now);
 	}

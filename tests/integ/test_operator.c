@@ -541,12 +541,48 @@ START_TEST(a_stopped_main_process_shows_paused_until_continued)
 
 	th_wait(t, th_runs_sleep, &a, DEADLINE_MS, "a running sleep");
 	ck_assert_int_eq(kill(a.pid, SIGSTOP), 0);
-	th_wait(t, status_says, " paused ", DEADLINE_MS,
-	    "status to show a paused");
+	th_wait(
+	    t, status_says, " paused ", DEADLINE_MS, "status to show a paused");
 	ck_assert_int_eq(kill(a.pid, SIGCONT), 0);
 	th_wait(t, status_says, " running ", DEADLINE_MS,
 	    "status to show a running again");
 	ck_assert_msg(th_run_alive(&a), "a was restarted");
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+static bool
+json_status_has(struct th *t, const void *want)
+{
+	char *out = NULL;
+	bool yes;
+
+	th_ctl(t, &out, "--json status");
+	yes = strstr(out, want) != NULL;
+	free(out);
+	return yes;
+}
+
+START_TEST(status_json_says_why_a_failed_supervisor_gave_up)
+{
+	struct th *t = th_start("[supervisor:root]\n"
+	                        "children = fine, back\n"
+	                        "[program:fine]\n"
+	                        "command = {S:fine}\n"
+	                        "[supervisor:back]\n"
+	                        "restart = temporary\n"
+	                        "intensity = 1\n"
+	                        "children = bad\n"
+	                        "[program:bad]\n"
+	                        "command = /nonexistent/tend-test/bad\n");
+
+	(void)th_up(t, "fine", 1);
+	th_wait(t, json_status_has,
+	    "{\"name\":\"back\",\"path\":\"back\",\"state\":\"failed\","
+	    "\"strategy\":\"one_for_one\",\"gave_up_by\":\"back/bad\","
+	    "\"gave_up_why\":\"exec /nonexistent/tend-test/bad: No such file "
+	    "or directory\"",
+	    DEADLINE_MS, "back's record in --json status, saying why");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -581,6 +617,7 @@ operator_suite(void)
 	tcase_add_test(
 	    tc, log_files_are_timed_with_log_timestamps_and_instances_marked);
 	tcase_add_test(tc, a_stopped_main_process_shows_paused_until_continued);
+	tcase_add_test(tc, status_json_says_why_a_failed_supervisor_gave_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
