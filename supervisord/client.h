@@ -23,7 +23,7 @@
 #define CONTROL_LOG_LINES_MAX 100000
 /* Recent events kept for `tendctl events -n N`: their records, this many
  * bytes at most (the oldest make room). */
-#define CONTROL_EVENTS_KEPT (64 * 1024)
+#define CONTROL_EVENTS_KEPT ((size_t)64 * 1024)
 
 enum cstate {
 	C_READING,

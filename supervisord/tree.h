@@ -75,8 +75,8 @@ struct exit_info {
 	int wstatus;      /* from waitpid, when exec_errno == 0 */
 	int exec_errno;   /* nonzero: the start failed before the program ran */
 	bool before_exec; /* exec_errno came from a step before the exec */
-	unsigned char stage; /* a failed start: its enum spawn_stage + 1;
-	                      * 0: not told */
+	unsigned char stage;  /* a failed start: its enum spawn_stage + 1;
+	                       * 0: not told */
 	enum fail_cause fail; /* tend ended it for this (then it says so in
 	                       * LAST-EXIT, whatever the status) */
 	int64_t at_ms;        /* when it ended */

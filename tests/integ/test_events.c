@@ -51,15 +51,22 @@ START_TEST(events_show_a_kill_as_an_exit_then_a_new_start)
 	th_stream_ctl(t, &s, "events");
 	from = subscribed(t, &s, "idle", "  idle  running  pid ");
 	free(ct_ctl(t, 0, "kill a"));
-	snprintf(needle, sizeof(needle), "  a  exited signal:KILL  pid %d\n",
+	snprintf(needle, sizeof(needle), "  a  exited signal:KILL  pid %d  ",
 	    (int)a.pid);
 	exit_at = th_stream_wait(&s, from, needle, DEADLINE_MS);
 	run_at = th_stream_wait(&s, exit_at, "  a  running  pid ", DEADLINE_MS);
 	pid = (pid_t)atoi(s.buf + run_at + strlen("  a  running  pid "));
 	a2 = th_up(t, "a", 2);
 	ck_assert_int_eq(pid, a2.pid);
-	/* each line: an ISO time, the path, what happened */
-	ck_assert_msg(s.buf[exit_at - 1] == 'Z', "no time before:\n%s", s.buf);
+	/* each line: a local RFC 3339 time (+HH:MM), the path, what
+	 * happened, then the other fields as KEY=VALUE */
+	ck_assert_msg(
+	    exit_at >= 29 &&
+	        (s.buf[exit_at - 6] == '+' || s.buf[exit_at - 6] == '-') &&
+	        s.buf[exit_at - 3] == ':' && s.buf[exit_at - 10] == '.',
+	    "no time before:\n%s", s.buf);
+	ck_assert_msg(strstr(s.buf + exit_at, "kind=prog") != NULL,
+	    "the other fields: %s", s.buf + exit_at);
 	ck_assert_int_eq(th_stream_end(&s), 0); /* interrupted: exit 0 */
 	free(s.buf);
 	ck_assert_int_eq(th_stop(t), 0);
