@@ -8,7 +8,7 @@
  * program notifier (raw datagrams), through libsystemd's sd_notify()
  * where it was found at build time, and through systemd-notify where it
  * is installed. No timing is asserted: deadlines catch a stalled loop,
- * holds (HOLD_MS) watch that something does not happen.
+ * holds (WATCH_MS) watch that something does not happen.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -24,10 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctltest.h"
 #include "harness.h"
 
-#define DEADLINE_MS TH_DEADLINE_MS
-#define HOLD_MS 800
+#define WATCH_MS 800 /* how long "it does not happen" is watched */
 #define CONF_MAX 4096
 
 /* The conf text with every "{N}" replaced by the notifier's path. */
@@ -121,9 +121,9 @@ held_until_gate(struct th *t, const char *name)
 	char go[32];
 
 	(void)th_up(t, name, 1);
-	th_hold(t, row_has, &starting, HOLD_MS / 2,
+	th_hold(t, row_has, &starting, WATCH_MS / 2,
 	    "the program to show starting until it is ready");
-	th_hold(t, next_not_started, NULL, HOLD_MS / 2,
+	th_hold(t, next_not_started, NULL, WATCH_MS / 2,
 	    "the next sibling to wait for readiness");
 	snprintf(go, sizeof(go), "%s.go", name);
 	th_write(t, go, "");
@@ -139,17 +139,6 @@ runs(struct th *t, const char *name)
 	pid_t pids[TH_MAX_PIDS];
 
 	return th_pids(t, name, pids, TH_MAX_PIDS);
-}
-
-static bool
-answers(struct th *t, const void *arg)
-{
-	char *out = NULL;
-	int st = th_ctl(t, &out, "status");
-
-	(void)arg;
-	free(out);
-	return st == 0;
 }
 
 static bool
@@ -329,9 +318,9 @@ START_TEST(a_ready_1_from_outside_the_program_is_refused)
 	env_value(t, "n.env", "NOTIFY_SOCKET", addr, sizeof(addr));
 	ck_assert_msg(addr[0] != '\0', "no NOTIFY_SOCKET given");
 	ck_assert_int_eq(send_from_outside(addr, "READY=1\nSTATUS=forged"), 0);
-	th_hold(t, row_has, &starting, HOLD_MS,
+	th_hold(t, row_has, &starting, WATCH_MS,
 	    "n to stay starting after a stranger's READY=1");
-	th_hold(t, next_not_started, NULL, HOLD_MS / 4,
+	th_hold(t, next_not_started, NULL, WATCH_MS / 4,
 	    "the next sibling to wait still");
 	th_write(t, "n.go", "");
 	(void)th_up(t, "next", 1);
@@ -350,7 +339,7 @@ START_TEST(ready_1_then_exit_0_is_a_normal_exit_of_a_started_program)
 
 	wait_row(t, "n", "exit:0");
 	wait_row(t, "n", "exited");
-	th_hold(t, th_count_is, &one, HOLD_MS, "no restart of n");
+	th_hold(t, th_count_is, &one, WATCH_MS, "no restart of n");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -369,7 +358,7 @@ START_TEST(extend_timeout_usec_extends_start_timeout)
 
 	wait_row(t, "noext", "timeout");
 	wait_row(t, "ext", "running");
-	th_hold(t, th_count_is, &one, HOLD_MS / 4, "a single run of ext");
+	th_hold(t, th_count_is, &one, WATCH_MS / 4, "a single run of ext");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
@@ -422,7 +411,7 @@ START_TEST(tendctl_start_waits_for_readiness_and_fails_at_start_timeout)
 	    "start_timeout = 1s\ncommand = {S:never}\n");
 	char *out = NULL, *row;
 
-	th_wait(t, answers, NULL, DEADLINE_MS, "tend to answer");
+	ct_answering(t);
 	ck_assert_int_eq(th_ctl(t, &out, "start late"), 0);
 	free(out);
 	ck_assert_msg(th_file_has(t, "late.ready", "PID="),
@@ -575,7 +564,7 @@ START_TEST(a_hung_check_that_forks_is_killed_with_its_child_and_reaped)
 	    mark);
 	t = th_start(conf);
 	(void)th_up(t, "h", 1);
-	th_hold(t, at_most_one_check, &s, 2 * HOLD_MS,
+	th_hold(t, at_most_one_check, &s, 2 * WATCH_MS,
 	    "at most one check (and its forked sleep) at a time");
 	(void)th_up(t, "h", 2);
 	wait_row(t, "h", "health");
@@ -599,7 +588,7 @@ START_TEST(checks_begin_once_ready_and_the_streak_is_shown)
 	char *out = NULL;
 
 	(void)th_up(t, "late", 1);
-	th_hold(t, no_file, "checks", HOLD_MS,
+	th_hold(t, no_file, "checks", WATCH_MS,
 	    "no health check before the program is ready");
 	th_write(t, "late.go", "");
 	th_wait_file(t, "checks", "x\nx\nx\n", DEADLINE_MS);
