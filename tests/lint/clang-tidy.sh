@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/lint/clang-tidy.sh: clang-tidy over supervisord/*.c and ctl/*.c,
+# tests/lint/clang-tidy.sh: clang-tidy over supervisord/*.c, ctl/*.c and demo/*.c,
 # any warning an error (suite "lint").
 #
 #   clang-tidy.sh SOURCE_ROOT BUILD_DIR
@@ -41,7 +41,7 @@ trap 'rm -rf "$work"' EXIT
 
 cd "$root"
 n=0
-for f in supervisord/*.c ctl/*.c; do
+for f in supervisord/*.c ctl/*.c demo/*.c; do
 	n=$((n + 1))
 	printf '%s\0%s\0' "$f" "$work/$n"
 done >"$work/args"

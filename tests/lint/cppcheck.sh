@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/lint/cppcheck.sh: cppcheck over supervisord and ctl (suite "lint").
+# tests/lint/cppcheck.sh: cppcheck over supervisord, ctl and demo (suite "lint").
 #
 #   cppcheck.sh SOURCE_ROOT
 #
@@ -19,4 +19,4 @@ cppcheck --version
 cd "$root"
 exec cppcheck --enable=warning,performance,portability --error-exitcode=1 \
     -q --inline-suppr -I supervisord -D_GNU_SOURCE -D__x86_64__ \
-    supervisord ctl
+    supervisord ctl demo

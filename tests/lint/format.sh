@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/lint/format.sh: every C file of supervisord, ctl, tests and bench
+# tests/lint/format.sh: every C file of supervisord, ctl, tests, bench and demo
 # is as .clang-format says (suite "lint").
 #
 #   format.sh SOURCE_ROOT
@@ -18,7 +18,7 @@ clang-format --version
 
 cd "$root"
 rc=0
-find supervisord ctl tests bench -name '.*' -prune -o \
+find supervisord ctl tests bench demo -name '.*' -prune -o \
     -name '*.[ch]' -type f -print | sort |
     xargs clang-format --dry-run -Werror || rc=$?
 if [ "$rc" -ne 0 ]; then
