@@ -32,6 +32,7 @@
  * a 200 answer, 1 otherwise): how demo/run.sh talks to the service.
  */
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -464,6 +465,22 @@ run(struct load *l)
 	return 0;
 }
 
+/* Room for conns sockets and a few more: the soft limit up to the hard. */
+static void
+raise_nofile(long conns)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur >= (rlim_t)conns + 16)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max > (rlim_t)conns + 16)
+		rl.rlim_cur = (rlim_t)conns + 16;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		perror("demo-load: setrlimit RLIMIT_NOFILE");
+}
+
 static int
 setup(struct load *l)
 {
@@ -472,6 +489,7 @@ setup(struct load *l)
 	sigset_t stops;
 	long i;
 
+	raise_nofile(l->o.conns);
 	l->total = l->o.count > 0 ? (uint64_t)l->o.count
 	                          : (uint64_t)(l->o.rate * l->o.duration_s);
 	l->reqs = calloc((size_t)l->o.conns, sizeof(*l->reqs));
