@@ -2,6 +2,7 @@
  * demo/report.c: the live demo's report, demo-report.
  *
  *   demo-report LOAD_FILE [--marks FILE] [--svg FILE] [--title TEXT]
+ *               [--steps]
  *
  * Reads demo-load's per-second lines (LOAD_FILE) and the events that
  * demo/run.sh marked (--marks: lines "EPOCH_MS LABEL"; LABEL one word),
@@ -9,7 +10,9 @@
  * p99 latency in ms, the events of that second), the totals, and the
  * lowest second's throughput against the median; with --svg, writes a
  * chart of throughput, failures and p99 latency over time with the
- * events marked (an SVG it writes itself: no plotting tool needed).
+ * events marked (an SVG it writes itself: no plotting tool needed);
+ * with --steps, a Markdown table of each step (from one event to the
+ * next): its served and failed requests, lowest and median second.
  * Exit status 0 if no request failed, 1 if one did, 2 on bad input.
  */
 #include <errno.h>
@@ -227,6 +230,72 @@ print_table(const struct report *rep)
 	    median ? 100.0 * (double)rep->rows[low].v[C_SERVED] / (double)median
 	           : 0.0);
 	free(served);
+}
+
+/* The median of the served counts of seconds [from, to). */
+static unsigned long
+median_served(const struct report *rep, long from, long to)
+{
+	unsigned long *v;
+	unsigned long m;
+	long i;
+
+	if (to <= from)
+		return 0;
+	v = calloc((size_t)(to - from), sizeof(*v));
+	if (v == NULL)
+		die("%s", "out of memory");
+	for (i = from; i < to; i++)
+		v[i - from] = rep->rows[i].v[C_SERVED];
+	qsort(v, (size_t)(to - from), sizeof(*v), cmp_ul);
+	m = v[(to - from) / 2];
+	free(v);
+	return m;
+}
+
+/* One row of --steps: seconds [from, to) as step name. */
+static void
+print_step(const struct report *rep, const char *name, long from, long to)
+{
+	struct row sum = {{0}};
+	unsigned long low = 0;
+	long i;
+	int c;
+
+	for (i = from; i < to; i++) {
+		for (c = C_SERVED; c <= C_WRONG; c++)
+			sum.v[c] += rep->rows[i].v[c];
+		if (i == from || rep->rows[i].v[C_SERVED] < low)
+			low = rep->rows[i].v[C_SERVED];
+	}
+	printf("| %s | %ld | %lu | %lu | %lu | %lu | %lu | %lu | %lu | %lu |\n",
+	    name, to - from, sum.v[C_SERVED], low, median_served(rep, from, to),
+	    sum.v[C_FAILED], sum.v[C_REFUSED], sum.v[C_RESET], sum.v[C_TIMEOUT],
+	    sum.v[C_WRONG]);
+}
+
+/* --steps: the seconds from one event to the next, summed (a Markdown
+ * table). A step begins with the second its event fell in. */
+static void
+print_steps(const struct report *rep)
+{
+	long from = 0;
+	const char *name = "start";
+	int i;
+
+	printf("\n| step | seconds | served | lowest/s | median/s | failed "
+	       "| refused | reset | timeout | wrong |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < rep->nmarks; i++) {
+		long at = (long)rep->marks[i].t_s;
+
+		if (at > from) {
+			print_step(rep, name, from, at);
+			from = at;
+		}
+		name = rep->marks[i].label;
+	}
+	print_step(rep, name, from, rep->n);
 }
 
 /* ------------------------------------------------------------ the chart */
@@ -448,7 +517,9 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"marks", required_argument, NULL, 'm'},
 	    {"svg", required_argument, NULL, 's'},
-	    {"title", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	    {"title", required_argument, NULL, 't'},
+	    {"steps", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
+	bool steps = false;
 	unsigned long failed;
 	int c;
 
@@ -459,6 +530,8 @@ main(int argc, char **argv)
 			svg = optarg;
 		else if (c == 't')
 			title = optarg;
+		else if (c == 'p')
+			steps = true;
 		else
 			optind = argc; /* usage below */
 	}
@@ -466,12 +539,14 @@ main(int argc, char **argv)
 		load = argv[optind];
 	if (load == NULL)
 		die("usage: demo-report LOAD_FILE [--marks FILE] [--svg FILE] "
-		    "[--title TEXT]%s",
+		    "[--title TEXT] [--steps]%s",
 		    "");
 	read_load(&rep, load);
 	if (marks_path != NULL)
 		read_marks(&rep, marks_path);
 	print_table(&rep);
+	if (steps)
+		print_steps(&rep);
 	failed = total_failed(&rep);
 	if (failed == 0)
 		printf("no request failed\n");

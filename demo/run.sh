@@ -8,13 +8,14 @@
 #   demo/run.sh [--short] [--naive] [--rate N] [--build DIR] [--out DIR]
 #
 #   --short     steps of a couple of seconds (the test suite runs this)
-#   --naive     the same story the way most supervisors run it: each
-#               worker binds the port itself (no socket held by the
-#               supervisor), the deploy is a plain stop-then-start
-#               (`tendctl stop web`, reload, `tendctl start web`), the
-#               hog and the loop are killed without a limit. Requests
-#               are refused and fail, so the run exits 1: the failures
-#               that a start_first handover on held sockets avoids.
+#   --naive     requests fail (refused, reset, timed out): the same
+#               story the way most supervisors run it. Each worker binds
+#               the port itself (no socket held by the supervisor), the
+#               deploy is a plain stop-then-start (`tendctl stop web`,
+#               reload, `tendctl start web`), the hog and the loop are
+#               killed without a limit; the run then exits 1. These are
+#               the failures that held sockets and a start_first
+#               handover avoid.
 #   --rate N    requests a second (default 1000, 500 with --short)
 #   --build DIR the build to run (default: build/ of this checkout,
 #               built with meson if its binaries are missing)
