@@ -579,8 +579,8 @@ main(int argc, char **argv)
 	if (n == 0 && bind_port(&s, o.listen) == -1)
 		return 1;
 	snprintf(status, sizeof(status),
-	    "READY=1\nSTATUS=serving, version %s%s\nMAINPID=%ld", o.version,
-	    o.fixed ? " (fixed)" : "", (long)getpid());
+	    "READY=1\nSTATUS=serving, version %s%s", o.version,
+	    o.fixed ? " (fixed)" : "");
 	if (notify(status) == -1)
 		say("NOTIFY_SOCKET: %s", strerror(errno));
 	say("version %s%s ready", o.version, o.fixed ? " (fixed)" : "");
