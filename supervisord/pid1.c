@@ -72,25 +72,39 @@ any_child(void)
 	       errno != ECHILD;
 }
 
+/* pid's state letter and parent from /proc/PID/stat: 0, or -1 if it is
+ * gone. */
+static int
+proc_stat(pid_t pid, char *state, pid_t *ppid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, parent;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 1, " %c %d", state, &parent) != 2)
+		return -1;
+	*ppid = parent;
+	return 0;
+}
+
 /* A child that has exited but is not reaped yet is no leftover. */
 static bool
 is_zombie(int pid)
 {
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
+	char state;
+	pid_t ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p != NULL && p[1] == ' ' && p[2] == 'Z';
+	return proc_stat(pid, &state, &ppid) == -1 || state == 'Z';
 }
 
 /* Signal each of tend's children (as a subreaper), or all (as PID 1). */
@@ -264,23 +278,10 @@ is_pid_name(const char *s)
 static pid_t
 parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd, ppid;
+	char state;
+	pid_t ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return -1;
-	return ppid;
+	return proc_stat(pid, &state, &ppid) == 0 ? ppid : -1;
 }
 
 /* Watch pid until it is gone; without memory, it is not waited for

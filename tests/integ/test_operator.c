@@ -522,14 +522,20 @@ START_TEST(log_files_are_timed_with_log_timestamps_and_instances_marked)
 }
 END_TEST
 
+/* What ctl_says looks for: the output of a tendctl command. */
+struct says {
+	const char *cmd, *text;
+};
+
 static bool
-status_says(struct th *t, const void *want)
+ctl_says(struct th *t, const void *arg)
 {
+	const struct says *w = arg;
 	char *out = NULL;
 	bool yes;
 
-	th_ctl(t, &out, "status a");
-	yes = strstr(out, want) != NULL;
+	th_ctl(t, &out, "%s", w->cmd);
+	yes = strstr(out, w->text) != NULL;
 	free(out);
 	return yes;
 }
@@ -541,27 +547,15 @@ START_TEST(a_stopped_main_process_shows_paused_until_continued)
 
 	th_wait(t, th_runs_sleep, &a, DEADLINE_MS, "a running sleep");
 	ck_assert_int_eq(kill(a.pid, SIGSTOP), 0);
-	th_wait(
-	    t, status_says, " paused ", DEADLINE_MS, "status to show a paused");
+	th_wait(t, ctl_says, &(struct says){"status a", " paused "},
+	    DEADLINE_MS, "status to show a paused");
 	ck_assert_int_eq(kill(a.pid, SIGCONT), 0);
-	th_wait(t, status_says, " running ", DEADLINE_MS,
-	    "status to show a running again");
+	th_wait(t, ctl_says, &(struct says){"status a", " running "},
+	    DEADLINE_MS, "status to show a running again");
 	ck_assert_msg(th_run_alive(&a), "a was restarted");
 	ck_assert_int_eq(th_stop(t), 0);
 }
 END_TEST
-
-static bool
-json_status_has(struct th *t, const void *want)
-{
-	char *out = NULL;
-	bool yes;
-
-	th_ctl(t, &out, "--json status");
-	yes = strstr(out, want) != NULL;
-	free(out);
-	return yes;
-}
 
 START_TEST(status_json_says_why_a_failed_supervisor_gave_up)
 {
@@ -577,11 +571,13 @@ START_TEST(status_json_says_why_a_failed_supervisor_gave_up)
 	                        "command = /nonexistent/tend-test/bad\n");
 
 	(void)th_up(t, "fine", 1);
-	th_wait(t, json_status_has,
-	    "{\"name\":\"back\",\"path\":\"back\",\"state\":\"failed\","
-	    "\"strategy\":\"one_for_one\",\"gave_up_by\":\"back/bad\","
-	    "\"gave_up_why\":\"exec /nonexistent/tend-test/bad: No such file "
-	    "or directory\"",
+	th_wait(t, ctl_says,
+	    &(struct says){"--json status",
+	        "{\"name\":\"back\",\"path\":\"back\",\"state\":\"failed\","
+	        "\"strategy\":\"one_for_one\",\"gave_up_by\":\"back/bad\","
+	        "\"gave_up_why\":\"exec /nonexistent/tend-test/bad: No such "
+	        "file "
+	        "or directory\""},
 	    DEADLINE_MS, "back's record in --json status, saying why");
 	ck_assert_int_eq(th_stop(t), 0);
 }
