@@ -546,6 +546,14 @@ no_sleeps(struct th *t, const void *arg)
 	return count_sleeps(arg) == 0;
 }
 
+/* No process below tend, zombies included. */
+static bool
+nothing_below_tend(struct th *t, const void *arg)
+{
+	(void)arg;
+	return th_descendants(t, NULL) == 0;
+}
+
 START_TEST(a_hung_check_that_forks_is_killed_with_its_child_and_reaped)
 {
 	char conf[CONF_MAX], mark[32];
@@ -572,6 +580,10 @@ START_TEST(a_hung_check_that_forks_is_killed_with_its_child_and_reaped)
 	free(out);
 	th_wait(t, no_sleeps, mark, DEADLINE_MS,
 	    "no check's forked sleep left after h stopped");
+	/* a killed sleep is a zombie with no cmdline (no_sleeps is true)
+	 * until tend's loop reaps it, with its sh: wait for that */
+	th_wait(t, nothing_below_tend, NULL, DEADLINE_MS,
+	    "the check and its forked sleep reaped after h stopped");
 	ck_assert_int_eq(th_descendants(t, &zombies), 0);
 	ck_assert_int_eq(zombies, 0);
 	ck_assert_int_eq(th_stop(t), 0);
