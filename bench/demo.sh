@@ -161,32 +161,32 @@ supervisord_story() {
 	sleep "$step"
 
 	echo "(1) a crash"
-	body=$(get /crash) && echo "    $body"
 	mark crash
+	body=$(get /crash) && echo "    $body"
 	wait_for "running4" 30
 	sleep "$step"
 
 	echo "(2) a CPU hog"
-	body=$(get /spin) && echo "    $body"
 	mark hog
+	body=$(get /spin) && echo "    $body"
 	hog=$(name_of "${body##* }")
 	sleep "$step"
 	printf '\n  $ top -b -d 1 -n 2 (its second screen, the first lines)\n'
 	top -b -d 1 -n 2 -w 120 | awk '/^ *PID/ { n++ } n == 2' |
 	    head -n 4 | sed 's/^/    /'
-	sctl signal KILL "$hog"
 	mark kill
+	sctl signal KILL "$hog"
 	wait_for running4 30
 	sleep "$step"
 
 	echo "(3) a runaway"
-	body=$(get /fork) && echo "    $body"
 	mark runaway
+	body=$(get /fork) && echo "    $body"
 	runaway=${body##* }
 	owner=$(name_of "$(echo "$body" | sed -n 's/^forked: pid \([0-9]*\) .*/\1/p')")
 	sleep "$step"
-	sctl restart "$owner"
 	mark restart
+	sctl restart "$owner"
 	wait_for running4 30
 	if [ -e "/proc/$runaway" ]; then
 		echo "  the runaway, pid $runaway, is still alive after the restart (it left the process group)"
@@ -200,8 +200,8 @@ supervisord_story() {
 	echo "(4) the fix deployed"
 	write_conf "--version 2 --fixed"
 	sctl reread
-	sctl update
 	mark deploy
+	sctl update
 	wait_for running4 60
 	sctl status
 	sleep "$step"

@@ -302,9 +302,9 @@ under_load "$step"
 # (1) an unhandled crash
 say "(1) An unhandled crash: a request makes one worker abort()"
 before=$(all_pids)
+mark crash
 body=$(get /crash)
 echo "    $body"
-mark crash
 victim_pid=${body##* }
 victim=""
 for kv in $before; do
@@ -326,9 +326,9 @@ under_load "$step"
 
 # (2) a CPU hog
 say "(2) A CPU hog: a request makes one worker spin, serving nothing"
+mark hog
 body=$(get /spin)
 echo "    $body"
-mark hog
 hog_pid=${body##* }
 hog=$(worker_with_pid "$hog_pid")
 under_load "$step"
@@ -341,8 +341,8 @@ else
 	check fail "top's first line is ${first:-none}, not the hog ${hog:-?}"
 fi
 ctl inspect "web/$hog"
-ctl kill "web/$hog"
 mark kill
+ctl kill "web/$hog"
 if wait_replaced "$hog" "$hog_pid"; then
 	check ok "$hog killed and restarted (pid $hog_pid -> $(pid_of "$hog"))"
 else
@@ -355,16 +355,16 @@ if [ "$naive" = 0 ]; then
 	diff -u "$conf" "$conf.limited" | sed -n 's/^+cpu_max/    + cpu_max/p' | head -n 1
 	before=$(all_pids)
 	cp "$conf.limited" "$conf"
-	ctl reload
 	mark cpu_max
+	ctl reload
 	if [ "$(all_pids)" = "$before" ]; then
 		check ok "the limit is in place and no worker restarted: $before"
 	else
 		check fail "workers restarted on adding a limit: $before -> $(all_pids)"
 	fi
+	mark hog
 	body=$(get /spin)
 	echo "    $body"
-	mark hog
 	hog_pid=${body##* }
 	hog=$(worker_with_pid "$hog_pid")
 	under_load "$step"
@@ -376,8 +376,8 @@ if [ "$naive" = 0 ]; then
 		check fail "top's first line is ${first:-none}, not the hog ${hog:-?}"
 	fi
 	say "It spins within its limit while the others serve; its time is up:"
-	ctl kill "web/$hog"
 	mark kill
+	ctl kill "web/$hog"
 	wait_replaced "$hog" "$hog_pid" ||
 	    check fail "$hog (pid $hog_pid) was not replaced after tendctl kill"
 	under_load "$step"
@@ -385,9 +385,9 @@ fi
 
 # (3) a runaway loop forked off by a worker
 say "(3) A runaway: a request makes one worker fork a child that leaves its process group (setsid) and loops"
+mark runaway
 body=$(get /fork)
 echo "    $body"
-mark runaway
 main_pid=$(echo "$body" | sed -n 's/^forked: pid \([0-9]*\) .*/\1/p')
 runaway=${body##* }
 extra_pids="$extra_pids $runaway"
@@ -407,8 +407,8 @@ else
 	check fail "inspect does not list the runaway pid $runaway"
 fi
 say "One command stops the whole program, everything it forked included (its cgroup), and starts it again:"
-ctl restart "web/$owner"
 mark restart
+ctl restart "web/$owner"
 gone() {
 	[ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
@@ -425,16 +425,16 @@ if [ "$naive" = 1 ]; then
 	say "(4) The fix (version 2), deployed the usual way: stop, change, start"
 	diff -u "$conf" "$conf.v2" | grep '^[-+]command' | head -n 2 | sed 's/^/    /'
 	cp "$conf.v2" "$conf"
-	ctl stop web
 	mark deploy
+	ctl stop web
 	ctl reload
 	ctl start web
 else
 	say "(4) The fix (version 2) deployed by reload: each worker's new instance starts on the same held socket, and the old one stops once the new one is ready (handover = start_first)"
 	diff -u "$conf" "$conf.v2" | grep '^[-+]command' | head -n 2 | sed 's/^/    /'
 	cp "$conf.v2" "$conf"
-	ctl reload
 	mark deploy
+	ctl reload
 fi
 fixed() {
 	local w kv
