@@ -443,6 +443,19 @@ cgroup_prepare(struct prog *p, bool *migrate)
 }
 
 bool
+cgroup_find_leftover(struct prog *p)
+{
+	struct node *n = &p->node;
+
+	if (!cg.enabled || n->cg_made || ensure_sup_dir(&n->parent->node) == -1)
+		return false;
+	if (!prog_populated(n))
+		return false; /* none, or empty: made anew at its start */
+	n->cg_made = true;
+	return true;
+}
+
+bool
 cgroup_has(const struct prog *p)
 {
 	return cg.enabled && p->node.cg_made;

@@ -48,6 +48,14 @@ bool cgroup_enabled(void);
  */
 int cgroup_prepare(struct prog *p, bool *migrate);
 
+/*
+ * At start, before p was ever spawned: whether a predecessor left
+ * processes in p's cgroup (SPEC 7 Restart after a crash). If so, p now
+ * has that cgroup (cgroup_signal, cgroup_populated and cgroup_kill reach
+ * them) and its next instance is placed there once it is empty.
+ */
+bool cgroup_find_leftover(struct prog *p);
+
 /* Whether p has a cgroup of its own. */
 bool cgroup_has(const struct prog *p);
 

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "control.h"
 #include "events.h"
+#include "leftover.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
@@ -316,11 +317,12 @@ main(int argc, char **argv)
 	log_info("tend %s starting: %zu program%s, %zu supervisor%s (pid %d)",
 	    TEND_VERSION, t->cfg.nprogs, t->cfg.nprogs == 1 ? "" : "s",
 	    t->cfg.nsups, t->cfg.nsups == 1 ? "" : "s", (int)getpid());
-	supervise_start();
+	leftover_begin(loop, t, control_path(), supervise_start);
 	ev_run(loop, 0);
 	status = loop_exit_status();
 	log_info("exiting with status %d", status);
 	control_close();
+	leftover_fini();
 	loop_fini();
 	pid1_fini();
 	cgroup_fini(t);

@@ -24,6 +24,7 @@
 
 #include "cgroup.h"
 #include "events.h"
+#include "leftover.h"
 #include "log.h"
 #include "output.h"
 #include "pid1.h"
@@ -201,6 +202,7 @@ instance_ended(struct prog *p)
 	ev_timer_stop(sv.loop, &p->kill_w);
 	output_instance_ended(p);
 	p->pgid = 0;
+	leftover_changed();
 	p->stop_sent = false;
 	memset(&e, 0, sizeof(e));
 	e.wstatus = p->wstatus;
@@ -504,6 +506,8 @@ do_start(struct prog *p, unsigned gen)
 	p->stop_sent = false;
 	p->paused = false;
 	p->started_ms = supervise_now_ms();
+	p->start_ticks = 0;
+	leftover_changed();
 	log_info("%s: started, pid %d", n->shown, (int)pid);
 	output_started(p);
 	tree_on_spawned(sv.tree, p, p->started_ms);
@@ -588,6 +592,7 @@ supervise_run(int max_spawns)
 		log_errorx("internal error: out of memory: the tree lost an "
 		           "action");
 	}
+	leftover_flush(sv.tree, sv.tree->plan.n == 0);
 	return sv.tree->plan.n > 0;
 }
 

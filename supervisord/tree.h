@@ -199,6 +199,7 @@ struct prog {
 	bool cleanup;       /* main reaped, its group is being emptied */
 	int wstatus;        /* main's status, kept while the group empties */
 	int64_t started_ms; /* when the live instance was spawned */
+	uint64_t start_ticks; /* its /proc start time; 0: not read yet */
 	ev_timer kill_w;    /* stop deadline, then SIGKILL */
 	ev_io exit_w;       /* on main's pidfd while it runs (spawn.h) */
 	struct prog *cleanup_next, *cleanup_prev;

@@ -447,36 +447,6 @@ recorded(struct th *t, const void *arg)
 	return th_pids(t, arg, pids, TH_MAX_PIDS) > 0;
 }
 
-START_TEST(a_tend_started_again_kills_what_its_killed_predecessor_left)
-{
-	/*
-	 * tend is SIGKILLed: its program lives on in its cgroup. The tend
-	 * started again on the same socket finds that cgroup populated,
-	 * kills what is in it (never adopts it), says so, and runs its own
-	 * instance there.
-	 */
-	char dir[PATH_MAX + 16];
-	struct th_run a1, a2;
-	struct th *t;
-
-	NEED(th_cgroup_ok);
-	t = th_start("[program:a]\n"
-	             "command = {S:a}\n");
-	a1 = th_up(t, "a", 1);
-	th_wait(t, th_runs_sleep, &a1, DEADLINE_MS, "a's first run asleep");
-	th_signal(t, SIGKILL);
-	th_relaunch(t);
-	a2 = th_up(t, "a", 2);
-	th_wait_gone(t, a1.pid, a1.start, DEADLINE_MS);
-	th_assert_stderr_has(
-	    t, "a: killing what a previous tend left in its cgroup");
-	snprintf(dir, sizeof(dir), "%s/s-root/p-a", th_cgroup(t));
-	assert_cgroup(a2.pid, dir);
-	ck_assert(th_run_alive(&a2));
-	ck_assert_int_eq(th_stop(t), 0);
-}
-END_TEST
-
 START_TEST(a_crashed_programs_setsid_leftovers_die_before_its_restart)
 {
 	/*
@@ -741,8 +711,6 @@ pid1_suite(void)
 	    a_term_ignoring_setsid_descendant_dies_as_soon_as_the_main_exits);
 	tcase_add_test(
 	    cg, a_crashed_programs_setsid_leftovers_die_before_its_restart);
-	tcase_add_test(
-	    cg, a_tend_started_again_kills_what_its_killed_predecessor_left);
 	tcase_add_test(
 	    cg, a_program_runs_in_cgroup_s_root_p_name_below_tends_own);
 	tcase_add_test(
