@@ -450,6 +450,19 @@ render_done(FILE *out, const struct render_opts *o)
 
 /* ------------------------------------------------------------- version */
 
+/* "2026-12-07T01:02:03Z" of realtime seconds, into buf. */
+static const char *
+utc_time(long long secs, char *buf, size_t size)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%lld", secs);
+	return buf;
+}
+
 void
 render_version(FILE *out, const char *ctl_version, const struct record *r,
     const char *why, const struct render_opts *o)
@@ -457,14 +470,24 @@ render_version(FILE *out, const char *ctl_version, const struct record *r,
 	const char *tend = r != NULL ? record_get(r, "tend") : NULL;
 	long long pid = tend != NULL ? record_int(r, "pid", 0) : 0;
 	long long protocol = tend != NULL ? record_int(r, "protocol", 0) : 0;
+	long long upgraded = tend != NULL ? record_int(r, "upgraded", 0) : 0;
+	long long upgrades = tend != NULL ? record_int(r, "upgrades", 0) : 0;
+	char when[64];
 
 	if (!o->json) {
 		fprintf(out, "tendctl %s\n", ctl_version);
-		if (tend != NULL)
+		if (tend == NULL)
+			fprintf(out, "tend: not reachable (%s)\n", why);
+		else if (upgraded > 0)
+			fprintf(out,
+			    "tend %s (pid %lld, protocol %lld), upgraded %s "
+			    "(%lld upgrade%s)\n",
+			    tend, pid, protocol,
+			    utc_time(upgraded, when, sizeof(when)), upgrades,
+			    upgrades == 1 ? "" : "s");
+		else
 			fprintf(out, "tend %s (pid %lld, protocol %lld)\n",
 			    tend, pid, protocol);
-		else
-			fprintf(out, "tend: not reachable (%s)\n", why);
 		return;
 	}
 	fprintf(out, "{\"schema\":%d,\"tendctl\":", RENDER_SCHEMA);
@@ -476,7 +499,28 @@ render_version(FILE *out, const char *ctl_version, const struct record *r,
 	}
 	fputs("{\"version\":", out);
 	render_json_string(out, tend);
-	fprintf(out, ",\"pid\":%lld,\"protocol\":%lld}}\n", pid, protocol);
+	fprintf(out, ",\"pid\":%lld,\"protocol\":%lld", pid, protocol);
+	if (upgraded > 0)
+		fprintf(out, ",\"upgraded\":\"%s\",\"upgrades\":%lld",
+		    utc_time(upgraded, when, sizeof(when)), upgrades);
+	fputs("}}\n", out);
+}
+
+void
+render_upgraded(FILE *out, const struct record *r, const struct render_opts *o)
+{
+	const char *tend = record_get(r, "tend");
+	long long pid = record_int(r, "pid", 0);
+
+	if (!o->json) {
+		fprintf(out, "upgraded: tend %s (pid %lld)\n",
+		    tend != NULL ? tend : "?", pid);
+		return;
+	}
+	fprintf(out, "{\"schema\":%d,\"upgraded\":true,\"tend\":{\"version\":",
+	    RENDER_SCHEMA);
+	render_json_string(out, tend != NULL ? tend : "?");
+	fprintf(out, ",\"pid\":%lld}}\n", pid);
 }
 
 /* -------------------------------------------------------------- events */
@@ -645,7 +689,9 @@ render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
 	else if (strcmp(cmd, "pid") == 0) {
 		if (n == 1)
 			render_pid(out, &v[0], o);
-	} else
+	} else if (strcmp(cmd, "upgrade") == 0 && n == 1)
+		render_upgraded(out, &v[0], o);
+	else
 		render_done(out, o);
 	return true;
 }

@@ -52,12 +52,18 @@ bool render_health(
 /* pid NAME: the "pid" record's pid alone; in JSON with its path. */
 void render_pid(FILE *out, const struct record *r, const struct render_opts *o);
 
+/* upgrade: the new tend's "version" record: "upgraded: tend 0.2.0 (pid
+ * 42)"; in JSON {"schema":N,"upgraded":true,"tend":{"version":..,"pid":N}}. */
+void render_upgraded(
+    FILE *out, const struct record *r, const struct render_opts *o);
+
 /* A command that answers only done: nothing, or {"ok":true} in JSON. */
 void render_done(FILE *out, const struct render_opts *o);
 
 /* version: tendctl's (ctl_version), then tend's from its "version" record
- * r (fields tend, pid, protocol); r NULL or without "tend": tend is not
- * reachable, for the reason why. */
+ * r (fields tend, pid, protocol, and upgraded, upgrades once it was
+ * upgraded); r NULL or without "tend": tend is not reachable, for the
+ * reason why. */
 void render_version(FILE *out, const char *ctl_version, const struct record *r,
     const char *why, const struct render_opts *o);
 

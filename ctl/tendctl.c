@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -80,7 +81,7 @@ usage(FILE *to)
 	    "  logs NAME [-n N] [-f] [--timestamps]\n"
 	    "                        recent output, then follow\n"
 	    "  reload                (not supported yet)\n"
-	    "  upgrade [PATH]        (not supported yet)\n"
+	    "  upgrade [PATH]        re-execute tend in place, state kept\n"
 	    "  top                   (not supported yet)\n"
 	    "  inspect NAME          (not supported yet)\n"
 	    "  shutdown              orderly shutdown of tend\n"
@@ -200,6 +201,23 @@ take_option(struct opts *o, int argc, char **argv, int *i)
 	return true;
 }
 
+/* upgrade PATH: tend resolves nothing against tendctl's directory, so
+ * a relative PATH is made absolute here (its last part unresolved: a
+ * symlink stays one, for tend to refuse). */
+static char *
+absolute(char *path)
+{
+	static char buf[PATH_MAX];
+	char cwd[PATH_MAX];
+
+	if (path == NULL || path[0] == '/' ||
+	    getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, path) >=
+	        sizeof(buf))
+		return path;
+	return buf;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -235,6 +253,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
+	if (strcmp(o->cmd, "upgrade") == 0 && o->nargs == 1)
+		o->args[0] = absolute(o->args[0]);
 }
 
 /* ---------------------------------------------------------- connecting */

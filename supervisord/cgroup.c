@@ -455,6 +455,13 @@ cgroup_find_leftover(struct prog *p)
 	return true;
 }
 
+void
+cgroup_resume(struct prog *p)
+{
+	if (cg.enabled && p->node.cg_made)
+		(void)ensure_sup_dir(&p->node.parent->node);
+}
+
 bool
 cgroup_has(const struct prog *p)
 {

@@ -56,6 +56,10 @@ int cgroup_prepare(struct prog *p, bool *migrate);
  */
 bool cgroup_find_leftover(struct prog *p);
 
+/* After an upgrade: p's cgroup (cg_made, from the state) is reachable
+ * again (its supervisors' directories are opened). */
+void cgroup_resume(struct prog *p);
+
 /* Whether p has a cgroup of its own. */
 bool cgroup_has(const struct prog *p);
 

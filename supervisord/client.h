@@ -104,6 +104,10 @@ void commands_init(struct tree *t);
 /* Carry out request r of client c; c replies, waits or streams. */
 void commands_dispatch(struct client *c, struct request *r);
 
+/* Answer the asker of an upgrade, in the new tend: done (failed NULL)
+ * with the new tend's version, or why not. */
+void commands_upgraded(struct client *c, const char *failed);
+
 /* Queue more of a produced reply; true once it is all queued. */
 bool commands_produce(struct client *c);
 

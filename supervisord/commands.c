@@ -4,6 +4,7 @@
  * reply's records. The transport (reading, writing, bounds, waiting and
  * streaming) is control.c's; the wire format is proto.c's.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -14,11 +15,14 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "control.h"
 #include "events.h"
+#include "log.h"
 #include "output.h"
 #include "ready.h"
 #include "supervise.h"
 #include "units.h"
+#include "upgrade.h"
 
 static struct {
 	struct tree *tree;
@@ -497,6 +501,24 @@ verb_health(struct client *c, struct request *r, int arg)
 	client_reply_done(c);
 }
 
+/* The version record: this tend, and when it was last upgraded. */
+static void
+version_record(struct buf *b)
+{
+	uint64_t count;
+	int64_t at = upgrade_last(&count);
+
+	rec_begin(b, "version");
+	rec_str(b, "tend", TEND_VERSION);
+	rec_int(b, "protocol", PROTO_VERSION);
+	rec_int(b, "pid", getpid());
+	if (at > 0) {
+		rec_int(b, "upgraded", at);
+		rec_int(b, "upgrades", (int64_t)count);
+	}
+	rec_end(b);
+}
+
 static void
 verb_version(struct client *c, struct request *r, int arg)
 {
@@ -504,11 +526,61 @@ verb_version(struct client *c, struct request *r, int arg)
 	(void)arg;
 
 	proto_reply_ok(&c->out);
-	rec_begin(&c->out, "version");
-	rec_str(&c->out, "tend", TEND_VERSION);
-	rec_int(&c->out, "protocol", PROTO_VERSION);
-	rec_int(&c->out, "pid", getpid());
-	rec_end(&c->out);
+	version_record(&c->out);
+	client_reply_done(c);
+}
+
+/* SPEC 11: only root and tend's own user may upgrade it. */
+static bool
+may_upgrade(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 &&
+	       (cr.uid == 0 || cr.uid == geteuid());
+}
+
+static void
+verb_upgrade(struct client *c, struct request *r, int arg)
+{
+	char err[1024];
+
+	(void)arg;
+	if (!may_upgrade(c->fd)) {
+		client_reply_error(c, 1,
+		    "upgrade: permission denied: only root and tend's own "
+		    "user may upgrade tend");
+		return;
+	}
+	if (r->nargs > 1) {
+		client_reply_error(c, 2, "upgrade: at most one PATH");
+		return;
+	}
+	if (r->nargs == 1 && r->args[0][0] != '/') {
+		client_reply_error(
+		    c, 2, "upgrade: %s: not an absolute path", r->args[0]);
+		return;
+	}
+	/* returns only if the old tend goes on */
+	(void)upgrade_start(cmd.tree, r->nargs == 1 ? r->args[0] : NULL, c->fd,
+	    err, sizeof(err));
+	log_warnx("upgrade: %s; going on", err);
+	client_reply_error(c, 1, "upgrade: %s", err);
+}
+
+void
+commands_upgraded(struct client *c, const char *failed)
+{
+	if (failed != NULL) {
+		client_reply_error(c, 1,
+		    "upgrade: the new tend could not load the state: %s; the "
+		    "previous tend goes on",
+		    failed);
+		return;
+	}
+	proto_reply_ok(&c->out);
+	version_record(&c->out);
 	client_reply_done(c);
 }
 
@@ -678,7 +750,7 @@ static const struct verb {
     {"shutdown", verb_shutdown, 0},
     {"version", verb_version, 0},
     {"reload", NULL, 0},
-    {"upgrade", NULL, 0},
+    {"upgrade", verb_upgrade, 0},
     {"top", NULL, 0},
     {"inspect", NULL, 0},
 };

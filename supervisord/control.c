@@ -35,7 +35,10 @@
 #include "log.h"
 #include "proto.h"
 #include "ring.h"
+#include "state.h"
+#include "supervise.h"
 #include "units.h"
+#include "upgrade.h"
 
 #define container_of(ptr, type, member)                                        \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -59,9 +62,12 @@ static struct {
 	struct client *clients;
 	size_t nclients, nwaiting, nstreaming, nfollowing;
 	struct ring recent; /* the last events' records, for events -n */
-} ctl = {.fd = -1, .lock_fd = -1, .spare_fd = -1};
+	int upgrade_fd; /* the asker of the upgrade that started this tend */
+	bool recent_loaded; /* recent came with an upgrade's state */
+} ctl = {.fd = -1, .lock_fd = -1, .spare_fd = -1, .upgrade_fd = -1};
 
 static void client_close(struct client *c);
+static struct client *add_client(struct ev_loop *loop, int fd);
 static void client_want_write(struct client *c);
 static void stream_out(const struct buf *rec, bool logs, const struct node *n);
 
@@ -259,6 +265,85 @@ make_socket(char *err, size_t errlen)
 	return 0;
 }
 
+/* ------------------------------------------------------------ upgrade */
+
+void
+control_save(struct state_w *w, int reply_fd)
+{
+	size_t at = state_begin_section(w, STATE_CONTROL);
+
+	state_put_str(w, ctl.path);
+	state_put_str(w, ctl.lock_path);
+	state_put_fd(w, ctl.fd);
+	state_put_fd(w, ctl.lock_fd);
+	state_put_fd(w, reply_fd);
+	ring_save(&ctl.recent, w);
+	state_end_section(w, at);
+}
+
+int
+control_load(
+    struct state_r *r, const struct tend_conf *tc, char *err, size_t errlen)
+{
+	struct state_r s;
+	char *path = NULL, *lock = NULL;
+
+	if (state_section(r, STATE_CONTROL, &s)) {
+		path = state_get_str(&s);
+		lock = state_get_str(&s);
+		ctl.fd = state_get_fd(&s);
+		ctl.lock_fd = state_get_fd(&s);
+		ctl.upgrade_fd = state_get_fd(&s);
+		ring_init(&ctl.recent, CONTROL_EVENTS_KEPT);
+		ctl.recent_loaded = ring_load(&ctl.recent, &s) == 0;
+		ctl.recent.max = CONTROL_EVENTS_KEPT;
+	}
+	if (!state_done(&s) || path == NULL || lock == NULL ||
+	    strlen(path) >= sizeof(ctl.path) ||
+	    strlen(lock) >= sizeof(ctl.lock_path) || ctl.fd < 0) {
+		snprintf(err, errlen, "state: bad control section");
+		free(path);
+		free(lock);
+		return -1;
+	}
+	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
+	snprintf(ctl.lock_path, sizeof(ctl.lock_path), "%s", lock);
+	free(path);
+	free(lock);
+	return resolve_group(tc, err, errlen);
+}
+
+void
+control_answer_upgrade(const char *failed)
+{
+	struct client *c;
+	int fd = ctl.upgrade_fd;
+
+	ctl.upgrade_fd = -1;
+	if (fd < 0)
+		return;
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	c = add_client(ctl.loop, fd);
+	if (c != NULL)
+		commands_upgraded(c, failed);
+}
+
+void
+control_end_streams(void)
+{
+	struct client *c, *next;
+
+	for (c = ctl.clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != C_STREAMING)
+			continue;
+		proto_reply_end(&c->out);
+		(void)send(
+		    c->fd, c->out.p, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		client_close(c);
+	}
+}
+
 const char *
 control_path(void)
 {
@@ -409,24 +494,24 @@ accept_failed(struct ev_loop *loop)
 }
 
 /* A client on fd, accepted: kept if allowed and there is room for it,
- * else told why and closed. */
-static void
+ * else told why and closed (NULL). */
+static struct client *
 add_client(struct ev_loop *loop, int fd)
 {
 	struct client *c;
 
 	if (!peer_allowed(fd)) {
 		say_and_close(fd, 4, "permission denied");
-		return;
+		return NULL;
 	}
 	if (ctl.nclients >= CONTROL_MAX_CLIENTS) {
 		say_and_close(fd, 4, "too many clients; try again");
-		return;
+		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		say_and_close(fd, 1, "out of memory");
-		return;
+		return NULL;
 	}
 	c->fd = fd;
 	c->state = C_READING;
@@ -440,6 +525,7 @@ add_client(struct ev_loop *loop, int fd)
 		ctl.clients->prev = c;
 	ctl.clients = c;
 	ctl.nclients++;
+	return c;
 }
 
 static void
@@ -460,7 +546,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			log_info("control: accepting clients again");
 			ctl.fd_short = false;
 		}
-		add_client(loop, fd);
+		(void)add_client(loop, fd);
 	}
 }
 
@@ -709,7 +795,8 @@ control_start(struct ev_loop *loop, struct tree *t)
 {
 	ctl.loop = loop;
 	ctl.tree = t;
-	ring_init(&ctl.recent, CONTROL_EVENTS_KEPT);
+	if (!ctl.recent_loaded) /* an upgrade's are kept */
+		ring_init(&ctl.recent, CONTROL_EVENTS_KEPT);
 	commands_init(t);
 	ev_io_init(&ctl.accept_w, on_accept, ctl.fd, EV_READ);
 	ev_io_start(loop, &ctl.accept_w);

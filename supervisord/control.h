@@ -35,6 +35,23 @@
 int control_open(
     const char *path, const struct tend_conf *tc, char *err, size_t errlen);
 
+/*
+ * Upgrade (upgrade.h). save: the socket, its lock and the asker's
+ * connection (reply_fd, -1: none) into w. load, in the new tend instead
+ * of control_open: take them over (before control_start). 0, or -1 and
+ * err. control_answer_upgrade, once the state is loaded: tell the asker
+ * the upgrade is done, or (failed) why it was not.
+ */
+struct state_w;
+struct state_r;
+void control_save(struct state_w *w, int reply_fd);
+int control_load(
+    struct state_r *r, const struct tend_conf *tc, char *err, size_t errlen);
+void control_answer_upgrade(const char *failed);
+/* Right before the exec: end every events and logs -f stream cleanly
+ * (their clients are not handed over). */
+void control_end_streams(void);
+
 /* The socket's path (after control_open). */
 const char *control_path(void);
 

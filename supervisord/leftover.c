@@ -64,6 +64,12 @@ read_stat(pid_t pid, uint64_t *start, pid_t *pgid, char *state)
 	return statefile_parse_stat(buf, start, pgid, state);
 }
 
+bool
+leftover_busy(void)
+{
+	return lo.left > 0;
+}
+
 void
 leftover_changed(void)
 {
@@ -393,6 +399,15 @@ on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 	lo.changes = 1; /* the file now says: nothing runs */
 	leftover_flush(lo.tree, true);
 	lo.then();
+}
+
+void
+leftover_resume(const char *socket_path)
+{
+	if ((size_t)snprintf(lo.path, sizeof(lo.path), "%s.state",
+	        socket_path) >= sizeof(lo.path))
+		lo.path[0] = '\0';
+	lo.changes++;
 }
 
 void

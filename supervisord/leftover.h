@@ -26,6 +26,13 @@
 void leftover_begin(struct ev_loop *loop, struct tree *t,
     const char *socket_path, void (*then)(void));
 
+/* After an upgrade: keep the file beside socket_path up to date, with
+ * nothing to look for (the programs are this tend's own). */
+void leftover_resume(const char *socket_path);
+
+/* Whether leftovers are still being stopped (the tree not started). */
+bool leftover_busy(void);
+
 /* The set of running programs changed: the file is out of date. */
 void leftover_changed(void);
 

@@ -16,6 +16,7 @@
 #include "output.h"
 #include "pid1.h"
 #include "supervise.h"
+#include "upgrade.h"
 
 static const int handled_signals[] = {
     SIGTERM,
@@ -57,9 +58,15 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	case SIGUSR1:
 		output_reopen();
 		break;
-	case SIGUSR2:
-		log_warnx("SIGUSR2: upgrade is not supported yet");
+	case SIGUSR2: {
+		char err[1024];
+
+		/* returns only if the old tend goes on */
+		(void)upgrade_start(
+		    supervise_tree(), NULL, -1, err, sizeof(err));
+		log_warnx("SIGUSR2: upgrade: %s; going on", err);
 		break;
+	}
 	}
 }
 
@@ -108,6 +115,12 @@ on_sigchld(struct ev_loop *loop, ev_io *w, int revents)
 		ev_timer_set(&lp.scan_w, LOOP_SCAN_AFTER_MS / 1000.0, 0.0);
 		ev_timer_start(loop, &lp.scan_w);
 	}
+}
+
+void
+loop_reap_now(void)
+{
+	reap_all();
 }
 
 static void

@@ -34,6 +34,10 @@ void loop_on_tree_exit(int status);
 /* After ev_run returned: tend's exit status. */
 int loop_exit_status(void);
 
+/* After an upgrade: reap at once every child that ended during the
+ * switch (SPEC 11: a SIGCHLD may have come meanwhile). */
+void loop_reap_now(void);
+
 /* Stop every watcher of loop.c. */
 void loop_fini(void);
 

@@ -28,6 +28,7 @@
 #include "spawn.h"
 #include "supervise.h"
 #include "tree.h"
+#include "upgrade.h"
 
 #define DEFAULT_CONFIG "/etc/tend/tend.conf"
 #define EXIT_USAGE 2
@@ -39,6 +40,17 @@ struct options {
 	const char *socket;
 	bool check;
 	bool strict;
+	int upgrade_from;           /* the state's fd (an upgrade); -1 */
+	int upgrade_check;          /* check the state on this fd, exit; -1 */
+	const char *upgrade_failed; /* came back: why the new tend failed */
+};
+
+/* The configuration as read: its file, text and what was parsed. */
+struct loaded {
+	const char *file;
+	char *text;
+	size_t len;
+	struct config cfg;
 };
 
 static void
@@ -67,11 +79,16 @@ parse_args(int argc, char **argv, struct options *o)
 	    {"socket", required_argument, NULL, 's'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
+	    /* internal: an upgrade's two steps (upgrade.h) */
+	    {"upgrade-check", required_argument, NULL, 'K'},
+	    {"upgrade-from", required_argument, NULL, 'U'},
+	    {"upgrade-failed", required_argument, NULL, 'F'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	o->conf = DEFAULT_CONFIG;
+	o->upgrade_from = o->upgrade_check = -1;
 	while ((c = getopt_long(argc, argv, "+c:s:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -89,6 +106,15 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("tend %s\n", TEND_VERSION);
 			exit(0);
+		case 'K':
+			o->upgrade_check = atoi(optarg);
+			break;
+		case 'U':
+			o->upgrade_from = atoi(optarg);
+			break;
+		case 'F':
+			o->upgrade_failed = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -203,24 +229,96 @@ warn_ahead(const struct config *cfg)
 	diags_free(&w);
 }
 
-static void
-load_or_exit(const char *file, struct config *cfg)
+/* The whole file at path, malloc'd (NUL-terminated), or NULL. */
+static char *
+read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		return NULL;
+	*len = 0;
+	n = getdelim(&text, &cap, '\0', f);
+	if (n >= 0)
+		*len = (size_t)n;
+	if (ferror(f) || (n < 0 && !feof(f)) || (n < 0 && text == NULL)) {
+		free(text);
+		text = NULL;
+	}
+	if (text != NULL && n < 0)
+		text[0] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* Parse l->text: 0, or -1 with every problem printed. */
+static int
+parse_text(struct loaded *l)
 {
 	struct diags d;
+	FILE *fp;
+	int r = -1;
 
-	memset(cfg, 0, sizeof(*cfg));
+	memset(&l->cfg, 0, sizeof(l->cfg));
 	memset(&d, 0, sizeof(d));
-	if (config_load(file, cfg, &d) == 0 && d.n == 0)
-		return;
+	fp = fmemopen(l->text, l->len, "r");
+	if (fp != NULL) {
+		r = config_parse(fp, l->file, &l->cfg, &d) == 0 && d.n == 0
+		        ? 0
+		        : -1;
+		fclose(fp);
+	}
+	if (r == 0)
+		return 0;
 	diags_sort(&d);
 	print_diags(&d, "tend: error: ", "");
+	diags_free(&d);
+	return -1;
+}
+
+/* Read the file once and parse that text (kept for an upgrade). */
+static void
+load_or_exit(const char *file, struct loaded *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->file = file;
+	l->text = read_text(file, &l->len);
+	if (l->text == NULL) {
+		fprintf(stderr, "tend: error: %s: cannot open: %s\n", file,
+		    strerror(errno));
+		exit(1);
+	}
+	if (parse_text(l) == 0)
+		return;
 	fprintf(stderr,
 	    "tend: error: %s: invalid configuration; not "
 	    "starting\n",
 	    file);
-	diags_free(&d);
-	config_free(cfg);
+	config_free(&l->cfg);
 	exit(1);
+}
+
+/* An upgrade's new tend: the configuration from the state. */
+static void
+load_upgraded(int fd, struct upgrade_from *from, struct loaded *l)
+{
+	char err[512];
+
+	memset(l, 0, sizeof(*l));
+	if (upgrade_open(fd, from, err, sizeof(err)) == -1) {
+		upgrade_go_back(err);
+		fatalx("upgrade: %s", err);
+	}
+	l->file = from->conf_file;
+	l->text = from->conf_text;
+	l->len = from->conf_len;
+	if (parse_text(l) == -1) {
+		upgrade_go_back("its configuration is invalid to this tend");
+		fatalx("upgrade: the configuration is invalid to this tend");
+	}
 }
 
 /* fds 0-2 open; every inherited fd close-on-exec; SIGPIPE ignored; the
@@ -260,11 +358,67 @@ prepare_process(struct rlimit *nofile, size_t need)
 		log_warn("cannot raise the open-files limit");
 }
 
+/* After the tree is built: take the upgrade's state over, or stop what
+ * a killed predecessor left, then start. */
+static void
+take_over_or_start(struct ev_loop *loop, struct tree *t,
+    const struct options *opt, const struct upgrade_from *from)
+{
+	char err[512];
+
+	if (opt->upgrade_from < 0) {
+		log_info("tend %s starting: %zu program%s, %zu supervisor%s "
+		         "(pid %d)",
+		    TEND_VERSION, t->cfg.nprogs, t->cfg.nprogs == 1 ? "" : "s",
+		    t->cfg.nsups, t->cfg.nsups == 1 ? "" : "s", (int)getpid());
+		leftover_begin(loop, t, control_path(), supervise_start);
+		return;
+	}
+	if (upgrade_load(t, err, sizeof(err)) == -1) {
+		if (opt->upgrade_failed == NULL)
+			upgrade_go_back(err);
+		fatalx("upgrade: %s", err);
+	}
+	upgrade_done();
+	leftover_resume(control_path());
+	if (opt->upgrade_failed != NULL)
+		log_warnx("upgrade failed (%s): tend %s goes on (pid %d)",
+		    opt->upgrade_failed, TEND_VERSION, (int)getpid());
+	else
+		log_info("tend %s: upgraded from tend %s in place (pid %d): "
+		         "%zu program%s kept",
+		    TEND_VERSION, from->prev_version ? from->prev_version : "?",
+		    (int)getpid(), t->cfg.nprogs,
+		    t->cfg.nprogs == 1 ? "" : "s");
+	control_answer_upgrade(opt->upgrade_failed);
+	loop_reap_now(); /* an exit during the switch */
+}
+
+static void
+open_control(const struct options *opt, struct loaded *l)
+{
+	char err[512];
+	int r;
+
+	if (opt->upgrade_from >= 0)
+		r = upgrade_load_control(&l->cfg.tend, err, sizeof(err));
+	else
+		r = control_open(opt->socket, &l->cfg.tend, err, sizeof(err));
+	if (r == 0)
+		return;
+	if (opt->upgrade_from >= 0 && opt->upgrade_failed == NULL)
+		upgrade_go_back(err);
+	fprintf(stderr, "tend: error: %s\n", err);
+	config_free(&l->cfg);
+	exit(1);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options opt = {0};
-	struct config cfg;
+	struct upgrade_from from;
+	struct loaded l;
 	struct rlimit nofile;
 	struct ev_loop *loop;
 	struct tree *t;
@@ -276,20 +430,25 @@ main(int argc, char **argv)
 	log_set_timestamps(!log_stderr_is_journal(getenv("JOURNAL_STREAM")));
 	if (opt.check)
 		return check_only(opt.conf, opt.strict);
+	if (opt.upgrade_check >= 0)
+		return upgrade_check(opt.upgrade_check);
 	if (spawn_reserve_fds() == -1)
 		fatal("cannot reserve descriptors 3 to 6");
-	load_or_exit(opt.conf, &cfg);
-	if (cfg.tend.log_timestamps_set)
-		log_set_timestamps(cfg.tend.log_timestamps);
-	warn_ahead(&cfg);
-	grace_ms = cfg.tend.shutdown_grace_ms;
-	if (control_open(opt.socket, &cfg.tend, err, sizeof(err)) == -1) {
-		fprintf(stderr, "tend: error: %s\n", err);
-		config_free(&cfg);
-		return 1;
-	}
+	memset(&from, 0, sizeof(from));
+	from.old_exe_fd = -1;
+	if (opt.upgrade_from >= 0)
+		load_upgraded(opt.upgrade_from, &from, &l);
+	else
+		load_or_exit(opt.conf, &l);
+	upgrade_init(l.file, l.text, l.len);
+	if (l.cfg.tend.log_timestamps_set)
+		log_set_timestamps(l.cfg.tend.log_timestamps);
+	if (opt.upgrade_from < 0)
+		warn_ahead(&l.cfg);
+	grace_ms = l.cfg.tend.shutdown_grace_ms;
+	open_control(&opt, &l);
 	atexit(control_close); /* a fatal error from here on leaves no socket */
-	prepare_process(&nofile, supervise_fd_need(cfg.nprogs, cfg.nsups));
+	prepare_process(&nofile, supervise_fd_need(l.cfg.nprogs, l.cfg.nsups));
 	if (pid1_setup() == -1)
 		log_warn("cannot become a child subreaper; orphans of programs "
 		         "will not be reaped by tend");
@@ -299,14 +458,14 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	if (loop_init(loop, grace_ms) == -1)
 		fatal("cannot watch SIGCHLD");
-	if (output_init(loop, &cfg.tend, err, sizeof(err)) == -1)
+	if (output_init(loop, &l.cfg.tend, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (cgroup_init(loop, cfg.tend.cgroups, control_path(),
+	if (cgroup_init(loop, l.cfg.tend.cgroups, control_path(),
 	        supervise_on_cgroup_empty, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (spawn_init(&nofile, environ) == -1)
 		fatal("cannot prepare spawning");
-	t = tree_build(&cfg);
+	t = tree_build(&l.cfg);
 	if (t == NULL)
 		fatal("cannot build the tree");
 	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
@@ -314,10 +473,7 @@ main(int argc, char **argv)
 	control_start(loop, t);
 	if (events_subscribe(&control_events) == -1)
 		fatal("cannot subscribe the control socket to events");
-	log_info("tend %s starting: %zu program%s, %zu supervisor%s (pid %d)",
-	    TEND_VERSION, t->cfg.nprogs, t->cfg.nprogs == 1 ? "" : "s",
-	    t->cfg.nsups, t->cfg.nsups == 1 ? "" : "s", (int)getpid());
-	leftover_begin(loop, t, control_path(), supervise_start);
+	take_over_or_start(loop, t, &opt, &from);
 	ev_run(loop, 0);
 	status = loop_exit_status();
 	log_info("exiting with status %d", status);
@@ -331,5 +487,8 @@ main(int argc, char **argv)
 	spawn_fini();
 	tree_free(t);
 	ev_loop_destroy(loop);
+	free(l.text); /* from.conf_text after an upgrade */
+	from.conf_text = NULL;
+	upgrade_from_free(&from);
 	return status;
 }

@@ -25,7 +25,10 @@
 #include "log.h"
 #include "proto.h"
 #include "ring.h"
+#include "state.h"
+#include "supervise.h"
 #include "units.h"
+#include "upgrade.h"
 
 #define container_of(ptr, type, member)                                        \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -75,6 +78,7 @@ static struct {
 	bool paused; /* tend's stdout is full: pipes are not read */
 	struct sink out, err;
 	struct buf filebuf;
+	bool frozen; /* an upgrade saved the state: write nothing more */
 	/* files dropped by rotations, being cut down off the hot path */
 	struct dying {
 		int fd;
@@ -169,6 +173,8 @@ pause_captures(void)
 static void
 sink_flush(struct sink *s)
 {
+	if (op.frozen)
+		return;
 	ssize_t n;
 
 	while (s->buf.len > 0) {
@@ -966,4 +972,133 @@ output_fini(int timeout_ms)
 	if (op.devnull_w != -1)
 		close(op.devnull_w);
 	op.out.fd = op.err.fd = op.dirfd = op.devnull_w = -1;
+}
+
+/* ------------------------------------------------------------ upgrade */
+
+static void
+save_capture(const struct capture *c, struct state_w *w)
+{
+	state_put_fd(w, c->rfd);
+	state_put_u8(w, c->eof);
+	state_put_bytes(w, c->partial != NULL ? c->partial : "", c->plen);
+	ring_save(&c->ring, w);
+	state_put_i64(w, c->dropped);
+}
+
+void
+output_save(struct state_w *w)
+{
+	size_t at = state_begin_section(w, STATE_OUTPUT), n = 0;
+	const struct capture *c;
+
+	/* files being cut after a rotation: done now, not left behind */
+	while (op.ndying > 0) {
+		op.ndying--;
+		close(op.dying[op.ndying].fd);
+		(void)unlinkat(op.dirfd, op.dying[op.ndying].name, 0);
+	}
+	ev_timer_stop(op.loop, &op.dying_w);
+	for (c = op.all; c != NULL; c = c->next)
+		n++;
+	state_put_bytes(
+	    w, op.out.buf.p != NULL ? op.out.buf.p : "", op.out.buf.len);
+	state_put_bytes(
+	    w, op.err.buf.p != NULL ? op.err.buf.p : "", op.err.buf.len);
+	state_put_u64(w, n);
+	for (c = op.all; c != NULL; c = c->next) {
+		state_put_u64(w, c->p->node.idx);
+		save_capture(c, w);
+	}
+	state_end_section(w, at);
+}
+
+void
+output_freeze(bool frozen)
+{
+	op.frozen = frozen;
+	if (!frozen) {
+		sink_flush(&op.err);
+		sink_flush(&op.out);
+	}
+}
+
+/* A capture of p's taken over: its pipe, partial line and ring. */
+static int
+load_capture(struct prog *p, struct state_r *r)
+{
+	struct capture *c;
+	const char *part;
+	size_t plen;
+	int rfd = state_get_fd(r);
+	bool eof = state_get_bool(r);
+
+	part = state_get_bytes(r, &plen);
+	if (r->failed || rfd < 0 || part == NULL || plen > OUTPUT_LINE_MAX ||
+	    p->cap != NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->p = p;
+	c->rfd = rfd;
+	c->wfd = -1;
+	c->eof = eof;
+	c->log_fd = -1;
+	ring_init(&c->ring, op.ring_max);
+	c->next = op.all;
+	if (op.all != NULL)
+		op.all->prev = c;
+	op.all = c;
+	p->cap = c;
+	ev_io_init(&c->io, on_pipe_readable, c->rfd, EV_READ);
+	ev_timer_init(&c->partial_w, on_partial_due, 0.0, 0.0);
+	if (ring_load(&c->ring, r) == -1)
+		return -1;
+	c->ring.max = op.ring_max;
+	c->dropped = state_get_i64(r);
+	if (plen > 0) {
+		c->partial = malloc(OUTPUT_LINE_MAX);
+		if (c->partial == NULL)
+			return -1;
+		memcpy(c->partial, part, plen);
+		c->plen = plen;
+		ev_timer_set(&c->partial_w, OUTPUT_PARTIAL_MS / 1000.0, 0.0);
+		ev_timer_start(op.loop, &c->partial_w);
+	}
+	if (!c->eof && !op.paused)
+		ev_io_start(op.loop, &c->io);
+	return 0;
+}
+
+int
+output_load(struct state_r *r, char *err, size_t errlen)
+{
+	const struct tree *t = supervise_tree();
+	struct state_r s;
+	const char *out, *errs;
+	size_t olen, elen, n, i;
+
+	if (!state_section(r, STATE_OUTPUT, &s))
+		goto bad;
+	out = state_get_bytes(&s, &olen);
+	errs = state_get_bytes(&s, &elen);
+	n = state_get_count(&s, t->cfg.nprogs);
+	if (out == NULL || errs == NULL)
+		goto bad;
+	buf_add(&op.out.buf, out, olen);
+	buf_add(&op.err.buf, errs, elen);
+	for (i = 0; i < n && !s.failed; i++) {
+		size_t idx = state_get_count(&s, t->nnodes - 1);
+		struct node *nd = t->nodes[idx];
+
+		if (s.failed || nd->kind != NODE_PROG ||
+		    load_capture((struct prog *)nd, &s) == -1)
+			goto bad;
+	}
+	if (!state_done(&s))
+		goto bad;
+	sink_flush(&op.out);
+	sink_flush(&op.err);
+	return 0;
+bad:
+	snprintf(err, errlen, "state: bad output section");
+	return -1;
 }

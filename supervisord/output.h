@@ -100,4 +100,18 @@ void output_release(struct prog *p);
  * at most timeout_ms, then free everything. */
 void output_fini(int timeout_ms);
 
+/*
+ * Upgrade (upgrade.h). save: every capture (its pipe, partial line and
+ * ring) and what tend's own stdout holds unwritten into w; log files are
+ * reopened (append) by the new tend at their next line. freeze: from the
+ * save to the exec nothing more is written (it would be written twice);
+ * thaw: the exec failed, go on. load: in the new tend, after
+ * supervise_load. 0, or -1 and err.
+ */
+struct state_w;
+struct state_r;
+void output_save(struct state_w *w);
+void output_freeze(bool frozen);
+int output_load(struct state_r *r, char *err, size_t errlen);
+
 #endif

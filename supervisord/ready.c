@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,10 @@
 #include "pidmap.h"
 #include "probe.h"
 #include "spawn.h"
+#include "state.h"
 #include "supervise.h"
 #include "units.h"
+#include "upgrade.h"
 
 #define container_of(ptr, type, member)                                        \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -80,7 +83,9 @@ static struct {
 	struct ready **all;  /* by ready_no - 1 */
 	size_t nall;
 	char buf[NOTIFY_MAX + 1];
-} rs = {.fd = -1};
+	int taken_fd; /* an upgrade's notify socket, for ready_init; -1 */
+	char taken_addr[64];
+} rs = {.fd = -1, .taken_fd = -1};
 
 /* p's state here, or NULL for a plain program. */
 static struct ready *
@@ -694,6 +699,14 @@ open_socket(void)
 	socklen_t len;
 	int one = 1;
 
+	if (rs.taken_fd >= 0) { /* an upgrade's: programs know its name */
+		rs.fd = rs.taken_fd;
+		rs.taken_fd = -1;
+		memcpy(rs.addr, rs.taken_addr, sizeof(rs.addr));
+		ev_io_init(&rs.io, on_notify, rs.fd, EV_READ);
+		ev_io_start(rs.loop, &rs.io);
+		return 0;
+	}
 	rs.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (rs.fd == -1)
 		return -1;
@@ -788,6 +801,18 @@ ready_pid_var(const struct prog *p)
 	return rd != NULL ? rd->pid_var : NULL;
 }
 
+/* No program of t needs anything of this module. */
+static bool
+ready_has_none(const struct tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cfg.nprogs; i++)
+		if (needs_notify(&t->cfg.progs[i]))
+			return false;
+	return true;
+}
+
 int
 ready_init(struct ev_loop *loop, struct tree *t)
 {
@@ -796,6 +821,10 @@ ready_init(struct ev_loop *loop, struct tree *t)
 	rs.loop = loop;
 	rs.tree = t;
 	rs.fd = -1;
+	if (ready_has_none(t) && rs.taken_fd >= 0) {
+		close(rs.taken_fd); /* no program wants it any more */
+		rs.taken_fd = -1;
+	}
 	for (i = 0; i < t->cfg.nprogs; i++) {
 		nready += needs_ready(&t->cfg.progs[i]);
 		nnotify += needs_notify(&t->cfg.progs[i]);
@@ -845,4 +874,149 @@ ready_fini(void)
 	probe_fini();
 	memset(&rs, 0, sizeof(rs));
 	rs.fd = -1;
+	rs.taken_fd = -1;
+}
+
+/* ------------------------------------------------------------ upgrade */
+
+void
+ready_save_socket(struct state_w *w)
+{
+	size_t at = state_begin_section(w, STATE_NOTIFY);
+
+	state_put_fd(w, rs.fd);
+	state_put_str(w, rs.addr);
+	state_end_section(w, at);
+}
+
+int
+ready_take_socket(struct state_r *r, char *err, size_t errlen)
+{
+	struct state_r s;
+	char *addr = NULL;
+
+	if (state_section(r, STATE_NOTIFY, &s)) {
+		rs.taken_fd = state_get_fd(&s);
+		addr = state_get_str(&s);
+	}
+	if (!state_done(&s) || addr == NULL ||
+	    strlen(addr) >= sizeof(rs.taken_addr)) {
+		free(addr);
+		snprintf(err, errlen, "state: bad notify section");
+		return -1;
+	}
+	snprintf(rs.taken_addr, sizeof(rs.taken_addr), "%s", addr);
+	free(addr);
+	return 0;
+}
+
+/* ms from now until timer w fires, as a monotonic deadline; -1: idle */
+static int64_t
+deadline_of(ev_timer *w, int64_t now)
+{
+	if (!ev_is_active(w))
+		return -1;
+	return now + (int64_t)(ev_timer_remaining(rs.loop, w) * 1000.0);
+}
+
+void
+ready_save(struct state_w *w)
+{
+	size_t at = state_begin_section(w, STATE_READY), i;
+	int64_t now = supervise_now_ms();
+
+	state_put_u64(w, rs.nall);
+	for (i = 0; i < rs.nall; i++) {
+		struct ready *rd = rs.all[i];
+
+		state_put_u64(w, rd->p->node.idx);
+		state_put_u8(w, (uint8_t)rd->phase);
+		state_put_u8(w, rd->mainpid_said);
+		state_put_u8(w, rd->probe_said);
+		state_put_i64(w, rd->main);
+		state_put_str(w, rd->status);
+		state_put_fd(w, ev_is_active(&rd->fd_io) ? rd->fd_r : -1);
+		state_put_u32(w, rd->fails);
+		state_put_i64(w, deadline_of(&rd->next_w, now));
+		state_put_i64(w, deadline_of(&rd->wd_w, now));
+		state_put_u8(w, rd->probe.busy);
+		state_put_i64(w, rd->probe.pid);
+	}
+	state_end_section(w, at);
+}
+
+/* rd as the old tend left it, its timers armed at their deadlines. */
+static void
+take_over(struct ready *rd, struct state_r *s, int64_t now)
+{
+	int64_t next, wd;
+	pid_t probe;
+	bool busy;
+	int fd;
+
+	rd->phase = (enum phase)state_get_u8(s);
+	rd->mainpid_said = state_get_bool(s);
+	rd->probe_said = state_get_bool(s);
+	rd->main = (pid_t)state_get_i64(s);
+	rd->status = state_get_str(s);
+	fd = state_get_fd(s);
+	rd->fails = state_get_u32(s);
+	next = state_get_i64(s);
+	wd = state_get_i64(s);
+	busy = state_get_bool(s);
+	probe = (pid_t)state_get_i64(s);
+	if (s->failed || rd->phase > PH_PAUSED || rd->main < 0)
+		return;
+	if (rd->main > 0 && pidmap_put(&rs.mains, rd->main, rd) == -1)
+		rd->main = 0;
+	if (fd >= 0) {
+		rd->fd_r = fd;
+		ev_io_set(&rd->fd_io, fd, EV_READ);
+		ev_io_start(rs.loop, &rd->fd_io);
+	}
+	if (busy) { /* not carried: ended, and made again at once */
+		if (probe > 0)
+			(void)kill(-probe, SIGKILL);
+		next = now;
+	}
+	if (next >= 0)
+		next_in(rd, next > now ? next - now : 0);
+	if (wd >= 0) {
+		ev_timer_set(&rd->wd_w,
+		    (double)(wd > now ? wd - now : 0) / 1000.0,
+		    (double)extra(rd)->watchdog_ms / 1000.0);
+		ev_timer_start(rs.loop, &rd->wd_w);
+	}
+}
+
+int
+ready_load(struct state_r *r, char *err, size_t errlen)
+{
+	const struct tree *t = supervise_tree();
+	int64_t now = supervise_now_ms();
+	struct state_r s;
+	size_t i, n = 0;
+
+	if (state_section(r, STATE_READY, &s))
+		n = state_get_count(&s, rs.nall);
+	if (n != rs.nall)
+		s.failed = true;
+	for (i = 0; i < n && !s.failed; i++) {
+		size_t idx = state_get_count(&s, t->nnodes - 1);
+		const struct node *nd = t->nodes[idx];
+		struct ready *rd = nd->kind == NODE_PROG
+		                       ? rd_of((const struct prog *)nd)
+		                       : NULL;
+
+		if (rd == NULL || s.failed) {
+			s.failed = true;
+			break;
+		}
+		take_over(rd, &s, now);
+	}
+	if (!state_done(&s)) {
+		snprintf(err, errlen, "state: bad readiness section");
+		return -1;
+	}
+	return 0;
 }

@@ -87,4 +87,20 @@ const char *ready_status(const struct prog *p);
 /* How many health checks of p have failed in a row; -1: p has none. */
 long ready_health_fails(const struct prog *p);
 
+/*
+ * Upgrade (upgrade.h). save_socket and take_socket: the notify socket
+ * (before ready_init in the new tend, which then uses it rather than a
+ * new one: programs keep their NOTIFY_SOCKET). save and load: each
+ * program's phase, main pid, STATUS=, failed checks, fd:N pipe, and its
+ * next try or check and watchdog as deadlines (after supervise_load). A
+ * probe under way is not carried: its command's group is killed and the
+ * try or check is made again at once. 0, or -1 and err.
+ */
+struct state_w;
+struct state_r;
+void ready_save_socket(struct state_w *w);
+int ready_take_socket(struct state_r *r, char *err, size_t errlen);
+void ready_save(struct state_w *w);
+int ready_load(struct state_r *r, char *err, size_t errlen);
+
 #endif

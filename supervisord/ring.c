@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
+
 void
 ring_init(struct ring *r, size_t max)
 {
@@ -197,5 +199,47 @@ ring_last(const struct ring *r, size_t n,
 		off = wrap(r, off + RING_HEADER + len);
 	}
 	free(line);
+	return 0;
+}
+
+void
+ring_save(const struct ring *r, struct state_w *w)
+{
+	state_put_u64(w, r->max);
+	state_put_u64(w, r->head);
+	state_put_u64(w, r->used);
+	state_put_u64(w, r->count);
+	state_put_bytes(w, r->buf != NULL ? r->buf : "", r->cap);
+}
+
+int
+ring_load(struct ring *r, struct state_r *rd)
+{
+	size_t max = (size_t)state_get_u64(rd),
+	       head = (size_t)state_get_u64(rd);
+	size_t used = (size_t)state_get_u64(rd),
+	       count = (size_t)state_get_u64(rd);
+	size_t cap;
+	const char *buf = state_get_bytes(rd, &cap);
+
+	if (rd->failed || buf == NULL || head > cap || used > cap ||
+	    (cap > 0 && head == cap) || count > used) {
+		rd->failed = true;
+		return -1;
+	}
+	ring_free(r);
+	r->max = max;
+	if (cap > 0) {
+		r->buf = malloc(cap);
+		if (r->buf == NULL) {
+			rd->failed = true;
+			return -1;
+		}
+		memcpy(r->buf, buf, cap);
+	}
+	r->cap = cap;
+	r->head = head;
+	r->used = used;
+	r->count = count;
 	return 0;
 }

@@ -49,4 +49,11 @@ int ring_last(const struct ring *r, size_t n,
     void (*fn)(void *arg, int64_t time_us, const char *text, size_t len),
     void *arg);
 
+/* Upgrade: the ring whole into w; load into an initialised empty ring
+ * (its max is kept as saved). ring_load: 0, or -1 (r->failed). */
+struct state_w;
+struct state_r;
+void ring_save(const struct ring *r, struct state_w *w);
+int ring_load(struct ring *r, struct state_r *rd);
+
 #endif

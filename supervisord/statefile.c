@@ -81,7 +81,7 @@ static int
 parse_line(const char *s, const char *end, struct statefile *sf)
 {
 	struct statefile_entry e;
-	uint64_t pid, pgid, start;
+	uint64_t pid = 0, pgid = 0, start = 0;
 
 	memset(&e, 0, sizeof(e));
 	s = number(s, end, INT32_MAX, &pid);

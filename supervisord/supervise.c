@@ -32,7 +32,9 @@
 #include "probe.h"
 #include "ready.h"
 #include "spawn.h"
+#include "state.h"
 #include "units.h"
+#include "upgrade.h"
 
 #define container_of(ptr, type, member)                                        \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -63,6 +65,12 @@ supervise_signal(struct prog *p, int sig)
 		return -1;
 	}
 	return kill(p->pid, sig);
+}
+
+struct tree *
+supervise_tree(void)
+{
+	return sv.tree;
 }
 
 int64_t
@@ -600,6 +608,121 @@ void
 supervise_on_cgroup_empty(struct prog *p)
 {
 	on_cgroup_empty(p);
+}
+
+/* ------------------------------------------------------------ upgrade */
+
+static void
+save_prog(struct prog *p, struct state_w *w, int64_t now)
+{
+	state_put_i64(w, p->pid);
+	state_put_i64(w, p->pgid);
+	state_put_i64(w, p->inst_pid);
+	state_put_u32(w, p->inst_gen);
+	state_put_u32(w, p->retry_gen);
+	state_put_u8(w, p->stop_sent);
+	state_put_u8(w, p->paused);
+	state_put_u8(w, p->cleanup);
+	state_put_i64(w, p->wstatus);
+	state_put_i64(w, p->started_ms);
+	state_put_u64(w, p->start_ticks);
+	state_put_i64(
+	    w, ev_is_active(&p->kill_w)
+	           ? now + (int64_t)(ev_timer_remaining(sv.loop, &p->kill_w) *
+	                             1000.0)
+	           : -1);
+	state_put_fd(w, ev_is_active(&p->exit_w) ? p->exit_w.fd : -1);
+}
+
+void
+supervise_save(struct state_w *w)
+{
+	size_t at = state_begin_section(w, STATE_SUPERVISE), i;
+	int64_t now = supervise_now_ms();
+
+	state_put_i64(w, sv.short_since);
+	state_put_u64(w, sv.tree->cfg.nprogs);
+	for (i = 0; i < sv.tree->cfg.nprogs; i++)
+		save_prog(sv.tree->progs[i], w, now);
+	state_end_section(w, at);
+}
+
+/* Take p's instance over as the old tend left it. */
+static void
+adopt_instance(struct prog *p, int64_t kill_at, int pidfd, int64_t now)
+{
+	if (p->pid != 0 && pidmap_put(&sv.pids, p->pid, p) == -1)
+		log_error("%s: cannot track pid %d", p->node.shown, p->pid);
+	if (pidfd >= 0) {
+		ev_io_init(&p->exit_w, on_main_exit, pidfd, EV_READ);
+		p->exit_w.data = p;
+		ev_io_start(sv.loop, &p->exit_w);
+		sv.npidfds++;
+	}
+	cgroup_resume(p);
+	if (p->cleanup) {
+		p->cleanup = false;
+		cleanup_add(p);
+		cgroup_watch(p);
+	}
+	if (kill_at >= 0)
+		arm_kill(p, kill_at > now ? kill_at - now : 0);
+	if (p->retry_gen != 0 && sv.nretry < sv.retry_cap) {
+		sv.retry[sv.nretry++] = p;
+		if (!ev_is_active(&sv.retry_w))
+			ev_timer_start(sv.loop, &sv.retry_w);
+	}
+}
+
+static void
+load_prog(struct prog *p, struct state_r *r, int64_t now)
+{
+	int64_t kill_at;
+	int pidfd;
+
+	p->pid = (pid_t)state_get_i64(r);
+	p->pgid = (pid_t)state_get_i64(r);
+	p->inst_pid = (pid_t)state_get_i64(r);
+	p->inst_gen = state_get_u32(r);
+	p->retry_gen = state_get_u32(r);
+	p->stop_sent = state_get_bool(r);
+	p->paused = state_get_bool(r);
+	p->cleanup = state_get_bool(r);
+	p->wstatus = (int)state_get_i64(r);
+	p->started_ms = state_get_i64(r);
+	p->start_ticks = state_get_u64(r);
+	kill_at = state_get_i64(r);
+	pidfd = state_get_fd(r);
+	if (p->pid < 0 || p->pgid < 0)
+		r->failed = true;
+	if (!r->failed)
+		adopt_instance(p, kill_at, pidfd, now);
+}
+
+int
+supervise_load(struct state_r *r, char *err, size_t errlen)
+{
+	struct state_r s;
+	int64_t now = supervise_now_ms();
+	size_t i, n;
+
+	if (state_section(r, STATE_SUPERVISE, &s)) {
+		sv.short_since = state_get_i64(&s);
+		n = state_get_count(&s, SIZE_MAX);
+		if (n != sv.tree->cfg.nprogs)
+			s.failed = true;
+		for (i = 0; i < n && !s.failed; i++)
+			load_prog(sv.tree->progs[i], &s, now);
+	}
+	if (!state_done(&s)) {
+		snprintf(err, errlen, "state: bad supervise section");
+		return -1;
+	}
+	for (i = 0; i < sv.tree->nnodes; i++)
+		if (sv.tree->nodes[i]->timer_at_ms >= 0)
+			do_timer(sv.tree->nodes[i]);
+	leftover_changed();
+	return 0;
 }
 
 /* ---------------------------------------------------------- lifecycle */

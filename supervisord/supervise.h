@@ -67,6 +67,20 @@ bool supervise_run(int max_spawns);
  */
 int supervise_signal(struct prog *p, int sig);
 
+/*
+ * Upgrade (upgrade.h): each program's live instance (pids, its pidfd,
+ * its stop deadline, a start waiting for resources) into w; load, in
+ * the new tend after supervise_init and tree_load, takes them over and
+ * arms every timer at the deadline it had. 0, or -1 and err.
+ */
+struct state_w;
+struct state_r;
+void supervise_save(struct state_w *w);
+int supervise_load(struct state_r *r, char *err, size_t errlen);
+
+/* The tree in charge (borrowed). */
+struct tree *supervise_tree(void);
+
 /* Milliseconds of the monotonic clock: the tree's time. */
 int64_t supervise_now_ms(void);
 

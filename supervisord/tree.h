@@ -188,20 +188,20 @@ struct prog {
 	struct exit_info last; /* its last end (LAST-EXIT) */
 
 	/* Owned by supervise.c and spawn.c; the tree never reads these. */
-	pid_t pid;          /* main process; 0 when none */
-	pid_t pgid;         /* group of the live instance; 0 when all gone */
-	pid_t inst_pid;     /* the pid its last instance had (events) */
-	int cg_wd;          /* inotify watch on its cgroup.events; 0: none */
-	unsigned retry_gen; /* a start waiting for resources; 0: none */
-	unsigned inst_gen;  /* gen of the live instance */
-	bool stop_sent;     /* a stop signal went to this instance */
-	bool paused;        /* its main process is stopped (SIGSTOP, ...) */
-	bool cleanup;       /* main reaped, its group is being emptied */
-	int wstatus;        /* main's status, kept while the group empties */
-	int64_t started_ms; /* when the live instance was spawned */
+	pid_t pid;            /* main process; 0 when none */
+	pid_t pgid;           /* group of the live instance; 0 when all gone */
+	pid_t inst_pid;       /* the pid its last instance had (events) */
+	int cg_wd;            /* inotify watch on its cgroup.events; 0: none */
+	unsigned retry_gen;   /* a start waiting for resources; 0: none */
+	unsigned inst_gen;    /* gen of the live instance */
+	bool stop_sent;       /* a stop signal went to this instance */
+	bool paused;          /* its main process is stopped (SIGSTOP, ...) */
+	bool cleanup;         /* main reaped, its group is being emptied */
+	int wstatus;          /* main's status, kept while the group empties */
+	int64_t started_ms;   /* when the live instance was spawned */
 	uint64_t start_ticks; /* its /proc start time; 0: not read yet */
-	ev_timer kill_w;    /* stop deadline, then SIGKILL */
-	ev_io exit_w;       /* on main's pidfd while it runs (spawn.h) */
+	ev_timer kill_w;      /* stop deadline, then SIGKILL */
+	ev_io exit_w;         /* on main's pidfd while it runs (spawn.h) */
 	struct prog *cleanup_next, *cleanup_prev;
 	struct capture *cap; /* its output capture; owned by output.c */
 	char **envp;         /* its final environment (SPEC 11) */
@@ -279,6 +279,22 @@ void tree_free(struct tree *t);
  * nodes: a lookup in the config's name index.
  */
 struct node *tree_find(const struct tree *t, const char *name);
+
+/* ---- treestate.c: the tree's part of an upgrade's state ---- */
+
+struct state_w;
+struct state_r;
+
+/* Every node's state as the tree decided it (states, histories, jobs,
+ * timers' deadlines, the queued plan) into w. */
+void tree_save(const struct tree *t, struct state_w *w);
+
+/*
+ * Read what tree_save wrote into t, built from the same configuration
+ * (each node is checked by path). 0, or -1 and err; t is then partly
+ * loaded and must be freed. Pure: no system call.
+ */
+int tree_load(struct tree *t, struct state_r *r, char *err, size_t errlen);
 
 /* ---- tree.c: the decisions ---- */
 

@@ -349,6 +349,36 @@ START_TEST(version_names_both_sides_or_why_tend_is_not_reachable)
 }
 END_TEST
 
+START_TEST(version_says_when_tend_was_last_upgraded_and_upgrade_prints_it)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	/* 1765069323: 2025-12-07T01:02:03Z */
+	add("version tend=0.3.0 pid=17 protocol=1 upgraded=1765069323 "
+	    "upgrades=2");
+	f = capture();
+	render_version(f, "0.3.1", &recs[0], "unused", &o);
+	render_reply(f, "upgrade", recs, 1, &o);
+	fclose(f);
+	ck_assert_str_eq(text, "tendctl 0.3.1\n"
+	                       "tend 0.3.0 (pid 17, protocol 1), upgraded "
+	                       "2025-12-07T01:02:03Z (2 upgrades)\n"
+	                       "upgraded: tend 0.3.0 (pid 17)\n");
+	o.json = true;
+	f = capture();
+	render_version(f, "0.3.1", &recs[0], "unused", &o);
+	render_reply(f, "upgrade", recs, 1, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "{\"schema\":1,\"tendctl\":\"0.3.1\",\"tend\":{\"version\":"
+	    "\"0.3.0\",\"pid\":17,\"protocol\":1,\"upgraded\":"
+	    "\"2025-12-07T01:02:03Z\",\"upgrades\":2}}\n"
+	    "{\"schema\":1,\"upgraded\":true,\"tend\":{\"version\":"
+	    "\"0.3.0\",\"pid\":17}}\n");
+}
+END_TEST
+
 /* logs NAME: the lines of a sample reply, each path in turn. */
 static void
 sample_lines(void)
@@ -511,6 +541,8 @@ main(void)
 	tcase_add_test(tc, pid_is_the_number_alone_or_json_with_its_path);
 	tcase_add_test(
 	    tc, version_names_both_sides_or_why_tend_is_not_reachable);
+	tcase_add_test(
+	    tc, version_says_when_tend_was_last_upgraded_and_upgrade_prints_it);
 	tcase_add_test(tc, logs_of_a_program_are_its_bare_lines);
 	tcase_add_test(tc, logs_timestamps_begin_each_line_with_its_time);
 	tcase_add_test(tc, logs_of_a_subtree_carry_their_paths);

@@ -1,0 +1,408 @@
+/*
+ * test_upgrade.c: tend replaces itself in place (SPEC 7 Upgrade, SPEC 11
+ * Control socket `upgrade`, Live change: Upgrade). The same process runs
+ * the new binary; no program restarts or changes pid; a program in
+ * backoff is restarted when its delay ends; one being stopped is killed
+ * at its deadline and started again; every line of a writer arrives once,
+ * in order; upgrades that cannot happen leave the old tend going on with
+ * exit 1 and the reason; ten upgrades in a row grow no descriptor; PID 1
+ * upgrades too.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define DEADLINE_MS TH_DEADLINE_MS
+#define HOLD_MS 500
+#define MANY 100
+
+#define NEED(ok)                                                               \
+	do {                                                                   \
+		const char *why_;                                              \
+		if (!ok(&why_)) {                                              \
+			th_skip(__func__, "%s", why_);                         \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+/* A fresh copy of tend at D/bin/NAME (a new inode, mode 0755): its
+ * path into buf. */
+static const char *
+install_tend(struct th *t, const char *name, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *argv[] = {
+	    "install", "-D", "-m", "0755", getenv("TEND_BIN"), buf, NULL};
+	char *out;
+
+	th_path(t, "bin", dir, sizeof(dir));
+	if ((size_t)snprintf(
+	        buf, size, "%.*s/%s", (int)(size / 2), dir, name) >= size)
+		ck_abort_msg("path too long");
+	ck_assert_msg(th_run(t, NULL, argv, &out) == 0, "install: %s", out);
+	free(out);
+	return buf;
+}
+
+/* /proc/PID/exe names path. */
+static bool
+runs(pid_t pid, const char *path)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, path) == 0;
+}
+
+/* `tendctl upgrade path` succeeds: same tend, now running path. */
+static void
+upgrade_to(struct th *t, const char *path)
+{
+	pid_t pid = th_tend_pid(t);
+	unsigned long long start = th_tend_start(t);
+	char *out;
+	int rc = th_ctl(t, &out, "upgrade %s", path);
+
+	ck_assert_msg(
+	    rc == 0, "tendctl upgrade %s: exit %d: %s", path, rc, out);
+	ck_assert_msg(strstr(out, "upgraded: tend") != NULL,
+	    "tendctl upgrade printed %s", out);
+	free(out);
+	ck_assert_msg(th_alive(pid, start), "tend is gone after the upgrade");
+	ck_assert_msg(runs(pid, path), "tend does not run %s", path);
+}
+
+static int
+fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The writer's lines in D/logs/w.log: n=1 .. n=last, once each, in
+ * order, then last=N. */
+static void
+assert_lines_once(struct th *t)
+{
+	char *log = th_contents(t, "logs/w.log"), *line, *save = NULL;
+	long want = 1, last = -1;
+
+	for (line = strtok_r(log, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "last=%ld", &last) == 1)
+			break;
+		ck_assert_msg(strncmp(line, "n=", 2) == 0 &&
+		                  strtol(line + 2, NULL, 10) == want,
+		    "line %ld of w.log is \"%s\"", want, line);
+		want++;
+	}
+	ck_assert_msg(last == want - 1, "w.log: last=%ld after %ld lines", last,
+	    want - 1);
+	free(log);
+}
+
+static bool
+log_has_lines(struct th *t, const void *arg)
+{
+	char *log = th_contents(t, "logs/w.log");
+	bool ok = strstr(log, (const char *)arg) != NULL;
+
+	free(log);
+	return ok;
+}
+
+START_TEST(an_upgrade_keeps_100_programs_a_backoff_a_stop_and_every_line)
+{
+	static const char writer[] = "i=0\n"
+	                             "echo $$ >>{D}/w.pids\n"
+	                             "while :; do\n"
+	                             "  if test -e {D}/w.stop; then echo "
+	                             "last=$i; exec sleep 100000; fi\n"
+	                             "  i=$((i+1)); echo n=$i; sleep 0.002\n"
+	                             "done\n";
+	size_t len = 0, cap = 64 * MANY + 1024;
+	char *conf = malloc(cap), bin[PATH_MAX], name[16], *out;
+	char name0[PATH_MAX];
+	struct th_run runs0[MANY], bo, slow;
+	struct th *t;
+	int i;
+
+	ck_assert_ptr_nonnull(conf);
+	len += (size_t)snprintf(conf + len, cap - len,
+	    "[tend]\nlog_dir = {D}/logs\n"
+	    "[supervisor:root]\nintensity = 20\n"
+	    "[program:w]\ncommand = sh {D}/w.sh\n"
+	    "[program:bo]\ncommand = {S:bo}\nbackoff = 2s..2s\n"
+	    "[program:slow]\ncommand = sh {D}/slow.sh\nshutdown = 2s\n");
+	for (i = 0; i < MANY; i++)
+		len += (size_t)snprintf(conf + len, cap - len,
+		    "[program:p%d]\ncommand = {S:p%d}\n", i, i);
+	t = th_new(conf);
+	free(conf);
+	th_write(t, "w.sh", writer);
+	th_write(t, "slow.sh",
+	    "trap '' TERM\necho $$ >>{D}/slow.pids\n"
+	    "while :; do sleep 1; done\n");
+	th_path(t, "logs", name0, sizeof(name0));
+	ck_assert_int_eq(mkdir(name0, 0755), 0);
+	th_launch(t);
+	for (i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		runs0[i] = th_up(t, name, 1);
+	}
+	bo = th_up(t, "bo", 1);
+	slow = th_up(t, "slow", 1);
+	th_wait(t, log_has_lines, "n=50\n", DEADLINE_MS, "50 lines of w");
+	/* bo crashes into its 2 s backoff; slow is being stopped */
+	ck_assert_int_eq(kill(bo.pid, SIGKILL), 0);
+	th_wait_gone(t, bo.pid, bo.start, DEADLINE_MS);
+	ck_assert_int_eq(th_ctl(t, &out, "restart --no-wait slow"), 0);
+	free(out);
+	upgrade_to(t, install_tend(t, "tend-next", bin, sizeof(bin)));
+	for (i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_msg(th_run_alive(&runs0[i]), "%s restarted", name);
+	}
+	(void)th_up(t, "bo", 2);   /* its backoff ended after the upgrade */
+	(void)th_up(t, "slow", 2); /* killed at its deadline, started */
+	ck_assert(!th_run_alive(&slow));
+	th_write(t, "w.stop", "");
+	th_wait(t, log_has_lines, "last=", DEADLINE_MS, "w's last line");
+	assert_lines_once(t);
+	for (i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_msg(th_run_alive(&runs0[i]), "%s restarted", name);
+	}
+	th_wait_count(t, "w", 1, DEADLINE_MS);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+/* tendctl upgrade path fails with 1, saying why (matching said), and
+ * the old tend goes on, running what it ran. */
+static void
+refused(struct th *t, const char *path, const char *said)
+{
+	pid_t pid = th_tend_pid(t);
+	char *out, exe[PATH_MAX], link[64];
+	ssize_t n;
+	int rc;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	rc = th_ctl(t, &out, "upgrade %s", path);
+	ck_assert_msg(rc == 1 && strstr(out, said) != NULL,
+	    "tendctl upgrade %s: exit %d: %s (expected 1 and \"%s\")", path, rc,
+	    out, said);
+	free(out);
+	ck_assert(th_alive(pid, th_tend_start(t)));
+	ck_assert_msg(runs(pid, exe), "tend no longer runs %s", exe);
+	ck_assert_int_eq(th_ctl(t, &out, "status"), 0);
+	free(out);
+}
+
+START_TEST(an_upgrade_that_cannot_happen_leaves_the_old_tend_going_on)
+{
+	char bin[PATH_MAX], junk[PATH_MAX], no[PATH_MAX], ok[PATH_MAX];
+	const char *argv[] = {
+	    "install", "-m", "0755", "/bin/false", NULL, NULL};
+	struct th_run a;
+	struct th *t;
+	char *out;
+
+	t = th_start("[program:a]\ncommand = {S:a}\n");
+	a = th_up(t, "a", 1);
+	install_tend(t, "tend-ow", bin, sizeof(bin));
+	ck_assert_int_eq(chmod(bin, 0757), 0);
+	refused(t, bin, "writable by its group or others");
+	install_tend(t, "junk", junk, sizeof(junk));
+	th_write(t, "bin/junk", "not a program\n");
+	ck_assert_int_eq(chmod(junk, 0755), 0);
+	refused(t, junk, "Exec format error");
+	th_path(t, "bin/false", no, sizeof(no));
+	argv[4] = no;
+	ck_assert_int_eq(th_run(t, NULL, argv, &out), 0);
+	free(out);
+	refused(t, no, "refused the state");
+	th_path(t, "bin/missing", no, sizeof(no));
+	refused(t, no, "No such file or directory");
+	ck_assert(th_run_alive(&a));
+	upgrade_to(t, install_tend(t, "tend-ok", ok, sizeof(ok)));
+	ck_assert(th_run_alive(&a));
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(ten_upgrades_in_a_row_grow_no_descriptor)
+{
+	struct th_run a, b;
+	char bin[PATH_MAX], name[32];
+	struct th *t;
+	int i, before, after;
+
+	t = th_new("[tend]\nlog_dir = {D}\n"
+	           "[program:a]\ncommand = {S:a}\n"
+	           "[program:b]\ncommand = sh {D}/b.sh\n");
+	th_write(t, "b.sh",
+	    "echo $$ >>{D}/b.pids\nwhile :; do echo hi; sleep 0.05; done\n");
+	th_launch(t);
+	a = th_up(t, "a", 1);
+	b = th_up(t, "b", 1);
+	upgrade_to(t, install_tend(t, "tend-0", bin, sizeof(bin)));
+	before = fd_count(th_tend_pid(t));
+	for (i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "tend-%d", i);
+		upgrade_to(t, install_tend(t, name, bin, sizeof(bin)));
+	}
+	after = fd_count(th_tend_pid(t));
+	ck_assert_msg(after <= before + 1,
+	    "descriptors before and after 10 upgrades: %d, %d", before, after);
+	ck_assert(th_run_alive(&a) && th_run_alive(&b));
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(as_pid1_an_upgrade_keeps_pid_1_and_the_programs)
+{
+	struct th_run a, a2;
+	char bin[PATH_MAX];
+	struct th *t;
+	char *out;
+
+	NEED(th_pid1_ok);
+	t = th_start_pid1("[program:a]\ncommand = {S:a}\n"
+	                  "[program:b]\ncommand = {S:b}\n");
+	a = th_up(t, "a", 1);
+	(void)th_up(t, "b", 1);
+	install_tend(t, "tend-next", bin, sizeof(bin));
+	ck_assert_int_eq(th_ctl(t, &out, "upgrade %s", bin), 0);
+	free(out);
+	ck_assert_int_eq(th_ns_pid(th_tend_pid(t), NULL), 1);
+	ck_assert(th_run_alive(&a));
+	ck_assert_int_eq(kill(a.pid, SIGKILL), 0);
+	a2 = th_up(t, "a", 2);
+	ck_assert(th_run_alive(&a2));
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+/* NAME's line of `tendctl status` has word. */
+static bool
+status_has(struct th *t, const char *name, const char *word)
+{
+	char *out, *line, *save = NULL;
+	bool found = false;
+
+	(void)th_ctl(t, &out, "status %s", name);
+	for (line = strtok_r(out, "\n", &save); line != NULL && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		found = strncmp(line, name, strlen(name)) == 0 &&
+		        strstr(line, word) != NULL;
+	free(out);
+	return found;
+}
+
+static bool
+one_run(struct th *t, const void *arg)
+{
+	return th_pids(t, arg, NULL, 0) == 1;
+}
+
+static bool
+nt_running(struct th *t, const void *arg)
+{
+	(void)arg;
+	return status_has(t, "nt", "running");
+}
+
+START_TEST(readiness_and_the_watchdog_go_on_across_an_upgrade)
+{
+	/*
+	 * nt (ready = notify) is still starting at the upgrade: it says
+	 * READY=1 after it, through the same NOTIFY_SOCKET, and is seen
+	 * ready. wd pings its watchdog (1 s) every 200 ms: the new tend's
+	 * watchdog goes on, and never fires.
+	 */
+	const char *bin = getenv("TEND_NOTIFIER_BIN");
+	char conf[1024], path[PATH_MAX];
+	struct th_run nt, wd;
+	struct th *t;
+
+	ck_assert_msg(bin != NULL, "TEND_NOTIFIER_BIN is not set");
+	snprintf(conf, sizeof(conf),
+	    "[program:wd]\ncommand = %s pid:{D}/wd.pids send:READY=1 "
+	    "ping:200\nready = notify\nwatchdog = 1s\n"
+	    "[program:nt]\ncommand = %s pid:{D}/nt.pids gate:{D}/go "
+	    "send:READY=1\nready = notify\nstart_timeout = 1m\n",
+	    bin, bin);
+	t = th_start(conf);
+	wd = th_up(t, "wd", 1); /* started first: nt holds the sequence */
+	nt = th_up(t, "nt", 1);
+	ck_assert(status_has(t, "nt", "starting"));
+	upgrade_to(t, install_tend(t, "tend-next", path, sizeof(path)));
+	ck_assert(status_has(t, "nt", "starting"));
+	th_write(t, "go", "");
+	th_wait(t, nt_running, NULL, DEADLINE_MS, "nt to be seen ready");
+	upgrade_to(t, install_tend(t, "tend-next2", path, sizeof(path)));
+	th_hold(t, one_run, "wd", 1500,
+	    "wd never restarted (its watchdog "
+	    "going on, fed)");
+	ck_assert(th_run_alive(&nt) && th_run_alive(&wd));
+	ck_assert(status_has(t, "wd", "running"));
+	ck_assert_int_eq(th_pids(t, "nt", NULL, 0), 1);
+	ck_assert_int_eq(th_pids(t, "wd", NULL, 0), 1);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+static Suite *
+upgrade_suite(void)
+{
+	Suite *s = suite_create("upgrade");
+	TCase *tc = tcase_create("upgrade");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_checked_fixture(tc, NULL, th_stop_all);
+	tcase_add_test(
+	    tc, an_upgrade_keeps_100_programs_a_backoff_a_stop_and_every_line);
+	tcase_add_test(
+	    tc, an_upgrade_that_cannot_happen_leaves_the_old_tend_going_on);
+	tcase_add_test(tc, ten_upgrades_in_a_row_grow_no_descriptor);
+	tcase_add_test(tc, readiness_and_the_watchdog_go_on_across_an_upgrade);
+	tcase_add_test(tc, as_pid1_an_upgrade_keeps_pid_1_and_the_programs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return th_main(upgrade_suite());
+}
