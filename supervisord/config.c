@@ -389,6 +389,7 @@ sup_defaults(struct sup_conf *s)
 	    .restart = RESTART_PERMANENT,
 	    .shutdown_ms = CONFIG_INFINITY,
 	    .auto_shutdown = AUTO_SHUTDOWN_NEVER,
+	    .lim = CG_LIMITS_NONE,
 	};
 }
 
@@ -415,12 +416,16 @@ static const struct prog_extra extra_defaults = {
     .health_timeout_ms = 5000,
     .health_retries = 3,
     .handover = HANDOVER_STOP_FIRST,
-    .memory_max = -1,
-    .memory_high = -1,
-    .cpu_max_pct = -1,
-    .cpu_weight = -1,
-    .pids_max = -1,
+    .lim = CG_LIMITS_NONE,
 };
+
+bool
+cg_limits_any(const struct cg_limits *l)
+{
+	return l->memory_max != -1 || l->memory_high != -1 ||
+	       l->cpu_quota_us != -1 || l->cpu_weight != -1 ||
+	       l->pids_max != -1;
+}
 
 const struct prog_extra *
 prog_extra(const struct prog_conf *p)

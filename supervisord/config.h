@@ -122,6 +122,33 @@ struct tend_conf {
 	bool log_timestamps, log_timestamps_set;
 };
 
+/*
+ * cgroup limits of a program, or of a supervisor's whole subtree (SPEC 9).
+ * Each is -1 when not set; "max" is INT64_MAX.
+ */
+struct cg_limits {
+	int64_t memory_max, memory_high; /* bytes */
+	int64_t cpu_quota_us;            /* cpu_max: quota per period */
+	int64_t cpu_period_us;
+	int64_t cpu_weight; /* 1..10000 */
+	int64_t pids_max;   /* processes and threads */
+};
+
+/* cpu_max: a period from 1 ms to 1 s, a quota of at least 1 ms (the
+ * kernel's bounds); N% is N/100 of the default period. */
+#define CONF_CPU_PERIOD_DEFAULT 100000
+#define CONF_CPU_PERIOD_MIN 1000
+#define CONF_CPU_PERIOD_MAX 1000000
+#define CONF_CPU_QUOTA_MIN 1000
+
+#define CG_LIMITS_NONE                                                         \
+	{                                                                      \
+		-1, -1, -1, -1, -1, -1                                         \
+	}
+
+/* Whether l sets any limit. */
+bool cg_limits_any(const struct cg_limits *l);
+
 struct sup_conf {
 	char *name;
 	int line; /* of its [supervisor:NAME] header; 0 for an implicit root */
@@ -132,6 +159,7 @@ struct sup_conf {
 	int64_t shutdown_ms; /* CONFIG_INFINITY, CONFIG_BRUTAL_KILL or >= 0 */
 	bool significant;
 	enum auto_shutdown auto_shutdown;
+	struct cg_limits lim;
 	/* resolved children in start order (for the root: its listed
 	 * children, then every unlisted one in file order) */
 	struct child_ref *kids;
@@ -161,12 +189,7 @@ struct prog_extra {
 	struct listen_conf *listen;
 	size_t nlisten;
 	enum handover handover;
-	/* cgroup limits: -1 when not set */
-	int64_t memory_max, memory_high; /* bytes; CONFIG_RLIM_INFINITY-like
-	                                  * "max" is INT64_MAX */
-	int64_t cpu_max_pct;             /* percent of one CPU */
-	int64_t cpu_weight;              /* 1..10000 */
-	int64_t pids_max;                /* INT64_MAX for "max" */
+	struct cg_limits lim;
 	bool has_nice;
 	int nice; /* -20..19 */
 	bool has_oom_score_adj;

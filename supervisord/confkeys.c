@@ -792,29 +792,66 @@ p_memory(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 	return 0;
 }
 
-/* N%, N >= 1: percent of one CPU. */
+/* cpu_max's QUOTA/PERIOD: both in microseconds, as cgroup v2 writes them. */
+static int
+quota_period(const char *v, int64_t *quota, int64_t *period)
+{
+	const char *slash = strchr(v, '/');
+	char q[32];
+
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(q))
+		return -1;
+	memcpy(q, v, (size_t)(slash - v));
+	q[slash - v] = '\0';
+	if (units_parse_int(slash + 1, CONF_CPU_PERIOD_MIN, CONF_CPU_PERIOD_MAX,
+	        period) == -1)
+		return -1;
+	if (strcmp(q, "max") == 0) {
+		*quota = INT64_MAX;
+		return 0;
+	}
+	return units_parse_int(q, CONF_CPU_QUOTA_MIN, INT64_MAX / 2, quota);
+}
+
+/*
+ * cpu_max: N% of one CPU (N from 1; 150% is one and a half CPUs), or
+ * QUOTA/PERIOD in microseconds, or max. Into the struct cg_limits at k.
+ */
 static int
 p_cpu_max(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
+	struct cg_limits *l = FIELD(obj, k, struct cg_limits);
 	size_t len = strlen(e->value);
+	int64_t pct, quota = -1, period = CONF_CPU_PERIOD_DEFAULT;
 	struct shown b;
 	char *num;
 	int r = -1;
 
-	if (len >= 2 && e->value[len - 1] == '%') {
+	if (strcmp(e->value, "max") == 0) {
+		quota = INT64_MAX;
+		r = 0;
+	} else if (len >= 2 && e->value[len - 1] == '%') {
 		num = conf_check_alloc(c, strndup(e->value, len - 1));
 		if (num == NULL)
 			return -1;
-		r = units_parse_int(
-		    num, k->min, k->max, FIELD(obj, k, int64_t));
+		r = units_parse_int(num, k->min, k->max, &pct);
 		free(num);
+		quota = pct * (period / 100);
+	} else {
+		r = quota_period(e->value, &quota, &period);
 	}
-	if (r == -1)
+	if (r == -1) {
 		conf_key_error(c, e,
-		    "invalid value %s (a percentage of one CPU, from 1%%, "
-		    "e.g. 50%% or 200%%)",
-		    conf_quote(&b, e->value));
-	return r;
+		    "invalid value %s (a percentage of one CPU from 1%%, e.g. "
+		    "50%% or 150%%; or QUOTA/PERIOD in microseconds, e.g. "
+		    "50000/100000, the period from %d to %d)",
+		    conf_quote(&b, e->value), CONF_CPU_PERIOD_MIN,
+		    CONF_CPU_PERIOD_MAX);
+		return -1;
+	}
+	l->cpu_quota_us = quota;
+	l->cpu_period_us = period;
+	return 0;
 }
 
 /* A number from 1, or max (INT64_MAX). */
@@ -915,6 +952,11 @@ static const struct key sup_keys[] = {
     {"shutdown", p_shutdown, S(shutdown_ms), NOW, K_NOT_ROOT, 0, 0, NULL},
     {"significant", p_significant, S(significant), NOW, K_NOT_ROOT, 0, 0, NULL},
     {"auto_shutdown", p_enum, S(auto_shutdown), NOW, 0, 0, 0, auto_shutdowns},
+    {"memory_max", p_memory, S(lim.memory_max), NOW, 0, 0, 0, NULL},
+    {"memory_high", p_memory, S(lim.memory_high), NOW, 0, 0, 0, NULL},
+    {"cpu_max", p_cpu_max, S(lim), NOW, 0, 1, 1000000, NULL},
+    {"cpu_weight", p_int64, S(lim.cpu_weight), NOW, 0, 1, 10000, NULL},
+    {"pids_max", p_pids_max, S(lim.pids_max), NOW, 0, 0, 0, NULL},
 };
 
 static const struct key prog_keys[] = {
@@ -946,11 +988,11 @@ static const struct key prog_keys[] = {
     {"watchdog", p_duration, X(watchdog_ms), NOW, K_EXTRA, 1, 0, NULL},
     {"listen", p_listen, 0, NOT_YET, K_REPEAT | K_EXTRA, 0, 0, NULL},
     {"handover", p_enum, X(handover), NOT_YET, K_EXTRA, 0, 0, handovers},
-    {"memory_max", p_memory, X(memory_max), NOT_YET, K_EXTRA, 0, 0, NULL},
-    {"memory_high", p_memory, X(memory_high), NOT_YET, K_EXTRA, 0, 0, NULL},
-    {"cpu_max", p_cpu_max, X(cpu_max_pct), NOT_YET, K_EXTRA, 1, 10000000, NULL},
-    {"cpu_weight", p_int64, X(cpu_weight), NOT_YET, K_EXTRA, 1, 10000, NULL},
-    {"pids_max", p_pids_max, X(pids_max), NOT_YET, K_EXTRA, 0, 0, NULL},
+    {"memory_max", p_memory, X(lim.memory_max), NOW, K_EXTRA, 0, 0, NULL},
+    {"memory_high", p_memory, X(lim.memory_high), NOW, K_EXTRA, 0, 0, NULL},
+    {"cpu_max", p_cpu_max, X(lim), NOW, K_EXTRA, 1, 1000000, NULL},
+    {"cpu_weight", p_int64, X(lim.cpu_weight), NOW, K_EXTRA, 1, 10000, NULL},
+    {"pids_max", p_pids_max, X(lim.pids_max), NOW, K_EXTRA, 0, 0, NULL},
     {"nice", p_nice, 0, NOW, K_EXTRA, -20, 19, NULL},
     {"oom_score_adj", p_oom_score_adj, 0, NOW, K_EXTRA, -1000, 1000, NULL},
     {"limit_nofile", p_limit, 0, NOW, K_EXTRA, LIMIT_NOFILE, 0, NULL},

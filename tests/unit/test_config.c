@@ -148,8 +148,8 @@ START_TEST(program_defaults_follow_the_contract)
 	ck_assert_int_eq(p->umask, -1);
 	ck_assert_int_eq(p->backoff_min_ms, 0);
 	ck_assert_int_eq(p->backoff_max_ms, 0);
-	ck_assert_int_eq(prog_extra(p)->memory_max, -1);
-	ck_assert_int_eq(prog_extra(p)->pids_max, -1);
+	ck_assert_int_eq(prog_extra(p)->lim.memory_max, -1);
+	ck_assert_int_eq(prog_extra(p)->lim.pids_max, -1);
 	ck_assert(
 	    !prog_extra(p)->has_nice && !prog_extra(p)->has_oom_score_adj);
 	ck_assert(!prog_extra(p)->has_limit[LIMIT_NOFILE]);
@@ -172,7 +172,7 @@ START_TEST(only_a_program_that_sets_a_rare_key_carries_its_own_extra)
 	ck_assert_int_eq(prog_extra(prog("a"))->nice, 5);
 	/* its other extra keys keep their defaults */
 	ck_assert_int_eq(prog_extra(prog("a"))->health_retries, 3);
-	ck_assert_int_eq(prog_extra(prog("a"))->memory_max, -1);
+	ck_assert_int_eq(prog_extra(prog("a"))->lim.memory_max, -1);
 	ck_assert(!prog_extra(prog("a"))->has_limit[LIMIT_CORE]);
 	ck_assert_ptr_null(prog("b")->extra);
 	ck_assert(prog_extra(prog("c"))->has_limit[LIMIT_CORE]);
@@ -549,12 +549,10 @@ START_TEST(unsupported_keys_are_checked_and_then_refused)
 {
 	parse("[tend]\nlog_keep = 3\n"
 	      "[program:a]\ncommand = x\nhandover = whenever\n"
-	      "watchdog = 2s\nmemory_max = 1G\n");
+	      "watchdog = 2s\n");
 	ERROR(5, "handover: not supported yet");
 	ERROR(5, "handover: invalid value \"whenever\"");
-	ERROR(7, "memory_max: not supported yet");
-	ck_assert_uint_eq(d.n, 3); /* watchdog is supported */
-	ck_assert_int_eq(prog_extra(prog("a"))->memory_max, INT64_C(1) << 30);
+	ck_assert_uint_eq(d.n, 2); /* watchdog is supported */
 	ck_assert_int_eq(prog_extra(prog("a"))->watchdog_ms, 2000);
 }
 END_TEST
@@ -574,7 +572,8 @@ START_TEST(every_key_of_the_contract_is_recognised)
 	    "limit_core", "limit_nproc", "limit_memlock"};
 	static const char *const sup_keys[] = {"strategy", "intensity",
 	    "period", "children", "restart", "shutdown", "significant",
-	    "auto_shutdown"};
+	    "auto_shutdown", "memory_max", "memory_high", "cpu_max",
+	    "cpu_weight", "pids_max"};
 	char text[8192];
 	size_t off = 0;
 
@@ -587,7 +586,7 @@ START_TEST(every_key_of_the_contract_is_recognised)
 	for (size_t i = 0; i < sizeof(prog_keys) / sizeof(prog_keys[0]); i++)
 		ADD("%s = ?\n", prog_keys[i]);
 	ADD("[supervisor:s]\n");
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < sizeof(sup_keys) / sizeof(sup_keys[0]); i++)
 		ADD("%s = ?\n", sup_keys[i]);
 #undef ADD
 	parse(text);
@@ -815,17 +814,72 @@ START_TEST(not_yet_supported_values_are_stored)
 	p = prog("a");
 	ck_assert_int_eq(prog_extra(p)->health, HEALTH_TCP);
 	ck_assert_int_eq(prog_extra(p)->health_port, 80);
-	ck_assert_int_eq(prog_extra(p)->cpu_max_pct, 150);
-	ck_assert_int_eq(prog_extra(p)->pids_max, INT64_MAX);
-	ck_assert_int_eq(prog_extra(p)->memory_max, INT64_MAX);
+	ck_assert_int_eq(prog_extra(p)->lim.cpu_quota_us, 150000);
+	ck_assert_int_eq(prog_extra(p)->lim.cpu_period_us, 100000);
+	ck_assert_int_eq(prog_extra(p)->lim.pids_max, INT64_MAX);
+	ck_assert_int_eq(prog_extra(p)->lim.memory_max, INT64_MAX);
 	ck_assert_int_eq(p->out, OUT_FILE);
 	ck_assert_str_eq(p->out_path, "/tmp/o");
 	ck_assert_int_eq(p->err, OUT_STDOUT);
 	ck_assert_str_eq(prog_extra(p)->listen[0].addr, "tcp:[::1]:8080");
 	ck_assert_int_eq(prog_extra(p)->watchdog_ms, 3000);
-	/* stdout and stderr are supported since output capture landed */
-	ck_assert_uint_eq(count("not supported yet"), 4);
-	ck_assert_uint_eq(d.n, 4);
+	/* stdout and stderr are supported since output capture landed, the
+	 * cgroup limits since issue 18 */
+	ck_assert_uint_eq(count("not supported yet"), 1);
+	ck_assert_uint_eq(d.n, 1);
+}
+END_TEST
+
+START_TEST(cgroup_limits_are_read_on_programs_and_supervisors)
+{
+	const struct cg_limits *p, *q, *g;
+
+	parse("[supervisor:grp]\nchildren = p, q\nmemory_max = 256M\n"
+	      "memory_high = 200M\ncpu_max = 150%\ncpu_weight = 50\n"
+	      "pids_max = 200\n"
+	      "[program:p]\ncommand = x\nmemory_max = 64M\ncpu_max = 50%\n"
+	      "cpu_weight = 200\npids_max = 100\n"
+	      "[program:q]\ncommand = x\ncpu_max = 25000/50000\n"
+	      "cpu_weight = 10000\npids_max = 1\n");
+	ck_assert_msg(r == 0, "%s", all());
+	g = &sup("grp")->lim;
+	p = &prog_extra(prog("p"))->lim;
+	q = &prog_extra(prog("q"))->lim;
+	ck_assert_int_eq(g->memory_max, INT64_C(256) << 20);
+	ck_assert_int_eq(g->memory_high, INT64_C(200) << 20);
+	ck_assert_int_eq(g->cpu_quota_us, 150000);
+	ck_assert_int_eq(g->cpu_period_us, 100000);
+	ck_assert_int_eq(g->cpu_weight, 50);
+	ck_assert_int_eq(g->pids_max, 200);
+	ck_assert_int_eq(p->memory_max, INT64_C(64) << 20);
+	ck_assert_int_eq(p->memory_high, -1);
+	ck_assert_int_eq(p->cpu_quota_us, 50000);
+	ck_assert_int_eq(q->cpu_quota_us, 25000);
+	ck_assert_int_eq(q->cpu_period_us, 50000);
+	ck_assert_int_eq(q->cpu_weight, 10000);
+	ck_assert_int_eq(q->memory_max, -1);
+	ck_assert(cg_limits_any(g) && cg_limits_any(q));
+	ck_assert(!cg_limits_any(&sup("root")->lim));
+}
+END_TEST
+
+START_TEST(invalid_cgroup_limits_are_errors_at_their_lines)
+{
+	parse("[program:a]\ncommand = x\ncpu_max = 0%\nmemory_max = lots\n"
+	      "pids_max = -1\ncpu_weight = 0\n"
+	      "[supervisor:s]\ncpu_max = 100/100000\ncpu_weight = 10001\n"
+	      "[program:b]\ncommand = x\ncpu_max = 50000/2000000\n"
+	      "memory_high = 1X\ncpu_max = 5/\n");
+	ERROR(3, "cpu_max: invalid value \"0%\"");
+	ERROR(4, "memory_max: invalid value \"lots\"");
+	ERROR(5, "pids_max: invalid value \"-1\"");
+	ERROR(6, "cpu_weight: must be a number from 1 to 10000");
+	ERROR(8, "cpu_max: invalid value \"100/100000\"");
+	ERROR(9, "cpu_weight: must be a number from 1 to 10000");
+	ERROR(12, "cpu_max: invalid value \"50000/2000000\"");
+	ERROR(13, "memory_high: invalid value \"1X\"");
+	ERROR(14, "cpu_max given twice");
+	ck_assert_uint_eq(d.n, 9);
 }
 END_TEST
 
@@ -1473,6 +1527,8 @@ config_suite(void)
 	tcase_add_test(tc, ready_arguments_are_checked);
 	tcase_add_test(tc, not_yet_supported_values_are_still_checked);
 	tcase_add_test(tc, not_yet_supported_values_are_stored);
+	tcase_add_test(tc, cgroup_limits_are_read_on_programs_and_supervisors);
+	tcase_add_test(tc, invalid_cgroup_limits_are_errors_at_their_lines);
 	tcase_add_test(tc, command_is_split_into_words);
 	tcase_add_test(tc, command_with_an_empty_program_name_is_an_error);
 	tcase_add_test(tc, unterminated_quote_is_an_error_at_its_line);
