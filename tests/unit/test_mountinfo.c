@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,100 @@ START_TEST(below_gives_the_path_under_the_mounts_root)
 }
 END_TEST
 
+static const char hybrid[] =
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "33 31 0:30 / /sys/fs/cgroup/cpu,cpuacct ro,relatime - cgroup cgroup "
+    "rw,cpu,cpuacct\n"
+    "35 31 0:32 /sub /sys/fs/cgroup/memory rw,relatime - cgroup cgroup "
+    "rw,memory\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids ro,relatime - cgroup cgroup rw,pids\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
+    "rw,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 "
+    "rw\n";
+
+/* mountinfo_cgroup1 on text for controller: its result. */
+static int
+cgroup1_of(const char *text, const char *controller, char *mnt, char *root,
+    size_t size, bool *rw)
+{
+	FILE *f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	r = mountinfo_cgroup1(f, controller, mnt, size, root, size, rw);
+	fclose(f);
+	return r;
+}
+
+START_TEST(a_v1_hierarchy_is_found_by_its_controller)
+{
+	char mnt[PATH_MAX], root[PATH_MAX];
+	bool rw = false;
+
+	ck_assert_int_eq(
+	    cgroup1_of(hybrid, "cpu", mnt, root, sizeof(mnt), &rw), 0);
+	ck_assert_str_eq(mnt, "/sys/fs/cgroup/cpu");
+	ck_assert(rw);
+	ck_assert_int_eq(
+	    cgroup1_of(hybrid, "memory", mnt, root, sizeof(mnt), &rw), 0);
+	ck_assert_str_eq(mnt, "/sys/fs/cgroup/memory");
+	ck_assert_str_eq(root, "/sub");
+	ck_assert_int_eq(
+	    cgroup1_of(hybrid, "pids", mnt, root, sizeof(mnt), &rw), 0);
+	ck_assert(!rw); /* mounted read-only */
+	/* name=systemd is no controller; "cpuac" is no prefix match */
+	ck_assert_int_eq(
+	    cgroup1_of(hybrid, "systemd", mnt, root, sizeof(mnt), &rw), -1);
+	ck_assert_int_eq(
+	    cgroup1_of(hybrid, "cpuac", mnt, root, sizeof(mnt), &rw), -1);
+	ck_assert_int_eq(
+	    cgroup1_of(hybrid, "io", mnt, root, sizeof(mnt), &rw), -1);
+	/* and the v2 mount of the same text */
+	{
+		FILE *f =
+		    fmemopen((void *)(uintptr_t)hybrid, strlen(hybrid), "r");
+
+		ck_assert_int_eq(
+		    mountinfo_cgroup2(f, mnt, sizeof(mnt), root, sizeof(root)),
+		    0);
+		fclose(f);
+		ck_assert_str_eq(mnt, "/sys/fs/cgroup/unified");
+	}
+}
+END_TEST
+
+START_TEST(a_processes_cgroup_is_read_per_hierarchy)
+{
+	static const char text[] = "9:name=systemd:/\n"
+	                           "8:pids:/p\n"
+	                           "4:memory:/process_api/b9\n"
+	                           "2:cpu,cpuacct:/c/d\n"
+	                           "0::/x/tend\n";
+	char out[64];
+	FILE *f;
+
+#define CG(ctl, r)                                                             \
+	do {                                                                   \
+		f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");      \
+		ck_assert_int_eq(                                              \
+		    mountinfo_proc_cgroup(f, (ctl), out, sizeof(out)), (r));   \
+		fclose(f);                                                     \
+	} while (0)
+	CG(NULL, 0);
+	ck_assert_str_eq(out, "/x/tend");
+	CG("memory", 0);
+	ck_assert_str_eq(out, "/process_api/b9");
+	CG("cpuacct", 0);
+	ck_assert_str_eq(out, "/c/d");
+	CG("pids", 0);
+	ck_assert_str_eq(out, "/p");
+	CG("blkio", -1);
+#undef CG
+}
+END_TEST
+
 int
 main(void)
 {
@@ -100,6 +195,8 @@ main(void)
 	tcase_add_test(
 	    tc, no_cgroup2_mount_or_one_that_does_not_fit_is_minus_1);
 	tcase_add_test(tc, below_gives_the_path_under_the_mounts_root);
+	tcase_add_test(tc, a_v1_hierarchy_is_found_by_its_controller);
+	tcase_add_test(tc, a_processes_cgroup_is_read_per_hierarchy);
 	suite_add_tcase(s, tc);
 	return unit_main(s);
 }
