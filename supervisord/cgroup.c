@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cglimit.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "pidmap.h"
@@ -150,37 +151,31 @@ lock_dir(const char *path)
 	return fd;
 }
 
-/*
- * Choose base: tend's own cgroup, locked so that a second tend started in
- * the same cgroup (a shell, a test) never takes the first one's programs
- * for leftovers; that second one uses orig/tend-HASH instead, HASH being
- * of its socket's path.
- */
-static int
-choose_base(char *err, size_t errlen)
+int
+cgroup_choose_base(const char *orig, char *base, size_t size, int *lock_fd,
+    char *err, size_t errlen)
 {
-	cg.lock_fd = lock_dir(cg.orig);
-	if (cg.lock_fd != -1) {
-		memcpy(cg.base, cg.orig, sizeof(cg.base));
+	*lock_fd = lock_dir(orig);
+	if (*lock_fd != -1) {
+		snprintf(base, size, "%s", orig);
 		return 0;
 	}
 	if (errno != EWOULDBLOCK) {
 		snprintf(
-		    err, errlen, "cgroup %.300s: %s", cg.orig, strerror(errno));
+		    err, errlen, "cgroup %.300s: %s", orig, strerror(errno));
 		return -1;
 	}
 	/* named after the socket, which only one live tend holds: a tend
 	 * started again on it finds its predecessor's leftovers there */
-	if ((size_t)snprintf(cg.base, sizeof(cg.base), "%s/tend-%08x", cg.orig,
-	        cg.id_hash) >= sizeof(cg.base) ||
-	    (mkdir(cg.base, 0755) == -1 && errno != EEXIST) ||
-	    (cg.lock_fd = lock_dir(cg.base)) == -1) {
-		snprintf(err, errlen, "cannot create cgroup %.300s: %s",
-		    cg.base, strerror(errno));
+	if ((size_t)snprintf(base, size, "%s/tend-%08x", orig, cg.id_hash) >=
+	        size ||
+	    (mkdir(base, 0755) == -1 && errno != EEXIST) ||
+	    (*lock_fd = lock_dir(base)) == -1) {
+		snprintf(err, errlen, "cannot create cgroup %.300s: %s", base,
+		    strerror(errno));
 		return -1;
 	}
-	log_info(
-	    "another tend uses cgroup %s; this one uses %s", cg.orig, cg.base);
+	log_info("another tend uses cgroup %s; this one uses %s", orig, base);
 	return 0;
 }
 
@@ -224,7 +219,8 @@ setup(char *err, size_t errlen)
 		    cg.orig, strerror(errno));
 		return -1;
 	}
-	if (choose_base(err, errlen) == -1)
+	if (cgroup_choose_base(cg.orig, cg.base, sizeof(cg.base), &cg.lock_fd,
+	        err, errlen) == -1)
 		return -1;
 	if ((size_t)snprintf(cg.proc, sizeof(cg.proc), "%s%s",
 	        strcmp(own, "/") == 0 ? "" : own,
@@ -361,6 +357,15 @@ make_prog_dir(struct node *n)
 			return -1;
 	}
 	n->cg_made = true;
+	if (n->limited) {
+		int fd =
+		    openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			cglimit_v2_made(n, fd);
+			close(fd);
+		}
+	}
 	if (!fresh && prog_populated(n)) {
 		log_warnx("%s: killing what a previous tend left in its "
 		          "cgroup",
@@ -393,6 +398,8 @@ ensure_sup_dir(struct node *n)
 	else
 		n->cg_fd =
 		    openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (n->cg_fd >= 0)
+		cglimit_v2_made(n, n->cg_fd);
 	if (n->parent == NULL)
 		close(parent);
 	return n->cg_fd;
@@ -690,4 +697,56 @@ cgroup_fini(struct tree *t)
 		close(cg.lock_fd);
 	cg.lock_fd = -1;
 	cg.enabled = false;
+}
+
+/* ----------------------------------------------------- for cglimit.c */
+
+const char *
+cgroup_base(void)
+{
+	return cg.enabled ? cg.base : NULL;
+}
+
+const char *
+cgroup_rel_path(const struct node *n, char *buf, size_t size)
+{
+	char name[DIR_NAME_MAX];
+	size_t len;
+
+	if (n->parent == NULL) {
+		dir_name(n, buf, size);
+		return buf;
+	}
+	cgroup_rel_path(&n->parent->node, buf, size);
+	dir_name(n, name, sizeof(name));
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "/%s", name);
+	return buf;
+}
+
+ssize_t
+cgroup_read(const struct node *n, const char *file, char *buf, size_t size)
+{
+	char path[DIR_NAME_MAX + 64];
+	int fd;
+	ssize_t len;
+
+	if (!cg.enabled || size == 0)
+		return -1;
+	if (n->kind == NODE_SUP)
+		fd = n->cg_fd >= 0
+		         ? openat(n->cg_fd, file, O_RDONLY | O_CLOEXEC)
+		         : -1;
+	else if (n->cg_made)
+		fd = openat(parent_fd(n), in_dir(path, sizeof(path), n, file),
+		    O_RDONLY | O_CLOEXEC);
+	else
+		fd = -1;
+	if (fd == -1)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
 }

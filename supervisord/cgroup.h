@@ -82,6 +82,30 @@ void cgroup_signal(const struct prog *p, int sig);
  */
 struct prog *cgroup_owner(struct tree *t, pid_t pid);
 
+/*
+ * Choose the cgroup directory a tend uses below orig, its own cgroup in
+ * some hierarchy: orig itself, locked (flock, *lock_fd, held for tend's
+ * life), or orig/tend-HASH when another tend holds orig (HASH of the
+ * id given to cgroup_init). 0, or -1 with a message in err.
+ */
+int cgroup_choose_base(const char *orig, char *base, size_t size, int *lock_fd,
+    char *err, size_t errlen);
+
+/* tend's cgroup v2 directory, below which s-root lies; NULL without
+ * cgroups. Borrowed. */
+const char *cgroup_base(void);
+
+/* n's cgroup path relative to that directory ("s-root/s-back/p-db"),
+ * into buf. */
+const char *cgroup_rel_path(const struct node *n, char *buf, size_t size);
+
+/*
+ * Read file of n's cgroup v2 directory into buf (NUL-terminated, cut to
+ * size - 1): its length, or -1 (no cgroup, no such file).
+ */
+ssize_t cgroup_read(
+    const struct node *n, const char *file, char *buf, size_t size);
+
 /* Remove t's cgroups (the empty ones) and leave tend's leaf. */
 void cgroup_fini(struct tree *t);
 

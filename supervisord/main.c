@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cglimit.h"
 #include "cgroup.h"
 #include "config.h"
 #include "control.h"
@@ -433,7 +434,7 @@ main(int argc, char **argv)
 	if (opt.upgrade_check >= 0)
 		return upgrade_check(opt.upgrade_check);
 	if (spawn_reserve_fds() == -1)
-		fatal("cannot reserve descriptors 3 to 6");
+		fatal("cannot reserve descriptors 3 to 9");
 	memset(&from, 0, sizeof(from));
 	from.old_exe_fd = -1;
 	if (opt.upgrade_from >= 0)
@@ -468,6 +469,8 @@ main(int argc, char **argv)
 	t = tree_build(&l.cfg);
 	if (t == NULL)
 		fatal("cannot build the tree");
+	if (cglimit_init(t, t->cfg.tend.cgroups, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
 		fatal("cannot prepare the programs");
 	control_start(loop, t);
@@ -481,6 +484,7 @@ main(int argc, char **argv)
 	leftover_fini();
 	loop_fini();
 	pid1_fini();
+	cglimit_fini(t);
 	cgroup_fini(t);
 	supervise_fini();
 	output_fini(1000);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cglimit.h"
 #include "clone.h"
 #include "units.h"
 
@@ -52,7 +53,8 @@ enum {
 	SLOT_ERR = 5,   /* what becomes its fd 2 */
 	SLOT_CG = 6,    /* its cgroup, when it moves itself there */
 	SLOT_READY = 7, /* ready = fd:N: what becomes its fd N */
-	SLOT_END = 8,
+	SLOT_V1 = 8,    /* cgroup.procs of its v1 cgroups (cglimit.h), to join */
+	SLOT_END = SLOT_V1 + CGLIMIT_V1_MAX,
 };
 #define DEFAULT_PATH                                                           \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -100,6 +102,7 @@ struct child {
 	int ready_n;            /* SLOT_READY becomes this fd; -1: none */
 	char *pid_var;          /* "NAME=": its value becomes the child's pid */
 	int cg_fd;              /* its cgroup, when clone3 could not place it */
+	int nv1;                /* v1 cgroups to join: slots SLOT_V1.. */
 	int err;                /* written by the child */
 	enum spawn_stage stage; /* written by the child */
 };
@@ -194,6 +197,10 @@ child_setup(const struct child *c)
 			return -1;
 		syscall(SYS_close, fd);
 	}
+	/* v1 has no CLONE_INTO_CGROUP: it joins them itself, before exec */
+	for (i = 0; i < c->nv1; i++)
+		if (syscall(SYS_write, SLOT_V1 + i, "0", 1) != 1)
+			return -1;
 	if (syscall(SYS_setsid) == -1)
 		return -1;
 	return syscall(SYS_dup3, SLOT_IN, 0, 0) == -1 ? -1 : 0;
@@ -643,9 +650,13 @@ slot_fd(const struct out_fd *f, int slot, struct out_fd *out)
 /* Let go of what the slots held for the child (a pipe must see its end
  * when its own writers are gone). */
 static void
-clear_slots(
-    const struct out_fd *f1, const struct out_fd *f2, int cg, int ready_n)
+clear_slots(const struct out_fd *f1, const struct out_fd *f2, int cg,
+    int ready_n, int nv1)
 {
+	int i;
+
+	for (i = 0; i < nv1; i++)
+		(void)dup3(SLOT_IN, SLOT_V1 + i, O_CLOEXEC);
 	if (f1->kind == FD_PASS)
 		(void)dup3(SLOT_IN, SLOT_OUT, O_CLOEXEC);
 	if (f2->kind == FD_PASS)
@@ -714,15 +725,26 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
 	c->pid_var = more != NULL ? more->pid_var : NULL;
 	if (more != NULL && more->ready_fd >= 0) {
 		if (dup3(more->ready_fd, SLOT_READY, O_CLOEXEC) == -1) {
-			clear_slots(&c->fd1, &c->fd2, -1, -1);
+			clear_slots(&c->fd1, &c->fd2, -1, -1, 0);
 			return -1;
 		}
 		c->ready_n = more->ready_n;
 	}
+	for (c->nv1 = 0; more != NULL && c->nv1 < more->nv1 &&
+	                 c->nv1 < CGLIMIT_V1_MAX;
+	     c->nv1++) {
+		if (dup3(more->v1_fds[c->nv1], SLOT_V1 + c->nv1, O_CLOEXEC) ==
+		    -1) {
+			err = errno;
+			clear_slots(&c->fd1, &c->fd2, -1, c->ready_n, c->nv1);
+			errno = err;
+			return -1;
+		}
+	}
 
 	pid = start_child(c, cg_fd, migrate, want_pidfd, pidfd, share);
 	err = errno;
-	clear_slots(&c->fd1, &c->fd2, c->cg_fd, c->ready_n);
+	clear_slots(&c->fd1, &c->fd2, c->cg_fd, c->ready_n, c->nv1);
 	if (pid == -1) {
 		errno = err;
 		return -1;

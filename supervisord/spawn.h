@@ -51,11 +51,15 @@ struct spawn_extra {
 	                * value (room for it follows); NULL: none */
 	int ready_fd;  /* given to the program as fd ready_n; -1: none */
 	int ready_n;
+	const int *v1_fds; /* cgroup.procs of its cgroup v1 cgroups, opened
+	                    * for writing (cglimit_v1_prepare): it joins
+	                    * them before the exec */
+	int nv1;
 };
 
 /*
  * First thing at start-up, before any other descriptor is opened: reserve
- * the low descriptors a spawn passes to its child (3 to 7). 0, or -1.
+ * the low descriptors a spawn passes to its child (3 to 10). 0, or -1.
  */
 int spawn_reserve_fds(void);
 

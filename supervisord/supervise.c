@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cglimit.h"
 #include "cgroup.h"
 #include "events.h"
 #include "leftover.h"
@@ -199,6 +200,39 @@ cleanup_remove(struct prog *p)
 	p->cleanup_next = p->cleanup_prev = NULL;
 }
 
+/* Keep e in p's history of ends (inspect); nothing if out of memory. */
+static void
+remember_end(struct prog *p, const struct exit_info *e)
+{
+	struct prog_past *h = p->past;
+	size_t at;
+
+	if (h == NULL) {
+		h = p->past = calloc(1, sizeof(*h));
+		if (h == NULL)
+			return;
+	}
+	at = (h->head + h->n) % PROG_PAST;
+	if (h->n == PROG_PAST)
+		h->head = (h->head + 1) % PROG_PAST;
+	else
+		h->n++;
+	h->v[at] = *e;
+	h->up_ms[at] = e->exec_errno != 0 ? -1 : e->at_ms - p->started_ms;
+}
+
+/* Whether p's main process, ended with wstatus, was killed by the OOM
+ * killer: a SIGKILL tend did not send, and one more oom_kill in its
+ * memory cgroup than at its start (SPEC 9). */
+static bool
+killed_by_oom(const struct prog *p, int wstatus)
+{
+	if (!WIFSIGNALED(wstatus) || WTERMSIG(wstatus) != SIGKILL ||
+	    p->stop_sent || p->oom_base < 0)
+		return false;
+	return cglimit_oom_kills(p) > p->oom_base;
+}
+
 /* Nothing of the instance is left: the tree may decide. */
 static void
 instance_ended(struct prog *p)
@@ -216,7 +250,9 @@ instance_ended(struct prog *p)
 	e.wstatus = p->wstatus;
 	e.fail =
 	    p->node.state == ST_STOPPING ? (enum fail_cause)p->fail : FAIL_NONE;
+	e.oom = p->oom_end;
 	e.at_ms = supervise_now_ms();
+	remember_end(p, &e);
 	events_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
 }
@@ -228,6 +264,11 @@ instance_ended(struct prog *p)
 static void
 main_exited(struct prog *p, int wstatus)
 {
+	p->oom_end = killed_by_oom(p, wstatus);
+	if (p->oom_end)
+		log_warnx("%s: killed by the OOM killer (out of memory in its "
+		          "cgroup)",
+		    p->node.shown);
 	if (ready_main_exited(p))
 		(void)supervise_run(NEWS_SPAWNS);
 	p->pid = 0;
@@ -348,6 +389,7 @@ start_failed(struct prog *p, int err, int stage)
 	e.stage = (unsigned char)(stage + 1);
 	e.at_ms = supervise_now_ms();
 	p->inst_pid = 0;
+	remember_end(p, &e);
 	events_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
 }
@@ -421,7 +463,7 @@ do_start(struct prog *p, unsigned gen)
 	char err[256];
 	pid_t pid, failed;
 	bool migrate;
-	int cg_fd, err_no, pidfd;
+	int cg_fd, err_no, pidfd, v1[CGLIMIT_V1_MAX];
 
 	if (n->gen != gen)
 		return; /* a later start of it is queued */
@@ -466,6 +508,19 @@ do_start(struct prog *p, unsigned gen)
 		not_prepared(p, "its readiness pipe");
 		return;
 	}
+	more.nv1 = cglimit_v1_prepare(p, v1);
+	more.v1_fds = v1;
+	if (more.nv1 == -1) {
+		err_no = errno;
+		output_spawned(p);
+		if (cg_fd >= 0)
+			close(cg_fd);
+		ready_spawn_failed(p);
+		errno = err_no;
+		not_prepared(p, "its cgroup v1 cgroups");
+		return;
+	}
+	p->oom_base = cglimit_oom_kills(p);
 	pidfd = sv.npidfds < sv.pidfd_room ? 0 : -1; /* -1: none wanted */
 	pid = spawn_program(p, &sv.ids, &fd1, &fd2, &more, cg_fd, migrate,
 	    &stage, &failed, &pidfd);
@@ -473,6 +528,8 @@ do_start(struct prog *p, unsigned gen)
 	output_spawned(p);
 	if (cg_fd >= 0)
 		close(cg_fd);
+	while (more.nv1 > 0)
+		close(v1[--more.nv1]);
 	if (pid == -1)
 		ready_spawn_failed(p);
 	errno = err_no;
@@ -824,6 +881,8 @@ supervise_fini(void)
 		drop_pidfd(prog_of(n));
 		spawn_release(prog_of(n));
 		output_release(prog_of(n));
+		free(prog_of(n)->past);
+		prog_of(n)->past = NULL;
 	}
 	ready_fini();
 	pidmap_free(&sv.pids);

@@ -1180,6 +1180,8 @@ exit_token(const struct exit_info *e, char *buf, size_t size)
 			snprintf(buf, size, "exec:%s", name);
 		else
 			snprintf(buf, size, "exec:%d", e->exec_errno);
+	} else if (e->oom) {
+		snprintf(buf, size, "oom");
 	} else if (WIFSIGNALED(e->wstatus)) {
 		name = units_signal_name(WTERMSIG(e->wstatus));
 		if (name != NULL)
@@ -1207,6 +1209,9 @@ exit_describe(const struct exit_info *e, char *buf, size_t size)
 	} else if (e->exec_errno != 0) {
 		snprintf(
 		    buf, size, "could not start: %s", strerror(e->exec_errno));
+	} else if (e->oom) {
+		snprintf(buf, size,
+		    "killed by the OOM killer (out of memory in its cgroup)");
 	} else if (WIFSIGNALED(e->wstatus)) {
 		name = units_signal_name(WTERMSIG(e->wstatus));
 		if (name != NULL)

@@ -73,6 +73,7 @@ enum spawn_stage {
 /* The end of a program's instance, as supervise.c saw it. */
 struct exit_info {
 	int wstatus;      /* from waitpid, when exec_errno == 0 */
+	bool oom;         /* SIGKILL by the OOM killer in its memory cgroup */
 	int exec_errno;   /* nonzero: the start failed before the program ran */
 	bool before_exec; /* exec_errno came from a step before the exec */
 	unsigned char stage;  /* a failed start: its enum spawn_stage + 1;
@@ -84,6 +85,15 @@ struct exit_info {
 
 struct sup;
 struct capture;
+
+/* A program's last ends, for inspect: a ring of PROG_PAST, oldest first. */
+#define PROG_PAST 5
+struct prog_past {
+	struct exit_info v[PROG_PAST];
+	int64_t up_ms[PROG_PAST]; /* how long that instance had run; -1:
+	                           * it never ran (a failed start) */
+	size_t head, n;
+};
 
 struct node {
 	enum node_kind kind;
@@ -125,6 +135,10 @@ struct node {
 	int cg_fd;        /* a supervisor's cgroup directory; -1: none */
 	bool cg_made;     /* a program's cgroup directory exists */
 	bool cg_killed;   /* cgroup.kill was used on it: make a new one */
+	bool limited;     /* cglimit.c: a limit of its is enforced in v2 */
+	uint8_t v1_need;  /* cglimit.c: the controllers (1 << enum controller)
+	                   * of which it gets a v1 cgroup */
+	uint8_t v1_made;  /* cglimit.c: those whose v1 cgroup exists */
 };
 
 /* A restart sequence or a stop of everything, carried out step by step. */
@@ -206,6 +220,11 @@ struct prog {
 	struct capture *cap; /* its output capture; owned by output.c */
 	char **envp;         /* its final environment (SPEC 11) */
 	const char *search;  /* PATH to look argv[0] up in; NULL: has a '/' */
+	int64_t oom_base;    /* its memory cgroup's oom_kill count at its
+	                      * start; -1: it has no memory cgroup */
+	bool oom_end;        /* its main process was killed by the OOM
+	                      * killer (known once it is reaped) */
+	struct prog_past *past; /* its last ends; NULL until the first */
 };
 
 enum act_kind {

@@ -1,0 +1,524 @@
+/*
+ * cglimit.c: cgroup limits written where they are enforced (see cglimit.h).
+ * Everything is decided at start (cglimit_init): which hierarchy holds each
+ * controller, and which nodes get v1 cgroups; a spawn then only opens
+ * the cgroup.procs files of its v1 cgroups, made on its first start.
+ */
+#include "cglimit.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "mountinfo.h"
+#include "stats.h"
+
+/* A v1 hierarchy that holds one of the controllers. */
+struct v1h {
+	bool usable;         /* mounted, writable, tend's cgroup known */
+	char base[PATH_MAX]; /* tend's directory there */
+	bool made_base;      /* base is a tend-HASH directory made here */
+	int lock_fd;
+};
+
+static struct {
+	bool on;                /* cgroups not turned off */
+	bool v2_has[CTL_COUNT]; /* the controller can be used in cgroup v2 */
+	uint8_t v2_used;        /* controllers (bits) some limit uses in v2 */
+	struct v1h v1[CTL_COUNT];
+} lm = {.v1 = {{.lock_fd = -1}, {.lock_fd = -1}, {.lock_fd = -1}}};
+
+static const struct cg_limits no_limits = CG_LIMITS_NONE;
+
+const struct cg_limits *
+cglimit_of(const struct node *n)
+{
+	if (n->kind == NODE_PROG) {
+		const struct prog *p = (const struct prog *)n;
+
+		return p->conf != NULL ? &prog_extra(p->conf)->lim : &no_limits;
+	}
+	return ((const struct sup *)n)->conf != NULL
+	           ? &((const struct sup *)n)->conf->lim
+	           : &no_limits;
+}
+
+static int
+write_at(int dirfd, const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX + 64];
+	int fd, err;
+	ssize_t n;
+
+	if (dirfd >= 0) {
+		fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	if (fd == -1)
+		return -1;
+	n = write(fd, text, strlen(text));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static ssize_t
+read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/* ------------------------------------------------------------- finding */
+
+/* Which controllers tend's cgroup v2 directory can hand down: those in
+ * its cgroup.controllers that it could enable in cgroup.subtree_control
+ * (the ones the limits use only). */
+static void
+find_v2(uint8_t wanted)
+{
+	const char *base = cgroup_base();
+	char path[PATH_MAX + 32], buf[512], text[16];
+	int c;
+
+	if (base == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", base);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	for (c = 0; c < CTL_COUNT; c++) {
+		const char *name = limitmap_controller_name((enum controller)c);
+		const char *at = strstr(buf, name);
+		size_t len = strlen(name);
+
+		if (at == NULL || (at != buf && at[-1] != ' ') ||
+		    (at[len] != ' ' && at[len] != '\n' && at[len] != '\0'))
+			continue;
+		if (!(wanted & (1u << c))) {
+			lm.v2_has[c] = true; /* not needed: nothing to enable */
+			continue;
+		}
+		snprintf(text, sizeof(text), "+%s", name);
+		if (write_at(-1, base, "cgroup.subtree_control", text) == 0)
+			lm.v2_has[c] = true;
+		else
+			log_warn("cannot enable the %s controller in %s", name,
+			    base);
+	}
+}
+
+/* tend's cgroup in the v1 hierarchy of c, and the directory it uses
+ * there (as cgroup v2's, locked against another tend). */
+static void
+find_v1(enum controller c)
+{
+	const char *name = limitmap_controller_name(c);
+	char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX], orig[PATH_MAX],
+	    err[512];
+	const char *rel;
+	bool rw = false;
+	FILE *f;
+	int r;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return;
+	r = mountinfo_cgroup1(
+	    f, name, mnt, sizeof(mnt), root, sizeof(root), &rw);
+	fclose(f);
+	if (r == -1 || !rw)
+		return;
+	f = fopen("/proc/self/cgroup", "re");
+	if (f == NULL)
+		return;
+	r = mountinfo_proc_cgroup(f, name, own, sizeof(own));
+	fclose(f);
+	rel = r == 0 ? mountinfo_below(root, own) : NULL;
+	if (rel == NULL ||
+	    (size_t)snprintf(orig, sizeof(orig), "%s%s", mnt, rel) >=
+	        sizeof(orig) ||
+	    access(orig, W_OK) == -1)
+		return;
+	if (cgroup_choose_base(orig, lm.v1[c].base, sizeof(lm.v1[c].base),
+	        &lm.v1[c].lock_fd, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	lm.v1[c].made_base = strcmp(orig, lm.v1[c].base) != 0;
+	lm.v1[c].usable = true;
+}
+
+static enum limit_home
+home_of(enum controller c)
+{
+	if (!lm.on)
+		return HOME_NONE;
+	if (lm.v2_has[c] && cgroup_base() != NULL)
+		return HOME_V2;
+	return lm.v1[c].usable ? HOME_V1 : HOME_NONE;
+}
+
+enum limit_home
+cglimit_home(const struct node *n, enum limit_key k)
+{
+	if (!limitmap_is_set(cglimit_of(n), k))
+		return HOME_NONE;
+	return home_of(limitmap_controller(k));
+}
+
+/* The controllers n's own limits use. */
+static uint8_t
+used_by(const struct node *n)
+{
+	const struct cg_limits *l = cglimit_of(n);
+	uint8_t m = 0;
+	int k;
+
+	for (k = 0; k < LK_COUNT; k++)
+		if (limitmap_is_set(l, (enum limit_key)k))
+			m |= (uint8_t)(1u << limitmap_controller(
+			                   (enum limit_key)k));
+	return m;
+}
+
+/* Say (once) that n's limit k is enforced nowhere: an error with
+ * cgroups = yes. */
+static int
+unenforceable(const struct node *n, enum limit_key k, enum cgroups_mode mode,
+    char *err, size_t errlen)
+{
+	const char *ctl = limitmap_controller_name(limitmap_controller(k));
+	char why[256];
+
+	if (!lm.on)
+		snprintf(why, sizeof(why), "cgroups = no");
+	else
+		snprintf(why, sizeof(why),
+		    "the %s controller is in neither cgroup v2 (%s) nor a "
+		    "writable cgroup v1 hierarchy",
+		    ctl, cgroup_base() ? cgroup_base() : "not in use");
+	if (mode == CGROUPS_YES) {
+		snprintf(err, errlen,
+		    "cgroups = yes: %s: %s cannot be enforced: %s", n->shown,
+		    limitmap_key_name(k), why);
+		return -1;
+	}
+	log_warnx(
+	    "%s: %s is not enforced: %s", n->shown, limitmap_key_name(k), why);
+	return 0;
+}
+
+/* Decide for each node: v2 limits, v1 cgroups (its own limits' and its
+ * ancestors'), reports. */
+static int
+plan(struct tree *t, enum cgroups_mode mode, char *err, size_t errlen)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < t->nnodes; i++) {
+		struct node *n = t->nodes[i];
+		uint8_t inherited = n->parent ? n->parent->node.v1_need : 0;
+		const struct cg_limits *l = cglimit_of(n);
+
+		n->limited = false;
+		n->v1_need = inherited;
+		n->v1_made = 0;
+		for (k = 0; k < LK_COUNT; k++) {
+			enum limit_key key = (enum limit_key)k;
+			enum controller c = limitmap_controller(key);
+
+			if (!limitmap_is_set(l, key))
+				continue;
+			switch (home_of(c)) {
+			case HOME_V2:
+				n->limited = true;
+				break;
+			case HOME_V1:
+				n->v1_need |= (uint8_t)(1u << c);
+				break;
+			default:
+				if (unenforceable(n, key, mode, err, errlen) ==
+				    -1)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+cglimit_init(struct tree *t, enum cgroups_mode mode, char *err, size_t errlen)
+{
+	uint8_t used = 0;
+	size_t i;
+	int c;
+
+	for (i = 0; i < t->nnodes; i++)
+		used |= used_by(t->nodes[i]);
+	lm.on = mode != CGROUPS_NO;
+	if (lm.on && used != 0) {
+		find_v2(used);
+		for (c = 0; c < CTL_COUNT; c++)
+			if ((used & (1u << c)) && !lm.v2_has[c])
+				find_v1((enum controller)c);
+	}
+	for (c = 0; c < CTL_COUNT; c++)
+		if ((used & (1u << c)) && lm.v2_has[c] && cgroup_base() != NULL)
+			lm.v2_used |= (uint8_t)(1u << c);
+	return plan(t, mode, err, errlen);
+}
+
+/* -------------------------------------------------------------- writing */
+
+/* Write n's limits that live in v2 (v1 false) or in v1 hierarchy c into
+ * the directory (dirfd, else dir). Lifts those n does not set, so that
+ * a reload can remove one. 0, or -1 (logged). */
+static int
+write_limits(const struct node *n, bool v1, int c, int dirfd, const char *dir)
+{
+	const struct cg_limits *l = cglimit_of(n);
+	struct limit_write w[2];
+	size_t j, nw;
+	int k, r = 0;
+
+	for (k = 0; k < LK_COUNT; k++) {
+		enum limit_key key = (enum limit_key)k;
+		enum controller ctl = limitmap_controller(key);
+
+		if (v1 ? (int)ctl != c : home_of(ctl) != HOME_V2)
+			continue;
+		nw = limitmap_writes(l, key, v1, w);
+		for (j = 0; j < nw; j++) {
+			if (write_at(dirfd, dir, w[j].file, w[j].text) == 0)
+				continue;
+			if (!limitmap_is_set(l, key))
+				continue; /* lifting what was never set */
+			log_warn("%s: %s = %s: cannot write %s to %s", n->shown,
+			    limitmap_key_name(key),
+			    limitmap_show(l, key, (char[32]){0}, 32), w[j].text,
+			    w[j].file);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+void
+cglimit_v2_made(struct node *n, int dirfd)
+{
+	char text[64];
+	int c;
+
+	if (lm.v2_used == 0)
+		return;
+	if (n->kind == NODE_SUP) {
+		for (c = 0; c < CTL_COUNT; c++) {
+			if (!(lm.v2_used & (1u << c)))
+				continue;
+			snprintf(text, sizeof(text), "+%s",
+			    limitmap_controller_name((enum controller)c));
+			if (write_at(dirfd, NULL, "cgroup.subtree_control",
+			        text) == -1)
+				log_warn("%s: cannot enable the %s controller "
+				         "in its cgroup",
+				    n->shown, text + 1);
+		}
+	}
+	if (cg_limits_any(cglimit_of(n)))
+		(void)write_limits(n, false, -1, dirfd, NULL);
+}
+
+const char *
+cglimit_v1_dir(const struct node *n, enum controller c, char *buf, size_t size)
+{
+	char rel[PATH_MAX];
+
+	if (!lm.v1[c].usable || !(n->v1_need & (1u << c)))
+		return NULL;
+	cgroup_rel_path(n, rel, sizeof(rel));
+	if ((size_t)snprintf(buf, size, "%s/%s", lm.v1[c].base, rel) >= size)
+		return NULL;
+	return buf;
+}
+
+/* n's v1 cgroup of c, made with its limits if it is not yet (its
+ * supervisors' first). 0, or -1 with errno. */
+static int
+ensure_v1(struct node *n, enum controller c)
+{
+	char dir[PATH_MAX];
+
+	if (n->v1_made & (1u << c))
+		return 0;
+	if (n->parent != NULL && (n->parent->node.v1_need & (1u << c)) &&
+	    ensure_v1(&n->parent->node, c) == -1)
+		return -1;
+	if (n->parent == NULL || !(n->parent->node.v1_need & (1u << c))) {
+		/* the first of its line: its ancestors' directories carry
+		 * no limit of c, but must exist */
+		char rel[PATH_MAX], path[PATH_MAX + 8];
+		char *slash;
+
+		cgroup_rel_path(n, rel, sizeof(rel));
+		for (slash = strchr(rel, '/'); slash != NULL;
+		     slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			snprintf(
+			    path, sizeof(path), "%s/%s", lm.v1[c].base, rel);
+			*slash = '/';
+			if (mkdir(path, 0755) == -1 && errno != EEXIST)
+				return -1;
+		}
+	}
+	if (cglimit_v1_dir(n, c, dir, sizeof(dir)) == NULL) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	(void)write_limits(n, true, (int)c, -1, dir);
+	n->v1_made |= (uint8_t)(1u << c);
+	return 0;
+}
+
+int
+cglimit_v1_prepare(struct prog *p, int fds[CGLIMIT_V1_MAX])
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int c, n = 0, err;
+
+	for (c = 0; c < CTL_COUNT; c++) {
+		if (!(p->node.v1_need & (1u << c)))
+			continue;
+		if (ensure_v1(&p->node, (enum controller)c) == -1)
+			goto fail;
+		cglimit_v1_dir(&p->node, (enum controller)c, dir, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		fds[n] = open(path, O_WRONLY | O_CLOEXEC);
+		if (fds[n] == -1)
+			goto fail;
+		n++;
+	}
+	return n;
+fail:
+	err = errno;
+	while (n > 0)
+		close(fds[--n]);
+	errno = err;
+	return -1;
+}
+
+int64_t
+cglimit_oom_kills(const struct prog *p)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], buf[512];
+	uint64_t v;
+
+	if (cglimit_v1_dir(&p->node, CTL_MEMORY, dir, sizeof(dir)) != NULL) {
+		snprintf(path, sizeof(path), "%s/memory.oom_control", dir);
+		if (read_file(path, buf, sizeof(buf)) < 0)
+			return -1;
+	} else if (lm.v2_used & (1u << CTL_MEMORY)) {
+		if (cgroup_read(&p->node, "memory.events", buf, sizeof(buf)) <
+		    0)
+			return -1;
+	} else {
+		return -1;
+	}
+	return stats_keyed(buf, "oom_kill", &v) == 0 ? (int64_t)v : -1;
+}
+
+int
+cglimit_apply(struct node *n, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	int c, r = 0;
+
+	if (n->cg_fd >= 0 && n->kind == NODE_SUP)
+		r |= write_limits(n, false, -1, n->cg_fd, NULL);
+	else if (n->kind == NODE_PROG && n->cg_made) {
+		char rel[PATH_MAX], path[PATH_MAX * 2];
+
+		if (cgroup_base() != NULL) {
+			cgroup_rel_path(n, rel, sizeof(rel));
+			snprintf(
+			    path, sizeof(path), "%s/%s", cgroup_base(), rel);
+			r |= write_limits(n, false, -1, -1, path);
+		}
+	}
+	for (c = 0; c < CTL_COUNT; c++) {
+		if (!(n->v1_made & (1u << c)))
+			continue;
+		cglimit_v1_dir(n, (enum controller)c, dir, sizeof(dir));
+		r |= write_limits(n, true, c, -1, dir);
+	}
+	if (r != 0)
+		snprintf(err, errlen,
+		    "%s: some limits could not be written "
+		    "(see tend's log)",
+		    n->shown);
+	return r == 0 ? 0 : -1;
+}
+
+void
+cglimit_fini(struct tree *t)
+{
+	char dir[PATH_MAX];
+	size_t i;
+	int c;
+
+	for (c = 0; c < CTL_COUNT; c++) {
+		if (!lm.v1[c].usable)
+			continue;
+		/* children before their supervisors: reverse pre-order */
+		for (i = t->nnodes; i-- > 0;) {
+			struct node *n = t->nodes[i];
+
+			if (n->v1_need & (1u << c) &&
+			    cglimit_v1_dir(n, (enum controller)c, dir,
+			        sizeof(dir)) != NULL)
+				(void)rmdir(dir);
+			n->v1_made &= (uint8_t) ~(1u << c);
+		}
+		/* the directories made only to reach them: s-root and
+		 * supervisors without a limit of c */
+		for (i = t->nnodes; i-- > 0;) {
+			struct node *n = t->nodes[i];
+
+			if (n->kind == NODE_SUP) {
+				char rel[PATH_MAX], path[2 * PATH_MAX + 2];
+
+				cgroup_rel_path(n, rel, sizeof(rel));
+				snprintf(path, sizeof(path), "%s/%s",
+				    lm.v1[c].base, rel);
+				(void)rmdir(path);
+			}
+		}
+		if (lm.v1[c].made_base)
+			(void)rmdir(lm.v1[c].base);
+		if (lm.v1[c].lock_fd != -1)
+			close(lm.v1[c].lock_fd);
+		lm.v1[c].lock_fd = -1;
+		lm.v1[c].usable = false;
+	}
+}
