@@ -192,6 +192,14 @@ status_json(FILE *out, const struct record *v, size_t n)
 			fputs("null", out);
 		fputs(",\"health_fail_streak\":", out);
 		json_int(out, r, "health_fails", false);
+		if (record_get(r, "cpu_usec") != NULL) {
+			fputs(",\"cpu_usec\":", out);
+			json_int(out, r, "cpu_usec", false);
+			fputs(",\"mem_bytes\":", out);
+			json_int(out, r, "mem_bytes", false);
+			fputs(",\"procs\":", out);
+			json_int(out, r, "procs", false);
+		}
 		fputs("}", out);
 	}
 	fputs("\n]", out);
@@ -686,6 +694,8 @@ render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
 		render_tree(out, v, n, o);
 	else if (strcmp(cmd, "health") == 0)
 		return render_health(out, v, n, o);
+	else if (strcmp(cmd, "inspect") == 0)
+		render_inspect(out, v, n, o);
 	else if (strcmp(cmd, "pid") == 0) {
 		if (n == 1)
 			render_pid(out, &v[0], o);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "proto.h"
@@ -29,8 +30,8 @@ struct render_opts {
  */
 
 /* A plain command's whole reply: cmd is the command as typed ("status",
- * "tree", "health", "pid", or one that only answers done: start, stop,
- * restart, signal, kill, shutdown). Returns false when the reply says
+ * "tree", "health", "pid", "inspect", or one that only answers done: start,
+ * stop, restart, signal, kill, shutdown). Returns false when the reply says
  * things are not as asked (health found a problem), else true. */
 bool render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
     const struct render_opts *o);
@@ -92,6 +93,49 @@ void render_logs_line(FILE *out, struct render_logs *l, const struct record *r,
     const struct render_opts *o);
 void render_logs_end(
     FILE *out, const struct render_logs *l, const struct render_opts *o);
+
+/* ---- top and inspect (render_res.c) ---- */
+
+enum top_sort {
+	TOP_BY_CPU, /* CPU, then memory */
+	TOP_BY_MEM, /* memory, then CPU */
+};
+
+/* A program's row in top: its record of the later reading, and its CPU
+ * use between the two readings (percent of one CPU; -1: unknown). */
+struct top_row {
+	const struct record *r;
+	double cpu_pct;
+};
+
+/*
+ * Pair the "prog" records of two readings of top (fields path, pid,
+ * cpu_usec, mem_bytes, ...) taken dt_us apart, by path, into rows (room
+ * for ncur), busiest first by the sort asked for. How many rows. A
+ * program whose pid changed between the readings counts from 0.
+ */
+size_t render_top_rows(const struct record *prev, size_t nprev,
+    const struct record *cur, size_t ncur, int64_t dt_us, enum top_sort by,
+    struct top_row *rows);
+
+/*
+ * top: with host (a "host" record: load, mem_total, mem_avail; may be
+ * NULL), a header line; then NAME STATE PID CPU% MEM PROCS UPTIME
+ * RESTARTS, one line per row. JSON: {"schema", "interval_ms", "host",
+ * "programs": [{name, path, state, pid, cpu_percent, cpu_usec,
+ * mem_bytes, procs, uptime_ms, restarts}]}.
+ */
+void render_top(FILE *out, const struct top_row *rows, size_t n,
+    const struct record *host, int64_t interval_ms, enum top_sort by,
+    const struct render_opts *o);
+
+/* inspect NAME: the records of inspect.h, as sections of text or one
+ * JSON document. */
+void render_inspect(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o);
+
+/* bytes as 512B, 1.5K, 48M (powers of 1024), "-" when < 0, into buf. */
+const char *render_size(char *buf, size_t size, long long bytes);
 
 /* A JSON string literal of s (UTF-8 passed through, controls escaped). */
 void render_json_string(FILE *out, const char *s);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +34,8 @@
 #define EXIT_NO_SUCH 3
 #define EXIT_UNREACHABLE 4
 #define DEFAULT_TIMEOUT_MS 60000
-#define GRACE_MS 5000 /* beyond --timeout, for tend to answer */
+#define GRACE_MS 5000            /* beyond --timeout, for tend to answer */
+#define DEFAULT_INTERVAL_MS 1000 /* top */
 
 struct opts {
 	const char *socket;
@@ -43,8 +45,9 @@ struct opts {
 	bool alive;
 	bool follow;
 	bool timestamps;   /* logs --timestamps */
-	const char *lines; /* logs -n */
+	const char *lines; /* logs -n; top -n: iterations */
 	int64_t timeout_ms;
+	int64_t interval_ms; /* top --interval */
 	const char *cmd;
 	char **args;
 	size_t nargs;
@@ -82,8 +85,9 @@ usage(FILE *to)
 	    "                        recent output, then follow\n"
 	    "  reload                (not supported yet)\n"
 	    "  upgrade [PATH]        re-execute tend in place, state kept\n"
-	    "  top                   (not supported yet)\n"
-	    "  inspect NAME          (not supported yet)\n"
+	    "  top [--interval D] [-n N]\n"
+	    "                        CPU, memory, processes, the busiest first\n"
+	    "  inspect NAME          a program or supervisor in depth\n"
 	    "  shutdown              orderly shutdown of tend\n"
 	    "  version               tendctl's version and tend's\n"
 	    "  help                  this list\n"
@@ -165,6 +169,28 @@ is_option(const char *a, const char *brief, const char *name)
 	return (brief != NULL && strcmp(a, brief) == 0) || strcmp(a, name) == 0;
 }
 
+/* top's --interval D (or --interval=D, -d D) at argv[*i]: true if
+ * taken. */
+static bool
+take_interval(struct opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+
+	if (strcmp(a, "--interval") == 0 || strcmp(a, "-d") == 0)
+		v = *i + 1 < argc ? argv[++*i] : NULL;
+	else if (strncmp(a, "--interval=", 11) == 0)
+		v = a + 11;
+	else
+		return false;
+	if (v == NULL || units_parse_duration(v, &o->interval_ms) == -1 ||
+	    o->interval_ms < 100)
+		die(EXIT_USAGE,
+		    "--interval: expected a duration of at least 100ms, "
+		    "got %s",
+		    v ? v : "nothing");
+	return true;
+}
+
 /* An option (global, or of a command) at argv[*i]: true if taken. */
 static bool
 take_option(struct opts *o, int argc, char **argv, int *i)
@@ -172,6 +198,8 @@ take_option(struct opts *o, int argc, char **argv, int *i)
 	const char *a = argv[*i];
 	size_t k;
 
+	if (take_interval(o, argc, argv, i))
+		return true;
 	for (k = 0; k < sizeof(flag_opts) / sizeof(*flag_opts); k++)
 		if (is_option(a, flag_opts[k].brief, flag_opts[k].name)) {
 			*(bool *)(void *)((char *)o + flag_opts[k].off) = true;
@@ -225,6 +253,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	bool options = true;
 
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->interval_ms = DEFAULT_INTERVAL_MS;
 	o->args = calloc((size_t)argc, sizeof(*o->args));
 	if (o->args == NULL)
 		die(EXIT_NOT_AS_ASKED, "out of memory");
@@ -632,6 +661,150 @@ run_logs(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	return 0;
 }
 
+/* ----------------------------------------------------------------- top */
+
+struct reading {
+	struct records rs;
+	int64_t at_us; /* when it was asked for, CLOCK_MONOTONIC */
+};
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One reading of top: a connection, a request, its records. */
+static void
+read_top(const struct opts *o, struct reading *r)
+{
+	struct conn c = {.fd = -1};
+	char err[512];
+
+	if (try_connect(&c, o, err, sizeof(err)) == -1)
+		die(EXIT_UNREACHABLE, "%s", err);
+	c.deadline_ms = now_ms() + o->timeout_ms + GRACE_MS;
+	r->at_us = now_us();
+	request(&c, o, "top", NULL, 0);
+	read_records(&c, &r->rs);
+	buf_free(&c.in);
+	close(c.fd);
+}
+
+static struct termios tty_saved;
+static bool tty_raw;
+
+static void
+tty_restore(void)
+{
+	if (tty_raw)
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &tty_saved);
+	tty_raw = false;
+}
+
+/* Keys without Enter, not echoed, for a live top. */
+static void
+tty_keys(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &tty_saved) == -1)
+		return;
+	t = tty_saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		tty_raw = true;
+		atexit(tty_restore);
+	}
+}
+
+/* Wait until the interval has passed since start_us, or a key: q quits
+ * (false), c and m change the sort (and end the wait). */
+static bool
+wait_interval(const struct opts *o, int64_t start_us, enum top_sort *by)
+{
+	struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+	int64_t left;
+	char ch;
+
+	while (
+	    !interrupted &&
+	    (left = (start_us + o->interval_ms * 1000 - now_us()) / 1000) > 0) {
+		if (poll(&p, tty_raw ? 1 : 0, (int)left) <= 0 ||
+		    read(STDIN_FILENO, &ch, 1) != 1)
+			continue;
+		if (ch == 'q' || ch == 'Q')
+			return false;
+		if (ch == 'c' || ch == 'C' || ch == 'm' || ch == 'M') {
+			*by = ch == 'c' || ch == 'C' ? TOP_BY_CPU : TOP_BY_MEM;
+			return true;
+		}
+	}
+	return !interrupted;
+}
+
+/*
+ * top: two readings an interval apart give CPU%. On a tty (and without
+ * --json) it redraws each interval until q, Ctrl-C or -n N iterations;
+ * otherwise it prints one snapshot (or -n N of them).
+ */
+static int
+run_top(const struct opts *o, const struct render_opts *ro)
+{
+	bool live = !ro->json && isatty(STDOUT_FILENO);
+	enum top_sort by = TOP_BY_CPU;
+	struct reading a, b;
+	struct top_row *rows;
+	const struct record *host;
+	uint64_t left = live ? UINT64_MAX : 1;
+	size_t n, i;
+
+	if (o->lines != NULL &&
+	    (units_parse_uint(o->lines, UINT32_MAX, &left) == -1 || left == 0))
+		die(EXIT_USAGE, "-n: expected a number of iterations, got %s",
+		    o->lines);
+	if (live) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_interrupt;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		tty_keys();
+	}
+	read_top(o, &a);
+	while (left-- > 0 && wait_interval(o, a.at_us, &by)) {
+		read_top(o, &b);
+		rows = calloc(b.rs.n ? b.rs.n : 1, sizeof(*rows));
+		if (rows == NULL)
+			die(EXIT_NOT_AS_ASKED, "out of memory");
+		n = render_top_rows(a.rs.v, a.rs.n, b.rs.v, b.rs.n,
+		    b.at_us - a.at_us, by, rows);
+		for (host = NULL, i = 0; i < b.rs.n; i++)
+			if (strcmp(b.rs.v[i].type, "host") == 0)
+				host = &b.rs.v[i];
+		if (live)
+			fputs("\033[H\033[2J", stdout);
+		render_top(stdout, rows, n, live ? host : NULL, o->interval_ms,
+		    by, ro);
+		if (live)
+			fputs("\n(c: sort by CPU, m: by memory, q: quit)\n",
+			    stdout);
+		fflush(stdout);
+		free(rows);
+		free_records(&a.rs);
+		a = b;
+	}
+	free_records(&a.rs);
+	tty_restore();
+	return 0;
+}
+
 static bool
 is_waiting(const char *cmd)
 {
@@ -690,6 +863,8 @@ plain_extras(
 	}
 	if (strcmp(o->cmd, "health") == 0 && o->alive)
 		extra[n++] = "alive=1";
+	if (strcmp(o->cmd, "status") == 0 && o->json)
+		extra[n++] = "figures=1";
 	return n;
 }
 
@@ -725,6 +900,10 @@ main(int argc, char **argv)
 	c.deadline_ms = now_ms() + o.timeout_ms + GRACE_MS;
 	if (strcmp(o.cmd, "logs") == 0)
 		return run_logs(&c, &o, &ro);
+	if (strcmp(o.cmd, "top") == 0) {
+		close(c.fd);
+		return run_top(&o, &ro);
+	}
 	nextra = plain_extras(&o, topt, sizeof(topt), extra);
 	request(&c, &o, o.cmd, extra, nextra);
 	read_records(&c, &rs);

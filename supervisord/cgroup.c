@@ -744,9 +744,15 @@ cgroup_read(const struct node *n, const char *file, char *buf, size_t size)
 		fd = -1;
 	if (fd == -1)
 		return -1;
-	len = read(fd, buf, size - 1);
+	len = 0;
+	while ((size_t)len < size - 1) {
+		ssize_t r = read(fd, buf + len, size - 1 - (size_t)len);
+
+		if (r <= 0)
+			break;
+		len += r;
+	}
 	close(fd);
-	if (len >= 0)
-		buf[len] = '\0';
+	buf[len] = '\0';
 	return len;
 }

@@ -36,6 +36,7 @@ enum producer {
 	PROD_NONE,
 	PROD_STATUS,
 	PROD_TREE,
+	PROD_FIGURES, /* status with what each program uses (top) */
 };
 
 enum opkind {

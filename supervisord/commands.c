@@ -18,6 +18,8 @@
 #include "control.h"
 #include "events.h"
 #include "log.h"
+#include "figures.h"
+#include "inspect.h"
 #include "output.h"
 #include "ready.h"
 #include "supervise.h"
@@ -56,8 +58,20 @@ depth_of(const struct node *n)
 	return d;
 }
 
+/* What a program uses now (top, status --json). */
 static void
-describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
+rec_figures(struct buf *b, const struct prog *p)
+{
+	struct figures f;
+
+	figures_read(p, &f);
+	rec_int(b, "cpu_usec", f.cpu_usec);
+	rec_int(b, "mem_bytes", f.mem_bytes);
+	rec_int(b, "procs", f.procs);
+}
+
+static void
+describe(struct buf *b, const struct node *n, enum producer prod, int64_t now)
 {
 	const struct prog *p = (const struct prog *)n;
 	char tok[64];
@@ -83,6 +97,8 @@ describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
 			rec_str(b, "status", ready_status(p));
 		if (ready_health_fails(p) >= 0)
 			rec_int(b, "health_fails", ready_health_fails(p));
+		if (prod == PROD_FIGURES)
+			rec_figures(b, p);
 	} else {
 		const struct sup *s = (const struct sup *)n;
 
@@ -97,7 +113,7 @@ describe(struct buf *b, const struct node *n, bool with_tree, int64_t now)
 			    events_end_reason(k, why, sizeof(why)));
 		}
 	}
-	if (with_tree)
+	if (prod == PROD_TREE)
 		rec_int(b, "depth", (int64_t)depth_of(n));
 	rec_end(b);
 }
@@ -116,10 +132,11 @@ commands_produce(struct client *c)
 
 		c->cursor++;
 		/* status: the programs, and a supervisor that gave up */
-		if (c->prod == PROD_STATUS && n->kind != NODE_PROG &&
+		if ((c->prod == PROD_STATUS || c->prod == PROD_FIGURES) &&
+		    n->kind != NODE_PROG &&
 		    ((const struct sup *)n)->gave_up_by == 0)
 			continue;
-		describe(&c->out, n, c->prod == PROD_TREE, now);
+		describe(&c->out, n, c->prod, now);
 	}
 	if (c->cursor < total)
 		return false;
@@ -163,12 +180,35 @@ subtree_end(const struct node *n)
 	return n->idx + n->subtree_n;
 }
 
+/* top: the machine's load and memory, for its header line. */
+static void
+rec_host(struct buf *b)
+{
+	double load[3];
+	int64_t total, avail;
+	char text[32];
+
+	if (figures_host(load, &total, &avail) == -1)
+		return;
+	rec_begin(b, "host");
+	snprintf(
+	    text, sizeof(text), "%.2f %.2f %.2f", load[0], load[1], load[2]);
+	rec_str(b, "load", text);
+	rec_int(b, "mem_total", total);
+	rec_int(b, "mem_avail", avail);
+	rec_end(b);
+}
+
 static void
 verb_status(struct client *c, struct request *r, int arg)
 {
 	enum producer prod = (enum producer)arg;
+	const char *figures = request_opt(r, "figures");
 	struct node **named;
 	size_t i, k, total = 0;
+
+	if (prod == PROD_STATUS && figures != NULL && strcmp(figures, "1") == 0)
+		prod = PROD_FIGURES;
 
 	if (r->nargs > 0) {
 		if (resolve_names(c, r->args, r->nargs, &named) == -1)
@@ -188,8 +228,32 @@ verb_status(struct client *c, struct request *r, int arg)
 		free(named);
 	}
 	proto_reply_ok(&c->out);
+	if (strcmp(r->verb, "top") == 0)
+		rec_host(&c->out);
 	c->prod = prod;
 	client_reply_produced(c);
+}
+
+static void
+verb_inspect(struct client *c, struct request *r, int arg)
+{
+	struct node *n;
+
+	(void)arg;
+	if (r->nargs != 1) {
+		client_reply_error(c, 2, "usage: inspect NAME");
+		return;
+	}
+	n = tree_find(cmd.tree, r->args[0]);
+	if (n == NULL) {
+		client_reply_error(
+		    c, 3, "no such program or supervisor: %s", r->args[0]);
+		return;
+	}
+	proto_reply_ok(&c->out);
+	describe(&c->out, n, PROD_NONE, supervise_now_ms());
+	inspect_records(&c->out, n, supervise_now_ms());
+	client_reply_done(c);
 }
 
 static void
@@ -751,8 +815,8 @@ static const struct verb {
     {"version", verb_version, 0},
     {"reload", NULL, 0},
     {"upgrade", verb_upgrade, 0},
-    {"top", NULL, 0},
-    {"inspect", NULL, 0},
+    {"top", verb_status, PROD_FIGURES},
+    {"inspect", verb_inspect, 0},
 };
 
 void

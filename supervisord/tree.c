@@ -180,8 +180,8 @@ prune_history(struct sup *s, int64_t now)
 	}
 }
 
-static size_t
-restarts_within(const struct sup *s, int64_t now)
+size_t
+tree_restarts_within(const struct sup *s, int64_t now)
 {
 	size_t i, n = 0;
 
@@ -197,7 +197,7 @@ intensity_exceeded(const struct sup *s, int64_t now_ms)
 {
 	if (s->intensity == CONFIG_INFINITY)
 		return false;
-	return (int64_t)restarts_within(s, now_ms) + 1 > s->intensity;
+	return (int64_t)tree_restarts_within(s, now_ms) + 1 > s->intensity;
 }
 
 static void
@@ -593,7 +593,7 @@ static void
 give_up(struct tree *t, struct sup *s, const struct node *c, int64_t now)
 {
 	s->gave_up_by = c != NULL ? c->pos + 1 : 0;
-	note(t, NOTE_GIVE_UP, &s->node, (int64_t)restarts_within(s, now));
+	note(t, NOTE_GIVE_UP, &s->node, (int64_t)tree_restarts_within(s, now));
 	if (s->node.parent == NULL)
 		latch(t, 3);
 	terminate(t, s, TERM_GIVE_UP, 3, false, now);

@@ -429,6 +429,9 @@ bool intensity_exceeded(const struct sup *s, int64_t now_ms);
  */
 char *exit_token(const struct exit_info *e, char *buf, size_t size);
 
+/* How many restarts s has counted within its period before now. */
+size_t tree_restarts_within(const struct sup *s, int64_t now);
+
 /* The same in words for tend's log: "exited with status 1", "killed by
  * signal TERM", "could not start: No such file or directory". */
 char *exit_describe(const struct exit_info *e, char *buf, size_t size);
