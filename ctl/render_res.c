@@ -44,12 +44,18 @@ render_size(char *buf, size_t size, long long bytes)
 
 /* ----------------------------------------------------------------- top */
 
+/* A program of the earlier reading, found by its path. */
+struct earlier {
+	const char *path;
+	const struct record *r;
+};
+
 static int
 by_path(const void *a, const void *b)
 {
-	const struct record *const *x = a, *const *y = b;
+	const struct earlier *x = a, *y = b;
 
-	return strcmp(str(*x, "path"), str(*y, "path"));
+	return strcmp(x->path, y->path);
 }
 
 static enum top_sort sort_by;
@@ -75,28 +81,31 @@ render_top_rows(const struct record *prev, size_t nprev,
     const struct record *cur, size_t ncur, int64_t dt_us, enum top_sort by,
     struct top_row *rows)
 {
-	const struct record **index = calloc(nprev ? nprev : 1, sizeof(*index));
+	struct earlier *index = calloc(nprev ? nprev : 1, sizeof(*index));
 	size_t i, k = 0, nidx = 0;
 
 	for (i = 0; index != NULL && i < nprev; i++)
 		if (strcmp(prev[i].type, "prog") == 0)
-			index[nidx++] = &prev[i];
+			index[nidx++] =
+			    (struct earlier){str(&prev[i], "path"), &prev[i]};
 	if (index != NULL)
 		qsort(index, nidx, sizeof(*index), by_path);
 	for (i = 0; i < ncur; i++) {
-		const struct record *r = &cur[i], *key = r, **was;
-		int64_t now = record_int(r, "cpu_usec", -1), then;
+		const struct record *r = &cur[i];
+		struct earlier key = {str(r, "path"), r}, *was = NULL;
+		int64_t now = record_int(r, "cpu_usec", -1), then = -1;
 
 		if (strcmp(r->type, "prog") != 0)
 			continue;
 		rows[k].r = r;
 		rows[k].cpu_pct = -1.0;
-		was = index != NULL
-		          ? bsearch(&key, index, nidx, sizeof(*index), by_path)
-		          : NULL;
-		then = was != NULL ? record_int(*was, "cpu_usec", -1) : -1;
-		if (now >= 0 && then >= 0 &&
-		    record_int(*was, "pid", 0) == record_int(r, "pid", 0))
+		if (index != NULL)
+			was =
+			    bsearch(&key, index, nidx, sizeof(*index), by_path);
+		if (was != NULL &&
+		    record_int(was->r, "pid", 0) == record_int(r, "pid", 0))
+			then = record_int(was->r, "cpu_usec", -1);
+		if (now >= 0 && then >= 0)
 			rows[k].cpu_pct = stats_cpu_percent(
 			    (uint64_t)then, (uint64_t)now, 0, dt_us);
 		else if (now >= 0 && record_int(r, "pid", 0) > 0)

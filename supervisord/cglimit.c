@@ -51,19 +51,13 @@ cglimit_of(const struct node *n)
 	           : &no_limits;
 }
 
+/* Write text to fd (an open cgroup file) and close it. 0, or -1. */
 static int
-write_at(int dirfd, const char *dir, const char *file, const char *text)
+write_fd(int fd, const char *text)
 {
-	char path[PATH_MAX + 64];
-	int fd, err;
 	ssize_t n;
+	int err;
 
-	if (dirfd >= 0) {
-		fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
-	} else {
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-	}
 	if (fd == -1)
 		return -1;
 	n = write(fd, text, strlen(text));
@@ -71,6 +65,23 @@ write_at(int dirfd, const char *dir, const char *file, const char *text)
 	close(fd);
 	errno = err;
 	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* file of the directory dirfd. */
+static int
+write_at(int dirfd, const char *file, const char *text)
+{
+	return write_fd(openat(dirfd, file, O_WRONLY | O_CLOEXEC), text);
+}
+
+/* file of the directory dir. */
+static int
+write_in(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return write_fd(open(path, O_WRONLY | O_CLOEXEC), text);
 }
 
 static ssize_t
@@ -118,7 +129,7 @@ find_v2(uint8_t wanted)
 			continue;
 		}
 		snprintf(text, sizeof(text), "+%s", name);
-		if (write_at(-1, base, "cgroup.subtree_control", text) == 0)
+		if (write_in(base, "cgroup.subtree_control", text) == 0)
 			lm.v2_has[c] = true;
 		else
 			log_warn("cannot enable the %s controller in %s", name,
@@ -291,10 +302,10 @@ cglimit_init(struct tree *t, enum cgroups_mode mode, char *err, size_t errlen)
 /* -------------------------------------------------------------- writing */
 
 /* Write n's limits that live in v2 (v1 false) or in v1 hierarchy c into
- * the directory (dirfd, else dir). Lifts those n does not set, so that
+ * the directory dirfd. Lifts those n does not set, so that
  * a reload can remove one. 0, or -1 (logged). */
 static int
-write_limits(const struct node *n, bool v1, int c, int dirfd, const char *dir)
+write_limits(const struct node *n, bool v1, int c, int dirfd)
 {
 	const struct cg_limits *l = cglimit_of(n);
 	struct limit_write w[2];
@@ -309,7 +320,7 @@ write_limits(const struct node *n, bool v1, int c, int dirfd, const char *dir)
 			continue;
 		nw = limitmap_writes(l, key, v1, w);
 		for (j = 0; j < nw; j++) {
-			if (write_at(dirfd, dir, w[j].file, w[j].text) == 0)
+			if (write_at(dirfd, w[j].file, w[j].text) == 0)
 				continue;
 			if (!limitmap_is_set(l, key))
 				continue; /* lifting what was never set */
@@ -320,6 +331,21 @@ write_limits(const struct node *n, bool v1, int c, int dirfd, const char *dir)
 			r = -1;
 		}
 	}
+	return r;
+}
+
+/* The same into the directory dir. */
+static int
+write_limits_in(const struct node *n, bool v1, int c, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd == -1) {
+		log_warn("%s: %s", n->shown, dir);
+		return -1;
+	}
+	r = write_limits(n, v1, c, fd);
+	close(fd);
 	return r;
 }
 
@@ -337,15 +363,15 @@ cglimit_v2_made(struct node *n, int dirfd)
 				continue;
 			snprintf(text, sizeof(text), "+%s",
 			    limitmap_controller_name((enum controller)c));
-			if (write_at(dirfd, NULL, "cgroup.subtree_control",
-			        text) == -1)
+			if (write_at(dirfd, "cgroup.subtree_control", text) ==
+			    -1)
 				log_warn("%s: cannot enable the %s controller "
 				         "in its cgroup",
 				    n->shown, text + 1);
 		}
 	}
 	if (cg_limits_any(cglimit_of(n)))
-		(void)write_limits(n, false, -1, dirfd, NULL);
+		(void)write_limits(n, false, -1, dirfd);
 }
 
 const char *
@@ -396,7 +422,7 @@ ensure_v1(struct node *n, enum controller c)
 	}
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return -1;
-	(void)write_limits(n, true, (int)c, -1, dir);
+	(void)write_limits_in(n, true, (int)c, dir);
 	n->v1_made |= (uint8_t)(1u << c);
 	return 0;
 }
@@ -455,7 +481,7 @@ cglimit_apply(struct node *n, char *err, size_t errlen)
 	int c, r = 0;
 
 	if (n->cg_fd >= 0 && n->kind == NODE_SUP)
-		r |= write_limits(n, false, -1, n->cg_fd, NULL);
+		r |= write_limits(n, false, -1, n->cg_fd);
 	else if (n->kind == NODE_PROG && n->cg_made) {
 		char rel[PATH_MAX], path[PATH_MAX * 2];
 
@@ -463,14 +489,14 @@ cglimit_apply(struct node *n, char *err, size_t errlen)
 			cgroup_rel_path(n, rel, sizeof(rel));
 			snprintf(
 			    path, sizeof(path), "%s/%s", cgroup_base(), rel);
-			r |= write_limits(n, false, -1, -1, path);
+			r |= write_limits_in(n, false, -1, path);
 		}
 	}
 	for (c = 0; c < CTL_COUNT; c++) {
 		if (!(n->v1_made & (1u << c)))
 			continue;
 		cglimit_v1_dir(n, (enum controller)c, dir, sizeof(dir));
-		r |= write_limits(n, true, c, -1, dir);
+		r |= write_limits_in(n, true, c, dir);
 	}
 	if (r != 0)
 		snprintf(err, errlen,

@@ -150,13 +150,17 @@ exit_records(struct buf *b, const struct prog *p, int64_t now)
 	}
 }
 
+struct lines_to {
+	struct buf *b;
+	const struct node *n;
+};
+
 static void
 add_line(void *arg, int64_t t, const char *text, size_t len)
 {
-	struct buf *b = ((void **)arg)[0];
-	const struct node *n = ((void **)arg)[1];
+	const struct lines_to *to = arg;
 
-	commands_line_record(b, n, t, text, len);
+	commands_line_record(to->b, to->n, t, text, len);
 }
 
 static void
@@ -166,7 +170,7 @@ prog_detail(struct buf *b, const struct prog *p, int64_t now)
 	struct figures f;
 	char cmd[4096];
 	int64_t fds;
-	void *arg[2] = {b, (void *)(uintptr_t)&p->node};
+	struct lines_to to = {b, &p->node};
 
 	figures_read(p, &f);
 	rec_begin(b, "detail");
@@ -187,7 +191,7 @@ prog_detail(struct buf *b, const struct prog *p, int64_t now)
 	rec_int(b, "count", fds);
 	rec_end(b);
 	exit_records(b, p, now);
-	(void)output_last(p, INSPECT_LINES, add_line, arg);
+	(void)output_last(p, INSPECT_LINES, add_line, &to);
 }
 
 static void

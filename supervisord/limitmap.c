@@ -88,10 +88,10 @@ limitmap_is_set(const struct cg_limits *l, enum limit_key k)
 }
 
 static void
-put(struct limit_write *w, const char *file, const char *fmt, int64_t v)
+put(struct limit_write *w, const char *file, int64_t v)
 {
 	w->file = file;
-	snprintf(w->text, sizeof(w->text), fmt, v);
+	snprintf(w->text, sizeof(w->text), "%" PRId64, v);
 }
 
 /* cgroup v2: one file each; "max" lifts a limit. */
@@ -107,7 +107,7 @@ v2_writes(int64_t v, int64_t period, enum limit_key k, struct limit_write *out)
 	};
 
 	if (k == LK_CPU_WEIGHT) {
-		put(out, files[k], "%" PRId64, v == -1 ? 100 : v);
+		put(out, files[k], v == -1 ? 100 : v);
 	} else if (k == LK_CPU_MAX) {
 		out->file = files[k];
 		if (v == -1 || v == INT64_MAX)
@@ -120,7 +120,7 @@ v2_writes(int64_t v, int64_t period, enum limit_key k, struct limit_write *out)
 		out->file = files[k];
 		snprintf(out->text, sizeof(out->text), "max");
 	} else {
-		put(out, files[k], "%" PRId64, v);
+		put(out, files[k], v);
 	}
 	return 1;
 }
@@ -133,18 +133,17 @@ v1_writes(int64_t v, int64_t period, enum limit_key k, struct limit_write *out)
 
 	switch (k) {
 	case LK_MEMORY_MAX:
-		put(out, "memory.limit_in_bytes", "%" PRId64, none ? -1 : v);
+		put(out, "memory.limit_in_bytes", none ? -1 : v);
 		return 1;
 	case LK_MEMORY_HIGH:
-		put(out, "memory.soft_limit_in_bytes", "%" PRId64,
-		    none ? -1 : v);
+		put(out, "memory.soft_limit_in_bytes", none ? -1 : v);
 		return 1;
 	case LK_CPU_MAX: /* the period first: the quota is checked against it */
-		put(&out[0], "cpu.cfs_period_us", "%" PRId64, period);
-		put(&out[1], "cpu.cfs_quota_us", "%" PRId64, none ? -1 : v);
+		put(&out[0], "cpu.cfs_period_us", period);
+		put(&out[1], "cpu.cfs_quota_us", none ? -1 : v);
 		return 2;
 	case LK_CPU_WEIGHT:
-		put(out, "cpu.shares", "%" PRId64,
+		put(out, "cpu.shares",
 		    (v == -1 ? 100 : v) * V1_SHARES_PER_WEIGHT_100 / 100);
 		return 1;
 	default:
@@ -153,7 +152,7 @@ v1_writes(int64_t v, int64_t period, enum limit_key k, struct limit_write *out)
 			snprintf(out->text, sizeof(out->text), "max");
 			return 1;
 		}
-		put(out, "pids.max", "%" PRId64, v);
+		put(out, "pids.max", v);
 		return 1;
 	}
 }

@@ -469,7 +469,7 @@ main(int argc, char **argv)
 	t = tree_build(&l.cfg);
 	if (t == NULL)
 		fatal("cannot build the tree");
-	if (cglimit_init(t, t->cfg.tend.cgroups, err, sizeof(err)) == -1)
+	else if (cglimit_init(t, t->cfg.tend.cgroups, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (supervise_init(loop, t, loop_on_tree_exit) == -1)
 		fatal("cannot prepare the programs");

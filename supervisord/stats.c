@@ -153,9 +153,13 @@ stats_cmdline(const char *raw, size_t len, char *buf, size_t size)
 	while (len > 0 && raw[len - 1] == '\0')
 		len--; /* the last word's terminator */
 	for (i = 0; i < len && n + 1 < size; i++) {
-		unsigned char ch = (unsigned char)raw[i];
+		char ch = raw[i];
 
-		buf[n++] = ch == '\0' ? ' ' : (ch < 0x20 ? '?' : (char)ch);
+		if (ch == '\0')
+			ch = ' ';
+		else if ((unsigned char)ch < 0x20)
+			ch = '?';
+		buf[n++] = ch;
 	}
 	buf[n] = '\0';
 	return buf;
