@@ -14,7 +14,7 @@
 #include "render.h"
 #include "unit.h"
 
-static struct record recs[16];
+static struct record recs[24];
 static size_t nrecs;
 static char *text;
 static size_t textlen;
@@ -519,6 +519,170 @@ START_TEST(a_reply_goes_to_its_commands_renderer)
 }
 END_TEST
 
+/* ---- top and inspect ---- */
+
+static void
+top_readings(void)
+{
+	/* the earlier reading: recs[0..3) */
+	add("prog path=idle name=idle state=running pid=10 uptime_ms=5000 "
+	    "restarts=0 cpu_usec=1000 mem_bytes=50331648 procs=1");
+	add("prog path=g/burn name=burn state=running pid=11 uptime_ms=5000 "
+	    "restarts=0 cpu_usec=2000000 mem_bytes=1048576 procs=2");
+	add("prog path=new name=new state=running pid=12 uptime_ms=5000 "
+	    "restarts=1 cpu_usec=900000 mem_bytes=2097152 procs=1");
+	/* a second later: recs[3..7) */
+	add("host load=1.00\\s0.50\\s0.25 mem_total=1073741824 "
+	    "mem_avail=536870912");
+	add("prog path=idle name=idle state=running pid=10 uptime_ms=6000 "
+	    "restarts=0 cpu_usec=1500 mem_bytes=50331648 procs=1");
+	add("prog path=g/burn name=burn state=running pid=11 uptime_ms=6000 "
+	    "restarts=0 cpu_usec=2950000 mem_bytes=1048576 procs=2");
+	/* restarted meanwhile: its earlier figure is another instance's */
+	add("prog path=new name=new state=running pid=13 uptime_ms=100 "
+	    "restarts=2 cpu_usec=1000 mem_bytes=2097152 procs=1");
+}
+
+START_TEST(top_pairs_two_readings_and_puts_the_busiest_first)
+{
+	struct top_row rows[8];
+	size_t n;
+
+	top_readings();
+	n = render_top_rows(recs, 3, recs + 3, 4, 1000000, TOP_BY_CPU, rows);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(record_get(rows[0].r, "path"), "g/burn");
+	ck_assert_double_eq_tol(rows[0].cpu_pct, 95.0, 1e-6);
+	ck_assert_str_eq(record_get(rows[1].r, "path"), "idle");
+	ck_assert_double_eq_tol(rows[1].cpu_pct, 0.05, 1e-6);
+	ck_assert_str_eq(record_get(rows[2].r, "path"), "new");
+	ck_assert_double_eq(rows[2].cpu_pct, 0.0); /* not 900000 back */
+	/* by memory: the 48M program first */
+	n = render_top_rows(recs, 3, recs + 3, 4, 1000000, TOP_BY_MEM, rows);
+	ck_assert_str_eq(record_get(rows[0].r, "path"), "idle");
+	ck_assert_str_eq(record_get(rows[1].r, "path"), "new");
+}
+END_TEST
+
+START_TEST(top_is_a_table_under_a_header_line)
+{
+	struct render_opts o = {0};
+	struct top_row rows[8];
+	size_t n;
+	FILE *f;
+
+	top_readings();
+	n = render_top_rows(recs, 3, recs + 3, 4, 1000000, TOP_BY_CPU, rows);
+	f = capture();
+	render_top(f, rows, n, &recs[3], 1000, TOP_BY_CPU, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "load 1.00 0.50 0.25  memory 512M free of 1.0G  by cpu  (3)\n"
+	    "NAME    STATE    PID  CPU%  MEM   PROCS  UPTIME  RESTARTS\n"
+	    "g/burn  running  11   95.0  1.0M  2      6s      0\n"
+	    "idle    running  10   0.1   48M   1      6s      0\n"
+	    "new     running  13   0.0   2.0M  1      100ms   2\n");
+	f = capture();
+	render_top(f, rows, n, NULL, 1000, TOP_BY_CPU, &o);
+	fclose(f);
+	ck_assert_msg(strncmp(text, "NAME ", 5) == 0, "%s", text);
+}
+END_TEST
+
+START_TEST(json_top_gives_each_programs_figures)
+{
+	struct render_opts o = {.json = true};
+	struct top_row rows[8];
+	size_t n;
+	FILE *f;
+
+	top_readings();
+	n = render_top_rows(recs, 3, recs + 3, 4, 1000000, TOP_BY_CPU, rows);
+	f = capture();
+	render_top(f, rows, n, &recs[3], 1000, TOP_BY_CPU, &o);
+	fclose(f);
+	ck_assert_msg(
+	    strstr(text,
+	        "{\"schema\":1,\"interval_ms\":1000,\"host\":{\"load\":"
+	        "\"1.00 0.50 0.25\",\"mem_total\":1073741824,"
+	        "\"mem_avail\":536870912},\"programs\":[\n"
+	        "{\"name\":\"burn\",\"path\":\"g/burn\",\"state\":"
+	        "\"running\",\"pid\":11,\"cpu_percent\":95.0,"
+	        "\"cpu_usec\":2950000,\"mem_bytes\":1048576,"
+	        "\"procs\":2,\"uptime_ms\":6000,\"restarts\":0}") == text,
+	    "%s", text);
+}
+END_TEST
+
+static void
+inspect_reply(void)
+{
+	add("prog path=p name=p state=running sup=root pid=200 "
+	    "uptime_ms=3000 restarts=1 last=oom");
+	add("detail command=sleep\\s1 directory=- user=- group=- "
+	    "cgroup=/sys/fs/cgroup/unified/s-root/p-p "
+	    "cgroup_cpu=/sys/fs/cgroup/cpu/s-root/p-p listen= cpu_usec=1500000 "
+	    "mem_bytes=1048576 procs=2");
+	add("limit key=cpu_max value=20% enforced=v1 on=p");
+	add("limit key=pids_max value=100 enforced=not\\senforced on=grp");
+	add("proc pid=200 ppid=1 depth=0 state=S wchan=do_wait cpu_ms=10 "
+	    "rss_bytes=1048576 threads=1 fds=3 cmd=sh\\s-c\\sx");
+	add("proc pid=201 ppid=200 depth=1 state=S wchan=hrtimer_nanosleep "
+	    "cpu_ms=0 rss_bytes=524288 threads=1 fds=3 cmd=sleep\\s1");
+	add("fds count=6");
+	add("exit time_ms=0 last=oom up_ms=2000");
+	add("line path=p time_us=0 text=hello");
+}
+
+START_TEST(inspect_shows_processes_as_a_tree_and_limits_with_their_home)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	inspect_reply();
+	f = capture();
+	render_inspect(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_msg(
+	    strstr(text, "CGROUP     /sys/fs/cgroup/unified/s-root/p-p\n"
+	                 "CGROUP     cpu /sys/fs/cgroup/cpu/s-root/p-p\n") &&
+	        strstr(text, "  cpu_max      20%      v1\n") &&
+	        strstr(text, "  pids_max     100      not enforced  (on "
+	                     "supervisor grp)\n") &&
+	        strstr(text, "\n  200          S     hrtimer_nanosleep") ==
+	            NULL &&
+	        strstr(text, "\n  200          S     do_wait           10ms") &&
+	        strstr(text, "\n    201        S     hrtimer_nanosleep 0s") &&
+	        strstr(text, "sleep 1\n  open descriptors: 6\n") &&
+	        strstr(
+	            text, "1970-01-01T00:00:00Z  oom            after 2s\n") &&
+	        strstr(text, "LAST LINES\n  hello\n") &&
+	        strstr(text, "LISTEN     none\n"),
+	    "%s", text);
+}
+END_TEST
+
+START_TEST(json_inspect_is_one_document_with_numbers)
+{
+	struct render_opts o = {.json = true};
+	FILE *f;
+
+	inspect_reply();
+	f = capture();
+	render_inspect(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_msg(
+	    strstr(text,
+	        "\"processes\":[{\"pid\":200,\"ppid\":1,\"depth\":0,"
+	        "\"state\":\"S\",\"wchan\":\"do_wait\",\"cpu_ms\":10,") &&
+	        strstr(text,
+	            "\"limits\":[{\"key\":\"cpu_max\",\"value\":\"20%\","
+	            "\"enforced\":\"v1\",\"on\":\"p\"}") &&
+	        strstr(text, ",\"fds\":6") && text[strlen(text) - 1] == '\n',
+	    "%s", text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -549,6 +713,12 @@ main(void)
 	tcase_add_test(tc, json_logs_are_one_document);
 	tcase_add_test(tc, json_logs_followed_are_one_object_a_line);
 	tcase_add_test(tc, a_reply_goes_to_its_commands_renderer);
+	tcase_add_test(tc, top_pairs_two_readings_and_puts_the_busiest_first);
+	tcase_add_test(tc, top_is_a_table_under_a_header_line);
+	tcase_add_test(tc, json_top_gives_each_programs_figures);
+	tcase_add_test(
+	    tc, inspect_shows_processes_as_a_tree_and_limits_with_their_home);
+	tcase_add_test(tc, json_inspect_is_one_document_with_numbers);
 	suite_add_tcase(s, tc);
 	return unit_main(s);
 }
