@@ -790,8 +790,8 @@ run_top(const struct opts *o, const struct render_opts *ro)
 				host = &b.rs.v[i];
 		if (live)
 			fputs("\033[H\033[2J", stdout);
-		render_top(stdout, rows, n, live ? host : NULL, o->interval_ms,
-		    by, ro);
+		render_top(stdout, rows, n, live || ro->json ? host : NULL,
+		    o->interval_ms, by, ro);
 		if (live)
 			fputs("\n(c: sort by CPU, m: by memory, q: quit)\n",
 			    stdout);

@@ -9,6 +9,7 @@
 #include "inspect.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,15 +92,53 @@ limit_records(struct buf *b, const struct node *n)
 	}
 }
 
+/* Whether word needs quotes to be read back as one word. */
+static bool
+needs_quotes(const char *word)
+{
+	if (*word == '\0')
+		return true;
+	for (; *word != '\0'; word++)
+		if (strchr("_./:=@%+,-", *word) == NULL &&
+		    !(*word >= 'a' && *word <= 'z') &&
+		    !(*word >= 'A' && *word <= 'Z') &&
+		    !(*word >= '0' && *word <= '9'))
+			return true;
+	return false;
+}
+
+/* argv as a shell would read it back: words with spaces or quotes in
+ * single quotes (' as '\''), into buf (cut to fit). */
 static void
 join_words(char *const *argv, char *buf, size_t size)
 {
 	size_t off = 0;
+	const char *c;
 
 	buf[0] = '\0';
-	for (; *argv != NULL && off < size; argv++)
-		off += (size_t)snprintf(
-		    buf + off, size - off, "%s%s", off ? " " : "", *argv);
+	for (; *argv != NULL && off + 1 < size; argv++) {
+		if (off > 0)
+			buf[off++] = ' ';
+		if (!needs_quotes(*argv)) {
+			off += (size_t)snprintf(
+			    buf + off, size - off, "%s", *argv);
+			continue;
+		}
+		buf[off++] = '\'';
+		for (c = *argv; *c != '\0' && off + 5 < size; c++) {
+			if (*c == '\'') {
+				memcpy(buf + off, "'\\''", 4);
+				off += 4;
+			} else {
+				buf[off++] = *c;
+			}
+		}
+		if (off + 1 < size)
+			buf[off++] = '\'';
+		buf[off] = '\0';
+	}
+	if (off >= size)
+		buf[size - 1] = '\0';
 }
 
 static void
