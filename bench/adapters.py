@@ -214,12 +214,24 @@ class Tend(Adapter):
     def status_lines_expected(self):
         return len(self.ids()) + 1  # a header line
 
-    def socket_round_trip(self, cid):
+    def top_cmd(self):
+        """One refresh of top as an operator runs it (not on a tty: two
+        readings an interval apart, then one snapshot)."""
+        return [self.ctx.tendctl, "-s", self.sock, "top", "--interval",
+                "100ms"]
+
+    def top_reading(self):
+        """One reading of top over the socket (what each refresh asks of
+        tend: every program's CPU, memory and processes): seconds."""
+        return self.socket_round_trip(None, "top")
+
+    def socket_round_trip(self, cid, verb="pid"):
         """One request over the socket, no tendctl: seconds."""
         t0 = time.perf_counter()
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(self.sock)
-        s.sendall(f"TEND/1 pid {cid}\n".encode())
+        s.sendall((f"TEND/1 {verb} {cid}\n" if cid else
+                   f"TEND/1 {verb}\n").encode())
         buf = b""
         while not buf.endswith(b"\n.\n"):
             chunk = s.recv(65536)

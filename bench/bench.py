@@ -377,6 +377,16 @@ class Bench:
             return None
         return self.timed(cmd, reps, sup.status_lines_expected())
 
+    def top(self, sup, reps):
+        """top's cost per refresh: one reading over tend's socket (tend
+        reads every program's cgroup files), and the whole command with
+        --interval 100ms (process start, two readings, the table)."""
+        if not hasattr(sup, "top_reading"):
+            return None
+        ts = [sup.top_reading() * 1000 for _ in range(reps)]
+        return {"reading": percentiles(ts),
+                "cli": self.timed(sup.top_cmd(), reps)}
+
     def round_trip(self, sup, cid, reps):
         cmd = sup.one_cmd(cid)
         if cmd is None:
@@ -484,6 +494,7 @@ class Bench:
                       "involuntary": c1[1] - c0[1], "procs": len(pids)})
         if ok:
             self.put(sup.name, f"status_{key}", self.status(sup, a.reps))
+            self.put(sup.name, f"top_{key}", self.top(sup, a.reps))
             self.put(sup.name, f"round_trip_{key}",
                      self.round_trip(sup, "c0", a.reps))
         if key == "big" and ok:

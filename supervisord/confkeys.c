@@ -836,7 +836,8 @@ p_cpu_max(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 			return -1;
 		r = units_parse_int(num, k->min, k->max, &pct);
 		free(num);
-		quota = pct * (period / 100);
+		if (r == 0) /* pct is within k's bounds only then */
+			quota = pct * (period / 100);
 	} else {
 		r = quota_period(e->value, &quota, &period);
 	}

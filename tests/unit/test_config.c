@@ -869,7 +869,8 @@ START_TEST(invalid_cgroup_limits_are_errors_at_their_lines)
 	      "pids_max = -1\ncpu_weight = 0\n"
 	      "[supervisor:s]\ncpu_max = 100/100000\ncpu_weight = 10001\n"
 	      "[program:b]\ncommand = x\ncpu_max = 50000/2000000\n"
-	      "memory_high = 1X\ncpu_max = 5/\n");
+	      "memory_high = 1X\ncpu_max = 5/\n"
+	      "[program:c]\ncommand = x\ncpu_max = 4049149877457877084%\n");
 	ERROR(3, "cpu_max: invalid value \"0%\"");
 	ERROR(4, "memory_max: invalid value \"lots\"");
 	ERROR(5, "pids_max: invalid value \"-1\"");
@@ -879,7 +880,9 @@ START_TEST(invalid_cgroup_limits_are_errors_at_their_lines)
 	ERROR(12, "cpu_max: invalid value \"50000/2000000\"");
 	ERROR(13, "memory_high: invalid value \"1X\"");
 	ERROR(14, "cpu_max given twice");
-	ck_assert_uint_eq(d.n, 9);
+	/* out of range, and no overflow computing its quota (fuzz_config) */
+	ERROR(17, "cpu_max: invalid value \"4049149877457877084%\"");
+	ck_assert_uint_eq(d.n, 10);
 }
 END_TEST
 
