@@ -258,7 +258,8 @@ is_text_field(const char *key)
 {
 	static const char *const text[] = {"cmd", "text", "name", "path",
 	    "value", "user", "group", "command", "directory", "sup", "state",
-	    "wchan", "last", "strategy", "kind", "key", "enforced", "on"};
+	    "wchan", "last", "strategy", "kind", "key", "enforced", "on",
+	    "status"};
 	size_t i;
 
 	for (i = 0; i < sizeof(text) / sizeof(*text); i++)

@@ -434,7 +434,7 @@ main(int argc, char **argv)
 	if (opt.upgrade_check >= 0)
 		return upgrade_check(opt.upgrade_check);
 	if (spawn_reserve_fds() == -1)
-		fatal("cannot reserve descriptors 3 to 9");
+		fatal("cannot reserve descriptors 3 to 10");
 	memset(&from, 0, sizeof(from));
 	from.old_exe_fd = -1;
 	if (opt.upgrade_from >= 0)

@@ -53,7 +53,7 @@ enum {
 	SLOT_ERR = 5,   /* what becomes its fd 2 */
 	SLOT_CG = 6,    /* its cgroup, when it moves itself there */
 	SLOT_READY = 7, /* ready = fd:N: what becomes its fd N */
-	SLOT_V1 = 8,    /* cgroup.procs of its v1 cgroups (cglimit.h), to join */
+	SLOT_V1 = 8, /* cgroup.procs of its v1 cgroups (cglimit.h), to join */
 	SLOT_END = SLOT_V1 + CGLIMIT_V1_MAX,
 };
 #define DEFAULT_PATH                                                           \
@@ -730,8 +730,8 @@ launch(struct child *c, const struct out_fd *fd1, const struct out_fd *fd2,
 		}
 		c->ready_n = more->ready_n;
 	}
-	for (c->nv1 = 0; more != NULL && c->nv1 < more->nv1 &&
-	                 c->nv1 < CGLIMIT_V1_MAX;
+	for (c->nv1 = 0;
+	     more != NULL && c->nv1 < more->nv1 && c->nv1 < CGLIMIT_V1_MAX;
 	     c->nv1++) {
 		if (dup3(more->v1_fds[c->nv1], SLOT_V1 + c->nv1, O_CLOEXEC) ==
 		    -1) {
