@@ -453,6 +453,39 @@ on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/*
+ * What p's spawn passes besides stdout and stderr: its readiness pipe,
+ * the cgroup v1 cgroups it joins (their cgroup.procs into v1). 0, or -1
+ * having said what could not be prepared and let go of the rest (the
+ * capture pipe's child ends, cg_fd).
+ */
+static int
+prepare_extra(struct prog *p, struct spawn_extra *more, int *v1, int cg_fd)
+{
+	const char *what = NULL;
+	int err_no;
+
+	more->pid_var = ready_pid_var(p);
+	more->ready_fd = ready_before_spawn(p, &more->ready_n);
+	more->v1_fds = v1;
+	more->nv1 = 0;
+	if (more->ready_fd == -1 && errno != 0)
+		what = "its readiness pipe";
+	else if ((more->nv1 = cglimit_v1_prepare(p, v1)) == -1)
+		what = "its cgroup v1 cgroups";
+	if (what == NULL)
+		return 0;
+	err_no = errno;
+	output_spawned(p);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	if (more->nv1 == -1)
+		ready_spawn_failed(p);
+	errno = err_no;
+	not_prepared(p, what);
+	return -1;
+}
+
 static void
 do_start(struct prog *p, unsigned gen)
 {
@@ -497,29 +530,8 @@ do_start(struct prog *p, unsigned gen)
 		not_prepared(p, "its cgroup");
 		return;
 	}
-	more.pid_var = ready_pid_var(p);
-	more.ready_fd = ready_before_spawn(p, &more.ready_n);
-	if (more.ready_fd == -1 && errno != 0) {
-		err_no = errno;
-		output_spawned(p);
-		if (cg_fd >= 0)
-			close(cg_fd);
-		errno = err_no;
-		not_prepared(p, "its readiness pipe");
+	if (prepare_extra(p, &more, v1, cg_fd) == -1)
 		return;
-	}
-	more.nv1 = cglimit_v1_prepare(p, v1);
-	more.v1_fds = v1;
-	if (more.nv1 == -1) {
-		err_no = errno;
-		output_spawned(p);
-		if (cg_fd >= 0)
-			close(cg_fd);
-		ready_spawn_failed(p);
-		errno = err_no;
-		not_prepared(p, "its cgroup v1 cgroups");
-		return;
-	}
 	p->oom_base = cglimit_oom_kills(p);
 	pidfd = sv.npidfds < sv.pidfd_room ? 0 : -1; /* -1: none wanted */
 	pid = spawn_program(p, &sv.ids, &fd1, &fd2, &more, cg_fd, migrate,
