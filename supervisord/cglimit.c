@@ -378,12 +378,18 @@ const char *
 cglimit_v1_dir(const struct node *n, enum controller c, char *buf, size_t size)
 {
 	char rel[PATH_MAX];
+	size_t blen, rlen;
 
 	if (!lm.v1[c].usable || !(n->v1_need & (1u << c)))
 		return NULL;
 	cgroup_rel_path(n, rel, sizeof(rel));
-	if ((size_t)snprintf(buf, size, "%s/%s", lm.v1[c].base, rel) >= size)
+	blen = strlen(lm.v1[c].base);
+	rlen = strlen(rel);
+	if (blen + 1 + rlen + 1 > size)
 		return NULL;
+	memcpy(buf, lm.v1[c].base, blen);
+	buf[blen] = '/';
+	memcpy(buf + blen + 1, rel, rlen + 1);
 	return buf;
 }
 
