@@ -176,22 +176,28 @@ prog_supervision_key(const struct prog_conf *a, const struct prog_conf *b)
 	return NULL;
 }
 
+/* The first cgroup limit key that differs between a and b, or NULL. */
+static const char *
+limits_key(const struct cg_limits *a, const struct cg_limits *b)
+{
+	if (a->memory_max != b->memory_max)
+		return "memory_max";
+	if (a->memory_high != b->memory_high)
+		return "memory_high";
+	if (a->cpu_quota_us != b->cpu_quota_us ||
+	    a->cpu_period_us != b->cpu_period_us)
+		return "cpu_max";
+	if (a->cpu_weight != b->cpu_weight)
+		return "cpu_weight";
+	if (a->pids_max != b->pids_max)
+		return "pids_max";
+	return NULL;
+}
+
 static const char *
 prog_limits_key(const struct prog_conf *a, const struct prog_conf *b)
 {
-	const struct prog_extra *xa = prog_extra(a), *xb = prog_extra(b);
-
-	if (xa->memory_max != xb->memory_max)
-		return "memory_max";
-	if (xa->memory_high != xb->memory_high)
-		return "memory_high";
-	if (xa->cpu_max_pct != xb->cpu_max_pct)
-		return "cpu_max";
-	if (xa->cpu_weight != xb->cpu_weight)
-		return "cpu_weight";
-	if (xa->pids_max != xb->pids_max)
-		return "pids_max";
-	return NULL;
+	return limits_key(&prog_extra(a)->lim, &prog_extra(b)->lim);
 }
 
 static const char *

@@ -333,11 +333,11 @@ END_TEST
 START_TEST(cgroup_limits_are_written_live)
 {
 	load(BASE, BASE);
-	extra(&NEW, "b")->memory_max = 1 << 20;
+	extra(&NEW, "b")->lim.memory_max = 1 << 20;
 	expect_kind("b", DIFF_UPDATE, DIFF_K_LIMITS, "memory_max");
 	ck_assert_uint_eq(item("b")->keys & DIFF_K_PROCESS, 0);
 	load(BASE, BASE);
-	extra(&NEW, "b")->pids_max = 10;
+	extra(&NEW, "b")->lim.pids_max = 10;
 	expect_kind("b", DIFF_UPDATE, DIFF_K_LIMITS, "pids_max");
 }
 END_TEST
