@@ -282,13 +282,15 @@ START_TEST(tendctl_refuses_a_server_that_is_not_roots_or_its_own)
 	struct th *t = th_new("[program:a]\n"
 	                      "command = {S:a}\n");
 	struct sockaddr_un sa;
-	char *fake = ct_path(t, "fake.sock"), *out;
-	int fd, st;
+	char *fake = ct_path(t, "fake.sock"), *out, ready;
+	int fd, st, sync[2];
+	struct pollfd pf;
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
 
 	test_user(t, &uid, &gid);
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -304,6 +306,8 @@ START_TEST(tendctl_refuses_a_server_that_is_not_roots_or_its_own)
 		    setresgid(gid, gid, gid) == -1 ||
 		    setresuid(uid, uid, uid) == -1 || listen(fd, 8) == -1)
 			_exit(1);
+		/* listening now: the parent may connect */
+		(void)!write(sync[1], "L", 1);
 		for (;;) {
 			int c = accept(fd, NULL, NULL);
 
@@ -314,6 +318,14 @@ START_TEST(tendctl_refuses_a_server_that_is_not_roots_or_its_own)
 		}
 	}
 	close(fd);
+	close(sync[1]);
+	/* a connect before the child's listen() would be refused, and
+	 * listen() must be the other user's: wait for it to say so */
+	pf = (struct pollfd){.fd = sync[0], .events = POLLIN};
+	ck_assert_msg(
+	    poll(&pf, 1, DEADLINE_MS) == 1 && read(sync[0], &ready, 1) == 1,
+	    "the stranger's server did not start listening");
+	close(sync[0]);
 	out = ct_ctl(t, 4, "-s %s status", fake);
 	ct_has(out, "refusing", "status of a stranger's server");
 	free(out);
