@@ -101,12 +101,60 @@ struct cols {
 	size_t width;
 };
 
-/* The cells of a status row. The path and LAST-EXIT point into the
- * record (a path has no length bound); the rest are written to bufs. */
+/* The cells of a status row, by column: NAME STATE PID UPTIME RESTARTS
+ * LAST-EXIT, then STATUS (the last STATUS= text), STRATEGY, WINDOW, NEXT,
+ * REASON. The path, LAST-EXIT, STATUS and REASON point into the record
+ * (they have no length bound); the rest are written to bufs. */
+enum { COL_STATUS = 6, COL_REASON = 10, NCELLS };
+
 struct cells {
-	const char *v[7];
-	char bufs[4][32];
+	const char *v[NCELLS];
+	char bufs[6][32];
 };
+
+/* The columns shown: plain status, with STATUS when a program has a
+ * STATUS= text; --all, with those of supervisors and REASON last (the
+ * STATUS= text is in plain status and JSON). */
+static const size_t plain_cols[] = {0, 1, 2, 3, 4, 5, COL_STATUS};
+static const size_t all_cols[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, COL_REASON};
+
+static bool
+is_sup(const struct record *r)
+{
+	return strcmp(r->type, "sup") == 0;
+}
+
+/* What status shows: programs, and with --all supervisors. */
+static bool
+shown_in_status(const struct record *r, const struct render_opts *o)
+{
+	return strcmp(r->type, "prog") == 0 || (o->all && is_sup(r));
+}
+
+/* WINDOW: restarts within the period against intensity ("2/5"). */
+static const char *
+window_cell(const struct record *r, char *buf, size_t size)
+{
+	long long intensity = record_int(r, "intensity", -1);
+
+	if (!is_sup(r))
+		snprintf(buf, size, "-");
+	else if (intensity < 0)
+		snprintf(buf, size, "%lld/inf",
+		    (long long)record_int(r, "window", 0));
+	else
+		snprintf(buf, size, "%lld/%lld",
+		    (long long)record_int(r, "window", 0), intensity);
+	return buf;
+}
+
+static const char *
+nonempty(const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+
+	return v != NULL && *v != '\0' ? v : "-";
+}
 
 static void
 status_cells(const struct record *r, struct cells *c)
@@ -125,15 +173,93 @@ status_cells(const struct record *r, struct cells *c)
 	snprintf(c->bufs[2], sizeof(c->bufs[2]), "%lld",
 	    (long long)record_int(r, "restarts", 0));
 	c->v[4] = c->bufs[2];
-	c->v[5] = record_get(r, "last") != NULL && *str(r, "last") != '\0'
-	              ? str(r, "last")
-	              : "-";
-	c->v[6] = str(r, "status"); /* the last STATUS= text, or "" */
+	c->v[5] = nonempty(r, "last");
+	c->v[COL_STATUS] = str(r, "status"); /* the last STATUS= text, or "" */
+	c->v[7] = nonempty(r, "strategy");
+	c->v[8] = window_cell(r, c->bufs[3], sizeof(c->bufs[3]));
+	c->v[9] = render_duration(
+	    c->bufs[4], sizeof(c->bufs[4]), record_int(r, "next_start_ms", -1));
+	c->v[COL_REASON] = nonempty(r, "reason");
 }
 
-/* A supervisor's record in status --json: why it gave up. */
+/* A string field, or null when it is absent or empty. */
 static void
-sup_json(FILE *out, const struct record *r)
+json_str(FILE *out, const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+
+	if (v == NULL || *v == '\0' || strcmp(v, "-") == 0)
+		fputs("null", out);
+	else
+		render_json_string(out, v);
+}
+
+/* The fields every status entry has, after its name: path, supervisor,
+ * state. */
+static void
+json_entry_head(FILE *out, const struct record *r)
+{
+	fputs("{\"name\":", out);
+	render_json_string(out, str(r, "name"));
+	fputs(",\"path\":", out);
+	render_json_string(out, str(r, "path"));
+	fputs(",\"supervisor\":", out);
+	json_str(out, r, "sup");
+	fputs(",\"state\":", out);
+	render_json_string(out, str(r, "state"));
+}
+
+/* Why it is in its state: cause (a word), after (whose end set it off),
+ * reason (in words). */
+static void
+json_cause(FILE *out, const struct record *r)
+{
+	fputs(",\"cause\":", out);
+	json_str(out, r, "cause");
+	fputs(",\"after\":", out);
+	json_str(out, r, "after");
+	fputs(",\"reason\":", out);
+	json_str(out, r, "reason");
+}
+
+static void
+status_json_prog(FILE *out, const struct record *r)
+{
+	json_entry_head(out, r);
+	fputs(",\"pid\":", out);
+	json_int(out, r, "pid", true);
+	fputs(",\"uptime_ms\":", out);
+	json_int(out, r, "uptime_ms", false);
+	fputs(",\"restarts\":", out);
+	json_int(out, r, "restarts", false);
+	fputs(",\"last_exit\":", out);
+	json_str(out, r, "last");
+	fputs(",\"status_text\":", out);
+	if (record_get(r, "status") != NULL)
+		render_json_string(out, str(r, "status"));
+	else
+		fputs("null", out);
+	fputs(",\"health_fail_streak\":", out);
+	json_int(out, r, "health_fails", false);
+	if (record_get(r, "cpu_usec") != NULL) {
+		fputs(",\"cpu_usec\":", out);
+		json_int(out, r, "cpu_usec", false);
+		fputs(",\"mem_bytes\":", out);
+		json_int(out, r, "mem_bytes", false);
+		fputs(",\"procs\":", out);
+		json_int(out, r, "procs", false);
+	}
+	json_cause(out, r);
+	fputs(",\"next_start_ms\":", out);
+	json_int(out, r, "next_start_ms", false);
+	fputs("}", out);
+}
+
+/* A supervisor's record in status --json: with --all each one, else one
+ * that gave up (gave_up_by: the child whose restart was one too many,
+ * gave_up_why: how it last ended). */
+static void
+status_json_sup(FILE *out, const struct record *r)
 {
 	static const char *const keys[] = {
 	    "name", "path", "state", "strategy", "gave_up_by", "gave_up_why"};
@@ -146,120 +272,101 @@ sup_json(FILE *out, const struct record *r)
 		else
 			fputs("null", out);
 	}
+	fputs(",\"supervisor\":", out);
+	json_str(out, r, "sup");
+	fputs(",\"uptime_ms\":", out);
+	json_int(out, r, "uptime_ms", false);
 	fputs(",\"restarts\":", out);
 	json_int(out, r, "restarts", false);
+	fputs(",\"window\":", out);
+	json_int(out, r, "window", false);
+	fputs(",\"intensity\":", out);
+	json_int(out, r, "intensity", false);
+	fputs(",\"period_ms\":", out);
+	json_int(out, r, "period_ms", false);
+	json_cause(out, r);
 	fputs("}", out);
 }
 
 static void
-status_json(FILE *out, const struct record *v, size_t n)
+status_json(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o)
 {
 	size_t i;
 	bool first = true;
 
 	fprintf(out, "{\"schema\":%d,\"programs\":[", RENDER_SCHEMA);
 	for (i = 0; i < n; i++) {
-		const struct record *r = &v[i];
-		const char *last = str(r, "last");
-
-		if (strcmp(r->type, "prog") != 0)
+		if (strcmp(v[i].type, "prog") != 0)
 			continue;
 		fputs(first ? "\n" : ",\n", out);
 		first = false;
-		fputs("{\"name\":", out);
-		render_json_string(out, str(r, "name"));
-		fputs(",\"path\":", out);
-		render_json_string(out, str(r, "path"));
-		fputs(",\"supervisor\":", out);
-		render_json_string(out, str(r, "sup"));
-		fputs(",\"state\":", out);
-		render_json_string(out, str(r, "state"));
-		fputs(",\"pid\":", out);
-		json_int(out, r, "pid", true);
-		fputs(",\"uptime_ms\":", out);
-		json_int(out, r, "uptime_ms", false);
-		fputs(",\"restarts\":", out);
-		json_int(out, r, "restarts", false);
-		fputs(",\"last_exit\":", out);
-		if (strcmp(last, "-") == 0 || *last == '\0')
-			fputs("null", out);
-		else
-			render_json_string(out, last);
-		fputs(",\"status_text\":", out);
-		if (record_get(r, "status") != NULL)
-			render_json_string(out, str(r, "status"));
-		else
-			fputs("null", out);
-		fputs(",\"health_fail_streak\":", out);
-		json_int(out, r, "health_fails", false);
-		if (record_get(r, "cpu_usec") != NULL) {
-			fputs(",\"cpu_usec\":", out);
-			json_int(out, r, "cpu_usec", false);
-			fputs(",\"mem_bytes\":", out);
-			json_int(out, r, "mem_bytes", false);
-			fputs(",\"procs\":", out);
-			json_int(out, r, "procs", false);
-		}
-		fputs("}", out);
+		status_json_prog(out, &v[i]);
 	}
 	fputs("\n]", out);
 	first = true;
-	for (i = 0; i < n; i++) /* the ones that gave up, if any */
-		if (strcmp(v[i].type, "sup") == 0) {
+	for (i = 0; i < n; i++) /* --all: each; else those that gave up */
+		if (is_sup(&v[i])) {
 			fputs(first ? ",\"supervisors\":[\n" : ",\n", out);
 			first = false;
-			sup_json(out, &v[i]);
+			status_json_sup(out, &v[i]);
 		}
-	fputs(first ? "}\n" : "\n]}\n", out);
+	if (o->all && first)
+		fputs(",\"supervisors\":[", out);
+	fputs(first && !o->all ? "}\n" : "\n]}\n", out);
 }
 
-/* ncols: 6, or 7 with STATUS (when some program has a STATUS= text). */
+/* cols: the ncols columns shown, their widths in w. */
 static void
-status_row(FILE *out, const struct cells *c, const struct cols *cols,
-    size_t ncols, const struct render_opts *o)
+status_row(FILE *out, const struct cells *c, const size_t *cols,
+    const struct cols *w, size_t ncols, const struct render_opts *o)
 {
 	const char *on = o->color ? state_color(c->v[1]) : "";
 	size_t k;
 
-	if (ncols == 7 && *c->v[6] == '\0')
-		ncols = 6; /* no trailing blanks */
+	if (cols[ncols - 1] == COL_STATUS && *c->v[COL_STATUS] == '\0')
+		ncols--; /* no trailing blanks */
 	for (k = 0; k + 1 < ncols; k++)
-		fprintf(out, "%s%-*s%s  ", k == 1 ? on : "", (int)cols[k].width,
-		    c->v[k], k == 1 && *on != '\0' ? C_RESET : "");
-	fprintf(out, "%s\n", c->v[ncols - 1]);
+		fprintf(out, "%s%-*s%s  ", k == 1 ? on : "",
+		    (int)w[cols[k]].width, c->v[cols[k]],
+		    k == 1 && *on != '\0' ? C_RESET : "");
+	fprintf(out, "%s\n", c->v[cols[ncols - 1]]);
 }
 
 void
 render_status(
     FILE *out, const struct record *v, size_t n, const struct render_opts *o)
 {
-	struct cols cols[7] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
-	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}, {"STATUS", 6}};
+	struct cols w[NCELLS] = {{"NAME", 4}, {"STATE", 5}, {"PID", 3},
+	    {"UPTIME", 6}, {"RESTARTS", 8}, {"LAST-EXIT", 9}, {"STATUS", 6},
+	    {"STRATEGY", 8}, {"WINDOW", 6}, {"NEXT", 4}, {"REASON", 6}};
+	const size_t *cols = o->all ? all_cols : plain_cols;
+	size_t ncols = o->all ? sizeof(all_cols) / sizeof(*all_cols) : 6;
 	struct cells cells;
-	size_t i, k, ncols = 6;
+	size_t i, k;
 
 	if (o->json) {
-		status_json(out, v, n);
+		status_json(out, v, n, o);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (strcmp(v[i].type, "prog") != 0)
+		if (!shown_in_status(&v[i], o))
 			continue;
 		status_cells(&v[i], &cells);
-		for (k = 0; k < 7; k++)
-			if (strlen(cells.v[k]) > cols[k].width)
-				cols[k].width = strlen(cells.v[k]);
-		if (record_get(&v[i], "status") != NULL)
-			ncols = 7;
+		for (k = 0; k < NCELLS; k++)
+			if (strlen(cells.v[k]) > w[k].width)
+				w[k].width = strlen(cells.v[k]);
+		if (!o->all && record_get(&v[i], "status") != NULL)
+			ncols = sizeof(plain_cols) / sizeof(*plain_cols);
 	}
 	for (k = 0; k + 1 < ncols; k++)
-		fprintf(out, "%-*s  ", (int)cols[k].width, cols[k].head);
-	fprintf(out, "%s\n", cols[ncols - 1].head);
+		fprintf(out, "%-*s  ", (int)w[cols[k]].width, w[cols[k]].head);
+	fprintf(out, "%s\n", w[cols[ncols - 1]].head);
 	for (i = 0; i < n; i++) {
-		if (strcmp(v[i].type, "prog") != 0)
+		if (!shown_in_status(&v[i], o))
 			continue;
 		status_cells(&v[i], &cells);
-		status_row(out, &cells, cols, ncols, o);
+		status_row(out, &cells, cols, w, ncols, o);
 	}
 }
 

@@ -21,6 +21,7 @@ struct render_opts {
 	bool json;
 	bool color;
 	bool timestamps; /* logs: each line begins with its time (RFC 3339) */
+	bool all;        /* status --all: supervisors' rows, and why */
 };
 
 /*
@@ -37,7 +38,9 @@ bool render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
     const struct render_opts *o);
 
 /* status: NAME STATE PID UPTIME RESTARTS LAST-EXIT, one line per "prog"
- * record. */
+ * record; with o->all, one per "sup" record too, and STRATEGY WINDOW NEXT
+ * REASON (JSON: every program has its cause and reason; with o->all, a
+ * "supervisors" array). */
 void render_status(
     FILE *out, const struct record *v, size_t n, const struct render_opts *o);
 

@@ -44,8 +44,10 @@ struct opts {
 	bool no_wait;
 	bool alive;
 	bool follow;
-	bool timestamps;   /* logs --timestamps */
-	const char *lines; /* logs -n; top -n: iterations */
+	bool timestamps;      /* logs --timestamps */
+	bool with_dependents; /* stop, restart --with-dependents */
+	bool all;             /* status --all */
+	const char *lines;    /* logs -n; top -n: iterations */
 	int64_t timeout_ms;
 	int64_t interval_ms; /* top --interval */
 	const char *cmd;
@@ -70,11 +72,18 @@ usage(FILE *to)
 	    "DURATION] "
 	    "COMMAND [ARG...]\n"
 	    "\n"
-	    "  status [NAME...]      NAME STATE PID UPTIME RESTARTS LAST-EXIT\n"
+	    "  status [--all] [NAME...]\n"
+	    "                        NAME STATE PID UPTIME RESTARTS "
+	    "LAST-EXIT;\n"
+	    "                        --all: supervisors too, and why\n"
 	    "  tree                  the tree of supervisors and programs\n"
 	    "  start NAME...         start programs or subtrees; waits\n"
-	    "  stop NAME...          stop them; waits\n"
-	    "  restart NAME...       stop, then start; waits\n"
+	    "  stop [--with-dependents] NAME...\n"
+	    "                        stop them (and the children started\n"
+	    "                        after them); waits\n"
+	    "  restart [--with-dependents] NAME...\n"
+	    "                        stop, then start (as a crash would,\n"
+	    "                        uncharged); waits\n"
 	    "  signal SIG NAME...    send SIG to the main process\n"
 	    "  kill NAME...          SIGKILL the main process (a crash)\n"
 	    "  pid NAME              print the main pid\n"
@@ -151,6 +160,8 @@ static const struct flag_opt {
     {NULL, "--json", offsetof(struct opts, json)},
     {NULL, "--no-wait", offsetof(struct opts, no_wait)},
     {NULL, "--alive", offsetof(struct opts, alive)},
+    {NULL, "--with-dependents", offsetof(struct opts, with_dependents)},
+    {NULL, "--all", offsetof(struct opts, all)},
     {"-f", "--follow", offsetof(struct opts, follow)},
     {"-t", "--timestamps", offsetof(struct opts, timestamps)},
 };
@@ -847,11 +858,24 @@ run_version(struct conn *c, const struct opts *o, const struct render_opts *ro)
 	return 0;
 }
 
+/* An option of one command given to another is a usage error. */
+static void
+check_command_options(const struct opts *o)
+{
+	if (o->with_dependents && strcmp(o->cmd, "stop") != 0 &&
+	    strcmp(o->cmd, "restart") != 0)
+		die(EXIT_USAGE,
+		    "--with-dependents: only with stop and restart");
+	if (o->all && strcmp(o->cmd, "status") != 0)
+		die(EXIT_USAGE, "--all: only with status");
+}
+
 /* The options a plain command sends: a waiting command's timeout (in
- * topt, size bytes) and wait=0, health's alive=1. Returns how many. */
+ * topt, size bytes), wait=0 and dependents=1, health's alive=1, status's
+ * all=1. Returns how many. */
 static size_t
 plain_extras(
-    const struct opts *o, char *topt, size_t size, const char *extra[2])
+    const struct opts *o, char *topt, size_t size, const char *extra[3])
 {
 	size_t n = 0;
 
@@ -861,11 +885,15 @@ plain_extras(
 		extra[n++] = topt;
 		if (o->no_wait)
 			extra[n++] = "wait=0";
+		if (o->with_dependents)
+			extra[n++] = "dependents=1";
 	}
 	if (strcmp(o->cmd, "health") == 0 && o->alive)
 		extra[n++] = "alive=1";
 	if (strcmp(o->cmd, "status") == 0 && o->json)
 		extra[n++] = "figures=1";
+	if (strcmp(o->cmd, "status") == 0 && o->all)
+		extra[n++] = "all=1";
 	return n;
 }
 
@@ -877,13 +905,14 @@ main(int argc, char **argv)
 	static struct conn c = {.fd = -1, .deadline_ms = -1};
 	static struct records rs;
 	char topt[64], err[512];
-	const char *extra[2];
+	const char *extra[3];
 	size_t nextra;
 	int status;
 
 	parse_args(argc, argv, &o);
 	ro.json = o.json;
 	ro.timestamps = o.timestamps;
+	ro.all = o.all;
 	ro.color =
 	    !o.json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	if (strcmp(o.cmd, "help") == 0) {
@@ -892,6 +921,7 @@ main(int argc, char **argv)
 	}
 	if (!is_command(o.cmd))
 		die(EXIT_USAGE, "unknown command %s (see tendctl help)", o.cmd);
+	check_command_options(&o);
 	if (strcmp(o.cmd, "version") == 0)
 		return run_version(&c, &o, &ro);
 	if (try_connect(&c, &o, err, sizeof(err)) == -1)

@@ -35,6 +35,7 @@ enum cstate {
 enum producer {
 	PROD_NONE,
 	PROD_STATUS,
+	PROD_STATUS_ALL, /* status --all: supervisors too */
 	PROD_TREE,
 	PROD_FIGURES, /* status with what each program uses (top) */
 };
@@ -66,6 +67,7 @@ struct client {
 	size_t lo, hi;
 	/* a waiting start, stop or restart */
 	enum opkind op;
+	bool with_dependents; /* stop or restart --with-dependents */
 	struct target *targets;
 	size_t ntargets;
 	struct client *prev, *next;

@@ -58,6 +58,65 @@ depth_of(const struct node *n)
 	return d;
 }
 
+/* Why n is in its state (issue 19): cause, after, reason. */
+static void
+describe_cause(struct buf *b, const struct node *n)
+{
+	char why[256];
+
+	if (n->cause == CAUSE_NONE)
+		return;
+	rec_str(b, "cause", cause_name(n->cause));
+	if (n->cause_from != NULL)
+		rec_str(b, "after", n->cause_from->shown);
+	rec_str(b, "reason",
+	    cause_describe(
+	        n, n->cause, n->cause_from, n->state, NULL, why, sizeof(why)));
+}
+
+static void
+describe_prog(struct buf *b, const struct prog *p, int64_t now)
+{
+	const struct node *n = &p->node;
+	int64_t due = tree_next_start_ms(n);
+	char tok[64];
+
+	rec_int(b, "pid", p->pid);
+	rec_int(b, "uptime_ms",
+	    p->pid != 0 && n->state != ST_STOPPING ? now - p->started_ms : -1);
+	rec_int(b, "restarts", n->restarts);
+	rec_str(b, "last", last_token(n, tok, sizeof(tok)));
+	if (ready_status(p) != NULL)
+		rec_str(b, "status", ready_status(p));
+	if (ready_health_fails(p) >= 0)
+		rec_int(b, "health_fails", ready_health_fails(p));
+	if (due >= 0)
+		rec_int(b, "next_start_ms", due > now ? due - now : 0);
+}
+
+static void
+describe_sup(struct buf *b, const struct sup *s, int64_t now)
+{
+	const struct node *n = &s->node;
+
+	rec_str(b, "strategy", strategy_name(s->strategy));
+	rec_int(b, "restarts", n->restarts);
+	rec_int(
+	    b, "uptime_ms", n->state == ST_RUNNING ? now - n->since_ms : -1);
+	rec_int(b, "window", (int64_t)tree_restarts_within(s, now));
+	rec_int(b, "intensity",
+	    s->intensity == CONFIG_INFINITY ? -1 : s->intensity);
+	rec_int(b, "period_ms", s->period_ms);
+	if (s->gave_up_by > 0 && s->gave_up_by <= s->nkids) {
+		const struct node *k = s->kids[s->gave_up_by - 1];
+		char why[512];
+
+		rec_str(b, "gave_up_by", k->shown);
+		rec_str(
+		    b, "gave_up_why", events_end_reason(k, why, sizeof(why)));
+	}
+}
+
 /* What a program uses now (top, status --json). */
 static void
 rec_figures(struct buf *b, const struct prog *p)
@@ -74,7 +133,6 @@ static void
 describe(struct buf *b, const struct node *n, enum producer prod, int64_t now)
 {
 	const struct prog *p = (const struct prog *)n;
-	char tok[64];
 
 	rec_begin(b, n->kind == NODE_PROG ? "prog" : "sup");
 	rec_str(b, "path", n->shown);
@@ -87,32 +145,13 @@ describe(struct buf *b, const struct node *n, enum producer prod, int64_t now)
 	if (n->parent != NULL)
 		rec_str(b, "sup", n->parent->node.shown);
 	if (n->kind == NODE_PROG) {
-		rec_int(b, "pid", p->pid);
-		rec_int(b, "uptime_ms",
-		    p->pid != 0 && n->state != ST_STOPPING ? now - p->started_ms
-		                                           : -1);
-		rec_int(b, "restarts", n->restarts);
-		rec_str(b, "last", last_token(n, tok, sizeof(tok)));
-		if (ready_status(p) != NULL)
-			rec_str(b, "status", ready_status(p));
-		if (ready_health_fails(p) >= 0)
-			rec_int(b, "health_fails", ready_health_fails(p));
+		describe_prog(b, (const struct prog *)n, now);
 		if (prod == PROD_FIGURES)
-			rec_figures(b, p);
+			rec_figures(b, (const struct prog *)n);
 	} else {
-		const struct sup *s = (const struct sup *)n;
-
-		rec_str(b, "strategy", strategy_name(s->strategy));
-		rec_int(b, "restarts", n->restarts);
-		if (s->gave_up_by > 0 && s->gave_up_by <= s->nkids) {
-			const struct node *k = s->kids[s->gave_up_by - 1];
-			char why[512];
-
-			rec_str(b, "gave_up_by", k->shown);
-			rec_str(b, "gave_up_why",
-			    events_end_reason(k, why, sizeof(why)));
-		}
+		describe_sup(b, (const struct sup *)n, now);
 	}
+	describe_cause(b, n);
 	if (prod == PROD_TREE)
 		rec_int(b, "depth", (int64_t)depth_of(n));
 	rec_end(b);
@@ -204,11 +243,14 @@ verb_status(struct client *c, struct request *r, int arg)
 {
 	enum producer prod = (enum producer)arg;
 	const char *figures = request_opt(r, "figures");
+	const char *all = request_opt(r, "all");
 	struct node **named;
 	size_t i, k, total = 0;
 
 	if (prod == PROD_STATUS && figures != NULL && strcmp(figures, "1") == 0)
 		prod = PROD_FIGURES;
+	else if (prod == PROD_STATUS && all != NULL && strcmp(all, "1") == 0)
+		prod = PROD_STATUS_ALL;
 
 	if (r->nargs > 0) {
 		if (resolve_names(c, r->args, r->nargs, &named) == -1)
@@ -321,6 +363,9 @@ verb_signal(struct client *c, struct request *r, int is_kill)
 
 			if (n->kind == NODE_PROG &&
 			    supervise_signal((struct prog *)n, sig) == 0) {
+				if (is_kill)
+					tree_op_kill(
+					    cmd.tree, (struct prog *)n);
 				any = true;
 				sent++;
 			}
@@ -359,6 +404,23 @@ add_target(struct client *c, struct node *n)
 	c->ntargets++;
 }
 
+/* --with-dependents: wait for the siblings that stop with n too, or that
+ * start again with it (a temporary one is stopped, not started). */
+static void
+add_dependents(struct client *c, struct node *n)
+{
+	bool restart = c->op == OP_RESTART;
+	size_t i;
+
+	for (i = 0; i < n->parent->nkids; i++) {
+		struct node *k = n->parent->kids[i];
+
+		if (tree_is_dependent(n, k, restart) &&
+		    (!restart || k->restart != RESTART_TEMPORARY))
+			add_target(c, k);
+	}
+}
+
 /* Apply a start, stop or restart to n and note what to wait for. */
 static void
 apply_op(struct client *c, struct node *n, char *failures, size_t size)
@@ -377,16 +439,23 @@ apply_op(struct client *c, struct node *n, char *failures, size_t size)
 				add_target(c, root->kids[i]);
 	} else {
 		add_target(c, n);
+		if (c->with_dependents)
+			add_dependents(c, n);
 	}
 	switch (c->op) {
 	case OP_STOP:
-		tree_op_stop(cmd.tree, n, now);
+		if (c->with_dependents)
+			tree_op_stop_dependents(cmd.tree, n, now);
+		else
+			tree_op_stop(cmd.tree, n, now);
 		break;
 	case OP_START:
 		r = tree_op_start(cmd.tree, n, now, &blocker);
 		break;
 	case OP_RESTART:
-		r = tree_op_restart(cmd.tree, n, now, &blocker);
+		r = c->with_dependents
+		        ? tree_op_restart_dependents(cmd.tree, n, now, &blocker)
+		        : tree_op_restart(cmd.tree, n, now, &blocker);
 		break;
 	}
 	if (r == -1) {
@@ -491,6 +560,7 @@ verb_op(struct client *c, struct request *r, int arg)
 	char failures[1024] = "";
 	const char *wait = request_opt(r, "wait");
 	const char *tmo = request_opt(r, "timeout");
+	const char *deps = request_opt(r, "dependents");
 	int64_t timeout_ms = DEFAULT_WAIT_MS;
 	size_t i, cap = 0;
 
@@ -502,10 +572,18 @@ verb_op(struct client *c, struct request *r, int arg)
 		client_reply_error(c, 2, "bad timeout: %s", tmo);
 		return;
 	}
+	c->with_dependents = deps != NULL && strcmp(deps, "1") == 0;
+	if (c->with_dependents && op == OP_START) {
+		client_reply_error(
+		    c, 2, "--with-dependents: only with stop and restart");
+		return;
+	}
 	if (resolve_names(c, r->args, r->nargs, &v) == -1)
 		return;
 	for (i = 0; i < r->nargs; i++)
-		cap += v[i]->parent == NULL ? cmd.tree->root->nkids : 1;
+		cap += v[i]->parent == NULL ? cmd.tree->root->nkids
+		       : c->with_dependents ? v[i]->parent->nkids
+		                            : 1;
 	c->targets = calloc(cap ? cap : 1, sizeof(*c->targets));
 	if (c->targets == NULL) {
 		free(v);

@@ -824,6 +824,7 @@ on_event(const struct event *e)
 {
 	struct buf rec;
 	struct timespec ts;
+	char why[256];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	buf_init(&rec);
@@ -840,6 +841,12 @@ on_event(const struct event *e)
 		rec_str(&rec, "last", e->last);
 	if (e->kind == EVENT_RESTART)
 		rec_int(&rec, "delay_ms", e->delay_ms);
+	if (e->cause != CAUSE_NONE) {
+		rec_str(&rec, "cause", cause_name(e->cause));
+		if (e->cause_from != NULL)
+			rec_str(&rec, "after", e->cause_from->shown);
+		rec_str(&rec, "reason", event_reason(e, why, sizeof(why)));
+	}
 	rec_end(&rec);
 	if (!rec.failed && rec.len > 0) /* kept without its newline */
 		(void)ring_add(&ctl.recent, 0, rec.p, rec.len - 1);

@@ -37,6 +37,14 @@ event_kind_name(enum event_kind kind)
 	return "?";
 }
 
+const char *
+event_reason(const struct event *e, char *buf, size_t size)
+{
+	/* a restart is told in the words of its start */
+	return cause_describe(e->node, e->cause, e->cause_from,
+	    e->kind == EVENT_RESTART ? ST_STARTING : e->state, NULL, buf, size);
+}
+
 int
 events_subscribe(const struct events_subscriber *s)
 {
@@ -97,18 +105,34 @@ events_publish_line(
 void
 events_exit(const struct prog *p, const struct exit_info *e)
 {
-	char tok[64], how[128];
+	const struct node *n = &p->node;
+	bool stopped = n->state == ST_STOPPING;
+	char tok[64], how[128], why[256];
+	const char *verb;
 
+	/* a stop ends for the stop's cause; anything else by itself, or
+	 * by what killed it (tendctl kill, a readiness kill) */
 	events_publish(&(struct event){
 	    .kind = EVENT_EXIT,
-	    .node = &p->node,
-	    .state = p->node.state,
+	    .node = n,
+	    .state = n->state,
 	    .pid = p->inst_pid,
 	    .last = exit_token(e, tok, sizeof(tok)),
+	    .cause = stopped                      ? n->cause
+	             : n->end_cause != CAUSE_NONE ? n->end_cause
+	                                          : CAUSE_SELF,
+	    .cause_from = stopped ? n->cause_from : NULL,
 	});
-	if (p->node.state == ST_STOPPING)
-		log_info("%s: stopped (%s)", p->node.shown,
+	if (!stopped)
+		return;
+	cause_describe(
+	    n, n->cause, n->cause_from, ST_STOPPING, &verb, why, sizeof(why));
+	if (n->cause == CAUSE_NONE)
+		log_info("%s: stopped (%s)", n->shown,
 		    exit_describe(e, how, sizeof(how)));
+	else
+		log_info("%s: stopped (%s) %s", n->shown,
+		    exit_describe(e, how, sizeof(how)), why);
 }
 
 /* ------------------------------------------------ what the tree noted */
@@ -129,18 +153,32 @@ kind_words(enum exit_kind k)
 	return "?";
 }
 
-/* How n last ended, in words: "exited with status 1", "gave up". */
+/* How n last ended, in words: "exited with status 1", "gave up",
+ * "killed by signal KILL (tendctl kill)"; why: the cause of that end. */
 static const char *
-how_ended(const struct node *n, char *buf, size_t size)
+how_ended(const struct node *n, enum cause why, char *buf, size_t size)
 {
 	const struct prog *p;
+	size_t len;
 
 	if (n->kind == NODE_SUP)
 		return n->state == ST_FAILED || n->exit_code == 3
 		           ? "gave up"
 		           : "shut itself down";
 	p = (const struct prog *)n;
-	return p->has_last ? exit_describe(&p->last, buf, size) : "ended";
+	if (!p->has_last)
+		return "ended";
+	exit_describe(&p->last, buf, size);
+	len = strlen(buf);
+	if (why != CAUSE_NONE && why != CAUSE_SELF && len < size) {
+		const char *verb;
+		char words[160];
+
+		cause_describe(
+		    n, why, NULL, ST_EXITED, &verb, words, sizeof(words));
+		snprintf(buf + len, size - len, " (%s)", words);
+	}
+	return buf;
 }
 
 char *
@@ -150,7 +188,7 @@ events_end_reason(const struct node *n, char *buf, size_t size)
 	const struct exit_info *e = &p->last;
 
 	if (n->kind == NODE_SUP)
-		snprintf(buf, size, "%s", how_ended(n, buf, size));
+		snprintf(buf, size, "%s", how_ended(n, CAUSE_NONE, buf, size));
 	else if (!p->has_last)
 		snprintf(buf, size, "ended");
 	else if (e->exec_errno != 0 && e->stage != 0)
@@ -187,7 +225,10 @@ note_event(const struct action *a, struct event *e)
 {
 	const struct node *n = a->node;
 
-	*e = (struct event){.node = n, .state = n->state};
+	*e = (struct event){.node = n,
+	    .state = n->state,
+	    .cause = a->cause,
+	    .cause_from = a->cause_from};
 	switch (a->note) {
 	case NOTE_STATE:
 		e->kind = EVENT_STATE;
@@ -198,8 +239,11 @@ note_event(const struct action *a, struct event *e)
 	case NOTE_RESTART:
 	case NOTE_RESTART_LATER:
 	case NOTE_GROUP_RESTART:
+		/* noted with the end that sets it off; restarted for this */
 		e->kind = EVENT_RESTART;
 		e->delay_ms = a->note == NOTE_RESTART_LATER ? a->arg : 0;
+		e->cause = CAUSE_STRATEGY;
+		e->cause_from = n;
 		return true;
 	case NOTE_GIVE_UP:
 		e->kind = EVENT_GAVE_UP;
@@ -217,8 +261,8 @@ static void
 log_child_end(const struct action *a)
 {
 	const struct node *n = a->node;
-	char buf[128], names[256];
-	const char *how = how_ended(n, buf, sizeof(buf));
+	char buf[256], names[256];
+	const char *how = how_ended(n, a->cause, buf, sizeof(buf));
 
 	switch (a->note) {
 	case NOTE_RESTART:

@@ -35,12 +35,18 @@ enum event_kind {
  */
 struct event {
 	enum event_kind kind;
-	const struct node *node; /* borrowed from the tree */
-	enum state state;        /* the node's state when it happened */
-	pid_t pid;               /* 0 if none */
-	const char *last;        /* LAST-EXIT token, or NULL */
-	int64_t delay_ms;        /* EVENT_RESTART: its delay (0: now) */
+	const struct node *node;       /* borrowed from the tree */
+	enum state state;              /* the node's state when it happened */
+	pid_t pid;                     /* 0 if none */
+	const char *last;              /* LAST-EXIT token, or NULL */
+	int64_t delay_ms;              /* EVENT_RESTART: its delay (0: now) */
+	enum cause cause;              /* why (CAUSE_NONE: not known) */
+	const struct node *cause_from; /* whose end set it off, or NULL */
 };
+
+/* Why it happened, in words (cause_describe of e's node, cause and
+ * state), into buf: "" when the cause is not known. */
+const char *event_reason(const struct event *e, char *buf, size_t size);
 
 /* The word for kind on the wire: "state", "exit", "restart", ... */
 const char *event_kind_name(enum event_kind kind);

@@ -486,6 +486,21 @@ prepare_extra(struct prog *p, struct spawn_extra *more, int *v1, int cg_fd)
 	return -1;
 }
 
+/* "back/db: started, pid 12 (restarted by the strategy of back ...)" */
+static void
+log_started(const struct node *n, pid_t pid)
+{
+	char why[256];
+
+	if (n->cause == CAUSE_NONE) {
+		log_info("%s: started, pid %d", n->shown, (int)pid);
+		return;
+	}
+	log_info("%s: started, pid %d (%s)", n->shown, (int)pid,
+	    cause_describe(
+	        n, n->cause, n->cause_from, n->state, NULL, why, sizeof(why)));
+}
+
 static void
 do_start(struct prog *p, unsigned gen)
 {
@@ -585,7 +600,7 @@ do_start(struct prog *p, unsigned gen)
 	p->started_ms = supervise_now_ms();
 	p->start_ticks = 0;
 	leftover_changed();
-	log_info("%s: started, pid %d", n->shown, (int)pid);
+	log_started(n, pid);
 	output_started(p);
 	tree_on_spawned(sv.tree, p, p->started_ms);
 	ready_spawned(p);

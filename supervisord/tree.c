@@ -33,6 +33,8 @@ static void terminate(struct tree *t, struct sup *s, enum term_reason why,
 static void child_ended(struct tree *t, struct sup *s, struct node *c,
     enum exit_kind kind, int code, int64_t now);
 static void op_start_node(struct tree *t, struct node *n, int64_t now);
+static void begin_group_restart(struct tree *t, struct sup *s, struct node *k,
+    enum cause why, bool counted, int64_t delay, int64_t now);
 
 static struct prog *
 prog_of(struct node *n)
@@ -83,6 +85,8 @@ push(struct tree *t, enum act_kind kind, enum note note, struct node *n,
 	a->node = n;
 	a->arg = arg;
 	a->gen = n != NULL ? n->gen : 0;
+	a->cause = n != NULL ? n->cause : CAUSE_NONE;
+	a->cause_from = n != NULL ? n->cause_from : NULL;
 	p->n++;
 }
 
@@ -114,6 +118,26 @@ set_state(struct tree *t, struct node *n, enum state st, int64_t now)
 	n->state = st;
 	n->since_ms = now;
 	note(t, NOTE_STATE, n, st);
+}
+
+static void
+set_cause(struct node *n, enum cause c, const struct node *from)
+{
+	n->cause = c;
+	n->cause_from = from;
+}
+
+/*
+ * A child that s's job starts takes the job's cause, unless it is to be
+ * restarted after its own end (SPEC 11 first start: it retries within
+ * the sequence, and says so).
+ */
+static void
+take_start_cause(const struct sup *s, struct node *c)
+{
+	if (c->cause == CAUSE_STRATEGY && c->cause_from == c)
+		return;
+	set_cause(c, s->job.why, s->job.why_from);
 }
 
 static void
@@ -301,6 +325,8 @@ start_sup(struct tree *t, struct sup *s, bool counted, int64_t now)
 	s->job.first = true;
 	s->job.counted = counted;
 	s->job.start_at_ms = now;
+	s->job.why = s->node.cause; /* its children start for its reason */
+	s->job.why_from = s->node.cause_from;
 	advance(t, s, now);
 }
 
@@ -311,6 +337,7 @@ start_node(struct tree *t, struct node *n, bool counted, int64_t now)
 	if (counted && n->gen > 0)
 		n->restarts++;
 	n->gen++;
+	n->end_cause = CAUSE_NONE;
 	n->kill_sent = false;
 	n->to_stop = false;
 	n->ended_sig = false;
@@ -425,8 +452,10 @@ wait_until(struct tree *t, struct sup *s, int64_t at, int64_t now)
 	set_timer(t, &s->node, at);
 	for (i = 0; i < s->nkids; i++)
 		if (s->kids[i]->pending && s->kids[i]->state == ST_STOPPED &&
-		    s->kids[i]->kind == NODE_PROG)
+		    s->kids[i]->kind == NODE_PROG) {
+			take_start_cause(s, s->kids[i]);
 			set_state(t, s->kids[i], ST_BACKOFF, now);
+		}
 }
 
 /* Start phase: true once every pending child is started. */
@@ -451,6 +480,7 @@ start_phase(struct tree *t, struct sup *s, int64_t now)
 					wait_until(t, s, j->start_at_ms, now);
 					return false;
 				}
+				take_start_cause(s, c);
 				start_node(t, c, j->counted, now);
 				continue; /* look at c again */
 			}
@@ -536,12 +566,31 @@ advance(struct tree *t, struct sup *s, int64_t now)
 		sup_ended(t, s, now);
 }
 
+/* A termination of s begins: every child that runs is to stop, for s's
+ * cause; those in backoff stop now. */
+static void
+mark_all_to_stop(struct tree *t, struct sup *s, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < s->nkids; i++) {
+		struct node *c = s->kids[i];
+
+		c->pending = false;
+		c->after_stop = ST_STOPPED;
+		c->to_stop = is_active(c);
+		if (c->to_stop && c->state != ST_STOPPING)
+			set_cause(c, s->job.why, s->job.why_from);
+		if (c->state == ST_BACKOFF)
+			stop_node(t, c, now);
+	}
+}
+
 static void
 terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
     bool brutal, int64_t now)
 {
 	struct job *j = &s->job;
-	size_t i;
 
 	if (j->kind == JOB_TERMINATE) {
 		if (brutal && !j->brutal) {
@@ -569,15 +618,9 @@ terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
 		j->reason = why;
 		j->cause = cause;
 		j->brutal = brutal;
-		for (i = 0; i < s->nkids; i++) {
-			struct node *c = s->kids[i];
-
-			c->pending = false;
-			c->after_stop = ST_STOPPED;
-			c->to_stop = is_active(c);
-			if (c->state == ST_BACKOFF)
-				stop_node(t, c, now);
-		}
+		j->why = s->node.cause; /* its children stop for its reason */
+		j->why_from = s->node.cause_from;
+		mark_all_to_stop(t, s, now);
 		set_state(t, &s->node, ST_STOPPING, now);
 		if (why == TERM_STOP && s->node.parent != NULL &&
 		    s->node.shutdown_ms != CONFIG_INFINITY && !brutal)
@@ -593,6 +636,7 @@ static void
 give_up(struct tree *t, struct sup *s, const struct node *c, int64_t now)
 {
 	s->gave_up_by = c != NULL ? c->pos + 1 : 0;
+	set_cause(&s->node, CAUSE_GAVE_UP, c);
 	note(t, NOTE_GIVE_UP, &s->node, (int64_t)tree_restarts_within(s, now));
 	if (s->node.parent == NULL)
 		latch(t, 3);
@@ -600,14 +644,17 @@ give_up(struct tree *t, struct sup *s, const struct node *c, int64_t now)
 }
 
 /*
- * A group restart (one_for_all, rest_for_one) because k ended: stop the
- * others that are running in reverse order, then start k and every one of
- * them that is not temporary, in order. A sequence already under way is
- * abandoned; what it had stopped and not yet started stays pending.
+ * A group restart of s around k (one_for_all, rest_for_one): stop k if it
+ * still runs and the others that run, in reverse order, then start k and
+ * every one of them that is not temporary (nor held by an operator), in
+ * order, not before now + delay. why: CAUSE_STRATEGY when k ended, and
+ * counted; CAUSE_DEPENDENTS for an operator's restart, uncharged. A
+ * sequence already under way is abandoned; what it had stopped and not
+ * yet started stays pending.
  */
 static void
-begin_group_restart(
-    struct tree *t, struct sup *s, struct node *k, int64_t delay, int64_t now)
+begin_group_restart(struct tree *t, struct sup *s, struct node *k,
+    enum cause why, bool counted, int64_t delay, int64_t now)
 {
 	struct job *j = &s->job;
 	bool guard = j->in_advance;
@@ -619,10 +666,19 @@ begin_group_restart(
 	j->kind = JOB_START;
 	j->stopping = true;
 	j->cursor = s->nkids;
-	j->counted = true;
+	j->counted = counted;
 	j->start_at_ms = now + delay;
+	j->why = why;
+	j->why_from = k;
 	k->pending = true;
-	set_state(t, k, ST_STOPPED, now);
+	set_cause(k, why, k);
+	if (why == CAUSE_DEPENDENTS && is_active(k) && k->state != ST_BACKOFF) {
+		k->to_stop = true;
+		k->after_stop = ST_STOPPED;
+	} else {
+		set_timer(t, k, -1);
+		set_state(t, k, ST_STOPPED, now);
+	}
 	for (i = 0; i < s->nkids; i++) {
 		struct node *c = s->kids[i];
 
@@ -632,12 +688,17 @@ begin_group_restart(
 		if (c->state == ST_BACKOFF) {
 			set_timer(t, c, -1);
 			c->pending = true;
+			set_cause(c, why, k);
 			set_state(t, c, ST_STOPPED, now);
 		} else if (is_active(c) &&
 		           (c->state != ST_STOPPING || c->to_stop)) {
 			c->to_stop = true;
-			c->pending = c->restart != RESTART_TEMPORARY;
-			c->after_stop = c->pending ? ST_STOPPED : ST_EXITED;
+			c->pending =
+			    c->restart != RESTART_TEMPORARY && !c->held;
+			c->after_stop =
+			    c->pending || c->held ? ST_STOPPED : ST_EXITED;
+			if (!c->held)
+				set_cause(c, why, k);
 		}
 	}
 }
@@ -689,6 +750,7 @@ child_not_restarted(struct tree *t, struct sup *s, struct node *c,
 		c->ended_sig = true;
 		if (s->auto_shutdown == AUTO_SHUTDOWN_ANY ||
 		    all_significant_ended(s)) {
+			set_cause(&s->node, CAUSE_AUTO_SHUTDOWN, c);
 			note(t, NOTE_AUTO_SHUTDOWN, &s->node, code);
 			if (s->node.parent == NULL)
 				latch(t, code);
@@ -705,12 +767,13 @@ restart_alone(struct tree *t, struct node *c, enum exit_kind kind,
     int64_t delay, int64_t now)
 {
 	c->pending = false; /* a start sequence moves on without it */
+	note(t, delay > 0 ? NOTE_RESTART_LATER : NOTE_RESTART, c,
+	    delay > 0 ? delay : kind);
+	set_cause(c, CAUSE_STRATEGY, c);
 	if (delay > 0) {
-		note(t, NOTE_RESTART_LATER, c, delay);
 		set_state(t, c, ST_BACKOFF, now);
 		set_timer(t, c, now + delay);
 	} else {
-		note(t, NOTE_RESTART, c, kind);
 		start_node(t, c, true, now);
 	}
 }
@@ -727,6 +790,7 @@ child_restarted(struct tree *t, struct sup *s, struct node *c,
 
 	if (intensity_exceeded(s, now)) {
 		note(t, NOTE_TOO_MANY, c, kind);
+		set_cause(c, CAUSE_GAVE_UP, c);
 		set_state(t, c, ended_state(c, kind), now);
 		give_up(t, s, c, now);
 		return;
@@ -742,10 +806,11 @@ child_restarted(struct tree *t, struct sup *s, struct node *c,
 		    delay > 0 ? delay : kind);
 		c->pending = true;
 		j->start_at_ms = now + delay;
+		set_cause(c, CAUSE_STRATEGY, c);
 		set_state(t, c, ST_STOPPED, now);
 	} else {
 		note(t, NOTE_GROUP_RESTART, c, kind);
-		begin_group_restart(t, s, c, delay, now);
+		begin_group_restart(t, s, c, CAUSE_STRATEGY, true, delay, now);
 	}
 	advance(t, s, now);
 }
@@ -773,6 +838,7 @@ child_ended(struct tree *t, struct sup *s, struct node *c, enum exit_kind kind,
 void
 tree_start(struct tree *t, int64_t now_ms)
 {
+	set_cause(&t->root->node, CAUSE_BOOT, NULL);
 	start_node(t, &t->root->node, false, now_ms);
 }
 
@@ -789,6 +855,7 @@ tree_shutdown(struct tree *t, int64_t now_ms)
 		push(t, ACT_EXIT, NOTE_STATE, &r->node, t->exit_status);
 		return;
 	}
+	set_cause(&r->node, CAUSE_SHUTDOWN, NULL);
 	terminate(t, r, TERM_STOP, 0, false, now_ms);
 }
 
@@ -842,6 +909,10 @@ tree_on_failed(
 	p->fail = (unsigned char)cause;
 	p->fail_was_up = n->state == ST_RUNNING &&
 	                 now_ms - n->since_ms >= p->conf->min_uptime_ms;
+	n->end_cause = cause == FAIL_TIMEOUT  ? CAUSE_START_TIMEOUT
+	               : cause == FAIL_HEALTH ? CAUSE_HEALTH
+	                                      : CAUSE_WATCHDOG;
+	set_cause(n, n->end_cause, NULL);
 	set_timer(t, n, -1);
 	set_state(t, n, ST_STOPPING, now_ms);
 	if (n->shutdown_ms == CONFIG_BRUTAL_KILL) {
@@ -919,6 +990,10 @@ tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e)
 	default:
 		return; /* no instance was expected: nothing to decide */
 	}
+	if (kind != EXIT_SHUTDOWN)
+		set_cause(n,
+		    n->end_cause != CAUSE_NONE ? n->end_cause : CAUSE_SELF,
+		    NULL);
 	child_ended(t, n->parent, n, kind, exit_code(e), e->at_ms);
 }
 
@@ -968,6 +1043,7 @@ op_start_node(struct tree *t, struct node *n, int64_t now)
 	n->start_failed = false;
 	if (n->kind == NODE_PROG)
 		n->op_starting = true;
+	set_cause(n, CAUSE_OPERATOR, NULL);
 	start_node(t, n, false, now);
 }
 
@@ -992,10 +1068,13 @@ root_sequence(struct tree *t, struct sup *r, bool restart, int64_t now)
 	j->stopping = true;
 	j->cursor = r->nkids;
 	j->start_at_ms = now;
+	j->why = CAUSE_OPERATOR;
 	for (i = 0; i < r->nkids; i++) {
 		struct node *c = r->kids[i];
 		bool active = is_active(c);
 
+		if (active || c->state == ST_EXITED)
+			set_cause(c, CAUSE_OPERATOR, NULL);
 		c->op_start = false;
 		if (!restart)
 			c->held = true;
@@ -1024,6 +1103,7 @@ tree_op_stop(struct tree *t, struct node *n, int64_t now_ms)
 	n->op_start = false;
 	n->start_failed = false;
 	n->pending = false;
+	set_cause(n, CAUSE_OPERATOR, NULL);
 	if (n->kind == NODE_SUP) {
 		if (is_active(n))
 			terminate(t, sup_of(n), TERM_STOP, 0, false, now_ms);
@@ -1103,6 +1183,7 @@ tree_op_restart(
 		return tree_op_start(t, n, now_ms, blocker);
 	n->held = false;
 	n->op_start = true;
+	set_cause(n, CAUSE_OPERATOR, NULL);
 	if (n->kind == NODE_SUP) {
 		if (n->state != ST_STOPPING)
 			terminate(t, sup_of(n), TERM_STOP, 0, false, now_ms);
@@ -1111,6 +1192,177 @@ tree_op_restart(
 		stop_node(t, n, now_ms);
 	}
 	return 0;
+}
+
+/* ------------------------------------------ with their dependents */
+
+bool
+tree_is_dependent(const struct node *n, const struct node *c, bool restart)
+{
+	const struct sup *s = n->parent;
+
+	if (s == NULL || c == n || c->parent != s || !is_active(c) ||
+	    (restart && c->held))
+		return false;
+	switch (s->strategy) {
+	case STRATEGY_REST_FOR_ONE:
+		return c->pos > n->pos;
+	case STRATEGY_ONE_FOR_ALL:
+		return restart || c->pos > n->pos;
+	default:
+		return false;
+	}
+}
+
+/* c is to stay stopped until an operator starts it: hold it now and let
+ * s's job stop it in turn (a program in backoff or exited stops now). */
+static void
+hold_in_turn(struct tree *t, struct node *c, const struct node *n, int64_t now)
+{
+	c->held = true;
+	c->op_start = false;
+	c->start_failed = false;
+	c->pending = false;
+	set_cause(c, CAUSE_DEPENDENTS, n);
+	switch (c->state) {
+	case ST_STARTING:
+	case ST_RUNNING:
+		c->to_stop = true;
+		c->after_stop = ST_STOPPED;
+		break;
+	case ST_STOPPING:
+		c->after_stop = ST_STOPPED;
+		break;
+	case ST_BACKOFF:
+		c->after_stop = ST_STOPPED;
+		stop_node(t, c, now);
+		break;
+	case ST_EXITED:
+		set_state(t, c, ST_STOPPED, now);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Put a stop phase in front of what s's job has still to start: the
+ * children marked to_stop stop in reverse order, then a start sequence
+ * under way goes on with its pending children, its delay and its cause.
+ */
+static void
+insert_stop_phase(struct sup *s, int64_t now)
+{
+	struct job *j = &s->job;
+	struct job was = *j;
+
+	memset(j, 0, sizeof(*j));
+	j->in_advance = was.in_advance;
+	j->kind = JOB_START;
+	j->stopping = true;
+	j->cursor = s->nkids;
+	j->start_at_ms = now;
+	if (was.kind == JOB_START) {
+		j->first = was.first;
+		j->counted = was.counted;
+		j->start_at_ms = was.start_at_ms;
+		j->why = was.why;
+		j->why_from = was.why_from;
+	}
+}
+
+void
+tree_op_stop_dependents(struct tree *t, struct node *n, int64_t now_ms)
+{
+	struct sup *s = n->parent;
+	size_t i;
+
+	if (s == NULL || s->strategy == STRATEGY_ONE_FOR_ONE) {
+		tree_op_stop(t, n, now_ms);
+		return;
+	}
+	if (s->job.kind == JOB_TERMINATE || !is_active(&s->node)) {
+		/* everything stops anyway: hold them, in reverse order */
+		for (i = s->nkids; i-- > n->pos;)
+			if (s->kids[i] == n ||
+			    tree_is_dependent(n, s->kids[i], false))
+				tree_op_stop(t, s->kids[i], now_ms);
+		return;
+	}
+	insert_stop_phase(s, now_ms);
+	for (i = n->pos; i < s->nkids; i++)
+		if (s->kids[i] == n || tree_is_dependent(n, s->kids[i], false))
+			hold_in_turn(t, s->kids[i], n, now_ms);
+	advance(t, s, now_ms);
+}
+
+int
+tree_op_restart_dependents(
+    struct tree *t, struct node *n, int64_t now_ms, struct node **blocker)
+{
+	struct sup *s = n->parent;
+
+	if (s == NULL || s->strategy == STRATEGY_ONE_FOR_ONE)
+		return tree_op_restart(t, n, now_ms, blocker);
+	*blocker = tree_blocker(n);
+	if (*blocker != NULL)
+		return -1;
+	n->held = false;
+	n->op_start = false;
+	n->start_failed = false;
+	begin_group_restart(t, s, n, CAUSE_DEPENDENTS, false, 0, now_ms);
+	advance(t, s, now_ms);
+	return 0;
+}
+
+void
+tree_op_kill(struct tree *t, struct prog *p)
+{
+	(void)t;
+	if (p->node.state == ST_STARTING || p->node.state == ST_RUNNING)
+		p->node.end_cause = CAUSE_KILL;
+}
+
+/* Whether x is n or below it. */
+static bool
+is_within(const struct node *x, const struct node *n)
+{
+	for (; x != NULL; x = x->parent != NULL ? &x->parent->node : NULL)
+		if (x == n)
+			return true;
+	return false;
+}
+
+void
+tree_forget_causes(struct tree *t, const struct node *n)
+{
+	struct plan *p = &t->plan;
+	size_t i;
+
+	for (i = 0; i < t->nnodes; i++) {
+		if (is_within(t->nodes[i]->cause_from, n))
+			t->nodes[i]->cause_from = NULL;
+		if (t->nodes[i]->kind == NODE_SUP &&
+		    is_within(sup_of(t->nodes[i])->job.why_from, n))
+			sup_of(t->nodes[i])->job.why_from = NULL;
+	}
+	for (i = 0; i < p->n; i++)
+		if (is_within(p->v[(p->head + i) % p->cap].cause_from, n))
+			p->v[(p->head + i) % p->cap].cause_from = NULL;
+}
+
+int64_t
+tree_next_start_ms(const struct node *n)
+{
+	const struct sup *s = n->parent;
+
+	if (n->state != ST_BACKOFF)
+		return -1;
+	if (n->timer_at_ms >= 0)
+		return n->timer_at_ms;
+	if (s != NULL && s->job.kind == JOB_START && s->job.waiting)
+		return s->node.timer_at_ms;
+	return -1;
 }
 
 /* ------------------------------------------------------------- health */
@@ -1294,4 +1546,183 @@ strategy_name(enum strategy s)
 		return "rest_for_one";
 	}
 	return "?";
+}
+
+const char *
+cause_name(enum cause c)
+{
+	static const char *const names[] = {
+	    [CAUSE_NONE] = "",
+	    [CAUSE_BOOT] = "boot",
+	    [CAUSE_OPERATOR] = "operator",
+	    [CAUSE_DEPENDENTS] = "dependents",
+	    [CAUSE_KILL] = "kill",
+	    [CAUSE_SELF] = "self",
+	    [CAUSE_STRATEGY] = "strategy",
+	    [CAUSE_GAVE_UP] = "gave-up",
+	    [CAUSE_AUTO_SHUTDOWN] = "auto-shutdown",
+	    [CAUSE_SHUTDOWN] = "shutdown",
+	    [CAUSE_RELOAD] = "reload",
+	    [CAUSE_START_TIMEOUT] = "start-timeout",
+	    [CAUSE_HEALTH] = "health",
+	    [CAUSE_WATCHDOG] = "watchdog",
+	};
+
+	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+}
+
+/* The end of from as n sees it: "its exit", "db's exit", "back gave up". */
+static const char *
+end_words(const struct node *n, const struct node *from, char *buf, size_t size)
+{
+	bool gave_up = from->kind == NODE_SUP && from->ended &&
+	               from->last_kind == EXIT_GAVE_UP;
+
+	if (from == n)
+		snprintf(buf, size, "%s", gave_up ? "it gave up" : "its exit");
+	else
+		snprintf(buf, size, gave_up ? "%s gave up" : "%s's exit",
+		    from->name);
+	return buf;
+}
+
+/* The name of from's supervisor ("back", "root"). */
+static const char *
+sup_name(const struct node *from)
+{
+	return from->parent != NULL ? from->parent->node.name : "tend";
+}
+
+/* A cause that a child's end set off: *verb and buf, for n in state up or
+ * not. */
+static const char *
+after_end(const struct node *n, enum cause c, const struct node *from, bool up,
+    const char **verb, char *buf, size_t size)
+{
+	char end[160];
+
+	end_words(n, from, end, sizeof(end));
+	switch (c) {
+	case CAUSE_STRATEGY:
+		*verb = up ? "restarted" : "stopped";
+		snprintf(buf, size, "by the strategy of %s after %s",
+		    sup_name(from), end);
+		break;
+	case CAUSE_GAVE_UP:
+		*verb = "stopped";
+		if (from->parent != NULL && n == &from->parent->node) {
+			*verb = "gave up";
+			snprintf(buf, size, "after %s", end);
+		} else if (n == from) {
+			*verb = "not restarted";
+			snprintf(buf, size, "because %s gave up after %s",
+			    sup_name(from), end);
+		} else {
+			snprintf(buf, size, "because %s gave up after %s",
+			    sup_name(from), end);
+		}
+		break;
+	default: /* CAUSE_AUTO_SHUTDOWN */
+		*verb = "stopped";
+		if (from->parent != NULL && n == &from->parent->node) {
+			*verb = "shut down";
+			snprintf(buf, size, "(auto_shutdown) after %s", end);
+		} else {
+			snprintf(buf, size, "by %s's auto_shutdown after %s",
+			    sup_name(from), end);
+		}
+		break;
+	}
+	return buf;
+}
+
+/* An operator's action on n itself or on from with its dependents. */
+static const char *
+by_operator(const struct node *n, enum cause c, const struct node *from,
+    bool up, const char **verb, char *buf, size_t size)
+{
+	up = up && !n->held; /* held: its stop is on its way */
+	if (c == CAUSE_OPERATOR) {
+		*verb = up ? "started" : "stopped";
+		snprintf(buf, size, "%s",
+		    !up && n->start_failed
+		        ? "after its start by operator failed"
+		        : "by operator");
+	} else {
+		*verb = up ? "restarted" : "stopped";
+		if (from == NULL || from == n)
+			snprintf(buf, size, "by operator with its dependents");
+		else
+			snprintf(buf, size, "by operator with %s", from->name);
+	}
+	return buf;
+}
+
+char *
+cause_describe(const struct node *n, enum cause c, const struct node *from,
+    enum state st, const char **verb, char *buf, size_t size)
+{
+	bool up = st == ST_STARTING || st == ST_RUNNING || st == ST_BACKOFF;
+	const char *v = "", *rest = "";
+	char words[256];
+
+	words[0] = '\0';
+	switch (c) {
+	case CAUSE_NONE:
+		break;
+	case CAUSE_BOOT:
+		v = up ? "started" : "waiting";
+		rest = up ? "at tend's start" : "to start at tend's start";
+		break;
+	case CAUSE_OPERATOR:
+	case CAUSE_DEPENDENTS:
+		rest = by_operator(n, c, from, up, &v, words, sizeof(words));
+		break;
+	case CAUSE_KILL:
+		v = "killed";
+		rest = "by operator";
+		break;
+	case CAUSE_SELF:
+		v = "ended";
+		rest = "by itself";
+		break;
+	case CAUSE_STRATEGY:
+	case CAUSE_GAVE_UP:
+	case CAUSE_AUTO_SHUTDOWN:
+		if (from == NULL) {
+			v = up ? "restarted" : "stopped";
+			rest = "by its supervisor";
+			break;
+		}
+		rest = after_end(n, c, from, up, &v, words, sizeof(words));
+		break;
+	case CAUSE_SHUTDOWN:
+		v = "stopped";
+		rest = "for tend's shutdown";
+		break;
+	case CAUSE_RELOAD:
+		v = up ? "restarted" : "stopped";
+		rest = "for a reload or handover";
+		break;
+	case CAUSE_START_TIMEOUT:
+		v = "killed";
+		rest = "as it was not ready within start_timeout";
+		break;
+	case CAUSE_HEALTH:
+		v = "killed";
+		rest = "as its health check failed";
+		break;
+	case CAUSE_WATCHDOG:
+		v = "killed";
+		rest = "as its watchdog timed out";
+		break;
+	}
+	if (verb != NULL) {
+		*verb = v;
+		snprintf(buf, size, "%s", rest);
+	} else {
+		snprintf(
+		    buf, size, "%s%s%s", v, *rest != '\0' ? " " : "", rest);
+	}
+	return buf;
 }

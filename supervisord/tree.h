@@ -83,6 +83,33 @@ struct exit_info {
 	int64_t at_ms;        /* when it ended */
 };
 
+/*
+ * Why a node is in its state (issue 19 "Why"): set by the tree when it
+ * decides a start, a stop or a restart, carried by each ACT_NOTE into
+ * events, tend's lines and status. With cause_from, the node whose end
+ * set it off (see cause_describe). Plain data: one word on the wire
+ * (cause_name), words for people (cause_describe).
+ */
+enum cause {
+	CAUSE_NONE,          /* not started yet, or not known */
+	CAUSE_BOOT,          /* tend's start: the root's first sequence */
+	CAUSE_OPERATOR,      /* tendctl start, stop, restart (from: NULL) */
+	CAUSE_DEPENDENTS,    /* tendctl stop/restart --with-dependents of
+	                      * from (from itself: the node named) */
+	CAUSE_KILL,          /* tendctl kill: its SIGKILL ended it */
+	CAUSE_SELF,          /* it ended by itself (exit, crash, signal) */
+	CAUSE_STRATEGY,      /* its supervisor's strategy after from ended
+	                      * (from == itself: after its own end) */
+	CAUSE_GAVE_UP,       /* from's supervisor gave up after from ended */
+	CAUSE_AUTO_SHUTDOWN, /* from's supervisor shut down (auto_shutdown)
+	                      * after from, significant, ended */
+	CAUSE_SHUTDOWN,      /* tend's orderly shutdown */
+	CAUSE_RELOAD,        /* a reload or a handover (SPEC 7) */
+	CAUSE_START_TIMEOUT, /* killed: not ready within start_timeout */
+	CAUSE_HEALTH,        /* killed: its health check failed */
+	CAUSE_WATCHDOG,      /* killed: no WATCHDOG=1 in time */
+};
+
 struct sup;
 struct capture;
 
@@ -128,7 +155,14 @@ struct node {
 	int exit_code; /* shell-like status of its last end, for auto_shutdown
 	                */
 	enum exit_kind last_kind; /* how it last ended (health) */
-	bool ended; /* it has ended at least once (last_kind valid) */
+	bool ended;           /* it has ended at least once (last_kind valid) */
+	enum cause cause;     /* why it is in its state (enum cause) */
+	enum cause end_cause; /* what ends this instance if it ends without
+	                       * a stop: CAUSE_KILL (tendctl kill), or a
+	                       * readiness kill; CAUSE_NONE: by itself */
+	/* the node whose end set cause off, or NULL; a node of this tree
+	 * (a reload that frees nodes calls tree_forget_causes) */
+	const struct node *cause_from;
 
 	/* Carried out by supervise.c. */
 	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
@@ -169,6 +203,8 @@ struct job {
 	bool killed_all; /* brutal: every child has been sent SIGKILL */
 	int cause;       /* TERM_AUTO: the status that set it off */
 	bool in_advance; /* re-entrancy guard of advance() */
+	enum cause why;  /* why the children it stops or starts are */
+	const struct node *why_from; /* stopped or started (enum cause) */
 };
 
 struct sup {
@@ -255,6 +291,9 @@ struct action {
 	struct node *node;
 	int64_t arg;
 	unsigned gen;
+	/* node's cause when the action was queued (events, tend's lines) */
+	enum cause cause;
+	const struct node *cause_from;
 };
 
 /* A FIFO of actions: carried out from head. */
@@ -395,6 +434,36 @@ int tree_op_start(
 int tree_op_restart(
     struct tree *t, struct node *n, int64_t now_ms, struct node **blocker);
 
+/*
+ * With their dependents (issue 19): the siblings that n's supervisor's
+ * strategy stops or restarts with n. stop: n and, under rest_for_one and
+ * one_for_all, its running siblings after it, each held like an operator
+ * stop, in reverse order. restart: as a crash of n would (rest_for_one:
+ * n and those after it; one_for_all: every child), running siblings
+ * stopped in reverse order, then n and those that were running (not the
+ * temporary ones) started in order; uncharged (no intensity, RESTARTS,
+ * backoff). Under one_for_one, or for the root, as tree_op_stop and
+ * tree_op_restart. -1 with *blocker as tree_op_restart.
+ */
+void tree_op_stop_dependents(struct tree *t, struct node *n, int64_t now_ms);
+int tree_op_restart_dependents(
+    struct tree *t, struct node *n, int64_t now_ms, struct node **blocker);
+
+/*
+ * Whether c is one of n's dependents, now: a running sibling that
+ * tree_op_stop_dependents (restart false) or tree_op_restart_dependents
+ * (restart true: a temporary one is stopped, not started again) acts on.
+ */
+bool tree_is_dependent(
+    const struct node *n, const struct node *c, bool restart);
+
+/* tendctl kill sent SIGKILL to p's instance: when it ends, that is the
+ * cause (CAUSE_KILL), though the exit is judged as any other (SPEC 11). */
+void tree_op_kill(struct tree *t, struct prog *p);
+
+/* A reload is about to free n: no node names it as its cause any more. */
+void tree_forget_causes(struct tree *t, const struct node *n);
+
 /* The first supervisor above n that is not running or starting. */
 struct node *tree_blocker(const struct node *n);
 
@@ -422,6 +491,10 @@ bool restart_wanted(enum node_kind kind, enum restart r, enum exit_kind k);
 /* Whether one more restart at now would exceed the intensity of s. */
 bool intensity_exceeded(const struct sup *s, int64_t now_ms);
 
+/* When a program in backoff is due to start (its own timer, or its
+ * supervisor's while a group restart waits), else -1. */
+int64_t tree_next_start_ms(const struct node *n);
+
 /*
  * LAST-EXIT as one token (SPEC 11): "exit:N", "signal:NAME",
  * "exec:ERRNO-NAME", "timeout", "health", "watchdog"; into buf, which is
@@ -448,5 +521,20 @@ const char *state_name(enum state st);
 
 /* The name of a strategy ("one_for_one"). */
 const char *strategy_name(enum strategy s);
+
+/* The word of a cause on the wire and in JSON ("strategy"); "" for
+ * CAUSE_NONE. */
+const char *cause_name(enum cause c);
+
+/*
+ * Why n is in state st, in words, into buf (returned): "started by
+ * operator", "restarted by the strategy of back after db's exit",
+ * "stopped for tend's shutdown"; "" for CAUSE_NONE. verb NULL: the whole;
+ * else *verb gets its verb ("restarted") and buf the rest ("by the
+ * strategy of back after db's exit").
+ */
+char *cause_describe(const struct node *n, enum cause c,
+    const struct node *from, enum state st, const char **verb, char *buf,
+    size_t size);
 
 #endif

@@ -155,10 +155,83 @@ START_TEST(status_text_and_failing_streak_are_shown)
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(text,
 	    "\"last_exit\":null,\"status_text\":\"serving 42 clients\","
-	    "\"health_fail_streak\":3}"));
+	    "\"health_fail_streak\":3,"));
 	ck_assert_ptr_nonnull(
 	    strstr(text, "\"last_exit\":\"timeout\",\"status_text\":null,"
-	                 "\"health_fail_streak\":null}"));
+	                 "\"health_fail_streak\":null,"));
+}
+END_TEST
+
+START_TEST(status_all_adds_supervisors_strategy_window_next_and_why)
+{
+	struct render_opts o = {.all = true};
+	FILE *f;
+
+	add("sup path=root name=root state=running strategy=one_for_one "
+	    "restarts=0 uptime_ms=5000 window=2 intensity=5 period_ms=10000 "
+	    "cause=boot reason=started\\sat\\stend's\\sstart");
+	add("prog path=db name=db state=backoff sup=root pid=0 uptime_ms=-1 "
+	    "restarts=3 last=exit:1 next_start_ms=1500 cause=strategy after=db "
+	    "reason=restarted\\sby\\sthe\\sstrategy\\sof\\sroot\\safter\\sits"
+	    "\\sexit");
+	add("sup path=b name=b state=running sup=root strategy=rest_for_one "
+	    "restarts=0 uptime_ms=5000 window=0 intensity=-1 period_ms=10000");
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "NAME  STATE    PID  UPTIME  RESTARTS  LAST-EXIT  STRATEGY      "
+	    "WINDOW  NEXT  REASON\n"
+	    "root  running  -    5s      0         -          one_for_one   "
+	    "2/5     -     started at tend's start\n"
+	    "db    backoff  -    -       3         exit:1     -             "
+	    "-       1s    restarted by the strategy of root after its "
+	    "exit\n"
+	    "b     running  -    5s      0         -          rest_for_one  "
+	    "0/inf   -     -\n");
+	o.json = true;
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\"cause\":\"strategy\",\"after\":\"db\",\"reason\":\"restarted by "
+	    "the strategy of root after its exit\",\"next_start_ms\":1500}"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\"supervisors\":[\n{\"name\":\"root\",\"path\":\"root\","
+	    "\"state\":\"running\",\"strategy\":\"one_for_one\","
+	    "\"gave_up_by\":null,\"gave_up_why\":null,\"supervisor\":null,"
+	    "\"uptime_ms\":5000,\"restarts\":0,\"window\":2,"
+	    "\"intensity\":5,\"period_ms\":10000,\"cause\":\"boot\","
+	    "\"after\":null,\"reason\":\"started at tend's start\"}"));
+	ck_assert_ptr_nonnull(strstr(text, "\"intensity\":null"));
+	o = (struct render_opts){0}; /* without --all: programs only */
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "NAME  STATE    PID  UPTIME  RESTARTS  LAST-EXIT\n"
+	    "db    backoff  -    -       3         exit:1\n");
+}
+END_TEST
+
+START_TEST(an_event_ends_with_its_reason)
+{
+	struct render_opts o = {0};
+	FILE *f;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	add("event time_ms=1764056400123 path=back/api kind=prog what=state "
+	    "state=stopping pid=42 cause=strategy after=back/db "
+	    "reason=stopped\\sby\\sthe\\sstrategy\\sof\\sback\\safter\\sdb's"
+	    "\\sexit");
+	f = capture();
+	render_event(f, &recs[0], &o);
+	fclose(f);
+	ck_assert_str_eq(text,
+	    "2025-11-25T07:40:00.123+00:00  back/api  stopping  pid 42  "
+	    "kind=prog  cause=strategy  after=back/db  reason=stopped by the "
+	    "strategy of back after db's exit\n");
 }
 END_TEST
 
@@ -176,7 +249,8 @@ START_TEST(json_status_and_tree_are_well_formed)
 	    "{\"name\":\"db\",\"path\":\"back/db\",\"supervisor\":\"back\","
 	    "\"state\":\"running\",\"pid\":102,\"uptime_ms\":1500,"
 	    "\"restarts\":2,\"last_exit\":\"signal:KILL\","
-	    "\"status_text\":null,\"health_fail_streak\":null}"));
+	    "\"status_text\":null,\"health_fail_streak\":null,\"cause\":null,"
+	    "\"after\":null,\"reason\":null,\"next_start_ms\":null}"));
 	ck_assert_ptr_nonnull(strstr(text, "\"pid\":null,\"uptime_ms\":null"));
 	f = capture();
 	render_tree(f, recs, nrecs, &o);
@@ -695,6 +769,9 @@ main(void)
 	tcase_add_test(tc, status_shows_a_long_path_whole);
 	tcase_add_test(tc, tree_is_box_drawn_with_strategies_and_states);
 	tcase_add_test(tc, colour_only_when_asked);
+	tcase_add_test(
+	    tc, status_all_adds_supervisors_strategy_window_next_and_why);
+	tcase_add_test(tc, an_event_ends_with_its_reason);
 	tcase_add_test(tc, json_status_and_tree_are_well_formed);
 	tcase_add_test(tc, status_text_and_failing_streak_are_shown);
 	tcase_add_test(tc, json_tree_reads_a_negative_depth_as_zero);

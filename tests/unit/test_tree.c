@@ -26,6 +26,7 @@ static char TRACE[8192];
 static bool FAIL_EXEC[64];   /* by node index: its next spawns fail */
 static bool STUBBORN[64];    /* by node index: ignores its stop signal */
 static int EXITED_WITH = -1; /* ACT_EXIT's status */
+static char NOTES[16384];    /* "b:stopping:strategy<a c:!restart:kill" */
 
 static struct tree *
 build(const char *ini)
@@ -52,6 +53,7 @@ build(const char *ini)
 	memset(FAIL_EXEC, 0, sizeof(FAIL_EXEC));
 	memset(STUBBORN, 0, sizeof(STUBBORN));
 	EXITED_WITH = -1;
+	NOTES[0] = '\0';
 	return T;
 }
 
@@ -109,6 +111,48 @@ end_instance(struct prog *p, int wstatus)
 	tree_on_exit(T, p, &e);
 }
 
+/* What a note said, with the cause it carries: "b:stopping:strategy<a" for
+ * a state, "b:!restart:kill" for another note. */
+static void
+note(const struct action *a)
+{
+	size_t len = strlen(NOTES);
+
+	snprintf(NOTES + len, sizeof(NOTES) - len, "%s%s:%s%s:%s%s%s",
+	    len ? " " : "", a->node->name, a->note == NOTE_STATE ? "" : "!",
+	    a->note == NOTE_STATE     ? state_name((enum state)a->arg)
+	    : a->note == NOTE_RESTART ? "restart"
+	                              : "other",
+	    cause_name(a->cause), a->cause_from ? "<" : "",
+	    a->cause_from ? a->cause_from->name : "");
+}
+
+/* The notes since the last call. */
+static const char *
+noted(void)
+{
+	static char out[sizeof(NOTES)];
+
+	strcpy(out, NOTES);
+	NOTES[0] = '\0';
+	return out;
+}
+
+/* Why name is in its state, in words. */
+static const char *
+reason(const char *name)
+{
+	static char buf[256];
+	const struct node *n = node(name);
+
+	return cause_describe(
+	    n, n->cause, n->cause_from, n->state, NULL, buf, sizeof(buf));
+}
+
+#define ck_assert_noted(what)                                                  \
+	ck_assert_msg(                                                         \
+	    strstr(NOTES, what) != NULL, "not noted: %s in %s", what, NOTES)
+
 /* Carry the plan out as supervise.c would, recording what is done. */
 static void
 run(void)
@@ -149,8 +193,10 @@ run(void)
 			TRACE[strlen(TRACE) - 1] = '\0';
 			EXITED_WITH = (int)a.arg;
 		} break;
-		case ACT_TIMER:
 		case ACT_NOTE:
+			note(&a);
+			break;
+		case ACT_TIMER:
 			break;
 		}
 	}
@@ -982,6 +1028,447 @@ START_TEST(restart_all_restarts_the_running_children_in_order)
 }
 END_TEST
 
+/* ------------------------------------------------------------ causes */
+
+START_TEST(the_first_start_is_caused_by_tends_start)
+{
+	build("[supervisor:root]\nchildren = s\n"
+	      "[supervisor:s]\nchildren = a\n[program:a]\ncommand = a\n");
+	tree_start(T, NOW);
+	run();
+	ck_assert_noted("a:starting:boot");
+	ck_assert_noted("a:running:boot");
+	ck_assert_int_eq(node("s")->cause, CAUSE_BOOT);
+	ck_assert_str_eq(reason("a"), "started at tend's start");
+}
+END_TEST
+
+START_TEST(operator_start_stop_and_restart_say_operator)
+{
+	build(PROGS_ABC);
+	boot();
+	op_stop("b");
+	ck_assert_noted("b:stopping:operator");
+	ck_assert_noted("b:stopped:operator");
+	ck_assert_str_eq(reason("b"), "stopped by operator");
+	noted();
+	ck_assert_int_eq(op_start("b", &(struct node *){NULL}), 0);
+	ck_assert_noted("b:starting:operator");
+	ck_assert_str_eq(reason("b"), "started by operator");
+	noted();
+	ck_assert_int_eq(op_restart("c"), 0);
+	ck_assert_noted("c:stopping:operator");
+	ck_assert_noted("c:running:operator");
+	ck_assert_str_eq(reason("c"), "started by operator");
+	ck_assert_int_eq(node("a")->cause, CAUSE_BOOT);
+}
+END_TEST
+
+START_TEST(a_kill_by_operator_ends_it_and_its_strategy_restarts_it)
+{
+	build(PROGS_ABC);
+	boot();
+	noted();
+	tree_op_kill(T, prog("b"));
+	dies("b", W_SIG(SIGKILL));
+	ck_assert_str_eq(took(), "start:b");
+	ck_assert_noted("b:!restart:kill");
+	ck_assert_noted("b:starting:strategy<b");
+	ck_assert_str_eq(
+	    reason("b"), "restarted by the strategy of root after its exit");
+	ck_assert_uint_eq(node("b")->restarts, 1); /* a crash like any other */
+	noted();
+	dies("b", W_SIG(SIGKILL)); /* not killed by an operator this time */
+	ck_assert_noted("b:!restart:self");
+}
+END_TEST
+
+START_TEST(a_group_restart_says_whose_exit_set_it_off_in_each_line)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\n" PROGS_ABC);
+	boot();
+	noted();
+	dies("b", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:c start:b start:c");
+	ck_assert_noted("c:stopping:strategy<b");
+	ck_assert_noted("c:stopped:strategy<b");
+	ck_assert_noted("c:starting:strategy<b");
+	ck_assert_noted("b:starting:strategy<b");
+	ck_assert_str_eq(
+	    reason("c"), "restarted by the strategy of root after b's exit");
+	ck_assert_str_eq(
+	    reason("b"), "restarted by the strategy of root after its exit");
+	ck_assert_uint_eq(node("c")->restarts, 1);
+	ck_assert_int_eq(node("a")->cause, CAUSE_BOOT);
+}
+END_TEST
+
+START_TEST(a_give_up_says_which_childs_exit_exhausted_it)
+{
+	build("[supervisor:root]\nchildren = s, x\n"
+	      "[supervisor:s]\nrestart = transient\nintensity = 0\n"
+	      "children = a, b\n"
+	      "[program:a]\ncommand = a\n[program:b]\ncommand = b\n"
+	      "[program:x]\ncommand = x\n");
+	boot();
+	noted();
+	dies("b", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:a");
+	ck_assert_int_eq(state("s"), ST_FAILED);
+	ck_assert_str_eq(reason("s"), "gave up after b's exit");
+	ck_assert_str_eq(
+	    reason("a"), "stopped because s gave up after b's exit");
+	ck_assert_str_eq(
+	    reason("b"), "not restarted because s gave up after its exit");
+	ck_assert_noted("a:stopping:gave-up<b");
+	ck_assert_noted("s:failed:gave-up<b");
+	ck_assert_int_eq(node("x")->cause, CAUSE_BOOT);
+}
+END_TEST
+
+START_TEST(an_escalated_restart_names_the_supervisor_that_gave_up)
+{
+	build("[supervisor:root]\nchildren = s\n"
+	      "[supervisor:s]\nintensity = 0\nchildren = a, b\n"
+	      "[program:a]\ncommand = a\n[program:b]\ncommand = b\n");
+	boot();
+	dies("b", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:a start:a start:b");
+	ck_assert_str_eq(
+	    reason("s"), "restarted by the strategy of root after it gave up");
+	ck_assert_str_eq(
+	    reason("a"), "restarted by the strategy of root after s gave up");
+}
+END_TEST
+
+START_TEST(auto_shutdown_and_tends_shutdown_say_so)
+{
+	build("[supervisor:root]\nchildren = s, x\n"
+	      "[supervisor:s]\nrestart = temporary\n"
+	      "auto_shutdown = any_significant\nchildren = a, b\n"
+	      "[program:a]\ncommand = a\n"
+	      "[program:b]\ncommand = b\nrestart = transient\n"
+	      "significant = yes\n"
+	      "[program:x]\ncommand = x\n");
+	boot();
+	dies("b", W_EXIT(0));
+	ck_assert_str_eq(took(), "stop:a");
+	ck_assert_str_eq(reason("b"), "ended by itself");
+	ck_assert_str_eq(
+	    reason("a"), "stopped by s's auto_shutdown after b's exit");
+	ck_assert_str_eq(
+	    reason("s"), "shut down (auto_shutdown) after b's exit");
+	tree_shutdown(T, NOW);
+	run();
+	ck_assert_str_eq(took(), "stop:x exit:0");
+	ck_assert_str_eq(reason("x"), "stopped for tend's shutdown");
+	ck_assert_str_eq(reason("root"), "stopped for tend's shutdown");
+}
+END_TEST
+
+START_TEST(a_retry_within_the_first_start_keeps_its_own_cause)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\n"
+	      "[program:a]\ncommand = a\n"
+	      "[program:b]\ncommand = b\nbackoff = 1s..1s\n"
+	      "[program:c]\ncommand = c\n");
+	FAIL_EXEC[index_of(node("b"))] = true;
+	tree_start(T, NOW);
+	run();
+	FAIL_EXEC[index_of(node("b"))] = false;
+	ck_assert_str_eq(
+	    reason("b"), "restarted by the strategy of root after its exit");
+	wait_ms(1000);
+	ck_assert_str_eq(took(), "start:a start:b start:b start:c");
+	ck_assert_str_eq(
+	    reason("b"), "restarted by the strategy of root after its exit");
+	ck_assert_str_eq(reason("c"), "started at tend's start");
+}
+END_TEST
+
+START_TEST(the_words_of_each_cause)
+{
+	static const struct {
+		enum cause c;
+		enum state st;
+		const char *want;
+	} rows[] = {
+	    {CAUSE_NONE, ST_STOPPED, ""},
+	    {CAUSE_BOOT, ST_STOPPED, "waiting to start at tend's start"},
+	    {CAUSE_KILL, ST_EXITED, "killed by operator"},
+	    {CAUSE_SELF, ST_EXITED, "ended by itself"},
+	    {CAUSE_SHUTDOWN, ST_STOPPING, "stopped for tend's shutdown"},
+	    {CAUSE_RELOAD, ST_STOPPED, "stopped for a reload or handover"},
+	    {CAUSE_RELOAD, ST_RUNNING, "restarted for a reload or handover"},
+	    {CAUSE_START_TIMEOUT, ST_STOPPING,
+	        "killed as it was not ready within start_timeout"},
+	    {CAUSE_HEALTH, ST_STOPPING, "killed as its health check failed"},
+	    {CAUSE_WATCHDOG, ST_STOPPING, "killed as its watchdog timed out"},
+	    {CAUSE_STRATEGY, ST_BACKOFF, "restarted by its supervisor"},
+	};
+	const char *verb;
+	char buf[256];
+	size_t i;
+
+	build(PROGS_ABC);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_str_eq(cause_describe(node("a"), rows[i].c, NULL,
+		                     rows[i].st, NULL, buf, sizeof(buf)),
+		    rows[i].want);
+	cause_describe(node("a"), CAUSE_STRATEGY, node("b"), ST_STOPPING, &verb,
+	    buf, sizeof(buf));
+	ck_assert_str_eq(verb, "stopped");
+	ck_assert_str_eq(buf, "by the strategy of root after b's exit");
+	ck_assert_str_eq(cause_name(CAUSE_AUTO_SHUTDOWN), "auto-shutdown");
+	ck_assert_str_eq(cause_name(CAUSE_NONE), "");
+}
+END_TEST
+
+START_TEST(status_figures_window_and_next_start)
+{
+	build("[supervisor:root]\nintensity = 5\nperiod = 10s\n"
+	      "[program:a]\ncommand = a\nbackoff = 1s..4s\n");
+	boot();
+	ck_assert_uint_eq(tree_restarts_within(T->root, NOW), 0);
+	ck_assert_int_eq(tree_next_start_ms(node("a")), -1);
+	dies("a", W_EXIT(1));
+	ck_assert_int_eq(state("a"), ST_BACKOFF);
+	ck_assert_int_eq(tree_next_start_ms(node("a")), NOW + 1000);
+	ck_assert_uint_eq(tree_restarts_within(T->root, NOW), 1);
+	wait_ms(1000);
+	ck_assert_int_eq(tree_next_start_ms(node("a")), -1);
+	ck_assert_uint_eq(tree_restarts_within(T->root, NOW + 10000), 0);
+}
+END_TEST
+
+START_TEST(a_group_restart_waiting_out_a_backoff_is_due_with_its_supervisor)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\n"
+	      "[program:a]\ncommand = a\nbackoff = 2s..4s\n"
+	      "[program:b]\ncommand = b\n");
+	boot();
+	dies("a", W_EXIT(1));
+	ck_assert_str_eq(took(), "stop:b");
+	ck_assert_int_eq(state("b"), ST_BACKOFF);
+	ck_assert_int_eq(tree_next_start_ms(node("b")), NOW + 2000);
+	ck_assert_str_eq(
+	    reason("b"), "restarted by the strategy of root after a's exit");
+}
+END_TEST
+
+START_TEST(a_readiness_kill_is_the_cause_of_its_stop_and_end)
+{
+	build("[program:a]\ncommand = a\nhealth = exec:false\n"
+	      "[program:b]\ncommand = b\nready = notify\n"
+	      "start_timeout = 1s\n");
+	boot();
+	noted();
+	STUBBORN[index_of(node("a"))] = true;
+	tree_on_failed(T, prog("a"), FAIL_HEALTH, NOW);
+	run();
+	ck_assert_noted("a:stopping:health");
+	ck_assert_str_eq(reason("a"), "killed as its health check failed");
+	STUBBORN[index_of(node("a"))] = false;
+	dies("a", W_SIG(SIGTERM));
+	ck_assert_noted("a:!restart:health");
+	ck_assert_noted("a:starting:strategy<a");
+	noted();
+	wait_ms(1000); /* b never ready */
+	ck_assert_noted("b:stopping:start-timeout");
+	ck_assert_noted("b:!restart:start-timeout");
+}
+END_TEST
+
+START_TEST(a_node_about_to_be_freed_is_nobodys_cause_any_more)
+{
+	struct action a;
+
+	build("[supervisor:root]\nstrategy = rest_for_one\n"
+	      "children = a, s\n"
+	      "[supervisor:s]\nchildren = b, c\n" PROGS_ABC);
+	boot();
+	dies("a", W_EXIT(1));
+	ck_assert_ptr_eq(node("c")->cause_from, node("a"));
+	tree_op_stop(T, node("b"), NOW);  /* queued, not carried out */
+	tree_forget_causes(T, node("s")); /* nobody points into s */
+	ck_assert_ptr_eq(node("c")->cause_from, node("a"));
+	tree_forget_causes(T, node("a"));
+	ck_assert_ptr_null(node("c")->cause_from);
+	ck_assert_ptr_null(node("s")->cause_from);
+	ck_assert_ptr_null(node("a")->cause_from);
+	while (tree_next_action(T, &a))
+		ck_assert_ptr_ne(a.cause_from, node("a"));
+}
+END_TEST
+
+/* ----------------------------------------------- with its dependents */
+
+static int
+op_restart_deps(const char *name)
+{
+	struct node *blocker;
+	int r = tree_op_restart_dependents(T, node(name), NOW, &blocker);
+
+	run();
+	return r;
+}
+
+static void
+op_stop_deps(const char *name)
+{
+	tree_op_stop_dependents(T, node(name), NOW);
+	run();
+}
+
+#define PROGS_ABCD PROGS_ABC "[program:d]\ncommand = d\n"
+
+START_TEST(restart_with_dependents_under_rest_for_one_is_a_crash_uncharged)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\nintensity = 0\n"
+	      "[program:a]\ncommand = a\n[program:b]\ncommand = b\n"
+	      "backoff = 1s..2s\n[program:c]\ncommand = c\n"
+	      "[program:d]\ncommand = d\n");
+	boot();
+	ck_assert(tree_is_dependent(node("b"), node("c"), true));
+	ck_assert(!tree_is_dependent(node("b"), node("a"), true));
+	ck_assert_int_eq(op_restart_deps("b"), 0);
+	ck_assert_str_eq(
+	    took(), "stop:d stop:c stop:b start:b start:c start:d");
+	ck_assert_uint_eq(node("b")->restarts, 0);
+	ck_assert_uint_eq(node("c")->restarts, 0);
+	ck_assert_uint_eq(tree_restarts_within(T->root, NOW), 0);
+	ck_assert_int_eq(EXITED_WITH, -1); /* intensity 0: nothing charged */
+	ck_assert_str_eq(
+	    reason("b"), "restarted by operator with its dependents");
+	ck_assert_str_eq(reason("c"), "restarted by operator with b");
+	ck_assert_int_eq(node("a")->cause, CAUSE_BOOT);
+}
+END_TEST
+
+START_TEST(restart_with_dependents_under_one_for_all_restarts_every_child)
+{
+	build("[supervisor:root]\nstrategy = one_for_all\n" PROGS_ABC);
+	boot();
+	ck_assert(tree_is_dependent(node("b"), node("a"), true));
+	ck_assert(!tree_is_dependent(node("b"), node("a"), false));
+	ck_assert_int_eq(op_restart_deps("b"), 0);
+	ck_assert_str_eq(
+	    took(), "stop:c stop:b stop:a start:a start:b start:c");
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_str_eq(reason("a"), "restarted by operator with b");
+}
+END_TEST
+
+START_TEST(restart_with_dependents_under_one_for_one_is_a_restart)
+{
+	build(PROGS_ABC);
+	boot();
+	ck_assert(!tree_is_dependent(node("b"), node("c"), true));
+	ck_assert_int_eq(op_restart_deps("b"), 0);
+	ck_assert_str_eq(took(), "stop:b start:b");
+	ck_assert_uint_eq(node("b")->restarts, 0);
+}
+END_TEST
+
+START_TEST(restart_with_dependents_leaves_a_temporary_one_exited)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\n"
+	      "[program:a]\ncommand = a\n[program:b]\ncommand = b\n"
+	      "[program:c]\ncommand = c\nrestart = temporary\n");
+	boot();
+	ck_assert_int_eq(op_restart_deps("a"), 0);
+	ck_assert_str_eq(took(), "stop:c stop:b stop:a start:a start:b");
+	ck_assert_int_eq(state("c"), ST_EXITED);
+}
+END_TEST
+
+START_TEST(restart_with_dependents_starts_a_stopped_one_and_restarts_the_rest)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\n" PROGS_ABC);
+	boot();
+	op_stop("a");
+	ck_assert_str_eq(took(), "stop:a");
+	ck_assert_int_eq(op_restart_deps("a"), 0);
+	ck_assert_str_eq(took(), "stop:c stop:b start:a start:b start:c");
+	ck_assert(!node("a")->held);
+}
+END_TEST
+
+START_TEST(stop_with_dependents_stops_those_after_it_in_reverse_and_holds_them)
+{
+	static const char *const strategies[] = {"rest_for_one", "one_for_all"};
+	char conf[512];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(conf, sizeof(conf),
+		    "[supervisor:root]\nstrategy = %s\n" PROGS_ABCD,
+		    strategies[i]);
+		build(conf);
+		boot();
+		ck_assert(tree_is_dependent(node("b"), node("c"), false));
+		op_stop_deps("b");
+		ck_assert_str_eq(took(), "stop:d stop:c stop:b");
+		ck_assert_int_eq(state("a"), ST_RUNNING);
+		ck_assert_int_eq(state("d"), ST_STOPPED);
+		ck_assert(node("b")->held && node("c")->held);
+		ck_assert_str_eq(reason("c"), "stopped by operator with b");
+		ck_assert_str_eq(
+		    reason("b"), "stopped by operator with its dependents");
+		/* a crash of a brings back only what was running */
+		dies("a", W_EXIT(1));
+		ck_assert_str_eq(took(), "start:a");
+		ck_assert_int_eq(state("c"), ST_STOPPED);
+		teardown();
+	}
+}
+END_TEST
+
+START_TEST(stop_with_dependents_under_one_for_one_stops_only_it)
+{
+	build(PROGS_ABC);
+	boot();
+	op_stop_deps("b");
+	ck_assert_str_eq(took(), "stop:b");
+	ck_assert_int_eq(state("c"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(a_crash_while_dependents_stop_does_not_restart_them)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\n" PROGS_ABC);
+	boot();
+	STUBBORN[index_of(node("c"))] = true;
+	op_stop_deps("b");
+	ck_assert_str_eq(took(), "stop:c");
+	dies("a", W_EXIT(1)); /* a group restart from a */
+	ck_assert_str_eq(took(), "");
+	dies("c", W_SIG(SIGKILL)); /* c's stop deadline */
+	ck_assert_str_eq(took(), "stop:b start:a");
+	ck_assert_int_eq(state("b"), ST_STOPPED);
+	ck_assert_int_eq(state("c"), ST_STOPPED);
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(with_dependents_of_a_supervisor_acts_on_its_subtree)
+{
+	build("[supervisor:root]\nstrategy = rest_for_one\nchildren = a, s, d\n"
+	      "[supervisor:s]\nchildren = b, c\n" PROGS_ABCD);
+	boot();
+	ck_assert_int_eq(op_restart_deps("s"), 0);
+	ck_assert_str_eq(
+	    took(), "stop:d stop:c stop:b start:b start:c start:d");
+	ck_assert_str_eq(
+	    reason("s"), "restarted by operator with its dependents");
+	ck_assert_str_eq(reason("b"), "restarted by operator with s");
+	ck_assert_str_eq(reason("d"), "restarted by operator with s");
+	op_stop_deps("s");
+	ck_assert_str_eq(took(), "stop:d stop:c stop:b");
+	ck_assert_int_eq(state("s"), ST_STOPPED);
+}
+END_TEST
+
 START_TEST(health_follows_what_should_be)
 {
 	const char *why;
@@ -1386,6 +1873,39 @@ tree_suite(void)
 	tcase_add_test(tc,
 	    stop_all_stops_every_child_in_reverse_and_start_all_brings_them_back);
 	tcase_add_test(tc, restart_all_restarts_the_running_children_in_order);
+	tcase_add_test(tc, the_first_start_is_caused_by_tends_start);
+	tcase_add_test(tc, operator_start_stop_and_restart_say_operator);
+	tcase_add_test(
+	    tc, a_kill_by_operator_ends_it_and_its_strategy_restarts_it);
+	tcase_add_test(
+	    tc, a_group_restart_says_whose_exit_set_it_off_in_each_line);
+	tcase_add_test(tc, a_give_up_says_which_childs_exit_exhausted_it);
+	tcase_add_test(
+	    tc, an_escalated_restart_names_the_supervisor_that_gave_up);
+	tcase_add_test(tc, auto_shutdown_and_tends_shutdown_say_so);
+	tcase_add_test(tc, a_retry_within_the_first_start_keeps_its_own_cause);
+	tcase_add_test(tc, the_words_of_each_cause);
+	tcase_add_test(tc, status_figures_window_and_next_start);
+	tcase_add_test(tc,
+	    a_group_restart_waiting_out_a_backoff_is_due_with_its_supervisor);
+	tcase_add_test(tc, a_readiness_kill_is_the_cause_of_its_stop_and_end);
+	tcase_add_test(tc, a_node_about_to_be_freed_is_nobodys_cause_any_more);
+	tcase_add_test(tc,
+	    restart_with_dependents_under_rest_for_one_is_a_crash_uncharged);
+	tcase_add_test(
+	    tc, restart_with_dependents_under_one_for_all_restarts_every_child);
+	tcase_add_test(
+	    tc, restart_with_dependents_under_one_for_one_is_a_restart);
+	tcase_add_test(
+	    tc, restart_with_dependents_leaves_a_temporary_one_exited);
+	tcase_add_test(tc,
+	    restart_with_dependents_starts_a_stopped_one_and_restarts_the_rest);
+	tcase_add_test(tc,
+	    stop_with_dependents_stops_those_after_it_in_reverse_and_holds_them);
+	tcase_add_test(
+	    tc, stop_with_dependents_under_one_for_one_stops_only_it);
+	tcase_add_test(tc, a_crash_while_dependents_stop_does_not_restart_them);
+	tcase_add_test(tc, with_dependents_of_a_supervisor_acts_on_its_subtree);
 	tcase_add_test(tc, health_follows_what_should_be);
 	tcase_add_test(tc, find_accepts_names_and_paths);
 	tcase_add_test(tc, exit_codes_and_tokens_follow_the_shell);
