@@ -247,10 +247,12 @@ verb_status(struct client *c, struct request *r, int arg)
 	struct node **named;
 	size_t i, k, total = 0;
 
-	if (prod == PROD_STATUS && figures != NULL && strcmp(figures, "1") == 0)
-		prod = PROD_FIGURES;
-	else if (prod == PROD_STATUS && all != NULL && strcmp(all, "1") == 0)
+	/* status --all (supervisors too) has no figures; --json status has */
+	if (prod == PROD_STATUS && all != NULL && strcmp(all, "1") == 0)
 		prod = PROD_STATUS_ALL;
+	else if (prod == PROD_STATUS && figures != NULL &&
+	         strcmp(figures, "1") == 0)
+		prod = PROD_FIGURES;
 
 	if (r->nargs > 0) {
 		if (resolve_names(c, r->args, r->nargs, &named) == -1)
