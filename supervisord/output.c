@@ -468,23 +468,15 @@ file_write(struct capture *c, const char *p, size_t len)
 static void
 stamp_file_line(int64_t t)
 {
-	static int64_t cached_s = -1;
-	static char stamp[UNITS_TIME_MAX + 1];
-	static size_t stamp_len;
-	time_t sec = (time_t)(t / 1000000);
+	char stamp[UNITS_TIME_MAX];
+	time_t secs = (time_t)(t / 1000000);
 	struct tm tm;
 
-	if (!op.stamp_files)
+	if (!op.stamp_files || localtime_r(&secs, &tm) == NULL)
 		return;
-	if (sec != cached_s && localtime_r(&sec, &tm) != NULL) {
-		units_format_time(stamp, sizeof(stamp), &tm, 0);
-		stamp_len = strlen(stamp);
-		cached_s = sec;
-	}
-	/* the milliseconds change within a second: written apart */
-	buf_add(&op.filebuf, stamp, 19);
-	buf_addf(&op.filebuf, ".%03d", (int)(t % 1000000 / 1000));
-	buf_add(&op.filebuf, stamp + 23, stamp_len - 23);
+	units_format_time(
+	    stamp, sizeof(stamp), &tm, (long)(t % 1000000 / 1000));
+	buf_adds(&op.filebuf, stamp);
 	buf_add(&op.filebuf, " ", 1);
 }
 
