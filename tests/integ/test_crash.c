@@ -90,6 +90,32 @@ assert_no_overlap(struct th *t)
 	ck_assert_msg(s == NULL, "two copies ran at once: %s", s);
 }
 
+/* The state file beside the socket lists run r (its pid and group). */
+static bool
+state_lists(struct th *t, const void *arg)
+{
+	const struct th_run *r = arg;
+	char *s = th_read(t, "tend.sock.state"), find[32];
+	bool yes;
+
+	snprintf(find, sizeof(find), "\n%d %d ", (int)r->pid, (int)r->pid);
+	yes = s != NULL && strstr(s, find) != NULL;
+	free(s);
+	return yes;
+}
+
+/* tend is SIGKILLed only once its state file lists a1 and b1: a tend
+ * killed between a spawn and the file's next write cannot know that
+ * program (the cgroup can), which is not what these tests are about. */
+static void
+kill_once_recorded(
+    struct th *t, const struct th_run *a1, const struct th_run *b1)
+{
+	th_wait(t, state_lists, a1, DEADLINE_MS, "a in the state file");
+	th_wait(t, state_lists, b1, DEADLINE_MS, "b in the state file");
+	th_signal(t, SIGKILL);
+}
+
 /* Kill tend, start it again: the leftovers are stopped, then the
  * programs start again, each once. */
 static void
@@ -101,7 +127,7 @@ crash_and_restart(const char *cgroups)
 
 	a1 = th_up(t, "a", 1);
 	b1 = th_up(t, "b", 1);
-	th_signal(t, SIGKILL);
+	kill_once_recorded(t, &a1, &b1);
 	th_relaunch(t);
 	a2 = th_up(t, "a", 2);
 	b2 = th_up(t, "b", 2);
@@ -179,7 +205,7 @@ START_TEST(a_state_file_pid_now_another_process_is_left_alone)
 
 	a1 = th_up(t, "a", 1);
 	b1 = th_up(t, "b", 1);
-	th_signal(t, SIGKILL);
+	kill_once_recorded(t, &a1, &b1);
 	/* b's leftover ends, and its pid goes to an unrelated process
 	 * (same pid and group in the file, another start time) */
 	kill(-b1.pid, SIGKILL);
