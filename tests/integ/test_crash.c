@@ -11,6 +11,9 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,19 +161,53 @@ START_TEST(after_a_sigkill_leftovers_in_the_state_file_are_stopped_first)
 }
 END_TEST
 
-/* A process of this test's, not tend's: waits until killed. */
+/* A process of this test's, not tend's: waits until killed. Returns
+ * once it leads a group of its own (setsid), as a program does. */
 static pid_t
 bystander(void)
 {
-	pid_t pid = fork();
+	struct pollfd pfd;
+	int up[2], n;
+	pid_t pid;
 
+	ck_assert_int_eq(pipe2(up, O_CLOEXEC), 0);
+	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
-		(void)setsid(); /* its own group, as a program's */
+		/* Check's handlers are the test's: a TERM here would end
+		 * the test with a bare "signal 15", not its own message */
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGINT, SIG_DFL);
+		(void)setsid();
+		close(up[1]); /* in its own group now */
 		for (;;)
 			pause();
 	}
+	close(up[1]);
+	pfd = (struct pollfd){.fd = up[0], .events = POLLIN};
+	while ((n = poll(&pfd, 1, DEADLINE_MS)) == -1 && errno == EINTR)
+		;
+	close(up[0]);
+	ck_assert_msg(n == 1, "the bystander did not run setsid in time");
 	return pid;
+}
+
+/* A bystander whose start time is not b1's: start times are in clock
+ * ticks (10 ms), and one forked in b1's tick is b1 to anyone. */
+static struct th_run
+bystander_after(const struct th_run *b1)
+{
+	struct th_run by;
+	int wstatus;
+
+	for (;;) {
+		by.pid = bystander();
+		by.start = th_starttime(by.pid);
+		if (by.start != b1->start)
+			return by;
+		kill(by.pid, SIGKILL);
+		waitpid(by.pid, &wstatus, 0);
+	}
 }
 
 /* D/tend.sock.state with old's pid replaced by pid (start time kept):
@@ -210,8 +247,7 @@ START_TEST(a_state_file_pid_now_another_process_is_left_alone)
 	 * (same pid and group in the file, another start time) */
 	kill(-b1.pid, SIGKILL);
 	th_wait_gone(t, b1.pid, b1.start, DEADLINE_MS);
-	by.pid = bystander();
-	by.start = th_starttime(by.pid);
+	by = bystander_after(&b1);
 	swap_pid_in_state(t, b1.pid, by.pid);
 	th_relaunch(t);
 	a2 = th_up(t, "a", 2);
