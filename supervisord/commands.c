@@ -278,22 +278,32 @@ verb_status(struct client *c, struct request *r, int arg)
 	client_reply_produced(c);
 }
 
-static void
-verb_inspect(struct client *c, struct request *r, int arg)
+/* The one node a command of one NAME names, or NULL having replied
+ * (usage: exit 2; no such name: exit 3). */
+static struct node *
+one_name(struct client *c, const struct request *r, const char *usage)
 {
 	struct node *n;
 
-	(void)arg;
 	if (r->nargs != 1) {
-		client_reply_error(c, 2, "usage: inspect NAME");
-		return;
+		client_reply_error(c, 2, "%s", usage);
+		return NULL;
 	}
 	n = tree_find(cmd.tree, r->args[0]);
-	if (n == NULL) {
+	if (n == NULL)
 		client_reply_error(
 		    c, 3, "no such program or supervisor: %s", r->args[0]);
+	return n;
+}
+
+static void
+verb_inspect(struct client *c, struct request *r, int arg)
+{
+	struct node *n = one_name(c, r, "usage: inspect NAME");
+
+	(void)arg;
+	if (n == NULL)
 		return;
-	}
 	proto_reply_ok(&c->out);
 	describe(&c->out, n, PROD_NONE, supervise_now_ms());
 	inspect_records(&c->out, n, supervise_now_ms());
@@ -303,20 +313,12 @@ verb_inspect(struct client *c, struct request *r, int arg)
 static void
 verb_pid(struct client *c, struct request *r, int arg)
 {
-	struct node *n;
+	struct node *n = one_name(c, r, "usage: pid NAME");
 	struct prog *p;
 
 	(void)arg;
-	if (r->nargs != 1) {
-		client_reply_error(c, 2, "usage: pid NAME");
+	if (n == NULL)
 		return;
-	}
-	n = tree_find(cmd.tree, r->args[0]);
-	if (n == NULL) {
-		client_reply_error(
-		    c, 3, "no such program or supervisor: %s", r->args[0]);
-		return;
-	}
 	if (n->kind != NODE_PROG) {
 		client_reply_error(
 		    c, 1, "%s is a supervisor, not a program", n->shown);
