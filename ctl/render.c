@@ -222,6 +222,32 @@ json_cause(FILE *out, const struct record *r)
 	json_str(out, r, "reason");
 }
 
+/* ,"listen":["tcp:...",...] of a program with listening sockets (its
+ * record's "listen": the addresses, one a line); else nothing. */
+static void
+json_listen(FILE *out, const char *addrs)
+{
+	const char *end;
+	bool first = true;
+
+	if (*addrs == '\0')
+		return;
+	fputs(",\"listen\":[", out);
+	for (; *addrs != '\0'; addrs = *end != '\0' ? end + 1 : end) {
+		char *one;
+
+		end = strchrnul(addrs, '\n');
+		one = strndup(addrs, (size_t)(end - addrs));
+		if (one == NULL)
+			continue;
+		fputs(first ? "" : ",", out);
+		first = false;
+		render_json_string(out, one);
+		free(one);
+	}
+	fputs("]", out);
+}
+
 static void
 status_json_prog(FILE *out, const struct record *r)
 {
@@ -249,6 +275,7 @@ status_json_prog(FILE *out, const struct record *r)
 		fputs(",\"procs\":", out);
 		json_int(out, r, "procs", false);
 	}
+	json_listen(out, str(r, "listen"));
 	json_cause(out, r);
 	fputs(",\"next_start_ms\":", out);
 	json_int(out, r, "next_start_ms", false);
@@ -789,6 +816,94 @@ render_logs_end(
 		fputs("]}\n", out);
 }
 
+/* -------------------------------------------------------------- reload */
+
+static const char *const count_words[][2] = {
+    {"started", "started"},
+    {"stopped", "stopped"},
+    {"restarted", "restarted"},
+    {"updated", "updated in place"},
+    {"moved", "moved"},
+    {"unchanged", "unchanged"},
+};
+#define NCOUNTS (sizeof(count_words) / sizeof(count_words[0]))
+
+static void
+reload_json(FILE *out, const struct record *v, size_t n)
+{
+	const struct record *counts = NULL;
+	bool first = true;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].type, "counts") == 0)
+			counts = &v[i];
+	fprintf(out, "{\"schema\":%d,\"dry_run\":%s,\"changes\":[",
+	    RENDER_SCHEMA,
+	    counts != NULL && record_int(counts, "dry_run", 0) ? "true"
+	                                                       : "false");
+	for (i = 0; i < n; i++) {
+		static const char *const keys[] = {
+		    "name", "path", "kind", "action", "key"};
+
+		if (strcmp(v[i].type, "change") != 0)
+			continue;
+		fputs(first ? "\n{" : ",\n{", out);
+		first = false;
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			fprintf(out, "%s\"%s\":", k > 0 ? "," : "", keys[k]);
+			if (k == 4 && *str(&v[i], keys[k]) == '\0')
+				fputs("null", out);
+			else
+				render_json_string(out, str(&v[i], keys[k]));
+		}
+		fputs("}", out);
+	}
+	fputs("\n],\"counts\":{", out);
+	for (i = 0; i < NCOUNTS; i++)
+		fprintf(out, "%s\"%s\":%lld", i > 0 ? "," : "",
+		    count_words[i][0],
+		    counts != NULL
+		        ? (long long)record_int(counts, count_words[i][0], 0)
+		        : 0LL);
+	fputs("}}\n", out);
+}
+
+void
+render_reload(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o)
+{
+	const struct record *counts = NULL;
+	size_t i, width = 4;
+
+	if (o->json) {
+		reload_json(out, v, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].type, "counts") == 0)
+			counts = &v[i];
+		else if (strlen(str(&v[i], "path")) > width)
+			width = strlen(str(&v[i], "path"));
+	}
+	if (counts != NULL && record_int(counts, "dry_run", 0))
+		fputs("dry run: nothing was changed; a reload would do this\n",
+		    out);
+	for (i = 0; i < n; i++) {
+		const char *key = str(&v[i], "key");
+
+		if (strcmp(v[i].type, "change") != 0)
+			continue;
+		fprintf(out, "%-*s  %s%s%s%s\n", (int)width, str(&v[i], "path"),
+		    str(&v[i], "action"), *key != '\0' ? " (" : "", key,
+		    *key != '\0' ? ")" : "");
+	}
+	for (i = 0; counts != NULL && i < NCOUNTS; i++)
+		fprintf(out, "%lld %s%s",
+		    (long long)record_int(counts, count_words[i][0], 0),
+		    count_words[i][1], i + 1 < NCOUNTS ? ", " : "\n");
+}
+
 /* --------------------------------------------------------------- reply */
 
 bool
@@ -803,6 +918,8 @@ render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
 		return render_health(out, v, n, o);
 	else if (strcmp(cmd, "inspect") == 0)
 		render_inspect(out, v, n, o);
+	else if (strcmp(cmd, "reload") == 0)
+		render_reload(out, v, n, o);
 	else if (strcmp(cmd, "pid") == 0) {
 		if (n == 1)
 			render_pid(out, &v[0], o);

@@ -37,6 +37,12 @@ struct render_opts {
 bool render_reply(FILE *out, const char *cmd, const struct record *v, size_t n,
     const struct render_opts *o);
 
+/* reload [--dry-run]: each "change" record as PATH ACTION (KEY), then
+ * the "counts" record as "1 started, 2 restarted, ..."; JSON: the plan as
+ * {"schema":1,"dry_run":..,"changes":[...],"counts":{...}}. */
+void render_reload(
+    FILE *out, const struct record *v, size_t n, const struct render_opts *o);
+
 /* status: NAME STATE PID UPTIME RESTARTS LAST-EXIT, one line per "prog"
  * record; with o->all, one per "sup" record too, and STRATEGY WINDOW NEXT
  * REASON (JSON: every program has its cause and reason; with o->all, a

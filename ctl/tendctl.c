@@ -47,6 +47,7 @@ struct opts {
 	bool timestamps;      /* logs --timestamps */
 	bool with_dependents; /* stop, restart --with-dependents */
 	bool all;             /* status --all */
+	bool dry_run;         /* reload --dry-run */
 	const char *lines;    /* logs -n; top -n: iterations */
 	int64_t timeout_ms;
 	int64_t interval_ms; /* top --interval */
@@ -92,7 +93,7 @@ usage(FILE *to)
 	    "  health [--alive]      exit 0 if everything is as it should be\n"
 	    "  logs NAME [-n N] [-f] [--timestamps]\n"
 	    "                        recent output, then follow\n"
-	    "  reload                (not supported yet)\n"
+	    "  reload [--dry-run]    bring the tree to the file by difference\n"
 	    "  upgrade [PATH]        re-execute tend in place, state kept\n"
 	    "  top [--interval D] [-n N]\n"
 	    "                        CPU, memory, processes, the busiest "
@@ -164,6 +165,7 @@ static const struct flag_opt {
     {NULL, "--all", offsetof(struct opts, all)},
     {"-f", "--follow", offsetof(struct opts, follow)},
     {"-t", "--timestamps", offsetof(struct opts, timestamps)},
+    {NULL, "--dry-run", offsetof(struct opts, dry_run)},
 };
 
 static const struct value_opt {
@@ -894,6 +896,8 @@ plain_extras(
 		extra[n++] = "figures=1";
 	if (strcmp(o->cmd, "status") == 0 && o->all)
 		extra[n++] = "all=1";
+	if (strcmp(o->cmd, "reload") == 0 && o->dry_run)
+		extra[n++] = "dry=1";
 	return n;
 }
 

@@ -1,8 +1,10 @@
 /*
  * cglimit.c: cgroup limits written where they are enforced (see cglimit.h).
- * Everything is decided at start (cglimit_init): which hierarchy holds each
- * controller, and which nodes get v1 cgroups; a spawn then only opens
- * the cgroup.procs files of its v1 cgroups, made on its first start.
+ * Everything is decided at start (cglimit_init), and again at a reload
+ * (cglimit_reload): which hierarchy holds each controller, and which nodes
+ * get v1 cgroups; a spawn then only opens the cgroup.procs files of its
+ * v1 cgroups, made on its first start (or by the reload that asked for
+ * them, which moves the program's live processes there).
  */
 #include "cglimit.h"
 
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "figures.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "stats.h"
@@ -33,6 +36,8 @@ static struct {
 	bool on;                /* cgroups not turned off */
 	bool v2_has[CTL_COUNT]; /* the controller can be used in cgroup v2 */
 	uint8_t v2_used;        /* controllers (bits) some limit uses in v2 */
+	uint8_t looked;         /* controllers already looked for */
+	enum cgroups_mode mode; /* [tend] cgroups (a reload cannot change it) */
 	struct v1h v1[CTL_COUNT];
 } lm = {.v1 = {{.lock_fd = -1}, {.lock_fd = -1}, {.lock_fd = -1}}};
 
@@ -196,11 +201,10 @@ cglimit_home(const struct node *n, enum limit_key k)
 	return home_of(limitmap_controller(k));
 }
 
-/* The controllers n's own limits use. */
+/* The controllers limits l use. */
 static uint8_t
-used_by(const struct node *n)
+controllers_of(const struct cg_limits *l)
 {
-	const struct cg_limits *l = cglimit_of(n);
 	uint8_t m = 0;
 	int k;
 
@@ -209,6 +213,25 @@ used_by(const struct node *n)
 			m |= (uint8_t)(1u << limitmap_controller(
 			                   (enum limit_key)k));
 	return m;
+}
+
+/* The controllers n's own limits use. */
+static uint8_t
+used_by(const struct node *n)
+{
+	return controllers_of(cglimit_of(n));
+}
+
+/* The controllers t's limits use. */
+static uint8_t
+used_in(const struct tree *t)
+{
+	uint8_t used = 0;
+	size_t i;
+
+	for (i = 0; i < t->nnodes; i++)
+		used |= used_by(t->nodes[i]);
+	return used;
 }
 
 /* Say (once) that n's limit k is enforced nowhere: an error with
@@ -252,8 +275,9 @@ plan(struct tree *t, enum cgroups_mode mode, char *err, size_t errlen)
 		const struct cg_limits *l = cglimit_of(n);
 
 		n->limited = false;
-		n->v1_need = inherited;
-		n->v1_made = 0;
+		/* a v1 cgroup once made stays (a lifted limit is written
+		 * as "max" there) */
+		n->v1_need = inherited | n->v1_made;
 		for (k = 0; k < LK_COUNT; k++) {
 			enum limit_key key = (enum limit_key)k;
 			enum controller c = limitmap_controller(key);
@@ -268,34 +292,47 @@ plan(struct tree *t, enum cgroups_mode mode, char *err, size_t errlen)
 				n->v1_need |= (uint8_t)(1u << c);
 				break;
 			default:
+				if (n->unenforced_told & (1u << key))
+					break;
 				if (unenforceable(n, key, mode, err, errlen) ==
 				    -1)
 					return -1;
+				n->unenforced_told |= (uint8_t)(1u << key);
 			}
 		}
 	}
 	return 0;
 }
 
+/* Find the hierarchies of the controllers used (bits) that were not
+ * looked for yet. */
+static void
+discover(uint8_t used)
+{
+	uint8_t fresh;
+	int c;
+
+	fresh = (uint8_t)(used & ~lm.looked);
+	if (!lm.on || fresh == 0)
+		return;
+	lm.looked |= fresh;
+	find_v2(fresh);
+	for (c = 0; c < CTL_COUNT; c++) {
+		if (!(fresh & (1u << c)))
+			continue;
+		if (!lm.v2_has[c])
+			find_v1((enum controller)c);
+		else if (cgroup_base() != NULL)
+			lm.v2_used |= (uint8_t)(1u << c);
+	}
+}
+
 int
 cglimit_init(struct tree *t, enum cgroups_mode mode, char *err, size_t errlen)
 {
-	uint8_t used = 0;
-	size_t i;
-	int c;
-
-	for (i = 0; i < t->nnodes; i++)
-		used |= used_by(t->nodes[i]);
 	lm.on = mode != CGROUPS_NO;
-	if (lm.on && used != 0) {
-		find_v2(used);
-		for (c = 0; c < CTL_COUNT; c++)
-			if ((used & (1u << c)) && !lm.v2_has[c])
-				find_v1((enum controller)c);
-	}
-	for (c = 0; c < CTL_COUNT; c++)
-		if ((used & (1u << c)) && lm.v2_has[c] && cgroup_base() != NULL)
-			lm.v2_used |= (uint8_t)(1u << c);
+	lm.mode = mode;
+	discover(used_in(t));
 	return plan(t, mode, err, errlen);
 }
 
@@ -510,6 +547,128 @@ cglimit_apply(struct node *n, char *err, size_t errlen)
 		    "(see tend's log)",
 		    n->shown);
 	return r == 0 ? 0 : -1;
+}
+
+/* Move every process of the running program p into its v1 cgroup of c
+ * (made now): a reload gave it a limit of c. 0, or -1 (logged). */
+static int
+move_in(struct prog *p, enum controller c)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], one[24];
+	size_t n, i;
+	pid_t *v;
+	int fd, r = 0;
+
+	if (ensure_v1(&p->node, c) == -1 ||
+	    cglimit_v1_dir(&p->node, c, dir, sizeof(dir)) == NULL) {
+		log_warn("%s: cannot make its %s cgroup", p->node.shown,
+		    limitmap_controller_name(c));
+		return -1;
+	}
+	if (p->pid == 0)
+		return 0; /* it joins at its next start */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	v = fd != -1 ? figures_pids(p, &n) : NULL;
+	if (v == NULL)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		int len = snprintf(one, sizeof(one), "%d", (int)v[i]);
+
+		/* one pid a write; one that ended meanwhile is no error */
+		if (write(fd, one, (size_t)len) != len && errno != ESRCH) {
+			log_warn("%s: cannot move pid %d into %s",
+			    p->node.shown, (int)v[i], dir);
+			r = -1;
+		}
+	}
+	free(v);
+	if (fd == -1) {
+		log_warn("%s: %s", p->node.shown, path);
+		return -1;
+	}
+	close(fd);
+	return r;
+}
+
+int
+cglimit_reload(struct tree *t, char *err, size_t errlen)
+{
+	bool *had;
+	size_t i;
+	int c, r = 0;
+
+	had = calloc(t->nnodes + 1, sizeof(*had));
+	if (had == NULL) {
+		snprintf(err, errlen, "reload: %s", strerror(ENOMEM));
+		return -1;
+	}
+	for (i = 0; i < t->nnodes; i++)
+		had[i] = t->nodes[i]->limited || t->nodes[i]->v1_made != 0;
+	discover(used_in(t));
+	/* cgroups = yes refused every unenforceable limit before the
+	 * reload (cglimit_check): plan only warns here */
+	(void)plan(t, CGROUPS_AUTO, err, errlen);
+	for (i = 0; i < t->nnodes; i++) {
+		struct node *n = t->nodes[i];
+		uint8_t fresh = (uint8_t)(n->v1_need & ~n->v1_made);
+
+		if (n->kind == NODE_SUP && n->cg_fd >= 0 && lm.v2_used != 0)
+			cglimit_v2_made(n, n->cg_fd); /* controllers down */
+		for (c = 0; c < CTL_COUNT && n->kind == NODE_PROG; c++)
+			if (fresh & (1u << c) &&
+			    move_in((struct prog *)n, (enum controller)c) == -1)
+				r = -1;
+		if ((had[i] || n->limited || n->v1_made != 0) &&
+		    cglimit_apply(n, err, errlen) == -1)
+			r = -1;
+	}
+	free(had);
+	if (r == -1)
+		snprintf(err, errlen,
+		    "some limits could not be written (see tend's log)");
+	return r;
+}
+
+int
+cglimit_check(const struct config *cfg, char *err, size_t errlen)
+{
+	uint8_t used = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < cfg->nprogs; i++)
+		used |= controllers_of(&prog_extra(&cfg->progs[i])->lim);
+	for (i = 0; i < cfg->nsups; i++)
+		used |= controllers_of(&cfg->sups[i].lim);
+	discover(used);
+	if (lm.mode != CGROUPS_YES)
+		return 0;
+	for (i = 0; i < cfg->nprogs + cfg->nsups; i++) {
+		const struct cg_limits *l =
+		    i < cfg->nprogs ? &prog_extra(&cfg->progs[i])->lim
+		                    : &cfg->sups[i - cfg->nprogs].lim;
+		const char *name = i < cfg->nprogs
+		                       ? cfg->progs[i].name
+		                       : cfg->sups[i - cfg->nprogs].name;
+
+		for (k = 0; k < LK_COUNT; k++) {
+			enum controller ctl =
+			    limitmap_controller((enum limit_key)k);
+
+			if (!limitmap_is_set(l, (enum limit_key)k) ||
+			    home_of(ctl) != HOME_NONE)
+				continue;
+			snprintf(err, errlen,
+			    "cgroups = yes: %s: %s cannot be enforced: the %s "
+			    "controller is in neither cgroup v2 nor a writable "
+			    "cgroup v1 hierarchy",
+			    name, limitmap_key_name((enum limit_key)k),
+			    limitmap_controller_name(ctl));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void

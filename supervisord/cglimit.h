@@ -68,6 +68,24 @@ int cglimit_v1_prepare(struct prog *p, int fds[CGLIMIT_V1_MAX]);
  */
 int cglimit_apply(struct node *n, char *err, size_t errlen);
 
+/*
+ * After a reload swapped t's configuration: find the hierarchies of
+ * controllers newly used, decide anew where each limit is enforced, make
+ * the v1 cgroups now needed and move the running programs' processes
+ * into them, and write every limit set or lifted to the live cgroups;
+ * nothing restarts. 0, or -1 with a message in err (everything that could
+ * be written is; the reload stands).
+ */
+int cglimit_reload(struct tree *t, char *err, size_t errlen);
+
+/*
+ * Before a reload changes anything: find the hierarchies of the
+ * controllers cfg's limits use that were not looked for yet; with [tend]
+ * cgroups = yes, -1 with a message in err if one of its limits can be
+ * enforced nowhere. 0 otherwise.
+ */
+int cglimit_check(const struct config *cfg, char *err, size_t errlen);
+
 /* n's v1 cgroup directory in c's hierarchy into buf, or NULL if it has
  * none. */
 const char *cglimit_v1_dir(

@@ -756,3 +756,23 @@ cgroup_read(const struct node *n, const char *file, char *buf, size_t size)
 	buf[len] = '\0';
 	return len;
 }
+
+void
+cgroup_forget(struct node *n)
+{
+	char name[DIR_NAME_MAX];
+	int parent;
+
+	if (!cg.enabled || n->parent == NULL)
+		return;
+	parent = parent_fd(n);
+	dir_name(n, name, sizeof(name));
+	if (n->kind == NODE_PROG ? n->cg_made : n->cg_fd >= 0) {
+		if (parent >= 0)
+			(void)unlinkat(parent, name, AT_REMOVEDIR);
+	}
+	if (n->cg_fd >= 0)
+		close(n->cg_fd);
+	n->cg_fd = -1;
+	n->cg_made = false;
+}

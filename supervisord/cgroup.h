@@ -109,4 +109,8 @@ ssize_t cgroup_read(
 /* Remove t's cgroups (the empty ones) and leave tend's leaf. */
 void cgroup_fini(struct tree *t);
 
+/* A node a reload removed is forgotten: its cgroup directory goes (a
+ * supervisor's after its children's). */
+void cgroup_forget(struct node *n);
+
 #endif

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "output.h"
 #include "ready.h"
+#include "reload.h"
 #include "supervise.h"
 #include "units.h"
 #include "upgrade.h"
@@ -58,6 +59,23 @@ depth_of(const struct node *n)
 	return d;
 }
 
+/* A program's listen addresses, one a line: "listen=...". */
+static void
+listen_field(struct buf *b, const struct prog *p)
+{
+	const struct prog_extra *x = prog_extra(p->conf);
+	char addrs[1024];
+	size_t i, len = 0;
+
+	if (x->nlisten == 0)
+		return;
+	addrs[0] = '\0';
+	for (i = 0; i < x->nlisten && len < sizeof(addrs); i++)
+		len += (size_t)snprintf(addrs + len, sizeof(addrs) - len,
+		    "%s%s", i > 0 ? "\n" : "", x->listen[i].addr);
+	rec_str(b, "listen", addrs);
+}
+
 /* Why n is in its state (issue 19): cause, after, reason. */
 static void
 describe_cause(struct buf *b, const struct node *n)
@@ -92,6 +110,7 @@ describe_prog(struct buf *b, const struct prog *p, int64_t now)
 		rec_int(b, "health_fails", ready_health_fails(p));
 	if (due >= 0)
 		rec_int(b, "next_start_ms", due > now ? due - now : 0);
+	listen_field(b, p);
 }
 
 static void
@@ -107,8 +126,8 @@ describe_sup(struct buf *b, const struct sup *s, int64_t now)
 	rec_int(b, "intensity",
 	    s->intensity == CONFIG_INFINITY ? -1 : s->intensity);
 	rec_int(b, "period_ms", s->period_ms);
-	if (s->gave_up_by > 0 && s->gave_up_by <= s->nkids) {
-		const struct node *k = s->kids[s->gave_up_by - 1];
+	if (s->gave_up && s->gave_up_by != NULL) {
+		const struct node *k = s->gave_up_by;
 		char why[512];
 
 		rec_str(b, "gave_up_by", k->shown);
@@ -172,8 +191,7 @@ commands_produce(struct client *c)
 		c->cursor++;
 		/* status: the programs, and a supervisor that gave up */
 		if ((c->prod == PROD_STATUS || c->prod == PROD_FIGURES) &&
-		    n->kind != NODE_PROG &&
-		    ((const struct sup *)n)->gave_up_by == 0)
+		    n->kind != NODE_PROG && !((const struct sup *)n)->gave_up)
 			continue;
 		describe(&c->out, n, c->prod, now);
 	}
@@ -665,6 +683,25 @@ version_record(struct buf *b)
 	rec_end(b);
 }
 
+/* SPEC 7 Reload: the plan as records, or why nothing changed. */
+static void
+verb_reload(struct client *c, struct request *r, int arg)
+{
+	const char *dry = request_opt(r, "dry");
+	char *why = NULL;
+
+	(void)arg;
+	proto_reply_ok(&c->out);
+	if (reload_run(dry != NULL && strcmp(dry, "1") == 0, &c->out, &why) ==
+	    -1) {
+		buf_reset(&c->out);
+		client_reply_error(c, 1, "%s", why);
+		free(why);
+		return;
+	}
+	client_reply_done(c);
+}
+
 static void
 verb_version(struct client *c, struct request *r, int arg)
 {
@@ -895,7 +932,7 @@ static const struct verb {
     {"logs", verb_logs, 0},
     {"shutdown", verb_shutdown, 0},
     {"version", verb_version, 0},
-    {"reload", NULL, 0},
+    {"reload", verb_reload, 0},
     {"upgrade", verb_upgrade, 0},
     {"top", verb_status, PROD_FIGURES},
     {"inspect", verb_inspect, 0},

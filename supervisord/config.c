@@ -475,8 +475,10 @@ prog_free(struct prog_conf *p)
 
 		free(x->ready_argv);
 		free(x->health_argv);
-		for (size_t i = 0; i < x->nlisten; i++)
+		for (size_t i = 0; i < x->nlisten; i++) {
 			free(x->listen[i].addr);
+			free(x->listen[i].name);
+		}
 		free(x->listen);
 		free(x);
 	}

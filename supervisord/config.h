@@ -102,9 +102,23 @@ struct child_ref {
 	size_t index; /* into config.progs or config.sups */
 };
 
+enum listen_kind {
+	LISTEN_TCP4,
+	LISTEN_TCP6,
+	LISTEN_UNIX,
+};
+
+/* listen = ADDRESS[;name=NAME] (SPEC 7), parsed. */
 struct listen_conf {
-	char *addr; /* as written: tcp:HOST:PORT or unix:PATH */
+	char *addr; /* as written, without ;name=: tcp:HOST:PORT,
+	             * tcp6:[HOST]:PORT, tcp:[HOST]:PORT or unix:PATH */
+	char *name; /* for LISTEN_FDNAMES; NULL: the program's name */
 	int line;
+	enum listen_kind kind;
+	unsigned char ip[16]; /* TCP: the address, in network order (4 or
+	                       * 16 bytes) */
+	int port;             /* TCP */
+	const char *path;     /* UNIX: into addr */
 };
 
 struct tend_conf {

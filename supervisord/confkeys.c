@@ -8,6 +8,7 @@
  */
 #include <sys/un.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -709,68 +710,134 @@ p_backoff(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 	return 0;
 }
 
-/* tcp:HOST:PORT (an IPv6 HOST in brackets) or unix:ABSPATH. */
+/* unix:ABSPATH into l (its addr is set). */
 static int
-check_listen(struct ctx *c, const struct entry *e)
+listen_unix(struct ctx *c, const struct entry *e, struct listen_conf *l)
 {
-	const char *v = e->value, *host = v + 4, *colon;
+	const char *path = l->addr + 5;
 	struct shown b;
-	size_t n;
-	int unused;
 
-	if (strncmp(v, "unix:", 5) == 0) {
-		if (v[5] != '/') {
-			conf_key_error(c, e,
-			    "unix: needs an absolute path, not %s",
-			    conf_quote(&b, v + 5));
-			return -1;
-		}
-		if (strlen(v + 5) >=
-		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			conf_key_error(c, e, "unix: path longer than %zu bytes",
-			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-			return -1;
-		}
-		return 0;
-	}
-	if (strncmp(v, "tcp:", 4) != 0 ||
-	    (colon = strrchr(host, ':')) == NULL || colon == host) {
-		conf_key_error(c, e,
-		    "invalid address %s (tcp:HOST:PORT or unix:PATH)",
-		    conf_quote(&b, v));
+	if (path[0] != '/') {
+		conf_key_error(c, e, "unix: needs an absolute path, not %s",
+		    conf_quote(&b, path));
 		return -1;
 	}
-	n = (size_t)(colon - host);
-	if (host[0] == '[' ? n < 3 || host[n - 1] != ']'
-	                   : memchr(host, ':', n) != NULL) {
-		conf_key_error(c, e,
-		    "invalid host in %s (an IPv6 address goes in "
-		    "brackets: tcp:[::1]:PORT)",
-		    conf_quote(&b, v));
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		conf_key_error(c, e, "unix: path longer than %zu bytes",
+		    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 		return -1;
 	}
-	return port(c, e, colon + 1, &unused);
+	l->kind = LISTEN_UNIX;
+	l->path = path;
+	return 0;
 }
 
+/* HOST (n bytes, brackets included for IPv6) of tcp: or tcp6: into l. */
+static int
+listen_host(struct ctx *c, const struct entry *e, const char *host, size_t n,
+    bool v6, struct listen_conf *l)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct shown b;
+	bool bracket = n >= 2 && host[0] == '[' && host[n - 1] == ']';
+
+	if (bracket) {
+		host++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf) || (v6 && !bracket) ||
+	    (!bracket && memchr(host, ':', n) != NULL))
+		goto bad;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	if (bracket) {
+		l->kind = LISTEN_TCP6;
+		if (inet_pton(AF_INET6, buf, l->ip) == 1)
+			return 0;
+	} else {
+		l->kind = LISTEN_TCP4;
+		if (strcmp(buf, "*") == 0)
+			return inet_pton(AF_INET, "0.0.0.0", l->ip) == 1 ? 0
+			                                                 : -1;
+		if (strcmp(buf, "localhost") == 0)
+			return inet_pton(AF_INET, "127.0.0.1", l->ip) == 1 ? 0
+			                                                   : -1;
+		if (inet_pton(AF_INET, buf, l->ip) == 1)
+			return 0;
+	}
+bad:
+	conf_key_error(c, e,
+	    "invalid host in %s (a numeric address: tcp:127.0.0.1:PORT, "
+	    "tcp:*:PORT, tcp6:[::1]:PORT)",
+	    conf_quote(&b, l->addr));
+	return -1;
+}
+
+/* ADDRESS of listen (in l->addr) into l. */
+static int
+listen_address(struct ctx *c, const struct entry *e, struct listen_conf *l)
+{
+	const char *v = l->addr, *host, *colon;
+	struct shown b;
+	bool v6 = strncmp(v, "tcp6:", 5) == 0;
+
+	if (strncmp(v, "unix:", 5) == 0)
+		return listen_unix(c, e, l);
+	host = v6 ? v + 5 : v + 4;
+	if ((!v6 && strncmp(v, "tcp:", 4) != 0) ||
+	    (colon = strrchr(host, ':')) == NULL) {
+		conf_key_error(c, e,
+		    "invalid address %s (tcp:HOST:PORT, tcp6:[HOST]:PORT or "
+		    "unix:PATH)",
+		    conf_quote(&b, v));
+		return -1;
+	}
+	if (listen_host(c, e, host, (size_t)(colon - host), v6, l) == -1)
+		return -1;
+	return port(c, e, colon + 1, &l->port);
+}
+
+/* listen = ADDRESS[;name=NAME]: repeatable. */
 static int
 p_listen(struct ctx *c, const struct entry *e, const struct key *k, void *obj)
 {
 	struct prog_extra *p = obj;
-	struct listen_conf *l;
-	char *addr;
+	struct listen_conf l, *v;
+	const char *named = NULL, *at;
+	struct shown b;
 
 	(void)k;
-	if (check_listen(c, e) == -1)
+	memset(&l, 0, sizeof(l));
+	l.line = e->line;
+	for (at = strstr(e->value, ";name="); at != NULL;
+	     at = strstr(at + 1, ";name="))
+		named = at;
+	l.addr = conf_check_alloc(
+	    c, strndup(e->value,
+	           named != NULL ? (size_t)(named - e->value) : e->len));
+	if (l.addr == NULL)
 		return -1;
-	l = conf_check_alloc(
-	    c, reallocarray(p->listen, p->nlisten + 1, sizeof(*p->listen)));
-	if (l == NULL)
+	if (named != NULL && !units_name_valid(named + 6)) {
+		conf_key_error(c, e,
+		    "invalid name %s for LISTEN_FDNAMES (letters, digits, "
+		    "'_', '.', '-'; up to 64)",
+		    conf_quote(&b, named + 6));
+		free(l.addr);
 		return -1;
-	p->listen = l;
-	addr = conf_check_alloc(c, strdup(e->value));
-	if (addr == NULL)
+	}
+	if (listen_address(c, e, &l) == -1 ||
+	    (named != NULL &&
+	        (l.name = conf_check_alloc(c, strdup(named + 6))) == NULL) ||
+	    (v = conf_check_alloc(c, reallocarray(p->listen, p->nlisten + 1,
+	                                 sizeof(*p->listen)))) == NULL) {
+		free(l.addr);
+		free(l.name);
 		return -1;
-	p->listen[p->nlisten++] = (struct listen_conf){addr, e->line};
+	}
+	if (l.kind == LISTEN_UNIX)
+		l.path = l.addr + 5;
+	p->listen = v;
+	p->listen[p->nlisten++] = l;
 	return 0;
 }
 
@@ -987,7 +1054,7 @@ static const struct key prog_keys[] = {
     {"health_retries", p_unsigned, X(health_retries), NOW, K_EXTRA, 1, 1000000,
         NULL},
     {"watchdog", p_duration, X(watchdog_ms), NOW, K_EXTRA, 1, 0, NULL},
-    {"listen", p_listen, 0, NOT_YET, K_REPEAT | K_EXTRA, 0, 0, NULL},
+    {"listen", p_listen, 0, NOW, K_REPEAT | K_EXTRA, 0, 0, NULL},
     {"handover", p_enum, X(handover), NOT_YET, K_EXTRA, 0, 0, handovers},
     {"memory_max", p_memory, X(lim.memory_max), NOW, K_EXTRA, 0, 0, NULL},
     {"memory_high", p_memory, X(lim.memory_high), NOW, K_EXTRA, 0, 0, NULL},

@@ -819,6 +819,51 @@ control_after_run(void)
 	}
 }
 
+/* Whether c waits on n. */
+static bool
+waits_on(const struct client *c, const struct node *n)
+{
+	size_t i;
+
+	if (c->state != C_WAITING)
+		return false;
+	for (i = 0; i < c->ntargets; i++)
+		if (c->targets[i].n == n)
+			return true;
+	return false;
+}
+
+/*
+ * A node that a reload removed is about to be freed: no client may keep
+ * it. A status reply still to describe it leaves it out; a start, stop or
+ * restart waiting on it ends with an error saying so.
+ */
+static void
+forget(const struct node *n)
+{
+	struct client *c;
+	size_t i, k;
+
+	for (c = ctl.clients; c != NULL; c = c->next) {
+		for (i = k = 0; c->sel != NULL && i < c->nsel; i++) {
+			if (c->sel[i] == n) {
+				if (i < c->cursor)
+					c->cursor--;
+				continue;
+			}
+			c->sel[k++] = c->sel[i];
+		}
+		if (c->sel != NULL)
+			c->nsel = k;
+		if (waits_on(c, n)) {
+			client_unwait(c);
+			c->ntargets = 0;
+			client_reply_error(
+			    c, 1, "%s was removed by a reload", n->shown);
+		}
+	}
+}
+
 static void
 on_event(const struct event *e)
 {
@@ -826,6 +871,8 @@ on_event(const struct event *e)
 	struct timespec ts;
 	char why[256];
 
+	if (e->kind == EVENT_REMOVED)
+		forget(e->node);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	buf_init(&rec);
 	rec_begin(&rec, "event");

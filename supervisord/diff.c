@@ -79,7 +79,8 @@ listen_eq(const struct prog_extra *a, const struct prog_extra *b)
 	if (a->nlisten != b->nlisten)
 		return false;
 	for (i = 0; i < a->nlisten; i++)
-		if (strcmp(a->listen[i].addr, b->listen[i].addr) != 0)
+		if (strcmp(a->listen[i].addr, b->listen[i].addr) != 0 ||
+		    !str_eq(a->listen[i].name, b->listen[i].name))
 			return false;
 	return true;
 }

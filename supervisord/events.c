@@ -33,6 +33,8 @@ event_kind_name(enum event_kind kind)
 		return "gave-up";
 	case EVENT_AUTO_SHUTDOWN:
 		return "auto-shutdown";
+	case EVENT_REMOVED:
+		return "removed";
 	}
 	return "?";
 }
@@ -302,9 +304,7 @@ static void
 log_give_up(const struct sup *s)
 {
 	char period[64], why[512];
-	const struct node *c = s->gave_up_by > 0 && s->gave_up_by <= s->nkids
-	                           ? s->kids[s->gave_up_by - 1]
-	                           : NULL;
+	const struct node *c = s->gave_up_by;
 
 	units_format_duration(period, sizeof(period), s->period_ms);
 	if (c == NULL) {

@@ -26,6 +26,8 @@ enum event_kind {
 	EVENT_RESTART,       /* node restarts, now or after delay_ms */
 	EVENT_GAVE_UP,       /* a supervisor's restart intensity ran out */
 	EVENT_AUTO_SHUTDOWN, /* a supervisor shuts down (auto_shutdown) */
+	EVENT_REMOVED,       /* a reload removed node, now stopped: it is
+	                      * freed once every subscriber has seen this */
 };
 
 /*

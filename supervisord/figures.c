@@ -195,8 +195,8 @@ cgroup_members(const struct prog *p, size_t *n)
 	return v;
 }
 
-static pid_t *
-members(const struct prog *p, size_t *n)
+pid_t *
+figures_pids(const struct prog *p, size_t *n)
 {
 	*n = 0;
 	if (p->pgid == 0 && p->pid == 0)
@@ -246,7 +246,7 @@ figures_read(const struct prog *p, struct figures *f)
 		page = sysconf(_SC_PAGESIZE);
 	if (cgroup_has(p))
 		cgroup_figures(p, f);
-	v = members(p, &n);
+	v = figures_pids(p, &n);
 	f->procs = (int64_t)n;
 	if (f->cpu_usec >= 0 && f->mem_bytes >= 0) {
 		free(v);
@@ -372,7 +372,7 @@ figures_procs(const struct prog *p, size_t *n)
 {
 	struct figures_proc *all, *tree;
 	size_t count, i, k = 0;
-	pid_t *v = members(p, &count);
+	pid_t *v = figures_pids(p, &count);
 
 	*n = 0;
 	if (v == NULL)

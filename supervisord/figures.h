@@ -31,6 +31,13 @@ struct figures {
 /* p's figures (all -1 when it runs nothing). */
 void figures_read(const struct prog *p, struct figures *f);
 
+/*
+ * The pids of every process of p (its cgroup's, else its process group
+ * and their descendants): a malloc'd array (free it), its length in *n;
+ * NULL with *n 0 when it runs nothing or on ENOMEM.
+ */
+pid_t *figures_pids(const struct prog *p, size_t *n);
+
 /* One process of a program, for inspect. */
 struct figures_proc {
 	struct stats_proc st;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "output.h"
 #include "pid1.h"
+#include "reload.h"
 #include "supervise.h"
 #include "upgrade.h"
 
@@ -53,7 +54,7 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		supervise_shutdown();
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reload is not supported yet");
+		reload_on_signal();
 		break;
 	case SIGUSR1:
 		output_reopen();
@@ -180,6 +181,12 @@ int
 loop_exit_status(void)
 {
 	return lp.exit_status;
+}
+
+void
+loop_set_grace(int64_t grace_ms)
+{
+	lp.grace_ms = grace_ms;
 }
 
 int

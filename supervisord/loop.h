@@ -28,6 +28,9 @@
  */
 int loop_init(struct ev_loop *loop, int64_t grace_ms);
 
+/* A reload's new shutdown_grace. */
+void loop_set_grace(int64_t grace_ms);
+
 /* The tree said tend ends with status: sweep what is left, then break. */
 void loop_on_tree_exit(int status);
 

@@ -21,11 +21,13 @@
 #include "control.h"
 #include "events.h"
 #include "leftover.h"
+#include "listen.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
 #include "pid1.h"
 #include "precheck.h"
+#include "reload.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "tree.h"
@@ -476,6 +478,7 @@ main(int argc, char **argv)
 	control_start(loop, t);
 	if (events_subscribe(&control_events) == -1)
 		fatal("cannot subscribe the control socket to events");
+	reload_init(opt.conf);
 	take_over_or_start(loop, t, &opt, &from);
 	ev_run(loop, 0);
 	status = loop_exit_status();
@@ -487,6 +490,7 @@ main(int argc, char **argv)
 	cglimit_fini(t);
 	cgroup_fini(t);
 	supervise_fini();
+	listen_fini();
 	output_fini(1000);
 	spawn_fini();
 	tree_free(t);

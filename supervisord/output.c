@@ -68,7 +68,7 @@ struct sink {
 static struct {
 	struct ev_loop *loop;
 	int dirfd; /* log_dir, or -1 */
-	const char *dir;
+	char *dir; /* log_dir, a copy; NULL: none */
 	int64_t max_size;
 	unsigned keep;
 	size_t ring_max;
@@ -265,7 +265,11 @@ output_init(
 		return -1;
 	}
 	if (tc->log_dir != NULL) {
-		op.dir = tc->log_dir;
+		op.dir = strdup(tc->log_dir);
+		if (op.dir == NULL) {
+			snprintf(err, errlen, "log_dir: %s", strerror(errno));
+			return -1;
+		}
 		if (mkdir(op.dir, 0755) == -1 && errno != EEXIST) {
 			snprintf(err, errlen, "log_dir %s: %s", op.dir,
 			    strerror(errno));
@@ -869,6 +873,68 @@ output_reopen(void)
 	log_info("log files reopened");
 }
 
+static bool
+same_dir(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* What output_reconfigure_check prepared for output_reconfigure. */
+static struct {
+	bool moved;
+	int fd;
+	char *dir;
+} pend = {false, -1, NULL};
+
+int
+output_reconfigure_check(const struct tend_conf *tc, char *err, size_t errlen)
+{
+	output_reconfigure_abort();
+	pend.moved = !same_dir(op.dir, tc->log_dir);
+	if (!pend.moved || tc->log_dir == NULL)
+		return 0;
+	if ((mkdir(tc->log_dir, 0755) == -1 && errno != EEXIST) ||
+	    (pend.fd = open(tc->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	        -1 ||
+	    (pend.dir = strdup(tc->log_dir)) == NULL) {
+		snprintf(err, errlen, "log_dir %s: %s", tc->log_dir,
+		    strerror(errno));
+		output_reconfigure_abort();
+		return -1;
+	}
+	return 0;
+}
+
+void
+output_reconfigure_abort(void)
+{
+	if (pend.fd >= 0)
+		close(pend.fd);
+	free(pend.dir);
+	pend.fd = -1;
+	pend.dir = NULL;
+	pend.moved = false;
+}
+
+void
+output_reconfigure(const struct tend_conf *tc)
+{
+	op.max_size = tc->log_max_size;
+	op.keep = tc->log_keep;
+	op.ring_max = (size_t)tc->log_ring;
+	if (!pend.moved)
+		return;
+	if (op.dirfd >= 0)
+		close(op.dirfd);
+	free(op.dir);
+	op.dirfd = pend.fd;
+	op.dir = pend.dir;
+	pend.fd = -1;
+	pend.dir = NULL;
+	pend.moved = false;
+	output_reopen();
+}
+
 int
 output_last(const struct prog *p, size_t n,
     void (*fn)(void *arg, int64_t time_us, const char *text, size_t len),
@@ -964,6 +1030,9 @@ output_fini(int timeout_ms)
 	if (op.devnull_w != -1)
 		close(op.devnull_w);
 	op.out.fd = op.err.fd = op.dirfd = op.devnull_w = -1;
+	free(op.dir);
+	op.dir = NULL;
+	output_reconfigure_abort();
 }
 
 /* ------------------------------------------------------------ upgrade */

@@ -79,6 +79,20 @@ void output_spawned(struct prog *p);
  */
 void output_instance_ended(struct prog *p);
 
+/*
+ * A reload's new [tend] log keys (SPEC 11: in place). First, before
+ * anything changes, output_reconfigure_check: a new log_dir is made and
+ * opened. 0, or -1 with a message in err. Then, once the reload is done,
+ * output_reconfigure (tc may be gone after: nothing of it is kept), or
+ * output_reconfigure_abort if the reload was not. log_max_size and
+ * log_keep apply at the next write, log_dir to every file from the next
+ * line on, log_ring to captures made from then on.
+ */
+int output_reconfigure_check(
+    const struct tend_conf *tc, char *err, size_t errlen);
+void output_reconfigure(const struct tend_conf *tc);
+void output_reconfigure_abort(void);
+
 /* SIGUSR1: close every log file; each is opened again at its next line. */
 void output_reopen(void);
 

@@ -849,6 +849,88 @@ ready_init(struct ev_loop *loop, struct tree *t)
 	return 0;
 }
 
+/* Room in rs.all for n more; the probe and notify tables on first use. */
+static int
+reserve(size_t n)
+{
+	struct ready **v;
+
+	if (rs.all == NULL &&
+	    (probe_init(rs.loop, n) == -1 || pidmap_init(&rs.mains, n) == -1))
+		return -1;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
+	v = reallocarray(rs.all, rs.nall + n + 1, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	rs.all = v;
+	return 0;
+}
+
+/* The environment of rd made again from its program's keys. */
+static int
+remake_env(struct ready *rd)
+{
+	size_t k;
+
+	for (k = 0; k < 3; k++)
+		free(rd->env[k]);
+	memset(rd->env, 0, sizeof(rd->env));
+	rd->pid_var = NULL;
+	rd->notify = needs_notify(rd->p->conf);
+	return make_env(rd);
+}
+
+int
+ready_reload(struct tree *t)
+{
+	size_t i, need = 0, notify = 0;
+
+	for (i = 0; i < t->nnodes; i++) {
+		const struct node *n = t->nodes[i];
+
+		if (n->kind != NODE_PROG)
+			continue;
+		need += needs_ready(((const struct prog *)n)->conf);
+		notify += needs_notify(((const struct prog *)n)->conf);
+	}
+	if (need == 0 && rs.nall == 0)
+		return 0;
+	if (reserve(need) == -1 ||
+	    (notify > 0 && rs.fd < 0 && open_socket() == -1))
+		return -1;
+	for (i = 0; i < t->nnodes; i++) {
+		struct prog *p = (struct prog *)t->nodes[i];
+
+		if (p->node.kind != NODE_PROG)
+			continue;
+		if (rd_of(p) != NULL
+		        ? remake_env(rd_of(p)) == -1
+		        : needs_ready(p->conf) && new_ready(p) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+void
+ready_forget(struct prog *p)
+{
+	struct ready *rd = rd_of(p);
+	size_t k;
+
+	if (rd == NULL)
+		return;
+	stop_timers(rd);
+	close_write_end(rd);
+	if (rd->main != 0)
+		(void)pidmap_take(&rs.mains, rd->main);
+	for (k = 0; k < 3; k++)
+		free(rd->env[k]);
+	free(rd->status);
+	rs.all[p->ready_no - 1] = NULL;
+	p->ready_no = 0;
+	free(rd);
+}
+
 void
 ready_fini(void)
 {
@@ -857,6 +939,8 @@ ready_fini(void)
 	for (i = 0; i < rs.nall; i++) {
 		struct ready *rd = rs.all[i];
 
+		if (rd == NULL)
+			continue; /* forgotten by a reload */
 		stop_timers(rd);
 		close_write_end(rd);
 		for (k = 0; k < 3; k++)

@@ -46,6 +46,17 @@ int ready_init(struct ev_loop *loop, struct tree *t);
 void ready_fini(void);
 
 /*
+ * A reload changed t: a program that now needs readiness gets its state
+ * (and the notify socket is opened if it is the first to need it); one
+ * whose keys changed gets its environment made again. 0, or -1 with
+ * errno.
+ */
+int ready_reload(struct tree *t);
+
+/* A program a reload removed is forgotten: its state goes. */
+void ready_forget(struct prog *p);
+
+/*
  * What p's environment gets first (NOTIFY_SOCKET, WATCHDOG_USEC,
  * WATCHDOG_PID), NULL-terminated; NULL when nothing. The value of
  * WATCHDOG_PID is room for the child to write its own pid into

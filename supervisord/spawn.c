@@ -31,6 +31,7 @@
 
 #include "cglimit.h"
 #include "clone.h"
+#include "listen.h"
 #include "units.h"
 
 #define CHILD_STACK_SIZE ((size_t)64 * 1024)
@@ -101,6 +102,9 @@ struct child {
 	struct out_fd fd1, fd2; /* as the child sees them (slots) */
 	int ready_n;            /* SLOT_READY becomes this fd; -1: none */
 	char *pid_var;          /* "NAME=": its value becomes the child's pid */
+	const int *lfds;        /* listening sockets: become fds 3, 4, ... */
+	int nlisten;
+	char *listen_pid;       /* "LISTEN_PID=": becomes the child's pid too */
 	int cg_fd;              /* its cgroup, when clone3 could not place it */
 	int nv1;                /* v1 cgroups to join: slots SLOT_V1.. */
 	int err;                /* written by the child */
@@ -120,6 +124,11 @@ static struct {
 	size_t pathbuf_cap;
 	char **paths;
 	size_t paths_cap;
+	/* listening sockets of a spawn, and LISTEN_PID (SPEC 11: the
+	 * program's own pid, written by the child into the environment) */
+	int *lfds;
+	size_t lfds_cap;
+	char listen_pid[32];
 	/* credentials scratch */
 	char *pwbuf;
 	size_t pwbuf_cap;
@@ -184,9 +193,11 @@ child_setup(const struct child *c)
 	int i;
 	long fd;
 
-	if (syscall(SYS_close_range, SLOT_END, ~0U, CLOSE_RANGE_UNSHARE) ==
-	        -1 &&
-	    syscall(SYS_unshare, CLONE_FILES) == -1)
+	/* listening sockets are anywhere in tend's table: copy it whole */
+	if (c->nlisten > 0 ? syscall(SYS_unshare, CLONE_FILES) == -1
+	                   : syscall(SYS_close_range, SLOT_END, ~0U,
+	                         CLOSE_RANGE_UNSHARE) == -1 &&
+	                         syscall(SYS_unshare, CLONE_FILES) == -1)
 		return -1;
 	for (i = 0; i < c->nreset; i++)
 		syscall(SYS_rt_sigaction, c->reset[i], dfl, NULL, 8);
@@ -308,6 +319,35 @@ child_ready_fd(const struct child *c)
 	return syscall(SYS_dup3, SLOT_READY, c->ready_n, 0) == -1 ? -1 : 0;
 }
 
+/*
+ * The listening sockets as fds 3, 4, ... (copied above that range first,
+ * close-on-exec, so that none is overwritten before it is moved; the
+ * copies go at the exec), and LISTEN_PID set to its own pid. 0, or -1
+ * with errno.
+ */
+CHILD_CODE static int
+child_listen(const struct child *c)
+{
+	long tmp[64];
+	int i, n = c->nlisten, low = 3 + n;
+
+	if (n == 0)
+		return 0;
+	if (n > 64) {
+		errno = EMFILE;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((tmp[i] = syscall(SYS_fcntl, c->lfds[i], F_DUPFD_CLOEXEC,
+		         low < SLOT_END ? SLOT_END : low)) == -1)
+			return -1;
+	for (i = 0; i < n; i++)
+		if (syscall(SYS_dup3, tmp[i], 3 + i, 0) == -1)
+			return -1;
+	child_pid_var(c->listen_pid);
+	return 0;
+}
+
 CHILD_CODE static int
 child_main(void *arg)
 {
@@ -328,7 +368,7 @@ child_main(void *arg)
 	if (child_fd(&c->fd1, 1) == -1 || child_fd(&c->fd2, 2) == -1)
 		goto fail;
 	c->stage = STAGE_SETUP;
-	if (child_ready_fd(c) == -1)
+	if (child_ready_fd(c) == -1 || child_listen(c) == -1)
 		goto fail;
 	c->stage = STAGE_CHDIR;
 	if (c->dir != NULL && syscall(SYS_chdir, c->dir) == -1)
@@ -463,6 +503,7 @@ spawn_init(const struct rlimit *nofile, char *const *env)
 	struct rlimit now;
 
 	sp.nofile = *nofile;
+	snprintf(sp.listen_pid, sizeof(sp.listen_pid), "LISTEN_PID=");
 	sp.nofile_raised = getrlimit(RLIMIT_NOFILE, &now) == -1 ||
 	                   now.rlim_cur != nofile->rlim_cur ||
 	                   now.rlim_max != nofile->rlim_max;
@@ -490,6 +531,7 @@ spawn_fini(void)
 	free(sp.paths);
 	free(sp.pwbuf);
 	free(sp.groups);
+	free(sp.lfds);
 	memset(&sp, 0, sizeof(sp));
 }
 
@@ -517,25 +559,63 @@ path_of(char *const *envp)
 	return path;
 }
 
+/*
+ * "LISTEN_FDS=N" and "LISTEN_FDNAMES=a:b" of p's listen lines in one
+ * allocation (the second string follows the first); NULL on ENOMEM.
+ */
+static char *
+listen_vars(const struct prog_conf *c)
+{
+	const struct prog_extra *x = prog_extra(c);
+	size_t len = 64, i, off;
+	char *b;
+
+	for (i = 0; i < x->nlisten; i++)
+		len += strlen(x->listen[i].name != NULL ? x->listen[i].name
+		                                        : c->name) +
+		       1;
+	b = malloc(len);
+	if (b == NULL)
+		return NULL;
+	off = (size_t)snprintf(b, len, "LISTEN_FDS=%zu", x->nlisten) + 1;
+	off += (size_t)snprintf(b + off, len - off, "LISTEN_FDNAMES=");
+	for (i = 0; i < x->nlisten; i++)
+		off += (size_t)snprintf(b + off, len - off, "%s%s",
+		    i > 0 ? ":" : "",
+		    x->listen[i].name != NULL ? x->listen[i].name : c->name);
+	return b;
+}
+
 int
 spawn_prepare(struct prog *p, char *const *pre)
 {
 	const struct prog_conf *c = p->conf;
-	size_t n = 0, i, npre = 0;
+	size_t n = 0, i, npre = 0, nl = prog_extra(c)->nlisten;
 	char **envp;
 
 	while (pre != NULL && pre[npre] != NULL)
 		npre++;
-	if (c->envc == 0 && npre == 0) {
+	p->listen_env = NULL;
+	if (nl > 0 && (p->listen_env = listen_vars(c)) == NULL)
+		return -1;
+	if (c->envc == 0 && npre == 0 && nl == 0) {
 		envp = sp.base;
 	} else {
 		while (sp.base[n] != NULL)
 			n++;
-		envp = calloc(npre + n + c->envc + 1, sizeof(*envp));
-		if (envp == NULL)
+		envp = calloc(npre + 3 + n + c->envc + 1, sizeof(*envp));
+		if (envp == NULL) {
+			free(p->listen_env);
+			p->listen_env = NULL;
 			return -1;
+		}
 		for (n = 0; n < npre; n++)
 			envp[n] = pre[n];
+		if (nl > 0) {
+			envp[n++] = p->listen_env;
+			envp[n++] = p->listen_env + strlen(p->listen_env) + 1;
+			envp[n++] = sp.listen_pid;
+		}
 		for (i = 0; sp.base[i] != NULL; i++)
 			if (c->envc == 0 || !env_overrides(sp.base[i], c->env))
 				envp[n++] = sp.base[i];
@@ -553,6 +633,8 @@ spawn_release(struct prog *p)
 	if (p->envp != sp.base)
 		free(p->envp);
 	p->envp = NULL;
+	free(p->listen_env);
+	p->listen_env = NULL;
 }
 
 /* The candidates for name: every "dir/name" of search (a PATH), into
@@ -682,6 +764,28 @@ spawn_reserve_fds(void)
 	return 0;
 }
 
+/* The listening sockets p holds, for the child. 0, or -1 (ENOMEM). */
+static int
+fill_listen(struct child *c, const struct prog *p)
+{
+	size_t i;
+
+	if (p->lset.n > sp.lfds_cap) {
+		int *v = reallocarray(sp.lfds, p->lset.n, sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		sp.lfds = v;
+		sp.lfds_cap = p->lset.n;
+	}
+	for (i = 0; i < p->lset.n; i++)
+		sp.lfds[i] = listen_fd(&p->lset, i);
+	c->lfds = sp.lfds;
+	c->nlisten = (int)p->lset.n;
+	c->listen_pid = sp.listen_pid;
+	return 0;
+}
+
 /* What every start of p's shares: directory, umask, limits, ids. */
 static void
 fill_context(struct child *c, const struct prog *p, const struct spawn_ids *ids)
@@ -786,6 +890,12 @@ spawn_program(const struct prog *p, const struct spawn_ids *ids,
 		return -1;
 	}
 	fill_context(&c, p, ids);
+	if (fill_listen(&c, p) == -1) {
+		*stage = STAGE_SETUP;
+		*failed_pid = 0;
+		*pidfd = -1;
+		return -1;
+	}
 	return launch(
 	    &c, fd1, fd2, more, cg_fd, migrate, true, stage, failed_pid, pidfd);
 }

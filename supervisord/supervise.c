@@ -24,8 +24,10 @@
 
 #include "cglimit.h"
 #include "cgroup.h"
+#include "diff.h"
 #include "events.h"
 #include "leftover.h"
+#include "listen.h"
 #include "log.h"
 #include "output.h"
 #include "pid1.h"
@@ -435,6 +437,29 @@ not_prepared(struct prog *p, const char *what)
 
 static void do_start(struct prog *p, unsigned gen);
 
+/*
+ * p's listening sockets, bound at its first start and kept across its
+ * restarts. 0; or -1 when one cannot be bound: the start has failed.
+ */
+static int
+hold_sockets(struct prog *p)
+{
+	const struct prog_extra *x = prog_extra(p->conf);
+	char err[256];
+	int e;
+
+	if (x->nlisten == 0 || p->lset.n > 0)
+		return 0;
+	if (listen_hold(x->listen, x->nlisten, &p->lset, err, sizeof(err)) == 0)
+		return 0;
+	if (short_of(p, "a listening socket"))
+		return -1;
+	e = errno;
+	log_warnx("%s: cannot start: %s", p->node.shown, err);
+	start_failed(p, e, true);
+	return -1;
+}
+
 static void
 on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -533,6 +558,8 @@ do_start(struct prog *p, unsigned gen)
 		start_failed(p, ESRCH, STAGE_USER);
 		return;
 	}
+	if (hold_sockets(p) == -1)
+		return;
 	if (output_prepare(p, &fd1, &fd2) == -1) {
 		not_prepared(p, "its capture pipe");
 		return;
@@ -650,6 +677,47 @@ begin_exit(int status)
 	sv.on_exit(status);
 }
 
+/* A node a reload removed, now stopped: everything of it let go. */
+static void
+forget_node(struct node *n)
+{
+	size_t i;
+
+	if (n->kind == NODE_SUP)
+		for (i = 0; i < ((struct sup *)n)->nkids; i++)
+			forget_node(((struct sup *)n)->kids[i]);
+	events_publish(&(struct event){
+	    .kind = EVENT_REMOVED, .node = n, .state = n->state});
+	ev_timer_stop(sv.loop, &n->timer_w);
+	cgroup_forget(n);
+	if (n->kind != NODE_PROG)
+		return;
+	struct prog *p = prog_of(n);
+
+	for (i = 0; i < sv.nretry; i++)
+		if (sv.retry[i] == p)
+			sv.retry[i] = sv.retry[--sv.nretry];
+	ev_timer_stop(sv.loop, &p->kill_w);
+	cleanup_remove(p);
+	drop_pidfd(p);
+	if (p->pid != 0)
+		(void)pidmap_take(&sv.pids, p->pid);
+	ready_forget(p);
+	spawn_release(p);
+	output_release(p);
+	listen_release(&p->lset);
+}
+
+static void
+forget_gone(void)
+{
+	size_t i;
+
+	for (i = 0; i < sv.tree->ngone; i++)
+		forget_node(sv.tree->gone[i]);
+	tree_gone_free(sv.tree);
+}
+
 bool
 supervise_run(int max_spawns)
 {
@@ -679,6 +747,8 @@ supervise_run(int max_spawns)
 			break;
 		}
 	}
+	if (tree_gone_done(sv.tree) && sv.tree->plan.n == 0)
+		forget_gone();
 	if (sv.tree->plan.lost) {
 		sv.tree->plan.lost = false;
 		log_errorx("internal error: out of memory: the tree lost an "
@@ -809,6 +879,153 @@ supervise_load(struct state_r *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* ------------------------------------------------------------ reload */
+
+const struct config *
+supervise_config(void)
+{
+	return &sv.tree->cfg;
+}
+
+const char *
+supervise_reload_busy(char *err, size_t errlen)
+{
+	const struct node *who;
+	const char *why = tree_reload_busy(sv.tree, &who);
+
+	if (why == NULL)
+		return NULL;
+	snprintf(err, errlen,
+	    "reload refused: %s (%s); nothing changed, "
+	    "try again once it has ended",
+	    why, who->shown);
+	return err;
+}
+
+/* Whether item it (a program) needs its listening sockets bound now: a
+ * new program, or one whose addresses changed. */
+static bool
+binds_now(const struct diff_item *it, const struct config *nw)
+{
+	if (it->is_sup || it->new_index < 0 ||
+	    prog_extra(&nw->progs[it->new_index])->nlisten == 0)
+		return false;
+	return it->kind == DIFF_ADD || it->kind == DIFF_MOVE ||
+	       (it->kind == DIFF_RESTART && (it->keys & DIFF_K_LISTEN));
+}
+
+/* Bind what the new file names (sets[i] for df->v[i]). 0, or -1 with
+ * every set released and err saying which address. */
+static int
+bind_new(const struct config *nw, const struct diff *df,
+    struct listen_set *sets, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < df->n; i++) {
+		const struct prog_extra *x;
+
+		if (!binds_now(&df->v[i], nw))
+			continue;
+		x = prog_extra(&nw->progs[df->v[i].new_index]);
+		if (listen_hold(x->listen, x->nlisten, &sets[i], err, errlen) ==
+		    -1) {
+			size_t e = strlen(err);
+
+			snprintf(err + e, errlen - e,
+			    " ([program:%s]); reload refused, nothing changed",
+			    df->v[i].name);
+			while (i-- > 0)
+				listen_release(&sets[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Watchers of nodes a reload made; every program's environment again
+ * (it borrows from the configuration). */
+static int
+prepare_nodes(void)
+{
+	size_t i;
+
+	for (i = 0; i < sv.tree->nnodes; i++) {
+		struct node *n = sv.tree->nodes[i];
+
+		if (n->timer_w.cb == NULL)
+			ev_timer_init(&n->timer_w, on_tree_timer, 0.0, 0.0);
+		if (n->kind != NODE_PROG)
+			continue;
+		if (prog_of(n)->kill_w.cb == NULL)
+			ev_timer_init(
+			    &prog_of(n)->kill_w, on_kill_deadline, 0.0, 0.0);
+		spawn_release(prog_of(n));
+		if (spawn_prepare(prog_of(n), ready_env(prog_of(n))) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+supervise_reload(
+    struct config *nw, const struct diff *df, char *err, size_t errlen)
+{
+	struct listen_set *sets = calloc(df->n + 1, sizeof(*sets));
+	struct prog **retry;
+	size_t i;
+
+	/* an array of pointers: sizeof(void *) */
+	retry = sets != NULL
+	            ? reallocarray(sv.retry, nw->nprogs + 1, sizeof(void *))
+	            : NULL;
+	if (retry == NULL) {
+		free(sets);
+		snprintf(err, errlen, "reload: %s", strerror(ENOMEM));
+		return -1;
+	}
+	sv.retry = retry;
+	if (cglimit_check(nw, err, errlen) == -1 ||
+	    bind_new(nw, df, sets, err, errlen) == -1) {
+		free(sets);
+		return -1;
+	}
+	if (tree_reload(sv.tree, nw, df, supervise_now_ms()) == -1) {
+		for (i = 0; i < df->n; i++)
+			listen_release(&sets[i]);
+		free(sets);
+		snprintf(err, errlen, "reload: %s", strerror(ENOMEM));
+		return -1;
+	}
+	if (cglimit_reload(sv.tree, err, errlen) == -1)
+		log_warnx("reload: %s", err);
+	sv.retry_cap = sv.tree->cfg.nprogs + 1;
+	for (i = 0; i < df->n; i++) {
+		struct node *n;
+
+		if (sets[i].n == 0)
+			continue;
+		n = tree_find(sv.tree, df->v[i].name);
+		if (n == NULL || n->kind != NODE_PROG) {
+			listen_release(&sets[i]);
+			continue;
+		}
+		listen_release(&prog_of(n)->lset);
+		prog_of(n)->lset = sets[i];
+	}
+	free(sets);
+	if (ready_reload(sv.tree) == -1)
+		log_warn("reload: cannot prepare the programs' readiness");
+	if (prepare_nodes() == -1)
+		log_warn("reload: cannot prepare the programs' environment");
+	log_info("reloaded: %zu started, %zu stopped, %zu restarted, %zu "
+	         "updated in place, %zu moved, %zu unchanged",
+	    df->count[DIFF_ADD], df->count[DIFF_REMOVE],
+	    df->count[DIFF_RESTART], df->count[DIFF_UPDATE],
+	    df->count[DIFF_MOVE], df->count[DIFF_UNCHANGED]);
+	return 0;
+}
+
 /* ---------------------------------------------------------- lifecycle */
 
 /* Descriptors every program needs (its capture pipe), each supervisor
@@ -910,6 +1127,7 @@ supervise_fini(void)
 		output_release(prog_of(n));
 		free(prog_of(n)->past);
 		prog_of(n)->past = NULL;
+		listen_release(&prog_of(n)->lset);
 	}
 	ready_fini();
 	pidmap_free(&sv.pids);

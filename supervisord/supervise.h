@@ -11,6 +11,7 @@
 
 #include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "tree.h"
 
@@ -80,6 +81,24 @@ int supervise_load(struct state_r *r, char *err, size_t errlen);
 
 /* The tree in charge (borrowed). */
 struct tree *supervise_tree(void);
+/* The running configuration (borrowed: valid until the next reload). */
+const struct config *supervise_config(void);
+
+/* Why a reload cannot be applied now (a message in err), or NULL. */
+const char *supervise_reload_busy(char *err, size_t errlen);
+
+struct diff;
+
+/*
+ * Bring the live tree to nw (valid; df compares the running
+ * configuration with it): listening sockets that the new file names are
+ * bound first, then the tree changes (tree_reload) and every program's
+ * environment is prepared again. Takes nw over on success. 0; or -1 with
+ * a message in err (an address that cannot be bound, ENOMEM) and
+ * nothing changed.
+ */
+int supervise_reload(
+    struct config *nw, const struct diff *df, char *err, size_t errlen);
 
 /* Milliseconds of the monotonic clock: the tree's time. */
 int64_t supervise_now_ms(void);

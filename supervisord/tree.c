@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "units.h"
 
 static void advance(struct tree *t, struct sup *s, int64_t now);
@@ -35,6 +36,8 @@ static void child_ended(struct tree *t, struct sup *s, struct node *c,
 static void op_start_node(struct tree *t, struct node *n, int64_t now);
 static void begin_group_restart(struct tree *t, struct sup *s, struct node *k,
     enum cause why, bool counted, int64_t delay, int64_t now);
+static void gone_ended(
+    struct tree *t, struct node *c, enum exit_kind kind, int code, int64_t now);
 
 static struct prog *
 prog_of(struct node *n)
@@ -59,7 +62,7 @@ plan_grow(struct plan *p)
 
 	if (v == NULL)
 		return false;
-	for (i = 0; i < p->n; i++)
+	for (i = 0; p->cap > 0 && i < p->n; i++)
 		v[i] = p->v[(p->head + i) % p->cap];
 	free(p->v);
 	p->v = v;
@@ -312,7 +315,8 @@ start_sup(struct tree *t, struct sup *s, bool counted, int64_t now)
 
 	s->hist_n = 0;
 	s->hist_head = 0;
-	s->gave_up_by = 0;
+	s->gave_up = false;
+	s->gave_up_by = NULL;
 	set_state(t, &s->node, ST_STARTING, now);
 	for (i = 0; i < s->nkids; i++) {
 		struct node *c = s->kids[i];
@@ -635,7 +639,8 @@ terminate(struct tree *t, struct sup *s, enum term_reason why, int cause,
 static void
 give_up(struct tree *t, struct sup *s, const struct node *c, int64_t now)
 {
-	s->gave_up_by = c != NULL ? c->pos + 1 : 0;
+	s->gave_up = true;
+	s->gave_up_by = c;
 	set_cause(&s->node, CAUSE_GAVE_UP, c);
 	note(t, NOTE_GIVE_UP, &s->node, (int64_t)tree_restarts_within(s, now));
 	if (s->node.parent == NULL)
@@ -820,6 +825,10 @@ static void
 child_ended(struct tree *t, struct sup *s, struct node *c, enum exit_kind kind,
     int code, int64_t now)
 {
+	if (c->removed) {
+		gone_ended(t, c, kind, code, now);
+		return;
+	}
 	c->exit_code = code;
 	c->ended = true;
 	c->last_kind = kind;
@@ -938,7 +947,10 @@ op_start_failed(struct tree *t, struct prog *p, const struct exit_info *e)
 	n->last_kind = EXIT_ABNORMAL;
 	n->exit_code = exit_code(e);
 	set_state(t, n, ST_STOPPED, e->at_ms);
-	advance(t, n->parent, e->at_ms);
+	if (n->removed)
+		gone_ended(t, n, EXIT_SHUTDOWN, n->exit_code, e->at_ms);
+	else
+		advance(t, n->parent, e->at_ms);
 }
 
 void
@@ -1345,6 +1357,9 @@ tree_forget_causes(struct tree *t, const struct node *n)
 		if (t->nodes[i]->kind == NODE_SUP &&
 		    is_within(sup_of(t->nodes[i])->job.why_from, n))
 			sup_of(t->nodes[i])->job.why_from = NULL;
+		if (t->nodes[i]->kind == NODE_SUP &&
+		    is_within(sup_of(t->nodes[i])->gave_up_by, n))
+			sup_of(t->nodes[i])->gave_up_by = NULL;
 	}
 	for (i = 0; i < p->n; i++)
 		if (is_within(p->v[(p->head + i) % p->cap].cause_from, n))
@@ -1725,4 +1740,541 @@ cause_describe(const struct node *n, enum cause c, const struct node *from,
 		    buf, size, "%s%s%s", v, *rest != '\0' ? " " : "", rest);
 	}
 	return buf;
+}
+
+/* -------------------------------------------------------- live change */
+
+#define ROOT_PREFIX "root/"
+
+/* A reload's removed node ended (stopped, or by itself meanwhile). */
+static void gone_next(struct tree *t, int64_t now);
+
+static void
+gone_ended(
+    struct tree *t, struct node *c, enum exit_kind kind, int code, int64_t now)
+{
+	c->exit_code = code;
+	c->ended = true;
+	c->last_kind = kind;
+	c->pending = false;
+	if (c->kind == NODE_PROG)
+		set_state(t, c,
+		    kind == EXIT_SHUTDOWN ? c->after_stop : ST_EXITED, now);
+	gone_next(t, now);
+}
+
+static void
+stop_gone(struct tree *t, struct node *n, int64_t now)
+{
+	n->held = true;
+	n->op_start = false;
+	n->after_stop = ST_STOPPED;
+	if (n->kind == NODE_SUP) {
+		if (n->state != ST_STOPPING)
+			terminate(t, sup_of(n), TERM_STOP, 0, false, now);
+	} else if (n->state != ST_STOPPING) {
+		stop_node(t, n, now);
+	}
+}
+
+/* The added nodes, now that the removed ones are stopped: each starts if
+ * its supervisor runs and it is not held (autostart = no). */
+static void
+start_deferred(struct tree *t, int64_t now)
+{
+	struct node **v = t->deferred;
+	size_t i, n = t->ndeferred;
+
+	t->deferred = NULL;
+	t->ndeferred = 0;
+	for (i = 0; i < n; i++) {
+		struct node *d = v[i];
+		struct node *p = &d->parent->node;
+
+		/* as an operator's start: uncharged, and a program whose
+		 * first start fails is left stopped, saying so, instead of
+		 * setting off its supervisor's strategy */
+		if ((p->state == ST_RUNNING || p->state == ST_STARTING) &&
+		    !d->held && d->state == ST_STOPPED)
+			op_start_node(t, d, now);
+	}
+	for (i = 0; i < n; i++)
+		advance(t, v[i]->parent, now);
+	free(v);
+}
+
+/* Stop the removed nodes one at a time, last first; then the starts. */
+static void
+gone_next(struct tree *t, int64_t now)
+{
+	if (t->in_gone_next)
+		return; /* re-entered from a stop that ended at once */
+	t->in_gone_next = true;
+	while (t->gone_cursor > 0) {
+		struct node *n = t->gone[t->gone_cursor - 1];
+
+		if (is_active(n)) {
+			stop_gone(t, n, now);
+			if (is_active(n))
+				break;
+		}
+		t->gone_cursor--;
+	}
+	t->in_gone_next = false;
+	if (t->gone_cursor == 0 && t->deferred != NULL)
+		start_deferred(t, now);
+}
+
+const char *
+tree_reload_busy(const struct tree *t, const struct node **who)
+{
+	size_t i;
+
+	*who = &t->root->node;
+	if (t->shutting_down)
+		return "tend is shutting down";
+	if (t->reloading)
+		return "the last reload has not finished (it stops what it "
+		       "removed, then starts what it added)";
+	for (i = 0; i < t->nnodes; i++) {
+		const struct node *n = t->nodes[i];
+
+		*who = n;
+		if (n->kind != NODE_SUP)
+			continue;
+		if (n->state == ST_STARTING)
+			return "a start sequence is under way";
+		if (((const struct sup *)n)->job.kind != JOB_NONE)
+			return n->state == ST_STOPPING
+			           ? "it is stopping"
+			           : "a restart sequence is under way";
+	}
+	return NULL;
+}
+
+/* What a reload prepares before it changes anything. */
+struct rl {
+	const struct config *nw;
+	struct sup **sup_map;   /* by index in nw: the tree's new */
+	struct prog **prog_map; /* t->sups and t->progs */
+	bool *sup_new, *prog_new;
+	char **sup_path, **prog_path;
+	struct node ***kids; /* new kids arrays of the kept supervisors */
+	int64_t **hist;      /* restart histories they now need */
+	bool *mapped;        /* by old idx: kept */
+	struct node **nodes; /* the new pre-order */
+	size_t nnodes;
+	struct node **gone, **deferred;
+	size_t ngone, ndeferred;
+};
+
+static char *
+join_path(const char *parent, const char *name)
+{
+	size_t len =
+	    (parent != NULL ? strlen(parent) + 1 : 0) + strlen(name) + 1;
+	char *p = malloc(len);
+
+	if (p == NULL)
+		return NULL;
+	if (parent != NULL)
+		snprintf(p, len, "%s/%s", parent, name);
+	else
+		snprintf(p, len, "%s", name);
+	return p;
+}
+
+/* The node nw's child r of supervisor sn (kept or new) gets: the old
+ * node of that name and kind under the same (kept) supervisor, or a new
+ * one. 0, or -1 (ENOMEM). */
+static int
+map_child(struct tree *t, struct rl *r, const struct child_ref *k,
+    struct node *sn, bool sn_new, const char *sn_path)
+{
+	const char *name = k->is_sup ? r->nw->sups[k->index].name
+	                             : r->nw->progs[k->index].name;
+	struct child_ref ref;
+	struct node *old = NULL, *n;
+	bool fresh;
+	char *path = join_path(sn_path, name);
+
+	if (config_find(&t->cfg, name, &ref))
+		old = ref.is_sup ? &t->sups[ref.index]->node
+		                 : &t->progs[ref.index]->node;
+	fresh = sn_new || old == NULL ||
+	        old->kind != (k->is_sup ? NODE_SUP : NODE_PROG) ||
+	        old->parent != sup_of(sn);
+
+	if (path == NULL)
+		return -1;
+	if (!fresh) {
+		n = old;
+		r->mapped[old->idx] = true;
+	} else {
+		n = k->is_sup
+		        ? (struct node *)tree_new_sup(&r->nw->sups[k->index])
+		        : (struct node *)tree_new_prog(&r->nw->progs[k->index]);
+		if (n == NULL) {
+			free(path);
+			return -1;
+		}
+		if (!sn_new)
+			r->deferred[r->ndeferred++] = n;
+	}
+	if (k->is_sup) {
+		r->sup_map[k->index] = sup_of(n);
+		r->sup_new[k->index] = fresh;
+		r->sup_path[k->index] = path;
+	} else {
+		r->prog_map[k->index] = prog_of(n);
+		r->prog_new[k->index] = fresh;
+		r->prog_path[k->index] = path;
+	}
+	return 0;
+}
+
+static int
+map_sup(struct tree *t, struct rl *r, size_t si)
+{
+	const struct sup_conf *sc = &r->nw->sups[si];
+	size_t i;
+
+	for (i = 0; i < sc->nkids; i++) {
+		if (map_child(t, r, &sc->kids[i], &r->sup_map[si]->node,
+		        r->sup_new[si], r->sup_path[si]) == -1)
+			return -1;
+		if (sc->kids[i].is_sup &&
+		    map_sup(t, r, sc->kids[i].index) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The arrays of r, each sized for nw and t. 0, or -1 (ENOMEM). */
+static int
+rl_alloc(struct tree *t, struct rl *r)
+{
+	size_t ns = r->nw->nsups, np = r->nw->nprogs, total = ns + np;
+
+	/* NOLINTBEGIN(bugprone-sizeof-expression): arrays of pointers */
+	r->sup_map = calloc(ns + 1, sizeof(*r->sup_map));
+	r->prog_map = calloc(np + 1, sizeof(*r->prog_map));
+	r->sup_new = calloc(ns + 1, sizeof(*r->sup_new));
+	r->prog_new = calloc(np + 1, sizeof(*r->prog_new));
+	r->sup_path = calloc(ns + 1, sizeof(*r->sup_path));
+	r->prog_path = calloc(np + 1, sizeof(*r->prog_path));
+	r->kids = calloc(ns + 1, sizeof(*r->kids));
+	r->hist = calloc(ns + 1, sizeof(*r->hist));
+	r->mapped = calloc(t->nnodes + 1, sizeof(*r->mapped));
+	r->nodes = calloc(total + 1, sizeof(*r->nodes));
+	r->gone = calloc(t->nnodes + 1, sizeof(*r->gone));
+	r->deferred = calloc(total + 1, sizeof(*r->deferred));
+	/* NOLINTEND(bugprone-sizeof-expression) */
+	return r->sup_map && r->prog_map && r->sup_new && r->prog_new &&
+	               r->sup_path && r->prog_path && r->kids && r->hist &&
+	               r->mapped && r->nodes && r->gone && r->deferred
+	           ? 0
+	           : -1;
+}
+
+/* New kids arrays and histories for the kept supervisors. */
+static int
+rl_alloc_kept(struct rl *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nw->nsups; i++) {
+		const struct sup_conf *c = &r->nw->sups[i];
+		struct sup *s = r->sup_map[i];
+
+		if (r->sup_new[i])
+			continue;
+		assert(s != NULL); /* map_sup() mapped every node */
+		r->kids[i] =
+		    /* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
+		    calloc(c->nkids ? c->nkids : 1, sizeof(*r->kids[i]));
+		if (r->kids[i] == NULL)
+			return -1;
+		if (s->hist_cap == 0 && c->intensity > 0) {
+			size_t cap =
+			    c->intensity < 1024 ? (size_t)c->intensity : 1024;
+
+			r->hist[i] = malloc(cap * sizeof(*r->hist[i]));
+			if (r->hist[i] == NULL)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Free r; with failed, also the new nodes and everything made for them. */
+static void
+rl_free(struct rl *r, bool failed)
+{
+	size_t i;
+
+	for (i = 0; failed && r->sup_map != NULL && i < r->nw->nsups; i++) {
+		if (r->sup_new != NULL && r->sup_new[i] && i > 0)
+			tree_free_node(&r->sup_map[i]->node);
+		if (r->sup_path != NULL)
+			free(r->sup_path[i]);
+		if (r->kids != NULL)
+			free(r->kids[i]);
+		if (r->hist != NULL)
+			free(r->hist[i]);
+	}
+	for (i = 0; failed && r->prog_map != NULL && i < r->nw->nprogs; i++) {
+		if (r->prog_new != NULL && r->prog_new[i])
+			tree_free_node(&r->prog_map[i]->node);
+		if (r->prog_path != NULL)
+			free(r->prog_path[i]);
+	}
+	if (failed) {
+		free(r->nodes);
+		free(r->gone);
+		free(r->deferred);
+		free(r->sup_map);
+		free(r->prog_map);
+	}
+	free(r->sup_new);
+	free(r->prog_new);
+	free(r->sup_path);
+	free(r->prog_path);
+	free(r->kids);
+	free(r->hist);
+	free(r->mapped);
+}
+
+static void
+set_shown(struct node *n, char *path)
+{
+	free(n->path);
+	n->path = path;
+	n->shown = strncmp(path, ROOT_PREFIX, strlen(ROOT_PREFIX)) == 0
+	               ? path + strlen(ROOT_PREFIX)
+	               : path;
+}
+
+/* A kept supervisor takes nw's keys, children and path. */
+static void
+update_sup(struct rl *r, size_t i)
+{
+	const struct sup_conf *c = &r->nw->sups[i];
+	struct sup *s = r->sup_map[i];
+
+	assert(s != NULL); /* map_sup() mapped every node */
+	s->conf = c;
+	s->node.name = c->name;
+	s->strategy = c->strategy;
+	s->intensity = c->intensity;
+	s->period_ms = c->period_ms;
+	s->auto_shutdown = c->auto_shutdown;
+	if (i > 0) {
+		s->node.restart = c->restart;
+		s->node.significant = c->significant;
+		s->node.shutdown_ms = c->shutdown_ms;
+	}
+	if (r->hist[i] != NULL) {
+		s->hist = r->hist[i];
+		s->hist_cap = c->intensity < 1024 ? (size_t)c->intensity : 1024;
+		s->hist_head = s->hist_n = 0;
+	}
+	free(s->kids);
+	s->kids = r->kids[i];
+	s->nkids = c->nkids;
+}
+
+static void
+update_prog(struct rl *r, size_t i)
+{
+	const struct prog_conf *c = &r->nw->progs[i];
+	struct prog *p = r->prog_map[i];
+
+	assert(p != NULL); /* map_sup() mapped every node */
+	p->conf = c;
+	p->node.name = c->name;
+	p->node.restart = c->restart;
+	p->node.significant = c->significant;
+	p->node.shutdown_ms = c->shutdown_ms;
+}
+
+/* Every supervisor's children as nw lists them. */
+static void
+rewire(struct rl *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->nw->nsups; i++) {
+		const struct sup_conf *c = &r->nw->sups[i];
+		struct sup *s = r->sup_map[i];
+
+		for (k = 0; k < c->nkids; k++) {
+			const struct child_ref *ref = &c->kids[k];
+			struct node *n = ref->is_sup
+			                     ? &r->sup_map[ref->index]->node
+			                     : &r->prog_map[ref->index]->node;
+
+			n->parent = s;
+			n->pos = k;
+			s->kids[k] = n;
+		}
+		set_shown(&s->node, r->sup_path[i]);
+	}
+	for (i = 0; i < r->nw->nprogs; i++)
+		set_shown(&r->prog_map[i]->node, r->prog_path[i]);
+}
+
+/* r->nodes in pre-order from n, with idx and subtree_n. */
+static void
+order_nodes(struct rl *r, struct node *n)
+{
+	size_t i;
+
+	n->idx = r->nnodes;
+	r->nodes[r->nnodes++] = n;
+	if (n->kind == NODE_SUP)
+		for (i = 0; i < sup_of(n)->nkids; i++)
+			order_nodes(r, sup_of(n)->kids[i]);
+	n->subtree_n = r->nnodes - n->idx;
+}
+
+/* The nodes no longer in the tree: the top of each removed subtree. */
+static void
+find_gone(struct tree *t, struct rl *r)
+{
+	size_t i;
+
+	for (i = 1; i < t->nnodes; i++) {
+		struct node *n = t->nodes[i];
+
+		if (!r->mapped[n->idx] && r->mapped[n->parent->node.idx])
+			r->gone[r->ngone++] = n;
+	}
+}
+
+/* Restart the running programs whose process keys changed. */
+static void
+restart_changed(
+    struct tree *t, struct rl *r, const struct diff *df, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < df->n; i++) {
+		const struct diff_item *it = &df->v[i];
+		struct node *n;
+
+		if (it->kind != DIFF_RESTART || it->is_sup ||
+		    r->prog_new[it->new_index])
+			continue;
+		n = &r->prog_map[it->new_index]->node;
+		if (n->state != ST_RUNNING && n->state != ST_STARTING)
+			continue; /* takes the new definition at its next start
+			           */
+		n->op_start = true;
+		n->after_stop = ST_STOPPED;
+		stop_node(t, n, now);
+	}
+}
+
+/* Make r the tree: nothing can fail from here on. */
+static void
+commit(struct tree *t, struct rl *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nw->nsups; i++)
+		if (!r->sup_new[i])
+			update_sup(r, i);
+	for (i = 0; i < r->nw->nprogs; i++)
+		if (!r->prog_new[i])
+			update_prog(r, i);
+	rewire(r);
+	order_nodes(r, &t->root->node);
+	free(t->nodes);
+	free(t->sups);
+	free(t->progs);
+	t->nodes = r->nodes;
+	t->nnodes = r->nnodes;
+	t->sups = r->sup_map;
+	t->progs = r->prog_map;
+	for (i = 0; i < r->ngone; i++)
+		r->gone[i]->removed = true;
+	/* the last reload is done with (tree_reload_busy): both are NULL */
+	assert(t->gone == NULL && t->deferred == NULL);
+	if (r->ngone == 0) {
+		free(r->gone);
+		r->gone = NULL;
+	}
+	t->gone = r->gone;
+	t->ngone = t->gone_cursor = r->ngone;
+	t->deferred = r->deferred;
+	t->ndeferred = r->ndeferred;
+	t->reloading = r->ngone > 0;
+}
+
+int
+tree_reload(
+    struct tree *t, struct config *nw, const struct diff *df, int64_t now_ms)
+{
+	struct rl r;
+
+	memset(&r, 0, sizeof(r));
+	r.nw = nw;
+	if (rl_alloc(t, &r) == -1)
+		goto fail;
+	r.sup_map[0] = t->root;
+	r.mapped[0] = true;
+	r.sup_path[0] = join_path(NULL, nw->sups[0].name);
+	if (r.sup_path[0] == NULL || map_sup(t, &r, 0) == -1 ||
+	    rl_alloc_kept(&r) == -1)
+		goto fail;
+	find_gone(t, &r);
+	commit(t, &r);
+	if (r.ngone > 0)
+		t->gone_cfg = t->cfg;
+	else
+		config_free(&t->cfg);
+	t->cfg = *nw;
+	memset(nw, 0, sizeof(*nw));
+	restart_changed(t, &r, df, now_ms);
+	rl_free(&r, false);
+	gone_next(t, now_ms);
+	return 0;
+fail:
+	rl_free(&r, true);
+	errno = ENOMEM;
+	return -1;
+}
+
+bool
+tree_gone_done(const struct tree *t)
+{
+	return t->reloading && t->gone_cursor == 0 && t->ndeferred == 0;
+}
+
+static void
+free_subtree(struct node *n)
+{
+	size_t i;
+
+	if (n->kind == NODE_SUP)
+		for (i = 0; i < sup_of(n)->nkids; i++)
+			free_subtree(sup_of(n)->kids[i]);
+	tree_free_node(n);
+}
+
+void
+tree_gone_free(struct tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ngone; i++) {
+		tree_forget_causes(t, t->gone[i]);
+		free_subtree(t->gone[i]);
+	}
+	free(t->gone);
+	t->gone = NULL;
+	t->ngone = t->gone_cursor = 0;
+	config_free(&t->gone_cfg);
+	t->reloading = false;
 }

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "listen.h"
 
 enum node_kind {
 	NODE_PROG,
@@ -156,6 +157,7 @@ struct node {
 	                */
 	enum exit_kind last_kind; /* how it last ended (health) */
 	bool ended;           /* it has ended at least once (last_kind valid) */
+	bool removed;         /* a reload removed it: stopped, then forgotten */
 	enum cause cause;     /* why it is in its state (enum cause) */
 	enum cause end_cause; /* what ends this instance if it ends without
 	                       * a stop: CAUSE_KILL (tendctl kill), or a
@@ -173,6 +175,8 @@ struct node {
 	uint8_t v1_need;  /* cglimit.c: the controllers (1 << enum controller)
 	                   * of which it gets a v1 cgroup */
 	uint8_t v1_made;  /* cglimit.c: those whose v1 cgroup exists */
+	uint8_t unenforced_told; /* cglimit.c: its limit keys (1 << enum
+	                          * limit_key) reported as enforced nowhere */
 };
 
 /* A restart sequence or a stop of everything, carried out step by step. */
@@ -220,8 +224,10 @@ struct sup {
 	int64_t *hist;
 	size_t hist_head, hist_n, hist_cap;
 	struct job job;
-	size_t gave_up_by; /* the child whose restart was one too many,
-	                    * as its pos + 1; 0: none (it has not given up) */
+	bool gave_up; /* it has given up (and not started since) */
+	/* the child whose restart was one too many; NULL: none known (a
+	 * reload that frees nodes calls tree_forget_causes) */
+	const struct node *gave_up_by;
 };
 
 struct prog {
@@ -261,6 +267,8 @@ struct prog {
 	bool oom_end;        /* its main process was killed by the OOM
 	                      * killer (known once it is reaped) */
 	struct prog_past *past; /* its last ends; NULL until the first */
+	char *listen_env; /* its LISTEN_FDS and LISTEN_FDNAMES (spawn.c) */
+	struct listen_set lset; /* its listening sockets, once held */
 };
 
 enum act_kind {
@@ -315,6 +323,16 @@ struct tree {
 	int exit_status; /* latched: the first cause that ends tend; -1 */
 	bool shutting_down;
 	struct plan plan;
+	/* A reload's removed nodes (the top of each removed subtree, in
+	 * their old start order), stopped in reverse order one at a time;
+	 * then the nodes it added start. They borrow from gone_cfg. */
+	struct node **gone;
+	size_t ngone, gone_cursor;
+	struct node **deferred; /* added nodes to start once gone are */
+	size_t ndeferred;
+	struct config gone_cfg;
+	bool reloading; /* gone or deferred are not done with */
+	bool in_gone_next;
 };
 
 /* ---- treebuild.c: building, freeing, finding ---- */
@@ -353,6 +371,13 @@ void tree_save(const struct tree *t, struct state_w *w);
  * loaded and must be freed. Pure: no system call.
  */
 int tree_load(struct tree *t, struct state_r *r, char *err, size_t errlen);
+/*
+ * For a reload (tree.c): a node of c, stopped and unwired (NULL on
+ * ENOMEM); freeing one that is in no tree's tables.
+ */
+struct sup *tree_new_sup(const struct sup_conf *c);
+struct prog *tree_new_prog(const struct prog_conf *c);
+void tree_free_node(struct node *n);
 
 /* ---- tree.c: the decisions ---- */
 
@@ -473,6 +498,36 @@ struct node *tree_blocker(const struct node *n);
  * (a supervisor that is stopped, failed, or not running).
  */
 bool tree_node_healthy(const struct node *n, const char **why, bool *skip_kids);
+
+/*
+ * Live change (SPEC 7 Reload, SPEC 11): why t cannot take a reload now
+ * (a start or restart sequence is under way, the last reload has not
+ * finished), or NULL. *who: the node concerned.
+ */
+const char *tree_reload_busy(const struct tree *t, const struct node **who);
+
+struct diff;
+
+/*
+ * Bring t to nw (valid; df compares t->cfg with it) by difference: nodes
+ * in both keep their state and history and take nw's keys; a program
+ * whose process keys changed is stopped and started again, uncharged,
+ * without its supervisor's strategy; removed and moved nodes (and those
+ * whose kind changed) stop in reverse order, one at a time, then the
+ * added ones (a moved node is removed and added) start in their
+ * supervisor's order. Takes nw over on success. 0; or -1 (ENOMEM) and
+ * nothing changed.
+ */
+int tree_reload(
+    struct tree *t, struct config *nw, const struct diff *df, int64_t now_ms);
+
+/* Whether a reload's removed nodes are all stopped and can be freed. */
+bool tree_gone_done(const struct tree *t);
+
+/* Free the removed nodes (each of t->gone and its subtree) and the
+ * configuration they borrowed from. The caller has stopped their
+ * watchers and dropped every other pointer to them. */
+void tree_gone_free(struct tree *t);
 
 /* Take the next action of the plan into *a: true, or false if empty. */
 bool tree_next_action(struct tree *t, struct action *a);

@@ -87,6 +87,19 @@ set_path(struct node *n)
 	return 0;
 }
 
+void
+tree_free_node(struct node *n)
+{
+	if (n == NULL)
+		return;
+	free(n->path);
+	if (n->kind == NODE_SUP) {
+		free(((struct sup *)n)->kids);
+		free(((struct sup *)n)->hist);
+	}
+	free(n);
+}
+
 static void
 free_sup(struct sup *s)
 {
@@ -107,8 +120,8 @@ free_prog(struct prog *p)
 	free(p);
 }
 
-static struct sup *
-new_sup(const struct sup_conf *c)
+struct sup *
+tree_new_sup(const struct sup_conf *c)
 {
 	struct sup *s = calloc(1, sizeof(*s));
 
@@ -137,8 +150,8 @@ new_sup(const struct sup_conf *c)
 	return s;
 }
 
-static struct prog *
-new_prog(const struct prog_conf *c)
+struct prog *
+tree_new_prog(const struct prog_conf *c)
 {
 	struct prog *p = calloc(1, sizeof(*p));
 
@@ -215,10 +228,10 @@ make_nodes(struct tree *t)
 	size_t i;
 
 	for (i = 0; i < t->cfg.nsups; i++)
-		if ((t->sups[i] = new_sup(&t->cfg.sups[i])) == NULL)
+		if ((t->sups[i] = tree_new_sup(&t->cfg.sups[i])) == NULL)
 			return -1;
 	for (i = 0; i < t->cfg.nprogs; i++)
-		if ((t->progs[i] = new_prog(&t->cfg.progs[i])) == NULL)
+		if ((t->progs[i] = tree_new_prog(&t->cfg.progs[i])) == NULL)
 			return -1;
 	return 0;
 }
@@ -270,6 +283,8 @@ tree_free(struct tree *t)
 	free(t->progs);
 	free(t->nodes);
 	free(t->plan.v);
+	tree_gone_free(t);
+	free(t->deferred);
 	config_free(&t->cfg);
 	free(t);
 }

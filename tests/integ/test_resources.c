@@ -421,6 +421,71 @@ START_TEST(cpu_max_holds_a_burner_near_its_share)
 }
 END_TEST
 
+/* The first child of pid, or -1. */
+static pid_t
+child_of(pid_t pid)
+{
+	char path[64];
+	int child = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+	    (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%d", &child) != 1)
+		child = -1;
+	fclose(f);
+	return (pid_t)child;
+}
+
+/* A limit added by reload reaches the live cgroup: the burner and its
+ * forked child are moved into it, and nothing restarts. */
+START_TEST(a_limit_added_by_reload_holds_without_a_restart)
+{
+	static const char conf[] = "[program:hog]\ncommand = " FORK_BURN(
+	    "hog") "\n%s"
+	           "[program:calm]\ncommand = {S:calm}\n";
+	struct th *t = th_new("[program:calm]\ncommand = {S:calm}\n");
+	char text[1024], why[256], *out = NULL;
+	struct th_run hog, calm;
+	double share;
+	pid_t child;
+	int rc;
+
+	if (controller_home(t, "cpu", why, sizeof(why)) == NULL) {
+		th_skip(__func__, "%s", why);
+		th_stop(t);
+		return;
+	}
+	snprintf(text, sizeof(text), conf, "");
+	th_write(t, "tend.conf", text);
+	th_launch(t);
+	hog = th_up(t, "hog", 1);
+	calm = th_up(t, "calm", 1);
+	snprintf(text, sizeof(text), conf, "cpu_max = 20%\n");
+	th_write(t, "tend.conf", text);
+	rc = th_ctl(t, &out, "reload");
+	ck_assert_msg(rc == 0, "reload: exit %d: %s", rc, out);
+	free(out);
+	/* the burning child: the one child of hog's main process */
+	child = child_of(hog.pid);
+	ck_assert_msg(child > 0, "hog's burning child is not found");
+	share = cpu_share(t, child, 3000);
+	ck_assert_msg(share <= 0.35,
+	    "hog's child used %.0f%% of a CPU after cpu_max = 20%% was "
+	    "added by reload",
+	    share * 100);
+	ck_assert_msg(th_run_alive(&hog) && th_run_alive(&calm),
+	    "a reload that adds a limit restarted a program");
+	ck_assert_int_eq(th_ctl(t, &out, "inspect hog"), 0);
+	ck_assert_msg(strstr(out, "cpu_max      20%") != NULL, "%s", out);
+	free(out);
+	th_stop(t);
+}
+END_TEST
+
 static const char oom_py[] =
     "import os, sys, time\n"
     "open(sys.argv[1] + '/mem.pids', 'a').write('%d\\n' % os.getpid())\n"
@@ -530,6 +595,7 @@ main(void)
 	tcase_add_test(tc, inspect_lists_every_process_with_its_wait_channel);
 	tcase_add_test(tc, inspect_shows_a_supervisor_and_a_programs_history);
 	tcase_add_test(tc, cpu_max_holds_a_burner_near_its_share);
+	tcase_add_test(tc, a_limit_added_by_reload_holds_without_a_restart);
 	tcase_add_test(tc, memory_max_ends_in_oom_and_a_restart);
 	tcase_add_test(tc, pids_max_on_a_supervisor_bounds_its_whole_subtree);
 	suite_add_tcase(s, tc);

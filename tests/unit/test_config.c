@@ -500,13 +500,52 @@ START_TEST(listen_may_repeat)
 
 	parse("[program:a]\ncommand = x\nlisten = tcp:0.0.0.0:80\n"
 	      "listen = unix:/run/a.sock\n");
-	ck_assert(!has(4, "twice"));
-	ERROR(3, "listen: not supported yet");
-	ERROR(4, "listen: not supported yet");
+	ck_assert_int_eq(r, 0);
 	p = prog("a");
 	ck_assert_uint_eq(prog_extra(p)->nlisten, 2);
 	ck_assert_str_eq(prog_extra(p)->listen[1].addr, "unix:/run/a.sock");
 	ck_assert_int_eq(prog_extra(p)->listen[1].line, 4);
+}
+END_TEST
+
+START_TEST(listen_addresses_are_parsed_with_their_names)
+{
+	const struct listen_conf *l;
+	static const unsigned char lo6[16] = {[15] = 1};
+
+	parse("[program:a]\ncommand = x\nlisten = tcp:127.0.0.1:8080\n"
+	      "listen = tcp6:[::1]:99;name=api\n"
+	      "listen = unix:/run/a;b.sock;name=ctl\n"
+	      "listen = tcp:*:80\nlisten = tcp:[::1]:81\n");
+	ck_assert_msg(r == 0, "%s", all());
+	l = prog_extra(prog("a"))->listen;
+	ck_assert_int_eq(l[0].kind, LISTEN_TCP4);
+	ck_assert_int_eq(l[0].port, 8080);
+	ck_assert_mem_eq(l[0].ip, "\x7f\0\0\x01", 4);
+	ck_assert_ptr_null(l[0].name);
+	ck_assert_int_eq(l[1].kind, LISTEN_TCP6);
+	ck_assert_mem_eq(l[1].ip, lo6, 16);
+	ck_assert_int_eq(l[1].port, 99);
+	ck_assert_str_eq(l[1].addr, "tcp6:[::1]:99");
+	ck_assert_str_eq(l[1].name, "api");
+	ck_assert_int_eq(l[2].kind, LISTEN_UNIX);
+	ck_assert_str_eq(l[2].path, "/run/a;b.sock");
+	ck_assert_str_eq(l[2].name, "ctl");
+	ck_assert_mem_eq(l[3].ip, "\0\0\0\0", 4);
+	ck_assert_int_eq(l[4].kind, LISTEN_TCP6);
+}
+END_TEST
+
+START_TEST(bad_listen_addresses_say_what_is_wrong)
+{
+	parse("[program:a]\ncommand = x\nlisten = tcp6:127.0.0.1:80\n"
+	      "listen = tcp:example.com:80\nlisten = tcp:1.2.3.4:0\n"
+	      "listen = udp:1.2.3.4:5\nlisten = tcp:1.2.3.4:5;name=a:b\n");
+	ERROR(3, "listen: invalid host");
+	ERROR(4, "listen: invalid host");
+	ERROR(5, "listen: invalid port");
+	ERROR(6, "listen: invalid address");
+	ERROR(7, "listen: invalid name");
 }
 END_TEST
 
@@ -824,9 +863,9 @@ START_TEST(not_yet_supported_values_are_stored)
 	ck_assert_str_eq(prog_extra(p)->listen[0].addr, "tcp:[::1]:8080");
 	ck_assert_int_eq(prog_extra(p)->watchdog_ms, 3000);
 	/* stdout and stderr are supported since output capture landed, the
-	 * cgroup limits since issue 18 */
-	ck_assert_uint_eq(count("not supported yet"), 1);
-	ck_assert_uint_eq(d.n, 1);
+	 * cgroup limits since issue 18, listen since issue 16 */
+	ck_assert_uint_eq(count("not supported yet"), 0);
+	ck_assert_uint_eq(d.n, 0);
 }
 END_TEST
 
@@ -1507,6 +1546,8 @@ config_suite(void)
 	tcase_add_test(tc, unknown_key_names_the_key_and_the_section);
 	tcase_add_test(tc, key_given_twice_is_an_error_at_the_second);
 	tcase_add_test(tc, listen_may_repeat);
+	tcase_add_test(tc, listen_addresses_are_parsed_with_their_names);
+	tcase_add_test(tc, bad_listen_addresses_say_what_is_wrong);
 	tcase_add_test(tc, empty_value_is_an_error);
 	tcase_add_test(tc, missing_key_name_is_an_error);
 	tcase_add_test(tc, missing_command_is_an_error_at_the_header);

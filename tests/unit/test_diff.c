@@ -257,7 +257,7 @@ START_TEST(new_listen_addresses_restart_it_and_say_so)
 {
 	struct prog_extra *x;
 	static char addr[] = "tcp:127.0.0.1:8080";
-	static struct listen_conf l = {addr, 1};
+	static struct listen_conf l = {.addr = addr, .line = 1};
 
 	load(BASE, BASE);
 	x = extra(&NEW, "b");

@@ -246,6 +246,7 @@ START_TEST(every_kind_has_its_wire_word)
 	ck_assert_str_eq(event_kind_name(EVENT_RESTART), "restart");
 	ck_assert_str_eq(event_kind_name(EVENT_GAVE_UP), "gave-up");
 	ck_assert_str_eq(event_kind_name(EVENT_AUTO_SHUTDOWN), "auto-shutdown");
+	ck_assert_str_eq(event_kind_name(EVENT_REMOVED), "removed");
 }
 END_TEST
 
@@ -418,7 +419,8 @@ START_TEST(giving_up_names_the_child_and_why_it_last_ended)
 	api.has_last = true;
 	api.last =
 	    (struct exit_info){.exec_errno = ENOENT, .stage = STAGE_EXEC + 1};
-	root.gave_up_by = 2;
+	root.gave_up = true;
+	root.gave_up_by = &api.node;
 	events_report(&a);
 	ck_assert_str_eq(seen[0],
 	    "tend: error: root: giving up: more than 3 restarts within 5s; "

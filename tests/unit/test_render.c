@@ -271,6 +271,23 @@ START_TEST(json_status_and_tree_are_well_formed)
 }
 END_TEST
 
+START_TEST(json_status_lists_a_programs_listening_addresses)
+{
+	struct render_opts o = {.json = true};
+	FILE *f;
+
+	add("prog path=srv name=srv state=running sup=root pid=7 "
+	    "uptime_ms=1 restarts=0 last=- "
+	    "listen=tcp:127.0.0.1:80\\nunix:/run/s.sock");
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\"listen\":[\"tcp:127.0.0.1:80\",\"unix:/run/s.sock\"],"
+	    "\"cause\":"));
+}
+END_TEST
+
 /* A reply's depth below 0 was a count of "]}" to write: -2 broke the
  * document, INT64_MIN never ended (found by tests/fuzz/fuzz_proto). */
 START_TEST(json_tree_reads_a_negative_depth_as_zero)
@@ -774,6 +791,7 @@ main(void)
 	tcase_add_test(tc, an_event_ends_with_its_reason);
 	tcase_add_test(tc, json_status_and_tree_are_well_formed);
 	tcase_add_test(tc, status_text_and_failing_streak_are_shown);
+	tcase_add_test(tc, json_status_lists_a_programs_listening_addresses);
 	tcase_add_test(tc, json_tree_reads_a_negative_depth_as_zero);
 	tcase_add_test(tc, json_strings_escape_quotes_and_controls);
 	tcase_add_test(tc, health_names_what_is_not_as_it_should_be);

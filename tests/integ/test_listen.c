@@ -1,0 +1,302 @@
+/*
+ * test_listen.c: listening sockets (SPEC 7, `listen =`) through the real
+ * tend: the descriptors and variables a program gets, clients never
+ * refused through SIGKILLs of the server, two workers sharing one
+ * address, an address in use, and a program using libsystemd's
+ * sd_listen_fds(). The server is lserver (TEND_LSERVER_BIN).
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define DEADLINE_MS TH_DEADLINE_MS
+#define ANSWER_MS 5000 /* a request's wait: catches a stall, no more */
+
+/* A free loopback port (bound, then let go). */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/*
+ * One request to 127.0.0.1:port (or the unix socket path): the answer's
+ * pid and fd, or -errno of the failure (-ECONNREFUSED, -ETIMEDOUT for no
+ * answer within ANSWER_MS, -ECONNRESET for a connection closed unanswered).
+ */
+static int
+ask(int port, const char *path, int *fd_out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct pollfd p;
+	char buf[128];
+	size_t got = 0;
+	int fd, pid = 0, lfd = 0, r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (path != NULL) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+
+		un->sun_family = AF_UNIX;
+		snprintf(un->sun_path, sizeof(un->sun_path), "%s", path);
+		len = sizeof(*un);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*in);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	p.fd = fd;
+	p.events = POLLIN;
+	for (;;) {
+		ssize_t n;
+
+		r = poll(&p, 1, ANSWER_MS);
+		if (r == 0) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	if (sscanf(buf, "pong %d %d", &pid, &lfd) != 2)
+		return -ECONNRESET;
+	if (fd_out != NULL)
+		*fd_out = lfd;
+	return pid;
+}
+
+/* [program:NAME] running lserver on the given listen lines. */
+static char *
+server_conf(const char *name, const char *listens, const char *extra)
+{
+	static char buf[8192];
+
+	snprintf(buf, sizeof(buf),
+	    "[supervisor:root]\nintensity = 100\n"
+	    "[program:%s]\ncommand = %s {D} %s\n%s%s",
+	    name, getenv("TEND_LSERVER_BIN"), name, listens, extra);
+	return buf;
+}
+
+/* D/name.env's line of pid (freed by the caller). */
+static char *
+env_line(struct th *t, const char *name, pid_t pid)
+{
+	char file[128], want[32], *all, *at, *end, *line;
+
+	snprintf(file, sizeof(file), "%s.env", name);
+	snprintf(want, sizeof(want), "pid=%d ", (int)pid);
+	th_wait_file(t, file, want, DEADLINE_MS);
+	all = th_read(t, file);
+	at = strstr(all, want);
+	end = strchr(at, '\n');
+	line = strndup(at, end != NULL ? (size_t)(end - at) : strlen(at));
+	free(all);
+	return line;
+}
+
+START_TEST(a_program_gets_its_sockets_from_fd_3_with_the_systemd_variables)
+{
+	int port = free_port(), fd = 0;
+	char listens[PATH_MAX + 512], path[PATH_MAX], *line;
+	struct th *t = th_new("");
+	struct th_run r;
+
+	th_path(t, "srv.sock", path, sizeof(path));
+	snprintf(listens, sizeof(listens),
+	    "listen = tcp:127.0.0.1:%d\nlisten = unix:%s;name=ctl\n", port,
+	    path);
+	th_write(t, "tend.conf", server_conf("srv", listens, ""));
+	th_launch(t);
+	r = th_up(t, "srv", 1);
+	line = env_line(t, "srv", r.pid);
+	ck_assert_msg(strstr(line, " fds=2 names=srv:ctl pid_ok=1 ") != NULL,
+	    "srv saw: %s", line);
+	ck_assert_int_eq(ask(port, NULL, &fd), r.pid);
+	ck_assert_int_eq(fd, 3);
+	ck_assert_int_eq(ask(0, path, &fd), r.pid);
+	ck_assert_int_eq(fd, 4);
+	free(line);
+	ck_assert_int_eq(th_stop(t), 0);
+	ck_assert_msg(access(path, F_OK) == -1,
+	    "%s is left behind after tend exited", path);
+}
+END_TEST
+
+START_TEST(clients_are_never_refused_through_20_kills_of_the_server)
+{
+	int port = free_port(), i, got;
+	char listens[128];
+	struct th *t;
+	struct th_run r;
+
+	snprintf(listens, sizeof(listens), "listen = tcp:127.0.0.1:%d\n", port);
+	t = th_start(server_conf("srv", listens, ""));
+	r = th_up(t, "srv", 1);
+	ck_assert_int_eq(ask(port, NULL, NULL), r.pid);
+	for (i = 2; i <= 21; i++) {
+		ck_assert_int_eq(kill(r.pid, SIGKILL), 0);
+		/* at once, while nothing accepts: the backlog holds it */
+		got = ask(port, NULL, NULL);
+		ck_assert_msg(got > 0 && got != r.pid,
+		    "request after kill %d: %s (pid %d)", i - 1,
+		    got < 0 ? strerror(-got) : "answered by the killed run",
+		    got);
+		r = th_up(t, "srv", i);
+		ck_assert_int_eq(got, r.pid);
+	}
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(two_workers_share_one_socket_and_one_serves_while_the_other_dies)
+{
+	int port = free_port(), i, got;
+	char conf[16384], one[8192], listens[128], *l1, *l2;
+	struct th *t;
+	struct th_run w1, w2;
+
+	snprintf(listens, sizeof(listens), "listen = tcp:127.0.0.1:%d\n", port);
+	snprintf(one, sizeof(one), "%s", server_conf("w1", listens, ""));
+	snprintf(conf, sizeof(conf), "%s[program:w2]\ncommand = %s {D} w2\n%s",
+	    one, getenv("TEND_LSERVER_BIN"), listens);
+	t = th_start(conf);
+	w1 = th_up(t, "w1", 1);
+	w2 = th_up(t, "w2", 1);
+	l1 = env_line(t, "w1", w1.pid);
+	l2 = env_line(t, "w2", w2.pid);
+	ck_assert_msg(strcmp(strstr(l1, "fd3="), strstr(l2, "fd3=")) == 0,
+	    "not one socket: w1 %s, w2 %s", l1, l2);
+	for (i = 2; i <= 6; i++) {
+		ck_assert_int_eq(kill(w1.pid, SIGKILL), 0);
+		got = ask(port, NULL, NULL);
+		ck_assert_msg(got == w2.pid || got > 0,
+		    "request while w1 was down: %s", strerror(-got));
+		w1 = th_up(t, "w1", i);
+	}
+	free(l1);
+	free(l2);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(an_address_in_use_fails_the_start_naming_address_and_error)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char listens[128], want[128], conf[16384];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+	struct th *t;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	snprintf(listens, sizeof(listens), "listen = tcp:127.0.0.1:%d\n", port);
+	snprintf(conf, sizeof(conf), "%s[program:other]\ncommand = {S:other}\n",
+	    server_conf("srv", listens, "restart = temporary\n"));
+	t = th_start(conf);
+	th_up(t, "other", 1);
+	snprintf(want, sizeof(want),
+	    "srv: cannot start: listen on tcp:127.0.0.1:%d: Address already "
+	    "in use",
+	    port);
+	th_wait_file(t, "tend.err", want, DEADLINE_MS);
+	ck_assert_int_eq(th_pids(t, "srv", NULL, 0), 0);
+	close(fd);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(a_program_using_sd_listen_fds_works_unchanged)
+{
+	int port = free_port();
+	char listens[128], conf[16384];
+	struct th *t;
+	struct th_run r;
+	char *line;
+
+	if (getenv("TEND_LSERVER_SD") == NULL ||
+	    strcmp(getenv("TEND_LSERVER_SD"), "1") != 0) {
+		th_skip("sd_listen_fds", "lserver was built without libsystemd "
+		                         "(libsystemd-dev: .ci/deps)");
+		return;
+	}
+	snprintf(listens, sizeof(listens), "listen = tcp:127.0.0.1:%d\n", port);
+	snprintf(conf, sizeof(conf), "%s", server_conf("srv", listens, ""));
+	/* the same server, its sockets found by libsystemd */
+	*strstr(conf, " srv\n") = '\0';
+	strcat(conf, " srv --sd\n");
+	strcat(conf, listens);
+	t = th_start(conf);
+	r = th_up(t, "srv", 1);
+	line = env_line(t, "srv", r.pid);
+	ck_assert_msg(strstr(line, " fds=1 ") != NULL, "srv saw: %s", line);
+	ck_assert_int_eq(ask(port, NULL, NULL), r.pid);
+	free(line);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("listen");
+	TCase *tc = tcase_create("listen");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc,
+	    a_program_gets_its_sockets_from_fd_3_with_the_systemd_variables);
+	tcase_add_test(
+	    tc, clients_are_never_refused_through_20_kills_of_the_server);
+	tcase_add_test(tc,
+	    two_workers_share_one_socket_and_one_serves_while_the_other_dies);
+	tcase_add_test(
+	    tc, an_address_in_use_fails_the_start_naming_address_and_error);
+	tcase_add_test(tc, a_program_using_sd_listen_fds_works_unchanged);
+	suite_add_tcase(s, tc);
+	return th_main(s);
+}
