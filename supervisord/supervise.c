@@ -678,6 +678,19 @@ begin_exit(int status)
 }
 
 /* A node a reload removed, now stopped: everything of it let go. */
+/* What p holds that tend's end or p's removal lets go. */
+static void
+release_prog(struct prog *p)
+{
+	ev_timer_stop(sv.loop, &p->kill_w);
+	drop_pidfd(p);
+	spawn_release(p);
+	output_release(p);
+	free(p->past);
+	p->past = NULL;
+	listen_release(&p->lset);
+}
+
 static void
 forget_node(struct node *n)
 {
@@ -697,15 +710,11 @@ forget_node(struct node *n)
 	for (i = 0; i < sv.nretry; i++)
 		if (sv.retry[i] == p)
 			sv.retry[i] = sv.retry[--sv.nretry];
-	ev_timer_stop(sv.loop, &p->kill_w);
 	cleanup_remove(p);
-	drop_pidfd(p);
 	if (p->pid != 0)
 		(void)pidmap_take(&sv.pids, p->pid);
 	ready_forget(p);
-	spawn_release(p);
-	output_release(p);
-	listen_release(&p->lset);
+	release_prog(p);
 }
 
 static void
@@ -1121,13 +1130,7 @@ supervise_fini(void)
 		ev_timer_stop(sv.loop, &n->timer_w);
 		if (n->kind != NODE_PROG)
 			continue;
-		ev_timer_stop(sv.loop, &prog_of(n)->kill_w);
-		drop_pidfd(prog_of(n));
-		spawn_release(prog_of(n));
-		output_release(prog_of(n));
-		free(prog_of(n)->past);
-		prog_of(n)->past = NULL;
-		listen_release(&prog_of(n)->lset);
+		release_prog(prog_of(n));
 	}
 	ready_fini();
 	pidmap_free(&sv.pids);
