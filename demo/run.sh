@@ -214,6 +214,47 @@ wait_replaced() {
 	wait_for "p=\$(pid_of $1) && [ -n \"\$p\" ] && [ \"\$p\" != $2 ] && q health"
 }
 
+# The file of worker $1's cgroup that holds its CPU quota (cgroup v2's
+# cpu.max, or v1's cpu.cfs_quota_us on a hybrid host), from the cgroups
+# `tendctl inspect` names.
+cpu_file() {
+	local d
+	for d in $(q inspect "web/$1" | awk '$1 == "CGROUP" { print $NF }'); do
+		if [ -f "$d/cpu.max" ]; then
+			echo "$d/cpu.max"
+			return 0
+		fi
+		if [ -f "$d/cpu.cfs_quota_us" ]; then
+			echo "$d/cpu.cfs_quota_us"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Worker $1's CPU quota as the kernel holds it, in percent of one CPU
+# ("max" without a limit, nothing without a cgroup).
+cpu_quota() {
+	local f quota period
+	f=$(cpu_file "$1") || return 0
+	case $f in
+	*/cpu.max) read -r quota period <"$f" ;;
+	*) quota=$(cat "$f") period=$(cat "${f%quota_us}period_us") ;;
+	esac
+	case $quota in
+	max | -1) echo max ;;
+	*) echo $((quota * 100 / period)) ;;
+	esac
+}
+
+# The pids of the PROCESSES of `tendctl inspect`'s output (in $work/ctl.out).
+inspect_pids() {
+	awk '$1 == "PROCESSES" { on = 1; next }
+		on && $1 == "PID" { next }
+		on && $1 ~ /^[0-9]+$/ { print $1; next }
+		on { exit }' "$work/ctl.out"
+}
+
 # Send the service a request; its answer on stdout.
 get() {
 	printf '\n  $ demo-load --get %s %s\n' "$1" "$addr" >&2
@@ -238,7 +279,7 @@ if [ "$naive" = 1 ]; then
 	cp "$conf.v1" "$conf.limited"
 else
 	cp "$root/demo/tend.conf" "$conf.v1"
-	sed 's/^handover = start_first$/&\ncpu_max = 25%/' "$conf.v1" >"$conf.limited"
+	sed '/^\[program:/a cpu_max = 25%' "$conf.v1" >"$conf.limited"
 fi
 sed 's/--version 1 /--version 2 --fixed /' "$conf.limited" >"$conf.v2"
 cp "$conf.v1" "$conf"
@@ -287,9 +328,6 @@ if ! wait_for "\"$load\" --get /hello $addr" 60; then
 fi
 ctl tree
 ctl status
-needs "tendctl top" "$tendctl" -s "$sock" top
-needs "tendctl inspect" "$tendctl" -s "$sock" inspect web/w1
-needs "tendctl reload" "$tendctl" -s "$sock" reload --dry-run
 
 say "Load on: $rate requests a second on $addr, each on a connection of its own (demo-load)"
 # as many connections as two seconds of requests: a request is given up
@@ -358,9 +396,15 @@ if [ "$naive" = 0 ]; then
 	mark cpu_max
 	ctl reload
 	if [ "$(all_pids)" = "$before" ]; then
-		check ok "the limit is in place and no worker restarted: $before"
+		check ok "no worker restarted: $before"
 	else
 		check fail "workers restarted on adding a limit: $before -> $(all_pids)"
+	fi
+	quotas=$(for w in $workers; do echo "$w=$(cpu_quota "$w")%"; done)
+	if [ "$(echo $quotas)" = "w1=25% w2=25% w3=25% w4=25%" ]; then
+		check ok "each worker's cgroup holds the limit: $(echo $quotas) of a CPU ($(cpu_file w1))"
+	else
+		check fail "the workers' cgroups do not hold cpu_max = 25%: $(echo $quotas)"
 	fi
 	mark hog
 	body=$(get /spin)
@@ -401,7 +445,7 @@ else
 	check fail "top's first line is ${first:-none}, not ${owner:-?}, whose child runs away"
 fi
 ctl inspect "web/$owner"
-if grep -qw "$runaway" "$work/ctl.out"; then
+if inspect_pids | grep -qx "$runaway"; then
 	check ok "inspect shows the runaway, pid $runaway, among $owner's processes"
 else
 	check fail "inspect does not list the runaway pid $runaway"
@@ -413,9 +457,16 @@ gone() {
 	[ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 if wait_for "gone $runaway" 10; then
-	check ok "nothing of the runaway is left (pid $runaway is gone); $owner serves as pid $(pid_of "$owner")"
+	check ok "the runaway, pid $runaway, is gone; $owner serves as pid $(pid_of "$owner")"
 else
 	check fail "the runaway pid $runaway is still alive after tendctl restart"
+fi
+ctl inspect "web/$owner"
+procs=$(awk '$1 == "USES" { for (i = 2; i < NF; i++) if ($i == "processes") print $(i + 1) }' "$work/ctl.out")
+if [ "$procs" = 1 ] && ! inspect_pids | grep -qx "$runaway"; then
+	check ok "nothing of the runaway is left: $owner's cgroup holds one process, its new main pid $(pid_of "$owner")"
+else
+	check fail "$owner holds ${procs:-?} processes after the restart (runaway pid $runaway)"
 fi
 under_load "$step"
 
