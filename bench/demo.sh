@@ -12,10 +12,11 @@
 # socket for its programs; the crash restarted by autorestart; the hog
 # found with top(1) (supervisorctl has no top) and killed with
 # `supervisorctl signal KILL`; the runaway's worker restarted with
-# `supervisorctl restart`; the fix deployed with `supervisorctl
-# reread` and `supervisorctl update` (a changed command: the group is
-# stopped, then started, as `supervisorctl restart` would). Its figures
-# go to DIR/supervisord, tend's to DIR/tend (default bench/out/demo).
+# `supervisorctl restart`; the fix deployed as supervisord's users do:
+# the program's executable replaced (a script that execs demo-service
+# with version 2's options) and `supervisorctl restart 'web:*'` (each
+# process stopped, then started). Its figures go to DIR/supervisord,
+# tend's to DIR/tend (default bench/out/demo).
 #
 # Root on Debian 12; installs supervisor if missing (starting no daemon).
 set -u
@@ -91,7 +92,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-write_conf() { # $1: the service's extra options
+# The program's executable: demo-service with the options of version
+# $1, exec'd (the pid supervisord knows is the service's).
+write_web() {
+	local opts="--version 1"
+	[ "$1" = 1 ] || opts="--version 2 --fixed"
+	printf '#!/bin/sh\nexec %s %s --warmup 300 --listen %s\n' \
+	    "$build/demo/demo-service" "$opts" "$addr" >"$work/web.new"
+	chmod 755 "$work/web.new"
+	mv "$work/web.new" "$work/web"
+}
+write_conf() {
 	cat >"$work/supervisord.conf" <<EOF
 [unix_http_server]
 file = $work/supervisor.sock
@@ -109,7 +120,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl = unix://$work/supervisor.sock
 
 [program:web]
-command = $build/demo/demo-service $1 --warmup 300 --listen $addr
+command = $work/web
 process_name = w%(process_num)d
 numprocs = 4
 numprocs_start = 1
@@ -149,7 +160,8 @@ name_of() { # the process with pid $1
 
 supervisord_story() {
 	: >"$out/supervisord/marks"
-	write_conf "--version 1"
+	write_conf
+	write_web 1
 	supervisord -c "$work/supervisord.conf" >"$work/sd.out" 2>&1 &
 	sd_pid=$!
 	wait_for running4 60 && wait_for "\"$load\" --get /hello $addr" 30 ||
@@ -197,12 +209,12 @@ supervisord_story() {
 	fi
 	sleep "$step"
 
-	echo "(4) the fix deployed"
-	write_conf "--version 2 --fixed"
-	sctl reread
+	echo "(4) the fix deployed: the executable replaced, then restarted"
+	write_web 2
 	mark deploy
-	sctl update
+	sctl restart 'web:*'
 	wait_for running4 60
+	wait_for "\"$load\" --get /hello $addr | grep -q ' 2 '" 30
 	sctl status
 	sleep "$step"
 	kill -TERM "$load_pid"
