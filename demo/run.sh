@@ -62,8 +62,9 @@ build=$(cd "$build" 2>/dev/null && pwd) || {
 	exit 2
 }
 : "${out:=$build/demo-run}"
+# demo/tend.conf's port, or the next free one (another run of the demo,
+# say another checkout's test suite, may hold it)
 port=18480
-addr=127.0.0.1:$port
 tend=$build/supervisord/tend
 tendctl=$build/ctl/tendctl
 load=$build/demo/demo-load
@@ -82,6 +83,24 @@ if [ ! -x "$tend" ] || [ ! -x "$tendctl" ] || [ ! -x "$load" ] ||
 	meson compile -C "$build" || exit 1
 fi
 mkdir -p "$out" || exit 1
+
+# Whether something listens on TCP port $1 (IPv4 or IPv6, any address).
+port_busy() {
+	awk -v p=":$(printf '%04X' "$1")\$" \
+	    '$4 == "0A" && $2 ~ p { busy = 1 } END { exit !busy }' \
+	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+first_port=$port
+while port_busy "$port"; do
+	port=$((port + 1))
+	if [ $port -ge $((first_port + 100)) ]; then
+		echo "demo/run.sh: ports $first_port to $((port - 1)) are all in use" >&2
+		exit 1
+	fi
+done
+addr=127.0.0.1:$port
+[ "$port" = "$first_port" ] ||
+    echo "Port $first_port is in use: the demo serves on $addr instead."
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tend-demo.XXXXXX") || exit 1
 sock=$work/tend.sock
@@ -275,10 +294,10 @@ top_first() {
 # demo/tend.conf as is (or --naive's), the same with a CPU limit on each
 # worker, and with the fixed version.
 if [ "$naive" = 1 ]; then
-	cp "$root/demo/naive.conf" "$conf.v1"
+	sed "s/127\.0\.0\.1:$first_port\b/$addr/" "$root/demo/naive.conf" >"$conf.v1"
 	cp "$conf.v1" "$conf.limited"
 else
-	cp "$root/demo/tend.conf" "$conf.v1"
+	sed "s/127\.0\.0\.1:$first_port\b/$addr/" "$root/demo/tend.conf" >"$conf.v1"
 	sed '/^\[program:/a cpu_max = 25%' "$conf.v1" >"$conf.limited"
 fi
 sed 's/--version 1 /--version 2 --fixed /' "$conf.limited" >"$conf.v2"
@@ -406,6 +425,7 @@ if [ "$naive" = 0 ]; then
 	else
 		check fail "the workers' cgroups do not hold cpu_max = 25%: $(echo $quotas)"
 	fi
+	under_load "$step"
 	mark hog
 	body=$(get /spin)
 	echo "    $body"
