@@ -419,7 +419,7 @@ cglimit_v1_dir(const struct node *n, enum controller c, char *buf, size_t size)
 
 	if (!lm.v1[c].usable || !(n->v1_need & (1u << c)))
 		return NULL;
-	cgroup_rel_path(n, rel, sizeof(rel));
+	cgroup_rel_path_v1(n, rel, sizeof(rel));
 	blen = strlen(lm.v1[c].base);
 	rlen = strlen(rel);
 	if (blen + 1 + rlen + 1 > size)
@@ -448,7 +448,7 @@ ensure_v1(struct node *n, enum controller c)
 		char rel[PATH_MAX], path[PATH_MAX + 8];
 		char *slash;
 
-		cgroup_rel_path(n, rel, sizeof(rel));
+		cgroup_rel_path_v1(n, rel, sizeof(rel));
 		for (slash = strchr(rel, '/'); slash != NULL;
 		     slash = strchr(slash + 1, '/')) {
 			*slash = '\0';
@@ -699,7 +699,7 @@ cglimit_fini(struct tree *t)
 			if (n->kind == NODE_SUP) {
 				char rel[PATH_MAX], path[2 * PATH_MAX + 2];
 
-				cgroup_rel_path(n, rel, sizeof(rel));
+				cgroup_rel_path_v1(n, rel, sizeof(rel));
 				snprintf(path, sizeof(path), "%s/%s",
 				    lm.v1[c].base, rel);
 				(void)rmdir(path);

@@ -28,6 +28,8 @@
 #define DIR_NAME_MAX (UNITS_NAME_MAX + 3)
 
 static void dir_name(const struct node *n, char *buf, size_t size);
+static void slot_name(
+    const struct node *n, unsigned slot, char *buf, size_t size);
 
 static struct {
 	bool enabled;
@@ -530,10 +532,13 @@ cgroup_watch(struct prog *p)
 	char path[64 + DIR_NAME_MAX];
 	int wd;
 
+	char name[DIR_NAME_MAX];
+
 	if (!cgroup_has(p) || p->cg_wd > 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/p-%s/cgroup.events",
-	    parent_fd(&p->node), p->node.name);
+	dir_name(&p->node, name, sizeof(name));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s/cgroup.events",
+	    parent_fd(&p->node), name);
 	wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
 	if (wd == -1) {
 		log_warn("%s: cannot watch its cgroup", p->node.shown);
@@ -618,7 +623,8 @@ cgroup_owner(struct tree *t, pid_t pid)
 	if (!cg.enabled || cgroup_of_pid(pid, path, sizeof(path)) == -1)
 		return NULL;
 	last = strrchr(path, '/');
-	if (last == NULL || strncmp(last + 1, "p-", 2) != 0)
+	if (last == NULL || (strncmp(last + 1, "p-", 2) != 0 &&
+	                        strncmp(last + 1, "o-", 2) != 0))
 		return NULL;
 	found = tree_find(t, last + 3);
 	if (found == NULL || found->kind != NODE_PROG)
@@ -643,14 +649,24 @@ cgroup_owner(struct tree *t, pid_t pid)
 
 /* ----------------------------------------------------------- the end */
 
+/* n's directory name; a program's in its slot (enum cgroup_slot). */
 static void
-dir_name(const struct node *n, char *buf, size_t size)
+slot_name(const struct node *n, unsigned slot, char *buf, size_t size)
 {
 	if (n->parent == NULL)
 		snprintf(buf, size, "s-root");
 	else
-		snprintf(buf, size, "%s-%s", n->kind == NODE_PROG ? "p" : "s",
+		snprintf(buf, size, "%s-%s",
+		    n->kind == NODE_SUP ? "s"
+		    : slot == CG_SLOT_O ? "o"
+		                        : "p",
 		    n->name);
+}
+
+static void
+dir_name(const struct node *n, char *buf, size_t size)
+{
+	slot_name(n, n->cg_alt, buf, size);
 }
 
 void
@@ -707,8 +723,8 @@ cgroup_base(void)
 	return cg.enabled ? cg.base : NULL;
 }
 
-const char *
-cgroup_rel_path(const struct node *n, char *buf, size_t size)
+static const char *
+rel_path(const struct node *n, bool slot, char *buf, size_t size)
 {
 	char name[DIR_NAME_MAX];
 	size_t len;
@@ -717,11 +733,23 @@ cgroup_rel_path(const struct node *n, char *buf, size_t size)
 		dir_name(n, buf, size);
 		return buf;
 	}
-	cgroup_rel_path(&n->parent->node, buf, size);
-	dir_name(n, name, sizeof(name));
+	rel_path(&n->parent->node, slot, buf, size);
+	slot_name(n, slot ? n->cg_alt : CG_SLOT_P, name, sizeof(name));
 	len = strlen(buf);
 	snprintf(buf + len, size - len, "/%s", name);
 	return buf;
+}
+
+const char *
+cgroup_rel_path(const struct node *n, char *buf, size_t size)
+{
+	return rel_path(n, true, buf, size);
+}
+
+const char *
+cgroup_rel_path_v1(const struct node *n, char *buf, size_t size)
+{
+	return rel_path(n, false, buf, size);
 }
 
 ssize_t

@@ -73,6 +73,18 @@ void cgroup_unwatch(struct prog *p);
 /* Kill everything in p's cgroup. 0, or -1 with errno. */
 int cgroup_kill(struct prog *p);
 
+/*
+ * A program's cgroup v2 directory is p-NAME or o-NAME (its node's
+ * cg_alt): a start_first handover (SPEC 7) starts the new instance in
+ * the slot the live one does not use, so that a stop or cgroup.kill
+ * reaches one instance only. (cgroup v2 cannot rename a cgroup.) Its
+ * cgroup v1 directories (cglimit.c) are always p-NAME's, shared.
+ */
+enum cgroup_slot {
+	CG_SLOT_P,
+	CG_SLOT_O,
+};
+
 /* Send sig to every process in p's cgroup. */
 void cgroup_signal(const struct prog *p, int sig);
 
@@ -98,6 +110,10 @@ const char *cgroup_base(void);
 /* n's cgroup path relative to that directory ("s-root/s-back/p-db"),
  * into buf. */
 const char *cgroup_rel_path(const struct node *n, char *buf, size_t size);
+
+/* The same as its cgroup v1 directories have it: a program's is always
+ * p-NAME (see enum cgroup_slot). */
+const char *cgroup_rel_path_v1(const struct node *n, char *buf, size_t size);
 
 /*
  * Read file of n's cgroup v2 directory into buf (NUL-terminated, cut to

@@ -70,6 +70,8 @@ struct client {
 	bool with_dependents; /* stop or restart --with-dependents */
 	struct target *targets;
 	size_t ntargets;
+	bool queued; /* a reload's reply is in out already: only its end
+	              * (or, when a handover failed, an error) follows */
 	struct client *prev, *next;
 };
 

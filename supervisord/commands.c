@@ -176,6 +176,34 @@ describe(struct buf *b, const struct node *n, enum producer prod, int64_t now)
 	rec_end(b);
 }
 
+/* A handover's other instances of p (SPEC 7: status shows both): the
+ * outgoing one running while the new one starts, then stopping. */
+static void
+describe_asides(struct buf *b, const struct prog *p, int64_t now)
+{
+	const struct prog *v[4];
+	bool serving[4];
+	size_t i, n = supervise_asides(p, v, serving, 4);
+
+	for (i = 0; i < n; i++) {
+		const struct node *x = &p->node;
+
+		rec_begin(b, "prog");
+		rec_str(b, "path", x->shown);
+		rec_str(b, "name", x->name);
+		rec_str(b, "state", serving[i] ? "running" : "stopping");
+		if (x->parent != NULL)
+			rec_str(b, "sup", x->parent->node.shown);
+		rec_int(b, "pid", v[i]->pid);
+		rec_int(b, "uptime_ms",
+		    v[i]->pid != 0 ? now - v[i]->started_ms : -1);
+		rec_int(b, "restarts", x->restarts);
+		rec_str(b, "last", "-");
+		rec_str(b, "instance", serving[i] ? "outgoing" : "aside");
+		rec_end(b);
+	}
+}
+
 /* Produce more of a long reply; true once it is all queued. */
 bool
 commands_produce(struct client *c)
@@ -194,6 +222,9 @@ commands_produce(struct client *c)
 		    n->kind != NODE_PROG && !((const struct sup *)n)->gave_up)
 			continue;
 		describe(&c->out, n, c->prod, now);
+		if (n->kind == NODE_PROG && ((struct prog *)n)->outgoing &&
+		    (c->prod == PROD_STATUS || c->prod == PROD_FIGURES))
+			describe_asides(&c->out, (const struct prog *)n, now);
 	}
 	if (c->cursor < total)
 		return false;
@@ -504,6 +535,18 @@ settled(struct client *c, const struct target *x, bool *failed, char *why,
 		return false; /* not started again yet */
 	switch (n->state) {
 	case ST_RUNNING:
+		if (n->kind == NODE_PROG && c->op == OP_RESTART &&
+		    ((const struct prog *)n)->handover_failed != HANDOVER_OK) {
+			const struct prog *p = (const struct prog *)n;
+
+			*failed = true;
+			snprintf(why, size,
+			    "handover failed: %s; pid %d goes on",
+			    handover_end_words(
+			        (enum handover_end)p->handover_failed),
+			    (int)p->pid);
+			return true;
+		}
 		if (n->kind == NODE_SUP &&
 		    ((const struct sup *)n)->job.kind != JOB_NONE)
 			return false;
@@ -563,12 +606,15 @@ commands_check_op(struct client *c, bool timed_out)
 		}
 	}
 	client_unwait(c);
+	if ((!all || bad) && c->queued)
+		buf_reset(&c->out); /* a reload's plan: the error instead */
 	if (!all)
 		client_reply_error(c, 1, "timed out: %s", msg);
 	else if (bad)
 		client_reply_error(c, 1, "%s", msg);
 	else {
-		proto_reply_ok(&c->out);
+		if (!c->queued)
+			proto_reply_ok(&c->out);
 		client_reply_done(c);
 	}
 	return true;
@@ -684,6 +730,34 @@ version_record(struct buf *b)
 }
 
 /* SPEC 7 Reload: the plan as records, or why nothing changed. */
+/* A reload's start_first handovers (every one under way: a reload is
+ * refused during one): tendctl waits for them as for a restart, and
+ * exits 1 if one gave back. False if there is none. */
+static bool
+wait_for_handovers(struct client *c)
+{
+	struct tree *t = cmd.tree;
+	size_t i, n = 0;
+
+	for (i = 0; i < t->cfg.nprogs; i++)
+		n += t->progs[i]->handing;
+	if (n == 0)
+		return false;
+	c->targets = calloc(n, sizeof(*c->targets));
+	if (c->targets == NULL)
+		return false; /* answered at once: the handovers go on */
+	c->op = OP_RESTART;
+	for (i = 0; i < t->cfg.nprogs; i++) {
+		if (!t->progs[i]->handing)
+			continue;
+		add_target(c, &t->progs[i]->node);
+		c->targets[c->ntargets - 1].gen0--; /* its start is under way */
+	}
+	c->queued = true;
+	client_wait(c, DEFAULT_WAIT_MS);
+	return true;
+}
+
 static void
 verb_reload(struct client *c, struct request *r, int arg)
 {
@@ -699,7 +773,8 @@ verb_reload(struct client *c, struct request *r, int arg)
 		free(why);
 		return;
 	}
-	client_reply_done(c);
+	if (!wait_for_handovers(c))
+		client_reply_done(c);
 }
 
 static void

@@ -1055,7 +1055,7 @@ static const struct key prog_keys[] = {
         NULL},
     {"watchdog", p_duration, X(watchdog_ms), NOW, K_EXTRA, 1, 0, NULL},
     {"listen", p_listen, 0, NOW, K_REPEAT | K_EXTRA, 0, 0, NULL},
-    {"handover", p_enum, X(handover), NOT_YET, K_EXTRA, 0, 0, handovers},
+    {"handover", p_enum, X(handover), NOW, K_EXTRA, 0, 0, handovers},
     {"memory_max", p_memory, X(lim.memory_max), NOW, K_EXTRA, 0, 0, NULL},
     {"memory_high", p_memory, X(lim.memory_high), NOW, K_EXTRA, 0, 0, NULL},
     {"cpu_max", p_cpu_max, X(lim), NOW, K_EXTRA, 1, 1000000, NULL},

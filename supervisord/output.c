@@ -53,6 +53,10 @@ struct capture {
 	int64_t log_size;
 	bool log_broken; /* the last write failed; said once */
 	int64_t dropped; /* bytes lost while broken */
+	/* a handover's other instance (SPEC 7): its own pipe, its lines go
+	 * to into's ring and log file; into counts its feeders */
+	struct capture *into;
+	unsigned feeders;
 	struct capture *prev, *next;
 };
 
@@ -484,12 +488,19 @@ stamp_file_line(int64_t t)
 	buf_add(&op.filebuf, " ", 1);
 }
 
+/* Where c's lines go: its own ring and log file, or into's. */
+static struct capture *
+dest(struct capture *c)
+{
+	return c->into != NULL ? c->into : c;
+}
+
 static void
 emit(struct capture *c, int64_t t, const char *text, size_t len)
 {
 	const char *name = c->p->node.shown;
 
-	(void)ring_add(&c->ring, t, text, len);
+	(void)ring_add(&dest(c)->ring, t, text, len);
 	if (op.dirfd >= 0) {
 		stamp_file_line(t);
 		buf_add(&op.filebuf, text, len);
@@ -508,7 +519,7 @@ static void
 file_flush(struct capture *c)
 {
 	if (op.filebuf.len > 0) {
-		file_write(c, op.filebuf.p, op.filebuf.len);
+		file_write(dest(c), op.filebuf.p, op.filebuf.len);
 		buf_reset(&op.filebuf);
 	}
 }
@@ -522,7 +533,8 @@ static void
 emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 {
 	const char *p = run, *end = run + len - 1, *nl;
-	size_t room = ring_room(&c->ring);
+	struct ring *ring = &dest(c)->ring;
+	size_t room = ring_room(ring);
 
 	if (room > 0) {
 		if ((size_t)(end - p) > room) { /* keep whole lines only */
@@ -534,11 +546,11 @@ emit_run(struct capture *c, int64_t t, const char *run, size_t len)
 				        : end;
 		}
 		if (p < end)
-			(void)ring_add(&c->ring, t, p, (size_t)(end - p));
+			(void)ring_add(ring, t, p, (size_t)(end - p));
 	}
 	if (op.dirfd >= 0 && !op.stamp_files) {
 		file_flush(c);
-		file_write(c, run, len);
+		file_write(dest(c), run, len);
 	}
 	if (op.dirfd >= 0 && !op.stamp_files && !events_following())
 		return;
@@ -699,14 +711,13 @@ output_captured(const struct prog *p)
 	       mode_is_log(p->conf->err, false);
 }
 
+/* A new capture for p (p->cap), with a pipe of its own; NULL with errno. */
 static struct capture *
-capture_of(struct prog *p)
+new_capture(struct prog *p)
 {
-	struct capture *c = p->cap;
+	struct capture *c;
 	int fds[2];
 
-	if (c != NULL)
-		return c;
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return NULL;
 	/* only tend's end is non-blocking: the program's stays blocking */
@@ -737,6 +748,80 @@ capture_of(struct prog *p)
 	op.all = c;
 	p->cap = c;
 	return c;
+}
+
+static struct capture *
+capture_of(struct prog *p)
+{
+	return p->cap != NULL ? p->cap : new_capture(p);
+}
+
+/* Exchange the pipes of a and b (their readers, writers, partial lines),
+ * keeping their rings, log files and owners. */
+static void
+swap_pipes(struct capture *a, struct capture *b)
+{
+	struct capture t = *a;
+	struct capture *v[2] = {a, b};
+	int i;
+
+	ev_io_stop(op.loop, &a->io);
+	ev_io_stop(op.loop, &b->io);
+	ev_timer_stop(op.loop, &a->partial_w);
+	ev_timer_stop(op.loop, &b->partial_w);
+	a->rfd = b->rfd;
+	a->wfd = b->wfd;
+	a->eof = b->eof;
+	a->partial = b->partial;
+	a->plen = b->plen;
+	b->rfd = t.rfd;
+	b->wfd = t.wfd;
+	b->eof = t.eof;
+	b->partial = t.partial;
+	b->plen = t.plen;
+	for (i = 0; i < 2; i++) {
+		ev_io_set(&v[i]->io, v[i]->rfd, EV_READ);
+		if (!op.paused && !v[i]->eof)
+			ev_io_start(op.loop, &v[i]->io);
+		if (v[i]->plen > 0) {
+			ev_timer_set(
+			    &v[i]->partial_w, OUTPUT_PARTIAL_MS / 1000.0, 0.0);
+			ev_timer_start(op.loop, &v[i]->partial_w);
+		}
+	}
+}
+
+int
+output_set_aside(struct prog *p, struct prog *aside)
+{
+	struct capture *c = p->cap, *o;
+
+	aside->cap = NULL;
+	if (c == NULL)
+		return 0;
+	o = new_capture(aside);
+	if (o == NULL)
+		return -1;
+	o->into = c;
+	c->feeders++;
+	swap_pipes(c, o);
+	return 0;
+}
+
+void
+output_swap(struct prog *p, struct prog *aside)
+{
+	if (p->cap != NULL && aside->cap != NULL)
+		swap_pipes(p->cap, aside->cap);
+}
+
+void
+output_give(struct prog *from, struct prog *to)
+{
+	to->cap = from->cap;
+	if (to->cap != NULL)
+		to->cap->p = to;
+	from->cap = NULL;
 }
 
 static void
@@ -948,10 +1033,17 @@ output_last(const struct prog *p, size_t n,
 void
 output_release(struct prog *p)
 {
-	struct capture *c = p->cap;
+	struct capture *c = p->cap, *o;
 
 	if (c == NULL)
 		return;
+	if (c->into != NULL)
+		c->into->feeders--;
+	for (o = op.all; c->feeders > 0 && o != NULL; o = o->next)
+		if (o->into == c) { /* its lines have nowhere else to go */
+			o->into = NULL;
+			c->feeders--;
+		}
 	ev_io_stop(op.loop, &c->io);
 	ev_timer_stop(op.loop, &c->partial_w);
 	close(c->rfd);

@@ -110,6 +110,22 @@ bool output_captured(const struct prog *p);
 /* Release p's pipe, ring and file. */
 void output_release(struct prog *p);
 
+/*
+ * A start_first handover (SPEC 7): each instance writes to a pipe of its
+ * own, so that each line is the instance's, and both go to the one ring
+ * and log file of the program.
+ * - output_set_aside: p's live instance is set aside as aside (a copy of
+ *   p): aside gets a capture with p's current pipe, feeding p's ring and
+ *   log file; p gets a new pipe for its next instance. 0, or -1 with
+ *   errno (nothing changed).
+ * - output_swap: p and aside exchange their pipes (the handover gave
+ *   back: the outgoing instance is p's again).
+ * - output_give: from's capture becomes to's.
+ */
+int output_set_aside(struct prog *p, struct prog *aside);
+void output_swap(struct prog *p, struct prog *aside);
+void output_give(struct prog *from, struct prog *to);
+
 /* At exit: write what is buffered for tend's stdout and stderr, waiting
  * at most timeout_ms, then free everything. */
 void output_fini(int timeout_ms);

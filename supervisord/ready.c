@@ -657,6 +657,17 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 	drain();
 }
 
+/* Stop watching rd's instance: no more messages, probes or timers. */
+static void
+let_go(struct ready *rd)
+{
+	if (rd->main != 0)
+		(void)pidmap_take(&rs.mains, rd->main);
+	rd->main = 0;
+	stop_timers(rd);
+	rd->phase = PH_IDLE;
+}
+
 bool
 ready_main_exited(struct prog *p)
 {
@@ -666,12 +677,17 @@ ready_main_exited(struct prog *p)
 	if (rd == NULL)
 		return false;
 	news = rd->notify && drain();
-	if (rd->main != 0)
-		(void)pidmap_take(&rs.mains, rd->main);
-	rd->main = 0;
-	stop_timers(rd);
-	rd->phase = PH_IDLE;
+	let_go(rd);
 	return news;
+}
+
+void
+ready_set_aside(struct prog *p)
+{
+	struct ready *rd = rd_of(p);
+
+	if (rd != NULL)
+		let_go(rd);
 }
 
 /* ----------------------------------------------------------- set-up */

@@ -92,6 +92,13 @@ void ready_stopping(struct prog *p);
  */
 bool ready_main_exited(struct prog *p);
 
+/*
+ * A handover sets p's instance aside (SPEC 7): it is not watched any
+ * more (its messages are no longer p's). If it comes back as p's live
+ * instance, ready_spawned (p running) watches it again.
+ */
+void ready_set_aside(struct prog *p);
+
 /* The last STATUS= text of p, or NULL. */
 const char *ready_status(const struct prog *p);
 

@@ -58,7 +58,16 @@ static struct {
 	/* pidfds held, and how many the open-files limit leaves room for
 	 * beside what every program needs (supervise_fd_need) */
 	size_t npidfds, pidfd_room;
+	/* instances set aside by handovers (see "handover" below) */
+	struct aside *asides;
+	size_t nasides, asides_cap;
+	bool exit_pending; /* tend ends once they have ended */
+	int exit_status;
 } sv;
+
+struct aside;
+static struct aside *aside_of(const struct prog *inst);
+static void aside_ended(struct aside *a, const struct exit_info *e);
 
 int
 supervise_signal(struct prog *p, int sig)
@@ -254,6 +263,10 @@ instance_ended(struct prog *p)
 	    p->node.state == ST_STOPPING ? (enum fail_cause)p->fail : FAIL_NONE;
 	e.oom = p->oom_end;
 	e.at_ms = supervise_now_ms();
+	if (aside_of(p) != NULL) {
+		aside_ended(aside_of(p), &e);
+		return;
+	}
 	remember_end(p, &e);
 	events_exit(p, &e);
 	tree_on_exit(sv.tree, p, &e);
@@ -435,6 +448,311 @@ not_prepared(struct prog *p, const char *what)
 	start_failed(p, errno, -1);
 }
 
+/* ------------------------------------------------------------ handover */
+
+/*
+ * A start_first handover (SPEC 7) keeps an instance of a program aside
+ * while another is its live one: the outgoing instance, which serves
+ * until the new one is ready, or a new one that failed, while it stops.
+ * An instance aside is a copy of its program's struct prog that owns the
+ * instance: pid, process group, pidfd, stop deadline, cgroup (its
+ * slot, cgroup.h) and capture pipe (output_set_aside). It ends as any
+ * instance does (stop signal, deadline, SIGKILL, reap, group emptied),
+ * but its end is not the tree's to judge: it is logged, published, and
+ * let go; only an outgoing instance that ended before the handover gave
+ * back is handed to the tree then, as the live instance's end.
+ */
+struct aside {
+	struct prog *inst; /* the copy that owns the instance */
+	struct prog *of;   /* its program */
+	bool outgoing;     /* serving while the new one starts; false: it
+	                    * is being stopped (retired or discarded) */
+	bool ended;        /* it ended while outgoing; end says how */
+	struct exit_info end;
+};
+
+static struct aside *
+aside_of(const struct prog *inst)
+{
+	size_t i;
+
+	for (i = 0; i < sv.nasides; i++)
+		if (sv.asides[i].inst == inst)
+			return &sv.asides[i];
+	return NULL;
+}
+
+static struct aside *
+outgoing_of(const struct prog *p)
+{
+	size_t i;
+
+	for (i = 0; i < sv.nasides; i++)
+		if (sv.asides[i].of == p && sv.asides[i].outgoing)
+			return &sv.asides[i];
+	return NULL;
+}
+
+/* Whether p has an instance aside (the tree starts no handover then). */
+static bool
+has_aside(const struct prog *p)
+{
+	size_t i;
+
+	for (i = 0; i < sv.nasides; i++)
+		if (sv.asides[i].of == p)
+			return true;
+	return false;
+}
+
+/* A copy of p to own an instance set aside, registered; NULL (ENOMEM). */
+static struct prog *
+new_aside(struct prog *p, bool outgoing)
+{
+	struct prog *inst;
+
+	if (sv.nasides == sv.asides_cap) {
+		size_t cap = sv.asides_cap ? sv.asides_cap * 2 : 4;
+		struct aside *v = reallocarray(sv.asides, cap, sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		sv.asides = v;
+		sv.asides_cap = cap;
+	}
+	inst = malloc(sizeof(*inst));
+	if (inst == NULL)
+		return NULL;
+	*inst = *p; /* what it is: its conf, node, names (borrowed) */
+	inst->ready_no = 0;
+	inst->cap = NULL;
+	inst->past = NULL;
+	inst->envp = NULL;
+	inst->listen_env = NULL;
+	memset(&inst->lset, 0, sizeof(inst->lset));
+	inst->pid = inst->pgid = 0;
+	inst->cleanup = false;
+	inst->cleanup_next = inst->cleanup_prev = NULL;
+	inst->cg_wd = 0;
+	inst->retry_gen = 0;
+	inst->node.cg_made = inst->node.cg_killed = false;
+	ev_timer_init(&inst->kill_w, on_kill_deadline, 0.0, 0.0);
+	ev_io_init(&inst->exit_w, on_main_exit, -1, EV_READ);
+	sv.asides[sv.nasides++] =
+	    (struct aside){.inst = inst, .of = p, .outgoing = outgoing};
+	return inst;
+}
+
+/* Unregister and free a (its instance is over, its capture released). */
+static void
+drop_aside(struct aside *a)
+{
+	struct prog *of = a->of;
+
+	output_release(a->inst);
+	drop_pidfd(a->inst);
+	ev_timer_stop(sv.loop, &a->inst->kill_w);
+	free(a->inst);
+	*a = sv.asides[--sv.nasides];
+	of->outgoing = has_aside(of);
+	if (sv.nasides == 0 && sv.exit_pending) {
+		sv.exit_pending = false;
+		sv.on_exit(sv.exit_status);
+	}
+}
+
+/* Move the live instance of from (pids, watchers, cgroup, stop under
+ * way) to to; from has none after. */
+static void
+move_instance(struct prog *to, struct prog *from)
+{
+	bool cleaning = from->cleanup, watched = from->cg_wd > 0;
+	bool timing = ev_is_active(&from->kill_w);
+	bool pidfd = ev_is_active(&from->exit_w);
+	double left = timing ? ev_timer_remaining(sv.loop, &from->kill_w) : 0;
+
+	cleanup_remove(from);
+	cgroup_unwatch(from);
+	ev_timer_stop(sv.loop, &from->kill_w);
+	if (pidfd)
+		ev_io_stop(sv.loop, &from->exit_w);
+	to->pid = from->pid;
+	to->pgid = from->pgid;
+	to->inst_pid = from->inst_pid;
+	to->inst_gen = from->inst_gen;
+	to->stop_sent = from->stop_sent;
+	to->paused = from->paused;
+	to->wstatus = from->wstatus;
+	to->started_ms = from->started_ms;
+	to->start_ticks = from->start_ticks;
+	to->oom_base = from->oom_base;
+	to->oom_end = from->oom_end;
+	to->node.cg_made = from->node.cg_made;
+	to->node.cg_killed = from->node.cg_killed;
+	to->node.cg_alt = from->node.cg_alt;
+	from->pid = from->pgid = 0;
+	from->stop_sent = from->paused = false;
+	from->node.cg_made = from->node.cg_killed = false;
+	/* its next instance's cgroup: the other slot (enum cgroup_slot) */
+	from->node.cg_alt = to->node.cg_alt ^ 1u;
+	if (to->pid != 0) {
+		(void)pidmap_take(&sv.pids, to->pid);
+		(void)pidmap_put(&sv.pids, to->pid, to); /* the room freed */
+	}
+	if (pidfd) {
+		ev_io_init(&to->exit_w, on_main_exit, from->exit_w.fd, EV_READ);
+		to->exit_w.data = to;
+		ev_io_start(sv.loop, &to->exit_w);
+	}
+	if (timing) {
+		ev_timer_set(&to->kill_w, left > 0 ? left : 0.0, 0.0);
+		ev_timer_start(sv.loop, &to->kill_w);
+	}
+	if (cleaning)
+		cleanup_add(to);
+	if (watched)
+		cgroup_watch(to);
+}
+
+/* ACT_HANDOVER: p's live instance (gen) goes aside, serving. */
+static void
+do_handover(struct prog *p, unsigned gen)
+{
+	struct prog *inst;
+	int err_no;
+
+	if (p->pgid == 0 || p->inst_gen != gen)
+		return; /* it has ended: the start that follows is plain */
+	inst = new_aside(p, true);
+	if (inst == NULL || output_set_aside(p, inst) == -1)
+		goto fail;
+	move_instance(inst, p);
+	ready_set_aside(p);
+	p->outgoing = true;
+	log_info("%s: handover: starting a new instance while pid %d serves",
+	    p->node.shown, (int)inst->pid);
+	return;
+fail:
+	err_no = errno != 0 ? errno : ENOMEM;
+	if (inst != NULL)
+		drop_aside(aside_of(inst));
+	log_warnx("%s: handover: cannot set the live instance aside: %s",
+	    p->node.shown, strerror(err_no));
+	start_failed(p, err_no, -1); /* the tree gives back to it */
+}
+
+/* ACT_RETIRE: the new instance is ready (or p stops): the outgoing one
+ * is stopped. */
+static void
+do_retire(struct prog *p)
+{
+	struct aside *a = outgoing_of(p);
+
+	if (a == NULL)
+		return;
+	a->outgoing = false;
+	if (a->ended) {
+		drop_aside(a);
+		return;
+	}
+	if (p->pid != 0 && p->node.state == ST_RUNNING)
+		log_info("%s: handover: pid %d is ready; stopping pid %d",
+		    p->node.shown, (int)p->pid, (int)a->inst->pid);
+	if (a->inst->pid == 0)
+		kill_now(a->inst); /* its main process is gone already */
+	else
+		stop_instance(a->inst, 0);
+}
+
+/* ACT_HANDBACK: the new instance (gen) failed: it is stopped, and the
+ * outgoing one is p's live instance again. */
+static void
+do_handback(struct prog *p, unsigned gen)
+{
+	struct aside *a = outgoing_of(p);
+	struct prog *old = a != NULL ? a->inst : NULL, *d;
+	struct exit_info end;
+
+	if (p->pgid != 0 && p->inst_gen == gen) {
+		d = new_aside(p, false);
+		a = old != NULL ? aside_of(old) : NULL; /* sv.asides moved */
+		if (d == NULL) {
+			log_warn("%s: handover: cannot set the new instance "
+			         "aside; killing it",
+			    p->node.shown);
+			kill_now(p);
+			return; /* its end goes to the tree */
+		}
+		ready_set_aside(p);
+		output_swap(p, old != NULL ? old : d);
+		if (old != NULL)
+			output_give(old, d);
+		move_instance(d, p);
+		stop_instance(d, 0);
+	} else if (old != NULL) {
+		output_swap(p, old);
+	}
+	if (a == NULL || old == NULL)
+		return;
+	log_warnx("%s: handover failed: %s; pid %d goes on", p->node.shown,
+	    handover_end_words((enum handover_end)p->handover_failed),
+	    (int)old->pid);
+	if (a->ended) {
+		end = a->end;
+		drop_aside(a);
+		remember_end(p, &end);
+		events_exit(p, &end);
+		tree_on_exit(sv.tree, p, &end);
+		return;
+	}
+	move_instance(p, old);
+	p->inst_gen = p->node.gen; /* the tree's stops name this gen */
+	drop_aside(a);
+	ready_spawned(p); /* running: its checks and watchdog again */
+}
+
+/* An instance aside has ended (instance_ended). */
+static void
+aside_ended(struct aside *a, const struct exit_info *e)
+{
+	struct prog *inst = a->inst;
+
+	events_exit(inst, e);
+	if (a->outgoing) {
+		log_warnx("%s: the outgoing instance (pid %d) ended during "
+		          "the handover",
+		    inst->node.shown, (int)inst->inst_pid);
+		a->ended = true;
+		a->end = *e;
+		return;
+	}
+	log_info("%s: pid %d ended (handover)", inst->node.shown,
+	    (int)inst->inst_pid);
+	cgroup_forget(&inst->node);
+	drop_aside(a);
+}
+
+size_t
+supervise_asides(
+    const struct prog *p, const struct prog **v, bool *serving, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sv.nasides && n < max; i++) {
+		if (sv.asides[i].of != p || sv.asides[i].ended)
+			continue;
+		serving[n] = sv.asides[i].outgoing;
+		v[n++] = sv.asides[i].inst;
+	}
+	return n;
+}
+
+bool
+supervise_handing(void)
+{
+	return sv.nasides > 0;
+}
+
 static void do_start(struct prog *p, unsigned gen);
 
 /*
@@ -540,18 +858,18 @@ do_start(struct prog *p, unsigned gen)
 
 	if (n->gen != gen)
 		return; /* a later start of it is queued */
-	if (p->pgid != 0) {
-		log_warnx("internal error: %s: start while an instance lives",
-		    n->shown);
-		return;
-	}
-	if (n->state == ST_STOPPING) {
+	if (n->state == ST_STOPPING && p->pgid == 0) {
 		/* a stop was queued behind this start: nothing to start */
 		tree_on_not_started(sv.tree, p, supervise_now_ms());
 		return;
 	}
 	if (n->state != ST_STARTING)
+		return; /* (a handover that gave back before its start) */
+	if (p->pgid != 0) {
+		log_warnx("internal error: %s: start while an instance lives",
+		    n->shown);
 		return;
+	}
 	if (spawn_resolve_ids(p->conf->user, p->conf->group, &sv.ids, err,
 	        sizeof(err)) == -1) {
 		log_warnx("%s: cannot start: %s", n->shown, err);
@@ -674,10 +992,14 @@ begin_exit(int status)
 	if (sv.exiting)
 		return;
 	sv.exiting = true;
+	if (sv.nasides > 0) { /* an instance aside still ends */
+		sv.exit_pending = true;
+		sv.exit_status = status;
+		return;
+	}
 	sv.on_exit(status);
 }
 
-/* A node a reload removed, now stopped: everything of it let go. */
 /* What p holds that tend's end or p's removal lets go. */
 static void
 release_prog(struct prog *p)
@@ -691,6 +1013,7 @@ release_prog(struct prog *p)
 	listen_release(&p->lset);
 }
 
+/* A node a reload removed, now stopped: everything of it let go. */
 static void
 forget_node(struct node *n)
 {
@@ -750,6 +1073,15 @@ supervise_run(int max_spawns)
 			break;
 		case ACT_EXIT:
 			begin_exit((int)a.arg);
+			break;
+		case ACT_HANDOVER:
+			do_handover(prog_of(a.node), a.gen);
+			break;
+		case ACT_RETIRE:
+			do_retire(prog_of(a.node));
+			break;
+		case ACT_HANDBACK:
+			do_handback(prog_of(a.node), a.gen);
 			break;
 		case ACT_NOTE:
 			events_report(&a);
@@ -902,6 +1234,10 @@ supervise_reload_busy(char *err, size_t errlen)
 	const struct node *who;
 	const char *why = tree_reload_busy(sv.tree, &who);
 
+	if (why == NULL && sv.nasides > 0) {
+		why = "a handover is under way";
+		who = &sv.asides[0].of->node;
+	}
 	if (why == NULL)
 		return NULL;
 	snprintf(err, errlen,
@@ -1132,6 +1468,11 @@ supervise_fini(void)
 			continue;
 		release_prog(prog_of(n));
 	}
+	while (sv.nasides > 0) {
+		sv.exit_pending = false;
+		drop_aside(&sv.asides[0]);
+	}
+	free(sv.asides);
 	ready_fini();
 	pidmap_free(&sv.pids);
 	ev_timer_stop(sv.loop, &sv.retry_w);

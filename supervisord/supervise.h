@@ -79,6 +79,17 @@ struct state_r;
 void supervise_save(struct state_w *w);
 int supervise_load(struct state_r *r, char *err, size_t errlen);
 
+/*
+ * Handover (SPEC 7): p's instances set aside, at most max, into v (the
+ * copies that own them: pid, started_ms) with serving[i] true for the
+ * outgoing one while the new one starts, false for one being stopped.
+ */
+size_t supervise_asides(
+    const struct prog *p, const struct prog **v, bool *serving, size_t max);
+
+/* Whether some instance is set aside (a handover is not over). */
+bool supervise_handing(void);
+
 /* The tree in charge (borrowed). */
 struct tree *supervise_tree(void);
 /* The running configuration (borrowed: valid until the next reload). */

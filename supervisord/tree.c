@@ -348,11 +348,60 @@ start_node(struct tree *t, struct node *n, bool counted, int64_t now)
 	n->start_failed = false;
 	if (n->kind == NODE_PROG) {
 		prog_of(n)->fail = FAIL_NONE;
+		prog_of(n)->handover_failed = HANDOVER_OK;
 		set_state(t, n, ST_STARTING, now);
 		push(t, ACT_START, NOTE_STATE, n, 0);
 	} else {
 		start_sup(t, sup_of(n), counted, now);
 	}
+}
+
+/*
+ * handover = start_first (SPEC 7): a restart that tend chooses to make of
+ * a running program starts the new instance while the live one serves;
+ * once the new one is ready the old one is stopped (ACT_RETIRE), and if
+ * the new one is not ready in time, or ends first, it is stopped and the
+ * old one is the live instance again (ACT_HANDBACK). A crash restart is
+ * always stop-first.
+ */
+static bool
+hands_over(const struct node *n)
+{
+	const struct prog *p;
+
+	if (n->kind != NODE_PROG || n->state != ST_RUNNING || n->removed)
+		return false;
+	p = (const struct prog *)n;
+	return prog_extra(p->conf)->handover == HANDOVER_START_FIRST &&
+	       !p->handing && !p->outgoing;
+}
+
+static void
+begin_handover(struct tree *t, struct node *n, int64_t now)
+{
+	struct prog *p = prog_of(n);
+
+	p->handing = true;
+	p->handover_failed = HANDOVER_OK;
+	n->op_start = false;
+	n->held = false;
+	push(t, ACT_HANDOVER, NOTE_STATE, n, 0);
+	start_node(t, n, false, now);
+}
+
+/* The new instance of a handover failed (why): the outgoing one is the
+ * live instance again, running. */
+static void
+hand_back(struct tree *t, struct prog *p, enum handover_end why, int64_t now)
+{
+	struct node *n = &p->node;
+
+	p->handing = false;
+	p->handover_failed = (unsigned char)why;
+	set_timer(t, n, -1);
+	n->op_starting = false;
+	push(t, ACT_HANDBACK, NOTE_STATE, n, 0);
+	set_state(t, n, ST_RUNNING, now);
 }
 
 /* Begin stopping n; a stop that needs no waiting completes at once. */
@@ -362,6 +411,12 @@ stop_node(struct tree *t, struct node *n, int64_t now)
 	if (n->kind == NODE_SUP) {
 		terminate(t, sup_of(n), TERM_STOP, 0, false, now);
 		return;
+	}
+	if (prog_of(n)->handing) {
+		/* both instances stop: the outgoing one, then the new */
+		prog_of(n)->handing = false;
+		prog_of(n)->handover_failed = HANDOVER_STOPPED;
+		push(t, ACT_RETIRE, NOTE_STATE, n, 0);
 	}
 	switch (n->state) {
 	case ST_STARTING:
@@ -890,6 +945,10 @@ tree_on_ready(struct tree *t, struct prog *p, int64_t now_ms)
 		return;
 	set_timer(t, n, -1);
 	n->op_starting = false;
+	if (p->handing) {
+		p->handing = false;
+		push(t, ACT_RETIRE, NOTE_STATE, n, 0);
+	}
 	set_state(t, n, ST_RUNNING, now_ms);
 	advance(t, n->parent, now_ms);
 }
@@ -915,6 +974,12 @@ tree_on_failed(
 
 	if (n->state != ST_STARTING && n->state != ST_RUNNING)
 		return;
+	if (p->handing) {
+		hand_back(t, p,
+		    cause == FAIL_TIMEOUT ? HANDOVER_TIMEOUT : HANDOVER_FAILED,
+		    now_ms);
+		return;
+	}
 	p->fail = (unsigned char)cause;
 	p->fail_was_up = n->state == ST_RUNNING &&
 	                 now_ms - n->since_ms >= p->conf->min_uptime_ms;
@@ -970,6 +1035,11 @@ tree_on_exit(struct tree *t, struct prog *p, const struct exit_info *e)
 	struct node *n = &p->node;
 	enum exit_kind kind;
 
+	if (p->handing && n->state == ST_STARTING) {
+		/* the new instance ended before it was ready */
+		hand_back(t, p, HANDOVER_EXITED, e->at_ms);
+		return;
+	}
 	p->last = *e;
 	p->has_last = true;
 	if (n->state == ST_STARTING)
@@ -1199,6 +1269,8 @@ tree_op_restart(
 	if (n->kind == NODE_SUP) {
 		if (n->state != ST_STOPPING)
 			terminate(t, sup_of(n), TERM_STOP, 0, false, now_ms);
+	} else if (hands_over(n)) {
+		begin_handover(t, n, now_ms);
 	} else if (n->state != ST_STOPPING) {
 		n->after_stop = ST_STOPPED;
 		stop_node(t, n, now_ms);
@@ -1742,6 +1814,21 @@ cause_describe(const struct node *n, enum cause c, const struct node *from,
 	return buf;
 }
 
+const char *
+handover_end_words(enum handover_end why)
+{
+	switch (why) {
+	case HANDOVER_TIMEOUT:
+		return "the new instance was not ready within start_timeout";
+	case HANDOVER_EXITED:
+		return "the new instance ended before it was ready";
+	case HANDOVER_FAILED:
+		return "the new instance failed before it was ready";
+	default:
+		return "the new instance was stopped";
+	}
+}
+
 /* -------------------------------------------------------- live change */
 
 #define ROOT_PREFIX "root/"
@@ -2170,6 +2257,11 @@ restart_changed(
 		if (n->state != ST_RUNNING && n->state != ST_STARTING)
 			continue; /* takes the new definition at its next start
 			           */
+		if (hands_over(n)) {
+			set_cause(n, CAUSE_RELOAD, NULL);
+			begin_handover(t, n, now);
+			continue;
+		}
 		n->op_start = true;
 		n->after_stop = ST_STOPPED;
 		stop_node(t, n, now);

@@ -167,14 +167,16 @@ struct node {
 	const struct node *cause_from;
 
 	/* Carried out by supervise.c. */
-	ev_timer timer_w; /* the tree timer (backoff, delays, deadlines) */
-	int cg_fd;        /* a supervisor's cgroup directory; -1: none */
-	bool cg_made;     /* a program's cgroup directory exists */
-	bool cg_killed;   /* cgroup.kill was used on it: make a new one */
-	bool limited;     /* cglimit.c: a limit of its is enforced in v2 */
-	uint8_t v1_need;  /* cglimit.c: the controllers (1 << enum controller)
-	                   * of which it gets a v1 cgroup */
-	uint8_t v1_made;  /* cglimit.c: those whose v1 cgroup exists */
+	ev_timer timer_w;     /* the tree timer (backoff, delays, deadlines) */
+	int cg_fd;            /* a supervisor's cgroup directory; -1: none */
+	bool cg_made;         /* a program's cgroup directory exists */
+	bool cg_killed;       /* cgroup.kill was used on it: make a new one */
+	unsigned char cg_alt; /* a program's directory: its slot (enum
+	                       * cgroup_slot, cgroup.h), p-NAME or o-NAME */
+	bool limited;         /* cglimit.c: a limit of its is enforced in v2 */
+	uint8_t v1_need; /* cglimit.c: the controllers (1 << enum controller)
+	                  * of which it gets a v1 cgroup */
+	uint8_t v1_made; /* cglimit.c: those whose v1 cgroup exists */
 	uint8_t unenforced_told; /* cglimit.c: its limit keys (1 << enum
 	                          * limit_key) reported as enforced nowhere */
 };
@@ -237,10 +239,16 @@ struct prog {
 	bool has_last;                /* last is valid */
 	unsigned char fail;           /* enum fail_cause of the stop under
 	                               * way: its end is abnormal */
-	bool fail_was_up;  /* it had been running min_uptime when it failed */
-	uint32_t ready_no; /* its readiness, health and watchdog state in
-	                    * ready.c (1-based; in padding: a plain program
-	                    * costs nothing); 0: ready = start, none of them */
+	bool fail_was_up; /* it had been running min_uptime when it failed */
+	bool handing;     /* a start_first handover is under way: the new
+	                   * instance starts, the outgoing one serves */
+	unsigned char handover_failed; /* enum handover_end of the last
+	                                * handover that gave back; 0: none */
+	bool outgoing;         /* supervise.c: an earlier instance of it still
+	                        * ends aside (no new handover until it has) */
+	uint32_t ready_no;     /* its readiness, health and watchdog state in
+	                        * ready.c (1-based; in padding: a plain program
+	                        * costs nothing); 0: ready = start, none of them */
 	struct exit_info last; /* its last end (LAST-EXIT) */
 
 	/* Owned by supervise.c and spawn.c; the tree never reads these. */
@@ -271,6 +279,19 @@ struct prog {
 	struct listen_set lset; /* its listening sockets, once held */
 };
 
+/* Why a start_first handover gave back to the outgoing instance. */
+enum handover_end {
+	HANDOVER_OK,
+	HANDOVER_TIMEOUT, /* not ready within start_timeout */
+	HANDOVER_EXITED,  /* the new instance ended before it was ready */
+	HANDOVER_FAILED,  /* the watchdog failed it before it was ready */
+	HANDOVER_STOPPED, /* a stop came first */
+};
+
+/* Why a handover gave back, in words ("the new instance was not ready
+ * within start_timeout"). */
+const char *handover_end_words(enum handover_end why);
+
 enum act_kind {
 	ACT_START, /* spawn prog; then tree_on_spawned or tree_on_exit */
 	ACT_STOP,  /* stop prog's instance gen: stop_signal (arg, if not 0,
@@ -278,7 +299,16 @@ enum act_kind {
 	ACT_KILL,  /* SIGKILL prog's instance gen now */
 	ACT_TIMER, /* arm node's timer at node->timer_at_ms (-1: disarm) */
 	ACT_EXIT,  /* end tend with status arg */
-	ACT_NOTE,  /* something happened worth telling: note, node, arg */
+	/* handover = start_first (SPEC 7): */
+	ACT_HANDOVER, /* prog's live instance (gen) goes on running aside,
+	               * as its outgoing instance; an ACT_START follows */
+	ACT_RETIRE,   /* stop prog's outgoing instance (stop_signal,
+	               * shutdown, SIGKILL), if it has one */
+	ACT_HANDBACK, /* prog's new instance (gen) failed to become ready:
+	               * stop it if it lives; the outgoing instance is the
+	               * live one again (if it has ended meanwhile,
+	               * tree_on_exit hears of that end) */
+	ACT_NOTE,     /* something happened worth telling: note, node, arg */
 };
 
 enum note {

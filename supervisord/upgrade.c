@@ -340,6 +340,11 @@ upgrade_start(
 		snprintf(err, errlen, "tend is shutting down");
 		return -1;
 	}
+	if (supervise_handing()) {
+		snprintf(err, errlen,
+		    "a handover is under way; try again once it has ended");
+		return -1;
+	}
 	if (leftover_busy()) {
 		snprintf(err, errlen,
 		    "tend is still stopping what a previous tend left");

@@ -7,6 +7,7 @@
  */
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -281,6 +283,253 @@ START_TEST(a_program_using_sd_listen_fds_works_unchanged)
 }
 END_TEST
 
+/* ----------------------------------------------------------- handover */
+
+/* srv, ready by notify after ready_ms, a handover = start_first server
+ * that serves stop_ms more after its SIGTERM; extra args and keys (its
+ * start_timeout among them). */
+static char *
+handover_conf(
+    int port, int ready_ms, int stop_ms, const char *args, const char *extra)
+{
+	static char buf[8192];
+
+	snprintf(buf, sizeof(buf),
+	    "[supervisor:root]\nintensity = 100\n"
+	    "[program:srv]\ncommand = %s {D} srv --ready-after %d "
+	    "--stop-delay %d %s\n"
+	    "listen = tcp:127.0.0.1:%d\nready = notify\n"
+	    "handover = start_first\n%s",
+	    getenv("TEND_LSERVER_BIN"), ready_ms, stop_ms, args, port, extra);
+	return buf;
+}
+
+/* A client loop in a child: one request after another to port until
+ * D/clients.stop exists, each answer's pid (or ERR errno) a line of
+ * D/clients. */
+static pid_t
+start_clients(struct th *t, int port)
+{
+	char path[PATH_MAX], stop[PATH_MAX];
+	struct timespec pace = {0, 5L * 1000000};
+	pid_t pid;
+
+	th_path(t, "clients", path, sizeof(path));
+	th_path(t, "clients.stop", stop, sizeof(stop));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		FILE *f = fopen(path, "we");
+
+		while (f != NULL && access(stop, F_OK) == -1) {
+			int r = ask(port, NULL, NULL);
+
+			if (r > 0)
+				fprintf(f, "%d\n", r);
+			else
+				fprintf(f, "ERR %s\n", strerror(-r));
+			fflush(f);
+			nanosleep(&pace, NULL); /* a steady load, no wait */
+		}
+		_exit(f != NULL ? 0 : 1);
+	}
+	return pid;
+}
+
+/* Stop the client loop; the answers it got from pid a and from pid b in
+ * *from_a and *from_b; fails on any failed request. */
+static void
+stop_clients(
+    struct th *t, pid_t pid, pid_t a, pid_t b, int *from_a, int *from_b)
+{
+	int st, who;
+	char *all, *line, *save = NULL;
+
+	th_write(t, "clients.stop", "");
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "clients: %d", st);
+	all = th_read(t, "clients");
+	*from_a = *from_b = 0;
+	for (line = strtok_r(all, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		ck_assert_msg(strncmp(line, "ERR", 3) != 0,
+		    "a request failed during the handover: %s", line);
+		who = atoi(line);
+		*from_a += who == (int)a;
+		*from_b += who == (int)b;
+	}
+	free(all);
+}
+
+START_TEST(a_start_first_restart_serves_every_request_from_old_then_new)
+{
+	int port = free_port(), from_old, from_new;
+	struct th *t =
+	    th_start(handover_conf(port, 600, 300, "", "start_timeout = 5s\n"));
+	struct th_run old = th_up(t, "srv", 1), now;
+	char *out;
+	pid_t clients;
+
+	th_wait_file(t, "tend.err", "srv: ready", DEADLINE_MS);
+	clients = start_clients(t, port);
+	ck_assert_int_eq(th_ctl(t, &out, "restart srv"), 0);
+	free(out);
+	now = th_up(t, "srv", 2);
+	/* the new one was ready before the old one was asked to stop */
+	th_wait_file(t, "tend.err", "handover: pid", DEADLINE_MS);
+	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
+	ck_assert(th_run_alive(&now));
+	stop_clients(t, clients, old.pid, now.pid, &from_old, &from_new);
+	ck_assert_msg(from_old > 0 && from_new > 0,
+	    "answers: %d from the old instance, %d from the new", from_old,
+	    from_new);
+	ck_assert_int_eq(th_ctl(t, &out, "status srv"), 0);
+	ck_assert_msg(strstr(out, " 0 ") != NULL, "restarts: %s", out);
+	free(out);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+/* The line of out that has word in it, into buf; NULL if none. */
+static const char *
+line_with(const char *out, const char *word, char *buf, size_t size)
+{
+	const char *at = strstr(out, word), *start, *end;
+
+	if (at == NULL)
+		return NULL;
+	for (start = at; start > out && start[-1] != '\n'; start--)
+		;
+	end = strchrnul(at, '\n');
+	snprintf(buf, size, "%.*s", (int)(end - start), start);
+	return buf;
+}
+
+START_TEST(status_shows_both_instances_while_the_old_one_stops)
+{
+	int port = free_port();
+	struct th *t = th_start(
+	    handover_conf(port, 200, 4000, "", "start_timeout = 5s\n"));
+	struct th_run old = th_up(t, "srv", 1), now;
+	char *out, oldpid[32], newpid[32], line_a[256], line_b[256];
+	const char *a, *b;
+
+	th_wait_file(t, "tend.err", "srv: ready", DEADLINE_MS);
+	ck_assert_int_eq(th_ctl(t, &out, "restart srv"), 0);
+	free(out);
+	now = th_up(t, "srv", 2);
+	ck_assert_int_eq(th_ctl(t, &out, "status"), 0);
+	snprintf(oldpid, sizeof(oldpid), " %d ", (int)old.pid);
+	snprintf(newpid, sizeof(newpid), " %d ", (int)now.pid);
+	a = line_with(out, oldpid, line_a, sizeof(line_a));
+	b = line_with(out, newpid, line_b, sizeof(line_b));
+	ck_assert_msg(a != NULL && b != NULL, "both pids in: %s", out);
+	/* the old one's line says stopping, the new one's running */
+	ck_assert_msg(
+	    strstr(a, "stopping") != NULL && strstr(b, "running") != NULL, "%s",
+	    out);
+	free(out);
+	ck_assert_int_eq(th_ctl(t, &out, "pid srv"), 0);
+	ck_assert_int_eq(atoi(out), now.pid);
+	free(out);
+	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(a_new_instance_never_ready_is_stopped_and_the_old_one_serves)
+{
+	int port = free_port(), from_old, from_new;
+	char args[PATH_MAX + 32], flag[PATH_MAX], *out;
+	struct th *t = th_new("");
+	char want[128];
+	struct th_run old;
+	pid_t clients, newpid;
+
+	th_path(t, "noready", flag, sizeof(flag));
+	snprintf(args, sizeof(args), "--noready-if %s", flag);
+	th_write(t, "tend.conf",
+	    handover_conf(port, 100, 0, args, "start_timeout = 1s\n"));
+	th_launch(t);
+	old = th_up(t, "srv", 1);
+	th_wait_file(t, "tend.err", "srv: ready", DEADLINE_MS);
+	th_write(t, "noready", "");
+	clients = start_clients(t, port);
+	ck_assert_int_eq(th_ctl(t, &out, "restart srv"), 1);
+	ck_assert_msg(strstr(out, "not ready within start_timeout") != NULL,
+	    "tendctl restart says: %s", out);
+	free(out);
+	/* started, not ready in time, stopped */
+	newpid = th_pid(t, "srv", 2);
+	snprintf(
+	    want, sizeof(want), "srv: pid %d ended (handover)", (int)newpid);
+	th_wait_file(t, "tend.err", want, DEADLINE_MS);
+	ck_assert_msg(th_run_alive(&old), "the old instance was stopped");
+	stop_clients(t, clients, old.pid, newpid, &from_old, &from_new);
+	ck_assert_int_gt(from_old, 0);
+	ck_assert_int_eq(th_ctl(t, &out, "pid srv"), 0);
+	ck_assert_int_eq(atoi(out), old.pid);
+	free(out);
+	/* it is still supervised as before: a kill restarts it */
+	ck_assert_int_eq(kill(old.pid, SIGKILL), 0);
+	th_up(t, "srv", 3);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(a_reload_that_changes_the_command_hands_over)
+{
+	int port = free_port(), from_old, from_new;
+	struct th *t = th_start(
+	    handover_conf(port, 400, 200, "--tag v1", "start_timeout = 5s\n"));
+	struct th_run old = th_up(t, "srv", 1), now;
+	char *out;
+	pid_t clients;
+
+	th_wait_file(t, "tend.err", "srv: ready", DEADLINE_MS);
+	clients = start_clients(t, port);
+	th_write(t, "tend.conf",
+	    handover_conf(port, 400, 200, "--tag v2", "start_timeout = 5s\n"));
+	ck_assert_int_eq(th_ctl(t, &out, "reload"), 0);
+	free(out);
+	now = th_up(t, "srv", 2);
+	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
+	stop_clients(t, clients, old.pid, now.pid, &from_old, &from_new);
+	ck_assert_msg(from_old > 0 && from_new > 0,
+	    "answers: %d from v1, %d from v2", from_old, from_new);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+START_TEST(a_reload_whose_new_instance_is_never_ready_exits_1)
+{
+	int port = free_port();
+	char args[PATH_MAX + 32], flag[PATH_MAX], *out;
+	struct th *t = th_new("");
+	struct th_run old;
+
+	th_path(t, "noready", flag, sizeof(flag));
+	snprintf(args, sizeof(args), "--noready-if %s", flag);
+	th_write(t, "tend.conf",
+	    handover_conf(port, 100, 0, args, "start_timeout = 1s\n"));
+	th_launch(t);
+	old = th_up(t, "srv", 1);
+	th_wait_file(t, "tend.err", "srv: ready", DEADLINE_MS);
+	th_write(t, "noready", "");
+	snprintf(args, sizeof(args), "--noready-if %s --tag v2", flag);
+	th_write(t, "tend.conf",
+	    handover_conf(port, 100, 0, args, "start_timeout = 1s\n"));
+	ck_assert_int_eq(th_ctl(t, &out, "reload"), 1);
+	ck_assert_msg(strstr(out, "srv: handover failed: the new instance was "
+	                          "not ready within start_timeout") != NULL,
+	    "tendctl reload says: %s", out);
+	free(out);
+	ck_assert_msg(th_run_alive(&old), "the old instance was stopped");
+	ck_assert_int_eq(ask(port, NULL, NULL), old.pid);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -297,6 +546,13 @@ main(void)
 	tcase_add_test(
 	    tc, an_address_in_use_fails_the_start_naming_address_and_error);
 	tcase_add_test(tc, a_program_using_sd_listen_fds_works_unchanged);
+	tcase_add_test(
+	    tc, a_start_first_restart_serves_every_request_from_old_then_new);
+	tcase_add_test(tc, status_shows_both_instances_while_the_old_one_stops);
+	tcase_add_test(
+	    tc, a_new_instance_never_ready_is_stopped_and_the_old_one_serves);
+	tcase_add_test(tc, a_reload_that_changes_the_command_hands_over);
+	tcase_add_test(tc, a_reload_whose_new_instance_is_never_ready_exits_1);
 	suite_add_tcase(s, tc);
 	return th_main(s);
 }

@@ -584,15 +584,17 @@ START_TEST(root_rejects_restart_shutdown_and_significant)
 }
 END_TEST
 
-START_TEST(unsupported_keys_are_checked_and_then_refused)
+START_TEST(handover_takes_stop_first_or_start_first)
 {
 	parse("[tend]\nlog_keep = 3\n"
 	      "[program:a]\ncommand = x\nhandover = whenever\n"
-	      "watchdog = 2s\n");
-	ERROR(5, "handover: not supported yet");
-	ERROR(5, "handover: invalid value \"whenever\"");
-	ck_assert_uint_eq(d.n, 2); /* watchdog is supported */
+	      "watchdog = 2s\n"
+	      "[program:b]\ncommand = x\nhandover = start_first\n");
+	ERROR(5, "handover: invalid value \"whenever\" (stop_first or "
+	         "start_first)");
+	ck_assert_uint_eq(d.n, 1);
 	ck_assert_int_eq(prog_extra(prog("a"))->watchdog_ms, 2000);
+	ck_assert_int_eq(prog_extra(prog("b"))->handover, HANDOVER_START_FIRST);
 }
 END_TEST
 
@@ -1552,7 +1554,7 @@ config_suite(void)
 	tcase_add_test(tc, missing_key_name_is_an_error);
 	tcase_add_test(tc, missing_command_is_an_error_at_the_header);
 	tcase_add_test(tc, root_rejects_restart_shutdown_and_significant);
-	tcase_add_test(tc, unsupported_keys_are_checked_and_then_refused);
+	tcase_add_test(tc, handover_takes_stop_first_or_start_first);
 	tcase_add_test(tc, every_key_of_the_contract_is_recognised);
 	tcase_add_test(tc, invalid_duration_names_the_key_and_the_value);
 	tcase_add_test(tc, period_must_be_more_than_zero);

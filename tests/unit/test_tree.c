@@ -198,6 +198,15 @@ run(void)
 			break;
 		case ACT_TIMER:
 			break;
+		case ACT_HANDOVER:
+			trace("handover", a.node);
+			break;
+		case ACT_RETIRE:
+			trace("retire", a.node);
+			break;
+		case ACT_HANDBACK:
+			trace("handback", a.node);
+			break;
 		}
 	}
 }
@@ -1769,6 +1778,118 @@ START_TEST(an_operator_start_never_ready_fails_at_start_timeout_uncharged)
 }
 END_TEST
 
+/* ----------------------------------------------------------- handover */
+
+#define HANDOVER_A                                                             \
+	"[supervisor:root]\nintensity = 10\nchildren = a, b\n"                 \
+	"[program:a]\ncommand = a\nready = notify\nstart_timeout = 1s\n"       \
+	"handover = start_first\n"                                             \
+	"[program:b]\ncommand = b\n"
+
+/* a, running and ready, with b */
+static void
+boot_handover(void)
+{
+	build(HANDOVER_A);
+	tree_start(T, NOW);
+	run();
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	ck_assert_str_eq(took(), "start:a start:b");
+}
+
+START_TEST(a_start_first_restart_starts_the_new_instance_then_retires_the_old)
+{
+	unsigned gen;
+
+	boot_handover();
+	gen = node("a")->gen;
+	ck_assert_int_eq(op_restart("a"), 0);
+	/* the live instance goes aside, then the new one starts */
+	ck_assert_str_eq(took(), "handover:a start:a");
+	ck_assert_int_eq(state("a"), ST_STARTING);
+	ck_assert(prog("a")->handing);
+	ck_assert_uint_eq(node("a")->gen, gen + 1);
+	wait_ms(500);
+	ck_assert_str_eq(took(), "");
+	tree_on_ready(T, prog("a"), NOW);
+	run();
+	/* ready: the old one is stopped; nothing else moves */
+	ck_assert_str_eq(took(), "retire:a");
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert(!prog("a")->handing);
+	ck_assert_int_eq(prog("a")->handover_failed, HANDOVER_OK);
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_int_eq(state("b"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(a_new_instance_not_ready_in_time_gives_back_to_the_old_one)
+{
+	boot_handover();
+	ck_assert_int_eq(op_restart("a"), 0);
+	ck_assert_str_eq(took(), "handover:a start:a");
+	wait_ms(1000);
+	/* no stop of the old one: the new one is stopped, the old serves */
+	ck_assert_str_eq(took(), "handback:a");
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert(!prog("a")->handing);
+	ck_assert_int_eq(prog("a")->handover_failed, HANDOVER_TIMEOUT);
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_int_lt(node("a")->timer_at_ms, 0);
+	wait_ms(5000);
+	ck_assert_str_eq(took(), "");
+}
+END_TEST
+
+START_TEST(a_new_instance_that_ends_before_ready_gives_back_uncharged)
+{
+	boot_handover();
+	ck_assert_int_eq(op_restart("a"), 0);
+	ck_assert_str_eq(took(), "handover:a start:a");
+	end_instance(prog("a"), W_EXIT(3));
+	run();
+	ck_assert_str_eq(took(), "handback:a");
+	ck_assert_int_eq(state("a"), ST_RUNNING);
+	ck_assert_int_eq(prog("a")->handover_failed, HANDOVER_EXITED);
+	ck_assert_uint_eq(node("a")->restarts, 0);
+	ck_assert_int_eq(state("root"), ST_RUNNING);
+}
+END_TEST
+
+START_TEST(a_crash_of_a_start_first_program_restarts_it_stop_first)
+{
+	boot_handover();
+	end_instance(prog("a"), W_SIG(SIGKILL));
+	run();
+	/* no handover: the crashed instance is gone, a new one starts */
+	ck_assert_str_eq(took(), "start:a");
+	ck_assert(!prog("a")->handing);
+	ck_assert_uint_eq(node("a")->restarts, 1);
+}
+END_TEST
+
+START_TEST(a_stop_during_a_handover_stops_both_instances)
+{
+	boot_handover();
+	ck_assert_int_eq(op_restart("a"), 0);
+	ck_assert_str_eq(took(), "handover:a start:a");
+	op_stop("a");
+	ck_assert_str_eq(took(), "retire:a stop:a");
+	ck_assert_int_eq(state("a"), ST_STOPPED);
+	ck_assert(!prog("a")->handing);
+}
+END_TEST
+
+START_TEST(a_program_with_an_instance_still_aside_restarts_stop_first)
+{
+	boot_handover();
+	prog("a")->outgoing = true; /* the last handover's old one ends */
+	ck_assert_int_eq(op_restart("a"), 0);
+	ck_assert_str_eq(took(), "stop:a start:a");
+}
+END_TEST
+
 START_TEST(a_failure_after_min_uptime_restarts_at_once_despite_backoff)
 {
 	build("[program:a]\ncommand = a\nhealth = exec:false\n"
@@ -1925,6 +2046,17 @@ tree_suite(void)
 	    tc, an_operator_stop_during_a_failure_stop_makes_it_a_shutdown);
 	tcase_add_test(
 	    tc, an_operator_start_never_ready_fails_at_start_timeout_uncharged);
+	tcase_add_test(tc,
+	    a_start_first_restart_starts_the_new_instance_then_retires_the_old);
+	tcase_add_test(
+	    tc, a_new_instance_not_ready_in_time_gives_back_to_the_old_one);
+	tcase_add_test(
+	    tc, a_new_instance_that_ends_before_ready_gives_back_uncharged);
+	tcase_add_test(
+	    tc, a_crash_of_a_start_first_program_restarts_it_stop_first);
+	tcase_add_test(tc, a_stop_during_a_handover_stops_both_instances);
+	tcase_add_test(
+	    tc, a_program_with_an_instance_still_aside_restarts_stop_first);
 	tcase_add_test(
 	    tc, a_failure_after_min_uptime_restarts_at_once_despite_backoff);
 	tcase_add_test(tc, fail_tokens_and_words_name_the_cause);
