@@ -340,6 +340,22 @@ inspect_json(FILE *out, const struct record *v, size_t n)
 	fputs("}\n", out);
 }
 
+/* "KEY        a, b, c": the record's value, one item a line, or none. */
+static void
+list_line(FILE *out, const char *key, const char *items)
+{
+	fprintf(out, "%-10s ", key);
+	if (*items == '\0')
+		fputs("none", out);
+	for (; *items != '\0'; items++) {
+		if (*items == '\n')
+			fputs(", ", out);
+		else
+			putc(*items, out);
+	}
+	putc('\n', out);
+}
+
 static void
 kv(FILE *out, const char *key, const char *val)
 {
@@ -382,8 +398,7 @@ inspect_head(FILE *out, const struct record *r, const struct record *d)
 		kv(out, "DIRECTORY", str(d, "directory"));
 		fprintf(out, "%-10s %s  group %s\n", "USER", str(d, "user"),
 		    str(d, "group"));
-		kv(out, "LISTEN",
-		    *str(d, "listen") ? str(d, "listen") : "none");
+		list_line(out, "LISTEN", str(d, "listen"));
 		fprintf(out, "%-10s cpu %s  memory %s  processes %lld\n",
 		    "USES",
 		    render_duration(cpu, sizeof(cpu),

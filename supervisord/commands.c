@@ -63,17 +63,11 @@ depth_of(const struct node *n)
 static void
 listen_field(struct buf *b, const struct prog *p)
 {
-	const struct prog_extra *x = prog_extra(p->conf);
 	char addrs[1024];
-	size_t i, len = 0;
 
-	if (x->nlisten == 0)
-		return;
-	addrs[0] = '\0';
-	for (i = 0; i < x->nlisten && len < sizeof(addrs); i++)
-		len += (size_t)snprintf(addrs + len, sizeof(addrs) - len,
-		    "%s%s", i > 0 ? "\n" : "", x->listen[i].addr);
-	rec_str(b, "listen", addrs);
+	if (prog_extra(p->conf)->nlisten > 0)
+		rec_str(b, "listen",
+		    listen_addrs(prog_extra(p->conf), addrs, sizeof(addrs)));
 }
 
 /* Why n is in its state (issue 19): cause, after, reason. */

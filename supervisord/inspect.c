@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "client.h"
 #include "figures.h"
+#include "listen.h"
 #include "output.h"
 
 #define INSPECT_LINES 10 /* of the ring */
@@ -207,7 +208,7 @@ prog_detail(struct buf *b, const struct prog *p, int64_t now)
 {
 	const struct prog_conf *c = p->conf;
 	struct figures f;
-	char cmd[4096];
+	char cmd[4096], addrs[1024];
 	int64_t fds;
 	struct lines_to to = {b, &p->node};
 
@@ -219,7 +220,7 @@ prog_detail(struct buf *b, const struct prog *p, int64_t now)
 	rec_str(b, "user", c->user ? c->user : "-");
 	rec_str(b, "group", c->group ? c->group : "-");
 	rec_cgroups(b, &p->node);
-	rec_str(b, "listen", "");
+	rec_str(b, "listen", listen_addrs(prog_extra(c), addrs, sizeof(addrs)));
 	rec_int(b, "cpu_usec", f.cpu_usec);
 	rec_int(b, "mem_bytes", f.mem_bytes);
 	rec_int(b, "procs", f.procs);

@@ -256,3 +256,17 @@ listen_fini(void)
 		unref(all);
 	}
 }
+
+const char *
+listen_addrs(const struct prog_extra *x, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	if (size == 0)
+		return "";
+	buf[0] = '\0';
+	for (i = 0; i < x->nlisten && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i > 0 ? "\n" : "", x->listen[i].addr);
+	return buf;
+}

@@ -39,6 +39,9 @@ int listen_hold(const struct listen_conf *l, size_t n, struct listen_set *set,
 /* Let go of set's sockets (closing those nobody else holds); set empty. */
 void listen_release(struct listen_set *set);
 
+/* x's listen addresses as written, one a line, into buf ("" if none). */
+const char *listen_addrs(const struct prog_extra *x, char *buf, size_t size);
+
 /* The descriptor of the i-th socket of set. */
 int listen_fd(const struct listen_set *set, size_t i);
 

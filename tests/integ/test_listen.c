@@ -159,6 +159,12 @@ START_TEST(a_program_gets_its_sockets_from_fd_3_with_the_systemd_variables)
 	ck_assert_int_eq(ask(0, path, &fd), r.pid);
 	ck_assert_int_eq(fd, 4);
 	free(line);
+	/* inspect lists its addresses */
+	ck_assert_int_eq(th_ctl(t, &line, "inspect srv"), 0);
+	snprintf(listens, sizeof(listens),
+	    "LISTEN     tcp:127.0.0.1:%d, unix:%s\n", port, path);
+	ck_assert_msg(strstr(line, listens) != NULL, "inspect: %s", line);
+	free(line);
 	ck_assert_int_eq(th_stop(t), 0);
 	ck_assert_msg(access(path, F_OK) == -1,
 	    "%s is left behind after tend exited", path);
