@@ -200,6 +200,51 @@ under_load() {
 	show_load
 }
 
+# The last second demo-load wrote (0 before its first).
+load_sec() {
+	local line
+	line=$(grep '^sec=' "$work/load.out" 2>/dev/null | tail -n 1)
+	line=${line%% *}
+	echo "${line#sec=}" | grep -x '[0-9][0-9]*' || echo 0
+}
+
+# "SERVED FAILED refused=N reset=N timeout=N wrong=N": the requests
+# that ended in the seconds after second $1.
+load_since() {
+	awk -v from="$1" '/^sec=/ {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["sec"] + 0 <= from + 0) next
+		n["served"] += v["served"]; n["failed"] += v["failed"]
+		for (k in kinds) n[k] += v[k]
+	}
+	BEGIN { kinds["refused"]; kinds["reset"]; kinds["timeout"]; kinds["wrong"] }
+	END { printf "%d %d refused=%d reset=%d timeout=%d wrong=%d\n", n["served"],
+	    n["failed"], n["refused"], n["reset"], n["timeout"], n["wrong"] }' "$work/load.out"
+}
+
+# A step begins: the requests that end from now on are its own.
+step_begin() {
+	step_from=$(load_sec)
+}
+
+# A step ends ($1: what it was): once every request due so far has
+# ended (answered, or given up after demo-load's 2 s), its figures;
+# under tend, a step in which a request failed did not see what it
+# expected.
+step_end() {
+	local now served failed kinds
+	now=$(load_sec)
+	wait_for "[ \$(load_sec) -ge $((now + 3)) ]" 30
+	read -r served failed kinds <<<"$(load_since "$step_from")"
+	if [ "$naive" = 1 ]; then
+		echo "  $1: $served requests served, $failed failed ($kinds)"
+	elif [ "$failed" = 0 ] && [ "$served" -gt 0 ]; then
+		check ok "$1: $served requests served, none failed"
+	else
+		check fail "$1: $served requests served, $failed failed ($kinds)"
+	fi
+}
+
 workers="w1 w2 w3 w4"
 
 pid_of() {
@@ -225,6 +270,14 @@ all_pids() {
 		s="$s $w=$(pid_of "$w")"
 	done
 	echo "${s# }"
+}
+
+# The workers whose pid is not the one they had in $1 (all_pids' words).
+changed_since() {
+	local kv
+	for kv in $(all_pids); do
+		echo "$1" | tr ' ' '\n' | grep -qx "$kv" || echo "${kv%%=*}"
+	done
 }
 
 # Wait until worker $1 runs a main pid other than $2, and the tree is
@@ -359,6 +412,7 @@ under_load "$step"
 # (1) an unhandled crash
 say "(1) An unhandled crash: a request makes one worker abort()"
 before=$(all_pids)
+step_begin
 mark crash
 body=$(get /crash)
 echo "    $body"
@@ -372,7 +426,7 @@ if [ -z "$victim" ] || ! wait_replaced "$victim" "$victim_pid"; then
 else
 	ctl status
 	after=$(all_pids)
-	changed=$(for kv in $after; do echo "$before" | tr ' ' '\n' | grep -qx "$kv" || echo "${kv%%=*}"; done)
+	changed=$(changed_since "$before")
 	if [ "$changed" = "$victim" ]; then
 		check ok "only $victim was restarted (pid $victim_pid -> $(pid_of "$victim")); the others kept their pids: $after"
 	else
@@ -380,9 +434,11 @@ else
 	fi
 fi
 under_load "$step"
+step_end "the crash"
 
 # (2) a CPU hog
 say "(2) A CPU hog: a request makes one worker spin, serving nothing"
+step_begin
 mark hog
 body=$(get /spin)
 echo "    $body"
@@ -442,13 +498,18 @@ if [ "$naive" = 0 ]; then
 	say "It spins within its limit while the others serve; its time is up:"
 	mark kill
 	ctl kill "web/$hog"
-	wait_replaced "$hog" "$hog_pid" ||
-	    check fail "$hog (pid $hog_pid) was not replaced after tendctl kill"
+	if wait_replaced "$hog" "$hog_pid"; then
+		check ok "$hog killed and restarted (pid $hog_pid -> $(pid_of "$hog"))"
+	else
+		check fail "$hog (pid $hog_pid) was not replaced after tendctl kill"
+	fi
 	under_load "$step"
 fi
+step_end "the hogs"
 
 # (3) a runaway loop forked off by a worker
 say "(3) A runaway: a request makes one worker fork a child that leaves its process group (setsid) and loops"
+step_begin
 mark runaway
 body=$(get /fork)
 echo "    $body"
@@ -470,7 +531,12 @@ if inspect_pids | grep -qx "$runaway"; then
 else
 	check fail "inspect does not list the runaway pid $runaway"
 fi
-say "One command stops the whole program, everything it forked included (its cgroup), and starts it again:"
+if [ "$naive" = 1 ]; then
+	say "One command stops the whole program, everything it forked included (its cgroup), and starts it again:"
+else
+	say "One command ends the program with everything it forked (its cgroup): a new instance starts beside it (handover = start_first), and once it is ready the old one is stopped, its runaway with it:"
+fi
+before=$(all_pids)
 mark restart
 ctl restart "web/$owner"
 gone() {
@@ -488,7 +554,14 @@ if [ "$procs" = 1 ] && ! inspect_pids | grep -qx "$runaway"; then
 else
 	check fail "$owner holds ${procs:-?} processes after the restart (runaway pid $runaway)"
 fi
+changed=$(changed_since "$before")
+if [ "$changed" = "$owner" ]; then
+	check ok "only $owner was restarted; the others kept their pids: $(all_pids)"
+else
+	check fail "workers restarted: ${changed:-none}; expected only $owner (before: $before; after: $(all_pids))"
+fi
 under_load "$step"
+step_end "the runaway"
 
 # (4) the fix, deployed
 before=$(all_pids)
@@ -496,6 +569,7 @@ if [ "$naive" = 1 ]; then
 	say "(4) The fix (version 2), deployed the usual way: stop, change, start"
 	diff -u "$conf" "$conf.v2" | grep '^[-+]command' | head -n 2 | sed 's/^/    /'
 	cp "$conf.v2" "$conf"
+	step_begin
 	mark deploy
 	ctl stop web
 	ctl reload
@@ -504,6 +578,7 @@ else
 	say "(4) The fix (version 2) deployed by reload: each worker's new instance starts on the same held socket, and the old one stops once the new one is ready (handover = start_first)"
 	diff -u "$conf" "$conf.v2" | grep '^[-+]command' | head -n 2 | sed 's/^/    /'
 	cp "$conf.v2" "$conf"
+	step_begin
 	mark deploy
 	ctl reload
 fi
@@ -514,7 +589,12 @@ fixed() {
 			[ "$kv" = "$w=$(pid_of "$w")" ] && return 1
 		done
 	done
-	q health && "$load" --get /hello "$addr" | grep -q ' 2 '
+	q health || return 1
+	if [ "$naive" = 1 ]; then # no readiness, no STATUS=: ask one
+		"$load" --get /hello "$addr" | grep -q ' 2 '
+	else # each worker said it serves version 2
+		[ "$(q status | grep -c 'version 2 (fixed)')" = 4 ]
+	fi
 }
 if wait_for fixed 60; then
 	check ok "every worker runs version 2 ($before -> $(all_pids))"
@@ -525,6 +605,11 @@ ctl status
 body=$(get /spin)
 echo "    $body"
 under_load "$step"
+if [ "$naive" = 1 ]; then
+	step_end "the deploy"
+else
+	step_end "the deploy (the handover kept serving)"
+fi
 
 say "Load off."
 kill -TERM "$load_pid"
