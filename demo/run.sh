@@ -621,7 +621,7 @@ ctl status
 
 say "Per second (failures by kind; latency from when each request was due):"
 "$report" "$work/load.out" --marks "$marks" --svg "$out/demo.svg" \
-    --title "tend's live demo$([ "$naive" = 1 ] && echo ', the naive way'): $(date -u +%F), $rate requests a second"
+    --title "tend's live demo$([ "$naive" = 1 ] && echo ', the naive way'): $(date -u +%F), $rate requests a second$(commit=$(git -C "$root" describe --always --dirty --abbrev=7 2>/dev/null) && echo ", at $commit")"
 report_rc=$?
 cp "$work/load.out" "$out/load.out"
 cp "$marks" "$out/marks"
