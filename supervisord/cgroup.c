@@ -456,9 +456,26 @@ cgroup_find_leftover(struct prog *p)
 {
 	struct node *n = &p->node;
 
+	bool in_p, in_o;
+
 	if (!cg.enabled || n->cg_made || ensure_sup_dir(&n->parent->node) == -1)
 		return false;
-	if (!prog_populated(n))
+	/* a predecessor killed during a handover left both slots */
+	n->cg_alt = CG_SLOT_O;
+	in_o = prog_populated(n);
+	n->cg_alt = CG_SLOT_P;
+	in_p = prog_populated(n);
+	if (in_o && in_p) {
+		log_warnx("%s: killing the other instance a previous tend "
+		          "left in its cgroup o-%s (a handover under way)",
+		    n->shown, n->name);
+		n->cg_alt = CG_SLOT_O;
+		(void)prog_write(n, "cgroup.kill", "1");
+		n->cg_alt = CG_SLOT_P;
+	} else if (in_o) {
+		n->cg_alt = CG_SLOT_O; /* stopped there, started anew there */
+	}
+	if (!in_p && !in_o)
 		return false; /* none, or empty: made anew at its start */
 	n->cg_made = true;
 	return true;

@@ -536,6 +536,54 @@ START_TEST(a_reload_whose_new_instance_is_never_ready_exits_1)
 }
 END_TEST
 
+static void
+unlink_noready(struct th *t)
+{
+	char path[PATH_MAX];
+
+	th_path(t, "noready", path, sizeof(path));
+	ck_assert_int_eq(unlink(path), 0);
+}
+
+/* A tend killed during a handover leaves two instances in two cgroups:
+ * the next tend stops both before it starts its own. */
+START_TEST(a_tend_killed_during_a_handover_leaves_no_instance_behind)
+{
+	int port = free_port();
+	struct th *t = th_new("");
+	struct th_run old, mid, now;
+	char *out;
+	const char *why;
+
+	if (!th_cgroup_ok(&why)) {
+		th_skip(__func__, "%s", why);
+		th_stop(t);
+		return;
+	}
+	th_write(t, "tend.conf",
+	    handover_conf(port, 100, 0, "--noready-if {D}/noready",
+	        "start_timeout = 60s\n"));
+	th_launch(t);
+	old = th_up(t, "srv", 1);
+	th_wait_file(t, "tend.err", "srv: ready", DEADLINE_MS);
+	th_write(t, "noready", ""); /* the new instance stays starting */
+	ck_assert_int_eq(th_ctl(t, &out, "restart --no-wait srv"), 0);
+	free(out);
+	mid = th_up(t, "srv", 2);
+	th_signal(t, SIGKILL);
+	unlink_noready(t);
+	th_relaunch(t);
+	now = th_up(t, "srv", 3);
+	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
+	th_wait_gone(t, mid.pid, mid.start, DEADLINE_MS);
+	th_wait_file(t, "tend.err", "srv: killing the other instance",
+	    DEADLINE_MS);
+	ck_assert(th_run_alive(&now));
+	ck_assert_int_eq(ask(port, NULL, NULL), now.pid);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -559,6 +607,8 @@ main(void)
 	    tc, a_new_instance_never_ready_is_stopped_and_the_old_one_serves);
 	tcase_add_test(tc, a_reload_that_changes_the_command_hands_over);
 	tcase_add_test(tc, a_reload_whose_new_instance_is_never_ready_exits_1);
+	tcase_add_test(
+	    tc, a_tend_killed_during_a_handover_leaves_no_instance_behind);
 	suite_add_tcase(s, tc);
 	return th_main(s);
 }
