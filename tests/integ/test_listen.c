@@ -576,8 +576,8 @@ START_TEST(a_tend_killed_during_a_handover_leaves_no_instance_behind)
 	now = th_up(t, "srv", 3);
 	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
 	th_wait_gone(t, mid.pid, mid.start, DEADLINE_MS);
-	th_wait_file(t, "tend.err", "srv: killing the other instance",
-	    DEADLINE_MS);
+	th_wait_file(
+	    t, "tend.err", "srv: killing the other instance", DEADLINE_MS);
 	ck_assert(th_run_alive(&now));
 	ck_assert_int_eq(ask(port, NULL, NULL), now.pid);
 	ck_assert_int_eq(th_stop(t), 0);
