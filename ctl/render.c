@@ -279,6 +279,8 @@ status_json_prog(FILE *out, const struct record *r)
 	json_cause(out, r);
 	fputs(",\"next_start_ms\":", out);
 	json_int(out, r, "next_start_ms", false);
+	fputs(",\"instance\":", out);
+	json_str(out, r, "instance");
 	fputs("}", out);
 }
 

@@ -435,6 +435,12 @@ START_TEST(status_shows_both_instances_while_the_old_one_stops)
 	    strstr(a, "stopping") != NULL && strstr(b, "running") != NULL, "%s",
 	    out);
 	free(out);
+	ck_assert_int_eq(th_ctl(t, &out, "--json status"), 0);
+	snprintf(oldpid, sizeof(oldpid), "\"pid\":%d,", (int)old.pid);
+	a = strstr(out, oldpid);
+	ck_assert_msg(a != NULL && strstr(a, "\"instance\":\"aside\"") != NULL,
+	    "%s", out);
+	free(out);
 	ck_assert_int_eq(th_ctl(t, &out, "pid srv"), 0);
 	ck_assert_int_eq(atoi(out), now.pid);
 	free(out);

@@ -195,7 +195,8 @@ START_TEST(status_all_adds_supervisors_strategy_window_next_and_why)
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(text,
 	    "\"cause\":\"strategy\",\"after\":\"db\",\"reason\":\"restarted by "
-	    "the strategy of root after its exit\",\"next_start_ms\":1500}"));
+	    "the strategy of root after its exit\",\"next_start_ms\":1500,"
+	    "\"instance\":null}"));
 	ck_assert_ptr_nonnull(strstr(text,
 	    "\"supervisors\":[\n{\"name\":\"root\",\"path\":\"root\","
 	    "\"state\":\"running\",\"strategy\":\"one_for_one\","
@@ -250,7 +251,8 @@ START_TEST(json_status_and_tree_are_well_formed)
 	    "\"state\":\"running\",\"pid\":102,\"uptime_ms\":1500,"
 	    "\"restarts\":2,\"last_exit\":\"signal:KILL\","
 	    "\"status_text\":null,\"health_fail_streak\":null,\"cause\":null,"
-	    "\"after\":null,\"reason\":null,\"next_start_ms\":null}"));
+	    "\"after\":null,\"reason\":null,\"next_start_ms\":null,"
+	    "\"instance\":null}"));
 	ck_assert_ptr_nonnull(strstr(text, "\"pid\":null,\"uptime_ms\":null"));
 	f = capture();
 	render_tree(f, recs, nrecs, &o);
@@ -268,6 +270,26 @@ START_TEST(json_status_and_tree_are_well_formed)
 	    "{\"name\":\"worker\",\"path\":\"back/"
 	    "worker\",\"kind\":\"program\","
 	    "\"state\":\"stopped\",\"pid\":null,\"restarts\":0}]}]}}\n");
+}
+END_TEST
+
+/* A handover's old instance: an entry of its own, marked. */
+START_TEST(json_status_marks_an_instance_set_aside)
+{
+	struct render_opts o = {.json = true};
+	FILE *f;
+
+	add("prog path=srv name=srv state=starting sup=root pid=8 "
+	    "uptime_ms=1 restarts=0 last=-");
+	add("prog path=srv name=srv state=running sup=root pid=7 "
+	    "uptime_ms=900 restarts=0 last=- instance=outgoing");
+	f = capture();
+	render_status(f, recs, nrecs, &o);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "\"pid\":8,"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\"next_start_ms\":null,\"instance\":null}"));
+	ck_assert_ptr_nonnull(strstr(text, "\"instance\":\"outgoing\"}"));
 }
 END_TEST
 
@@ -792,6 +814,7 @@ main(void)
 	tcase_add_test(tc, json_status_and_tree_are_well_formed);
 	tcase_add_test(tc, status_text_and_failing_streak_are_shown);
 	tcase_add_test(tc, json_status_lists_a_programs_listening_addresses);
+	tcase_add_test(tc, json_status_marks_an_instance_set_aside);
 	tcase_add_test(tc, json_tree_reads_a_negative_depth_as_zero);
 	tcase_add_test(tc, json_strings_escape_quotes_and_controls);
 	tcase_add_test(tc, health_names_what_is_not_as_it_should_be);
