@@ -193,12 +193,14 @@ events_end_reason(const struct node *n, char *buf, size_t size)
 		snprintf(buf, size, "%s", how_ended(n, CAUSE_NONE, buf, size));
 	else if (!p->has_last)
 		snprintf(buf, size, "ended");
-	else if (e->exec_errno != 0 && e->stage != 0)
-		snprintf(buf, size, "%s %s: %s",
+	else if (e->exec_errno != 0 && e->stage != 0) {
+		const char *obj =
+		    spawn_stage_object(p, (enum spawn_stage)(e->stage - 1));
+
+		snprintf(buf, size, "%s%s%s: %s",
 		    spawn_stage_name((enum spawn_stage)(e->stage - 1)),
-		    spawn_stage_object(p, (enum spawn_stage)(e->stage - 1)),
-		    strerror(e->exec_errno));
-	else
+		    *obj != '\0' ? " " : "", obj, strerror(e->exec_errno));
+	} else
 		exit_describe(e, buf, size);
 	return buf;
 }

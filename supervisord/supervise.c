@@ -774,7 +774,7 @@ hold_sockets(struct prog *p)
 		return -1;
 	e = errno;
 	log_warnx("%s: cannot start: %s", p->node.shown, err);
-	start_failed(p, e, true);
+	start_failed(p, e, -1); /* tend's side, before any process */
 	return -1;
 }
 

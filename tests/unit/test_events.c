@@ -433,6 +433,13 @@ START_TEST(giving_up_names_the_child_and_why_it_last_ended)
 	ck_assert_str_eq(seen[1],
 	    "tend: error: root: giving up: more than 1 restart within 5s; "
 	    "the last by api (exited with status 1)");
+	/* a stage with no object: no space before its colon */
+	api.last =
+	    (struct exit_info){.exec_errno = EMFILE, .stage = STAGE_SETUP + 1};
+	events_report(&a);
+	ck_assert_str_eq(seen[2],
+	    "tend: error: root: giving up: more than 1 restart within 5s; "
+	    "the last by api (set up the process: Too many open files)");
 }
 END_TEST
 
