@@ -238,6 +238,6 @@ for who in tend supervisord; do
 	echo
 	echo "### $who"
 	"$report" "$out/$who/load.out" --marks "$out/$who/marks" --steps \
-	    --svg "$out/$who/demo.svg" --title "the demo's story under $who" |
+	    --svg "$out/$who/steps.svg" --title "the demo's story under $who" |
 	    sed -n '/^| step/,$p'
 done | tee "$out/compare.md"
