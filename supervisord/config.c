@@ -795,24 +795,82 @@ config_parse(FILE *fp, const char *file, struct config *cfg, struct diags *d)
 	return -1;
 }
 
-int
-config_load(const char *path, struct config *cfg, struct diags *d)
+char *
+config_read(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "re");
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int err;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	n = getdelim(&text, &cap, '\0', f);
+	if (n >= 0)
+		*len = (size_t)n;
+	err = errno;
+	if (ferror(f) || (n < 0 && !feof(f)) || (n < 0 && text == NULL)) {
+		free(text);
+		text = NULL;
+	}
+	if (text != NULL && n < 0)
+		text[0] = '\0';
+	fclose(f);
+	errno = err;
+	return text;
+}
+
+int
+config_parse_text(char *text, size_t len, const char *file, struct config *cfg,
+    struct diags *d)
+{
+	FILE *fp = fmemopen(text, len, "r"); /* "r": text is not written */
 	int r, err;
 
 	if (fp == NULL) {
 		err = errno;
 		memset(cfg, 0, sizeof(*cfg));
-		cfg->file = strdup(path);
-		d->file = cfg->file != NULL ? cfg->file : path;
-		diags_add(d, 0, "cannot open: %s", strerror(err));
+		cfg->file = strdup(file);
+		d->file = cfg->file != NULL ? cfg->file : file;
+		diags_add(d, 0, "cannot read: %s", strerror(err));
 		errno = err;
 		return -1;
 	}
-	r = config_parse(fp, path, cfg, d);
+	r = config_parse(fp, file, cfg, d);
 	err = errno;
 	fclose(fp);
+	errno = err;
+	return r;
+}
+
+int
+config_load_text(const char *path, struct config *cfg, struct diags *d,
+    char **text, size_t *len)
+{
+	int err;
+
+	*text = config_read(path, len);
+	if (*text != NULL)
+		return config_parse_text(*text, *len, path, cfg, d);
+	err = errno;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = strdup(path);
+	d->file = cfg->file != NULL ? cfg->file : path;
+	diags_add(d, 0, "cannot open: %s", strerror(err));
+	errno = err;
+	return -1;
+}
+
+int
+config_load(const char *path, struct config *cfg, struct diags *d)
+{
+	char *text;
+	size_t len;
+	int r = config_load_text(path, cfg, d, &text, &len), err = errno;
+
+	free(text);
 	errno = err;
 	return r;
 }

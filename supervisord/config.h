@@ -269,8 +269,25 @@ struct config {
 int config_parse(
     FILE *fp, const char *file, struct config *cfg, struct diags *d);
 
-/* Read the file at path (fopen + config_parse). Same return values. */
+/* Read the file at path (config_load_text, the text let go). Same
+ * return values. */
 int config_load(const char *path, struct config *cfg, struct diags *d);
+
+/* The whole file at path, malloc'd and NUL-terminated, *len its length;
+ * NULL with errno if it cannot be read. */
+char *config_read(const char *path, size_t *len);
+
+/* config_parse of text (len bytes: a file read once and kept, as for an
+ * upgrade). Same return values (a buffer that cannot be opened as a
+ * stream: a diagnostic with line 0). */
+int config_parse_text(char *text, size_t len, const char *file,
+    struct config *cfg, struct diags *d);
+
+/* Read the file at path once and parse that text, which is left in
+ * *text (malloc'd; NULL if the file could not be read: a diagnostic with
+ * line 0 says why) for the caller to keep or free. Same return values. */
+int config_load_text(const char *path, struct config *cfg, struct diags *d,
+    char **text, size_t *len);
 
 /* Free everything cfg owns and zero it. Safe on a zeroed struct. */
 void config_free(struct config *cfg);

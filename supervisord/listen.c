@@ -17,6 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "state.h"
+#include "upgrade.h"
+
 #define BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
 
 struct lsock {
@@ -269,4 +272,95 @@ listen_addrs(const struct prog_extra *x, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s",
 		    i > 0 ? "\n" : "", x->listen[i].addr);
 	return buf;
+}
+
+/* ------------------------------------------------------------ upgrade */
+
+void
+listen_save(struct state_w *w)
+{
+	size_t at = state_begin_section(w, STATE_LISTEN), n = 0;
+	const struct lsock *s;
+
+	for (s = all; s != NULL; s = s->next)
+		n++;
+	state_put_u64(w, n);
+	for (s = all; s != NULL; s = s->next) {
+		state_put_u8(w, (uint8_t)s->kind);
+		state_put_bytes(w, s->ip, sizeof(s->ip));
+		state_put_i64(w, s->port);
+		state_put_str(w, s->addr);
+		state_put_fd(w, s->fd);
+	}
+	state_end_section(w, at);
+}
+
+/* One socket of the state, held by nobody yet: NULL if r is bad. */
+static struct lsock *
+load_lsock(struct state_r *r)
+{
+	struct lsock *s = calloc(1, sizeof(*s));
+	const char *ip;
+	size_t len;
+	struct stat st;
+
+	if (s == NULL) {
+		r->failed = true;
+		return NULL;
+	}
+	s->kind = (enum listen_kind)state_get_u8(r);
+	ip = state_get_bytes(r, &len);
+	s->port = (int)state_get_i64(r);
+	s->addr = state_get_str(r);
+	s->fd = state_get_fd(r);
+	if (r->failed || s->kind > LISTEN_UNIX || ip == NULL ||
+	    len != sizeof(s->ip) || s->addr == NULL || strlen(s->addr) < 5 ||
+	    s->fd < 0 || fstat(s->fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		r->failed = true;
+		free(s->addr);
+		free(s);
+		return NULL;
+	}
+	memcpy(s->ip, ip, sizeof(s->ip));
+	return s;
+}
+
+int
+listen_load(struct state_r *r, char *err, size_t errlen)
+{
+	struct state_r sub;
+	size_t n, i;
+
+	if (!state_section(r, STATE_LISTEN, &sub)) {
+		snprintf(err, errlen, "state: no listen section");
+		return -1;
+	}
+	n = state_get_count(&sub, sub.len / 8);
+	for (i = 0; i < n && !sub.failed; i++) {
+		struct lsock *s = load_lsock(&sub);
+
+		if (s != NULL) {
+			s->next = all;
+			all = s;
+		}
+	}
+	if (!state_done(&sub)) {
+		snprintf(err, errlen, "state: bad listen section");
+		return -1;
+	}
+	return 0;
+}
+
+void
+listen_settle(void)
+{
+	struct lsock *s = all, *next;
+
+	for (; s != NULL; s = next) {
+		next = s->next;
+		if (s->refs == 0) {
+			s->refs = 1;
+			unref(s);
+		}
+	}
 }

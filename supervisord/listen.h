@@ -51,4 +51,22 @@ const char *listen_addr(const struct listen_set *set, size_t i);
 /* Close every socket (tend's exit). */
 void listen_fini(void);
 
+/*
+ * An upgrade (upgrade.h): every socket, its address and descriptor, into
+ * w's STATE_LISTEN section (the descriptor stays open across the exec:
+ * nothing is closed or bound again, a client waits in the backlog).
+ */
+struct state_w;
+struct state_r;
+void listen_save(struct state_w *w);
+
+/*
+ * The new tend: the sockets of r's STATE_LISTEN section, held by nobody
+ * until each program that held its own takes them again (listen_hold
+ * finds them by address); then listen_settle closes any left unheld. 0,
+ * or -1 and err.
+ */
+int listen_load(struct state_r *r, char *err, size_t errlen);
+void listen_settle(void);
+
 #endif

@@ -232,50 +232,18 @@ warn_ahead(const struct config *cfg)
 	diags_free(&w);
 }
 
-/* The whole file at path, malloc'd (NUL-terminated), or NULL. */
-static char *
-read_text(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (f == NULL)
-		return NULL;
-	*len = 0;
-	n = getdelim(&text, &cap, '\0', f);
-	if (n >= 0)
-		*len = (size_t)n;
-	if (ferror(f) || (n < 0 && !feof(f)) || (n < 0 && text == NULL)) {
-		free(text);
-		text = NULL;
-	}
-	if (text != NULL && n < 0)
-		text[0] = '\0';
-	fclose(f);
-	return text;
-}
-
 /* Parse l->text: 0, or -1 with every problem printed. */
 static int
 parse_text(struct loaded *l)
 {
 	struct diags d;
-	FILE *fp;
-	int r = -1;
 
-	memset(&l->cfg, 0, sizeof(l->cfg));
 	memset(&d, 0, sizeof(d));
-	fp = fmemopen(l->text, l->len, "r");
-	if (fp != NULL) {
-		r = config_parse(fp, l->file, &l->cfg, &d) == 0 && d.n == 0
-		        ? 0
-		        : -1;
-		fclose(fp);
-	}
-	if (r == 0)
+	if (config_parse_text(l->text, l->len, l->file, &l->cfg, &d) == 0 &&
+	    d.n == 0) {
+		diags_free(&d);
 		return 0;
+	}
 	diags_sort(&d);
 	print_diags(&d, "tend: error: ", "");
 	diags_free(&d);
@@ -288,7 +256,7 @@ load_or_exit(const char *file, struct loaded *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->file = file;
-	l->text = read_text(file, &l->len);
+	l->text = config_read(file, &l->len);
 	if (l->text == NULL) {
 		fprintf(stderr, "tend: error: %s: cannot open: %s\n", file,
 		    strerror(errno));
@@ -478,7 +446,7 @@ main(int argc, char **argv)
 	control_start(loop, t);
 	if (events_subscribe(&control_events) == -1)
 		fatal("cannot subscribe the control socket to events");
-	reload_init(opt.conf);
+	reload_init(l.file); /* after an upgrade: the file named at start */
 	take_over_or_start(loop, t, &opt, &from);
 	ev_run(loop, 0);
 	status = loop_exit_status();
@@ -495,6 +463,7 @@ main(int argc, char **argv)
 	spawn_fini();
 	tree_free(t);
 	ev_loop_destroy(loop);
+	upgrade_fini();
 	free(l.text); /* from.conf_text after an upgrade */
 	from.conf_text = NULL;
 	upgrade_from_free(&from);

@@ -16,6 +16,7 @@
 #include "output.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "upgrade.h"
 
 static const char *conf_path;
 
@@ -186,13 +187,15 @@ reload_run(bool dry_run, struct buf *out, char **why)
 	struct diff df;
 	char err[512];
 	const char *busy;
+	char *text = NULL; /* the file's text: an upgrade hands it over */
+	size_t len = 0;
 	int r = -1;
 
 	memset(&nw, 0, sizeof(nw));
 	memset(&d, 0, sizeof(d));
 	memset(&df, 0, sizeof(df));
 	*why = NULL;
-	if (config_load(conf_path, &nw, &d) == 0 && d.n == 0)
+	if (config_load_text(conf_path, &nw, &d, &text, &len) == 0 && d.n == 0)
 		check_users(&nw, &d);
 	if (d.n == 0 && diff_configs(supervise_config(), &nw, &df, &d) == -1 &&
 	    d.n == 0)
@@ -211,8 +214,13 @@ reload_run(bool dry_run, struct buf *out, char **why)
 		*why = strdup(err);
 		goto done;
 	}
+	if (!dry_run) {
+		upgrade_set_conf(text, len);
+		text = NULL;
+	}
 	r = 0;
 done:
+	free(text);
 	if (r == -1 && *why == NULL)
 		*why = strdup("out of memory");
 	diff_free(&df);

@@ -23,7 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STATE_VERSION 1
+/* Bumped when a section gains fields (a reader checks r->version before
+ * it reads them, so that an older tend's state still loads). 2: listen
+ * sockets (STATE_LISTEN), causes, gave_up, exit histories, oom_base, a
+ * program's hold on its sockets. */
+#define STATE_VERSION 2
 #define STATE_HEADER 32
 
 struct state_w {

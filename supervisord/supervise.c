@@ -1127,6 +1127,9 @@ save_prog(struct prog *p, struct state_w *w, int64_t now)
 	                             1000.0)
 	           : -1);
 	state_put_fd(w, ev_is_active(&p->exit_w) ? p->exit_w.fd : -1);
+	state_put_u8(w, p->lset.n > 0); /* version 2 on */
+	state_put_i64(w, p->oom_base);
+	prog_past_save(p->past, w);
 }
 
 void
@@ -1170,9 +1173,11 @@ adopt_instance(struct prog *p, int64_t kill_at, int pidfd, int64_t now)
 }
 
 static void
-load_prog(struct prog *p, struct state_r *r, int64_t now)
+load_prog(
+    struct prog *p, struct state_r *r, int64_t now, char *err, size_t errlen)
 {
 	int64_t kill_at;
+	bool holds = false;
 	int pidfd;
 
 	p->pid = (pid_t)state_get_i64(r);
@@ -1188,10 +1193,20 @@ load_prog(struct prog *p, struct state_r *r, int64_t now)
 	p->start_ticks = state_get_u64(r);
 	kill_at = state_get_i64(r);
 	pidfd = state_get_fd(r);
+	if (r->version >= 2) {
+		holds = state_get_bool(r);
+		p->oom_base = state_get_i64(r);
+		p->past = prog_past_load(r);
+	}
 	if (p->pid < 0 || p->pgid < 0)
 		r->failed = true;
 	if (!r->failed)
 		adopt_instance(p, kill_at, pidfd, now);
+	/* its sockets, which listen_load took back, found by address */
+	if (holds && !r->failed &&
+	    listen_hold(prog_extra(p->conf)->listen,
+	        prog_extra(p->conf)->nlisten, &p->lset, err, errlen) == -1)
+		r->failed = true;
 }
 
 int
@@ -1201,16 +1216,18 @@ supervise_load(struct state_r *r, char *err, size_t errlen)
 	int64_t now = supervise_now_ms();
 	size_t i, n;
 
+	err[0] = '\0';
 	if (state_section(r, STATE_SUPERVISE, &s)) {
 		sv.short_since = state_get_i64(&s);
 		n = state_get_count(&s, SIZE_MAX);
 		if (n != sv.tree->cfg.nprogs)
 			s.failed = true;
 		for (i = 0; i < n && !s.failed; i++)
-			load_prog(sv.tree->progs[i], &s, now);
+			load_prog(sv.tree->progs[i], &s, now, err, errlen);
 	}
 	if (!state_done(&s)) {
-		snprintf(err, errlen, "state: bad supervise section");
+		if (err[0] == '\0')
+			snprintf(err, errlen, "state: bad supervise section");
 		return -1;
 	}
 	for (i = 0; i < sv.tree->nnodes; i++)

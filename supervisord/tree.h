@@ -401,6 +401,11 @@ void tree_save(const struct tree *t, struct state_w *w);
  * loaded and must be freed. Pure: no system call.
  */
 int tree_load(struct tree *t, struct state_r *r, char *err, size_t errlen);
+
+/* A program's exit history (NULL: none) for supervise.c's part of the
+ * state; loaded: malloc'd, or NULL for none (or r->failed). */
+void prog_past_save(const struct prog_past *h, struct state_w *w);
+struct prog_past *prog_past_load(struct state_r *r);
 /*
  * For a reload (tree.c): a node of c, stopped and unwired (NULL on
  * ENOMEM); freeing one that is in no tree's tables.

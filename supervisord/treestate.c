@@ -11,6 +11,28 @@
 #include "state.h"
 #include "tree.h"
 
+/* A node named by its index in the tree (the new tend's tree is built
+ * from the same configuration, checked node by node); none: -1. */
+static void
+put_ref(struct state_w *w, const struct node *n)
+{
+	state_put_u64(w, n != NULL ? n->idx : UINT64_MAX);
+}
+
+static const struct node *
+get_ref(const struct tree *t, struct state_r *r)
+{
+	uint64_t idx = state_get_u64(r);
+
+	if (idx == UINT64_MAX)
+		return NULL;
+	if (idx >= t->nnodes) {
+		r->failed = true;
+		return NULL;
+	}
+	return t->nodes[idx];
+}
+
 static void
 save_node(const struct node *n, struct state_w *w)
 {
@@ -34,6 +56,10 @@ save_node(const struct node *n, struct state_w *w)
 	state_put_u8(w, n->ended);
 	state_put_u8(w, n->cg_made);
 	state_put_u8(w, n->cg_killed);
+	/* version 2 on */
+	state_put_u8(w, (uint8_t)n->cause);
+	state_put_u8(w, (uint8_t)n->end_cause);
+	put_ref(w, n->cause_from);
 }
 
 static void
@@ -56,6 +82,11 @@ save_sup(const struct sup *s, struct state_w *w)
 	state_put_u8(w, j->brutal);
 	state_put_u8(w, j->killed_all);
 	state_put_i64(w, j->cause);
+	/* version 2 on */
+	state_put_u8(w, (uint8_t)j->why);
+	put_ref(w, j->why_from);
+	state_put_u8(w, s->gave_up);
+	put_ref(w, s->gave_up_by);
 }
 
 static void
@@ -70,6 +101,35 @@ save_prog(const struct prog *p, struct state_w *w)
 	state_put_i64(w, p->last.exec_errno);
 	state_put_u8(w, p->last.before_exec);
 	state_put_i64(w, p->last.at_ms);
+	/* version 2 on */
+	state_put_u8(w, p->last.oom);
+	state_put_u8(w, p->last.stage);
+}
+
+static void
+put_exit(struct state_w *w, const struct exit_info *e)
+{
+	state_put_i64(w, e->wstatus);
+	state_put_u8(w, e->oom);
+	state_put_i64(w, e->exec_errno);
+	state_put_u8(w, e->before_exec);
+	state_put_u8(w, e->stage);
+	state_put_u8(w, (uint8_t)e->fail);
+	state_put_i64(w, e->at_ms);
+}
+
+void
+prog_past_save(const struct prog_past *h, struct state_w *w)
+{
+	size_t i;
+
+	state_put_u64(w, h != NULL ? h->n : 0);
+	for (i = 0; h != NULL && i < h->n; i++) {
+		size_t at = (h->head + i) % PROG_PAST;
+
+		put_exit(w, &h->v[at]);
+		state_put_i64(w, h->up_ms[at]);
+	}
 }
 
 void
@@ -99,6 +159,8 @@ tree_save(const struct tree *t, struct state_w *w)
 		state_put_u64(w, a->node != NULL ? a->node->idx : UINT64_MAX);
 		state_put_i64(w, a->arg);
 		state_put_u32(w, a->gen);
+		state_put_u8(w, (uint8_t)a->cause); /* version 2 on */
+		put_ref(w, a->cause_from);
 	}
 }
 
@@ -114,7 +176,7 @@ get_enum(struct state_r *r, unsigned max)
 }
 
 static void
-load_node(struct node *n, struct state_r *r)
+load_node(const struct tree *t, struct node *n, struct state_r *r)
 {
 	n->state = (enum state)get_enum(r, ST_FAILED);
 	n->held = state_get_bool(r);
@@ -135,10 +197,15 @@ load_node(struct node *n, struct state_r *r)
 	n->ended = state_get_bool(r);
 	n->cg_made = state_get_bool(r);
 	n->cg_killed = state_get_bool(r);
+	if (r->version < 2)
+		return;
+	n->cause = (enum cause)get_enum(r, CAUSE_WATCHDOG);
+	n->end_cause = (enum cause)get_enum(r, CAUSE_WATCHDOG);
+	n->cause_from = get_ref(t, r);
 }
 
 static void
-load_sup(struct sup *s, struct state_r *r)
+load_sup(const struct tree *t, struct sup *s, struct state_r *r)
 {
 	struct job *j = &s->job;
 	size_t i, n = state_get_count(r, (r->len - r->off) / 8);
@@ -169,6 +236,12 @@ load_sup(struct sup *s, struct state_r *r)
 	j->killed_all = state_get_bool(r);
 	j->cause = (int)state_get_i64(r);
 	j->in_advance = false;
+	if (r->version < 2)
+		return;
+	j->why = (enum cause)get_enum(r, CAUSE_WATCHDOG);
+	j->why_from = get_ref(t, r);
+	s->gave_up = state_get_bool(r);
+	s->gave_up_by = get_ref(t, r);
 }
 
 static void
@@ -183,7 +256,48 @@ load_prog(struct prog *p, struct state_r *r)
 	p->last.exec_errno = (int)state_get_i64(r);
 	p->last.before_exec = state_get_bool(r);
 	p->last.at_ms = state_get_i64(r);
+	if (r->version < 2)
+		return;
+	p->last.oom = state_get_bool(r);
+	p->last.stage = state_get_u8(r);
 }
+
+static void
+get_exit(struct state_r *r, struct exit_info *e)
+{
+	e->wstatus = (int)state_get_i64(r);
+	e->oom = state_get_bool(r);
+	e->exec_errno = (int)state_get_i64(r);
+	e->before_exec = state_get_bool(r);
+	e->stage = state_get_u8(r);
+	e->fail = (enum fail_cause)get_enum(r, FAIL_WATCHDOG);
+	e->at_ms = state_get_i64(r);
+}
+
+struct prog_past *
+prog_past_load(struct state_r *r)
+{
+	size_t i, n = state_get_count(r, PROG_PAST);
+	struct prog_past *h;
+
+	if (n == 0 || r->failed)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		r->failed = true;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		get_exit(r, &h->v[i]);
+		h->up_ms[i] = state_get_i64(r);
+	}
+	h->n = n;
+	return h;
+}
+
+/* ACT_NOTE's value in state version 1 (ACT_HANDOVER, ACT_RETIRE and
+ * ACT_HANDBACK were added before it since). */
+#define V1_ACT_NOTE 5
 
 static int
 load_plan(struct tree *t, struct state_r *r)
@@ -196,7 +310,10 @@ load_plan(struct tree *t, struct state_r *r)
 		struct action *a = &t->plan.v[i];
 		uint64_t idx;
 
-		a->kind = (enum act_kind)get_enum(r, ACT_NOTE);
+		a->kind = (enum act_kind)get_enum(
+		    r, r->version < 2 ? V1_ACT_NOTE : ACT_NOTE);
+		if (r->version < 2 && a->kind == V1_ACT_NOTE)
+			a->kind = ACT_NOTE; /* the handover's came before it */
 		a->note = (enum note)get_enum(r, NOTE_AUTO_SHUTDOWN);
 		idx = state_get_u64(r);
 		a->node = idx < t->nnodes ? t->nodes[idx] : NULL;
@@ -204,6 +321,12 @@ load_plan(struct tree *t, struct state_r *r)
 			r->failed = true;
 		a->arg = state_get_i64(r);
 		a->gen = state_get_u32(r);
+		a->cause = CAUSE_NONE;
+		a->cause_from = NULL;
+		if (r->version >= 2) {
+			a->cause = (enum cause)get_enum(r, CAUSE_WATCHDOG);
+			a->cause_from = get_ref(t, r);
+		}
 		t->plan.n++;
 	}
 	return r->failed ? -1 : 0;
@@ -231,9 +354,9 @@ tree_load(struct tree *t, struct state_r *r, char *err, size_t errlen)
 			    nd->path);
 			return -1;
 		}
-		load_node(nd, r);
+		load_node(t, nd, r);
 		if (nd->kind == NODE_SUP)
-			load_sup((struct sup *)nd, r);
+			load_sup(t, (struct sup *)nd, r);
 		else
 			load_prog((struct prog *)nd, r);
 	}

@@ -22,6 +22,7 @@
 
 #include "control.h"
 #include "leftover.h"
+#include "listen.h"
 #include "log.h"
 #include "output.h"
 #include "ready.h"
@@ -37,6 +38,7 @@ static struct {
 	char self_path[PATH_MAX];
 	const char *conf_file, *conf_text;
 	size_t conf_len;
+	char *conf_owned; /* a reload's text (conf_text then); NULL */
 	int64_t upgraded_at;
 	uint64_t upgrades;
 	/* while loading */
@@ -58,6 +60,24 @@ upgrade_init(const char *conf_file, const char *conf_text, size_t conf_len)
 		up.self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	n = readlink("/proc/self/exe", up.self_path, sizeof(up.self_path) - 1);
 	up.self_path[n > 0 ? n : 0] = '\0';
+}
+
+void
+upgrade_set_conf(char *text, size_t len)
+{
+	free(up.conf_owned);
+	up.conf_owned = text;
+	up.conf_text = text;
+	up.conf_len = len;
+}
+
+void
+upgrade_fini(void)
+{
+	free(up.conf_owned);
+	up.conf_owned = NULL;
+	up.conf_text = NULL;
+	up.conf_len = 0;
 }
 
 int64_t
@@ -163,6 +183,7 @@ write_state(
 	at = state_begin_section(w, STATE_TREE);
 	tree_save(t, w);
 	state_end_section(w, at);
+	listen_save(w);
 	supervise_save(w);
 	output_save(w);
 	ready_save(w);
@@ -303,32 +324,6 @@ exec_with(int bin, const char *name, int state, const int *keep, size_t nkeep,
 	errno = i;
 }
 
-/*
- * State that no module hands over yet (listening sockets): an upgrade
- * of a tree that holds any is
- * refused rather than dropped. A module that carries its part over
- * removes its line here.
- */
-static bool
-not_carried(const struct tree *t, char *err, size_t errlen)
-{
-	size_t i;
-
-	for (i = 0; i < t->cfg.nprogs; i++) {
-		const struct prog_extra *x = prog_extra(t->progs[i]->conf);
-		const char *key = x->nlisten > 0 ? "listen" : NULL;
-
-		if (key != NULL) {
-			snprintf(err, errlen,
-			    "%s uses %s, whose state an upgrade does not "
-			    "carry yet: refused",
-			    t->progs[i]->node.shown, key);
-			return true;
-		}
-	}
-	return false;
-}
-
 int
 upgrade_start(
     struct tree *t, const char *path, int reply_fd, char *err, size_t errlen)
@@ -350,8 +345,6 @@ upgrade_start(
 		    "tend is still stopping what a previous tend left");
 		return -1;
 	}
-	if (not_carried(t, err, errlen))
-		return -1;
 	if (path == NULL)
 		path = up.self_path;
 	bin = open_binary(path, err, errlen);
@@ -456,8 +449,12 @@ upgrade_load(struct tree *t, char *err, size_t errlen)
 	if (!state_section(&up.r, STATE_TREE, &s) ||
 	    tree_load(t, &s, err, errlen) == -1)
 		return -1;
-	if (supervise_load(&up.r, err, errlen) == -1 ||
-	    output_load(&up.r, err, errlen) == -1 ||
+	if (up.r.version >= 2 && listen_load(&up.r, err, errlen) == -1)
+		return -1;
+	if (supervise_load(&up.r, err, errlen) == -1)
+		return -1;
+	listen_settle();
+	if (output_load(&up.r, err, errlen) == -1 ||
 	    ready_load(&up.r, err, errlen) == -1)
 		return -1;
 	if (keep_fds(&up.r, false) == -1 || !state_done(&up.r)) {
@@ -487,13 +484,12 @@ check_tree(const struct upgrade_from *f, char *err, size_t errlen)
 	struct diags d;
 	struct tree *t = NULL;
 	struct state_r s;
-	FILE *fp;
 	int r = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&d, 0, sizeof(d));
-	fp = fmemopen(f->conf_text, f->conf_len, "r");
-	if (fp == NULL || config_parse(fp, f->conf_file, &cfg, &d) == -1) {
+	if (config_parse_text(
+	        f->conf_text, f->conf_len, f->conf_file, &cfg, &d) == -1) {
 		snprintf(err, errlen,
 		    "its configuration is invalid to this "
 		    "tend");
@@ -507,8 +503,6 @@ check_tree(const struct upgrade_from *f, char *err, size_t errlen)
 	} else {
 		snprintf(err, errlen, "state: sections missing");
 	}
-	if (fp != NULL)
-		fclose(fp);
 	diags_free(&d);
 	if (t != NULL)
 		tree_free(t);

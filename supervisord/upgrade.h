@@ -33,7 +33,8 @@ enum {
 	STATE_SUPERVISE,
 	STATE_OUTPUT,
 	STATE_READY,
-	STATE_FDS, /* every descriptor the others name */
+	STATE_FDS,    /* every descriptor the others name */
+	STATE_LISTEN, /* version 2 on: listen.c's sockets, after STATE_TREE */
 };
 
 /* What the tend section carries: read before the tree is built. */
@@ -52,6 +53,15 @@ struct upgrade_from {
  * the configuration's text as loaded (borrowed until exit). */
 void upgrade_init(
     const char *conf_file, const char *conf_text, size_t conf_len);
+
+/* A reload applied text (len bytes, taken: freed by the next one or by
+ * upgrade_fini): an upgrade hands that text over, the configuration the
+ * running tree reflects, not the file's text at start nor the file as
+ * edited since. */
+void upgrade_set_conf(char *text, size_t len);
+
+/* tend's exit: a reload's text is let go. */
+void upgrade_fini(void);
 
 /*
  * Upgrade to path (NULL: the file tend was started from). The asker's

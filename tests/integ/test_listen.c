@@ -2,8 +2,9 @@
  * test_listen.c: listening sockets (SPEC 7, `listen =`) through the real
  * tend: the descriptors and variables a program gets, clients never
  * refused through SIGKILLs of the server, two workers sharing one
- * address, an address in use, and a program using libsystemd's
- * sd_listen_fds(). The server is lserver (TEND_LSERVER_BIN).
+ * address, an address in use, a program using libsystemd's
+ * sd_listen_fds(), and an upgrade of tend under a client loop (the same
+ * sockets, no client refused). The server is lserver (TEND_LSERVER_BIN).
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -590,6 +592,101 @@ START_TEST(a_tend_killed_during_a_handover_leaves_no_instance_behind)
 }
 END_TEST
 
+/* Whether process pid has the socket link ("socket:[INODE]") open. */
+static bool
+has_socket(pid_t pid, const char *link)
+{
+	char dir[64], path[320], target[256];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		found = n > 0 && strcmp(target, link) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+/* D/clients has more lines than *arg. */
+static bool
+more_answers(struct th *t, const void *arg)
+{
+	char *all = th_contents(t, "clients");
+	int n = th_occurrences(all, "\n");
+
+	free(all);
+	return n > *(const int *)arg;
+}
+
+START_TEST(an_upgrade_keeps_the_sockets_and_refuses_no_client)
+{
+	int port = free_port();
+	char listens[PATH_MAX + 256], path[PATH_MAX], *line, *line2, *out;
+	const char *sock;
+	char *all;
+	int n, from_srv, from_none;
+	pid_t clients;
+	struct th *t = th_new("");
+	struct th_run r, r2;
+	pid_t tend;
+
+	th_path(t, "srv.sock", path, sizeof(path));
+	snprintf(listens, sizeof(listens),
+	    "listen = tcp:127.0.0.1:%d\nlisten = unix:%s\n", port, path);
+	th_write(t, "tend.conf", server_conf("srv", listens, ""));
+	th_launch(t);
+	tend = th_tend_pid(t);
+	r = th_up(t, "srv", 1);
+	line = env_line(t, "srv", r.pid);
+	sock = strstr(line, "fd3=") + 4;
+	ck_assert_msg(has_socket(tend, sock), "tend does not hold %s", sock);
+	clients = start_clients(t, port);
+	n = 0;
+	th_wait(t, more_answers, &n, DEADLINE_MS, "a first answer");
+	ck_assert_int_eq(th_ctl(t, &out, "upgrade"), 0);
+	ck_assert_msg(
+	    strstr(out, "upgraded: tend") != NULL, "upgrade: %s", out);
+	free(out);
+	all = th_contents(t, "clients");
+	n = th_occurrences(all, "\n") + 5;
+	free(all);
+	th_wait(t, more_answers, &n, DEADLINE_MS, "answers after the upgrade");
+	/* fails on any refused or unanswered request */
+	stop_clients(t, clients, r.pid, 0, &from_srv, &from_none);
+	ck_assert_int_gt(from_srv, n - 5);
+	ck_assert_int_eq(th_tend_pid(t), tend);
+	ck_assert_msg(th_run_alive(&r), "the server was restarted");
+	ck_assert_int_eq(th_pids(t, "srv", NULL, 0), 1);
+	ck_assert_msg(has_socket(tend, sock),
+	    "the new tend does not hold %s (bound again?)", sock);
+	ck_assert_int_eq(ask(0, path, NULL), r.pid);
+	/* a restart after the upgrade gets the same sockets from it */
+	ck_assert_int_eq(kill(r.pid, SIGKILL), 0);
+	r2 = th_up(t, "srv", 2);
+	line2 = env_line(t, "srv", r2.pid);
+	ck_assert_msg(strstr(line2, " fds=2 ") != NULL &&
+	                  strcmp(strstr(line2, "fd3=") + 4, sock) == 0,
+	    "after the upgrade, a restart got: %s (first run: %s)", line2,
+	    line);
+	ck_assert_int_eq(ask(port, NULL, NULL), r2.pid);
+	ck_assert_int_eq(ask(0, path, NULL), r2.pid);
+	free(line);
+	free(line2);
+	ck_assert_int_eq(th_stop(t), 0);
+	ck_assert_msg(access(path, F_OK) == -1,
+	    "%s is left behind after tend exited", path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -615,6 +712,7 @@ main(void)
 	tcase_add_test(tc, a_reload_whose_new_instance_is_never_ready_exits_1);
 	tcase_add_test(
 	    tc, a_tend_killed_during_a_handover_leaves_no_instance_behind);
+	tcase_add_test(tc, an_upgrade_keeps_the_sockets_and_refuses_no_client);
 	suite_add_tcase(s, tc);
 	return th_main(s);
 }

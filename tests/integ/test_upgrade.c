@@ -6,7 +6,8 @@
  * at its deadline and started again; every line of a writer arrives once,
  * in order; upgrades that cannot happen leave the old tend going on with
  * exit 1 and the reason; ten upgrades in a row grow no descriptor; PID 1
- * upgrades too.
+ * upgrades too; after a reload, the reloaded configuration is handed
+ * over; causes, a give-up and exit histories are kept.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -336,6 +337,20 @@ one_run(struct th *t, const void *arg)
 }
 
 static bool
+g_failed(struct th *t, const void *arg)
+{
+	char *out;
+	bool failed;
+
+	(void)arg;
+	(void)th_ctl(t, &out, "status --all g");
+	failed = strncmp(out, "NAME", 4) == 0 && strstr(out, "\ng ") != NULL &&
+	         strstr(strstr(out, "\ng "), "failed") != NULL;
+	free(out);
+	return failed;
+}
+
+static bool
 nt_running(struct th *t, const void *arg)
 {
 	(void)arg;
@@ -382,6 +397,118 @@ START_TEST(readiness_and_the_watchdog_go_on_across_an_upgrade)
 }
 END_TEST
 
+START_TEST(an_upgrade_after_a_reload_carries_the_reloaded_configuration)
+{
+	/*
+	 * The file is reloaded (b added), then edited again without a
+	 * reload (c added): the new tend runs the tree the reload made, a
+	 * and b kept, c not started, and its own reload reads the same file
+	 * (tend was started with -c).
+	 */
+	static const char a[] = "[program:a]\ncommand = {S:a}\n";
+	static const char ab[] = "[program:a]\ncommand = {S:a}\n"
+	                         "[program:b]\ncommand = {S:b}\n";
+	static const char abc[] = "[program:a]\ncommand = {S:a}\n"
+	                          "[program:b]\ncommand = {S:b}\n"
+	                          "[program:c]\ncommand = {S:c}\n";
+	struct th_run ra, rb;
+	char bin[PATH_MAX], *out;
+	struct th *t;
+
+	t = th_start(a);
+	ra = th_up(t, "a", 1);
+	th_write(t, "tend.conf", ab);
+	ck_assert_int_eq(th_ctl(t, &out, "reload"), 0);
+	free(out);
+	rb = th_up(t, "b", 1);
+	th_write(t, "tend.conf", abc);
+	upgrade_to(t, install_tend(t, "tend-next", bin, sizeof(bin)));
+	ck_assert(th_run_alive(&ra) && th_run_alive(&rb));
+	ck_assert(status_has(t, "b", "running"));
+	ck_assert_int_eq(th_ctl(t, &out, "status c"), 3);
+	free(out);
+	ck_assert_int_eq(th_pids(t, "c", NULL, 0), 0);
+	ck_assert_int_eq(th_ctl(t, &out, "reload"), 0);
+	free(out);
+	(void)th_up(t, "c", 1);
+	ck_assert(th_run_alive(&ra) && th_run_alive(&rb));
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
+/* out with every "uptime_ms":N made "uptime_ms":_ (it moves). */
+static void
+drop_uptimes(char *out)
+{
+	char *at = out;
+
+	while ((at = strstr(at, "\"uptime_ms\":")) != NULL) {
+		char *num = at + strlen("\"uptime_ms\":"), *end = num;
+
+		while (*end >= '0' && *end <= '9')
+			end++;
+		if (end > num) {
+			*num = '_';
+			memmove(num + 1, end, strlen(end) + 1);
+		}
+		at = num;
+	}
+}
+
+/* `tendctl status --all --json` without uptimes; and `inspect y` from
+ * its RECENT EXITS on. */
+static void
+why_and_past(struct th *t, char **status, char **past)
+{
+	char *out, *at;
+
+	ck_assert_int_eq(th_ctl(t, status, "status --all --json"), 0);
+	drop_uptimes(*status);
+	ck_assert_int_eq(th_ctl(t, &out, "inspect y"), 0);
+	at = strstr(out, "RECENT EXITS");
+	ck_assert_msg(at != NULL, "inspect y: %s", out);
+	*past = strdup(at);
+	free(out);
+}
+
+START_TEST(an_upgrade_keeps_causes_a_give_up_and_exit_histories)
+{
+	/* g gives up at x's end and is not restarted (temporary); y is
+	 * restarted once: every cause, g's give-up and who caused it, and
+	 * y's recent exits are the same after the upgrade. */
+	char bin[PATH_MAX], *st0, *past0, *st1, *past1;
+	struct th_run x, y;
+	struct th *t;
+
+	t = th_start("[supervisor:root]\nintensity = 5\nperiod = 60s\n"
+	             "children = g y\n"
+	             "[supervisor:g]\nintensity = 0\nrestart = temporary\n"
+	             "children = x\n"
+	             "[program:x]\ncommand = {S:x}\n"
+	             "[program:y]\ncommand = {S:y}\n");
+	x = th_up(t, "x", 1);
+	y = th_up(t, "y", 1);
+	ck_assert_int_eq(kill(y.pid, SIGKILL), 0);
+	(void)th_up(t, "y", 2);
+	ck_assert_int_eq(kill(x.pid, SIGKILL), 0);
+	th_wait_gone(t, x.pid, x.start, DEADLINE_MS);
+	th_wait(t, g_failed, NULL, DEADLINE_MS, "g to give up");
+	why_and_past(t, &st0, &past0);
+	ck_assert_msg(strstr(st0, "\"gave_up_by\":\"g/x\"") != NULL &&
+	                  strstr(past0, "signal:KILL") != NULL,
+	    "before the upgrade: %s\n%s", st0, past0);
+	upgrade_to(t, install_tend(t, "tend-next", bin, sizeof(bin)));
+	why_and_past(t, &st1, &past1);
+	ck_assert_str_eq(st1, st0);
+	ck_assert_str_eq(past1, past0);
+	free(st0);
+	free(past0);
+	free(st1);
+	free(past1);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 upgrade_suite(void)
 {
@@ -397,6 +524,10 @@ upgrade_suite(void)
 	tcase_add_test(tc, ten_upgrades_in_a_row_grow_no_descriptor);
 	tcase_add_test(tc, readiness_and_the_watchdog_go_on_across_an_upgrade);
 	tcase_add_test(tc, as_pid1_an_upgrade_keeps_pid_1_and_the_programs);
+	tcase_add_test(
+	    tc, an_upgrade_after_a_reload_carries_the_reloaded_configuration);
+	tcase_add_test(
+	    tc, an_upgrade_keeps_causes_a_give_up_and_exit_histories);
 	suite_add_tcase(s, tc);
 	return s;
 }

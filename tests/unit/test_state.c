@@ -5,7 +5,8 @@
  * refused whole before anything is read; reads past a section fail the
  * reader instead of reading anything. A tree saved after crashes, a
  * backoff and an operator's stop loads into a tree built from the same
- * configuration with the same states, histories, timers and plan.
+ * configuration with the same states, histories, timers and plan, its
+ * causes and give-ups; a version 1 tree still loads.
  */
 #include <check.h>
 #include <errno.h>
@@ -326,6 +327,157 @@ START_TEST(a_tree_of_another_configuration_is_refused)
 }
 END_TEST
 
+/*
+ * The tree section as tend wrote it in state version 1 (before causes,
+ * give-ups and a program's oom and stage were carried): its layout, kept
+ * here as the contract an older tend's state follows.
+ */
+static void
+save_v1(const struct tree *t, struct state_w *w)
+{
+	size_t i, k;
+
+	state_put_u64(w, t->nnodes);
+	for (i = 0; i < t->nnodes; i++) {
+		const struct node *n = t->nodes[i];
+
+		state_put_str(w, n->path);
+		state_put_u8(w, (uint8_t)n->state);
+		for (k = 0; k < 8; k++) /* held .. op_starting */
+			state_put_u8(w, 0);
+		state_put_u8(w, (uint8_t)n->after_stop);
+		state_put_u32(w, n->gen);
+		state_put_u32(w, n->restarts);
+		state_put_i64(w, n->since_ms);
+		state_put_i64(w, n->timer_at_ms);
+		state_put_i64(w, n->exit_code);
+		state_put_u8(w, (uint8_t)n->last_kind);
+		state_put_u8(w, n->ended);
+		state_put_u8(w, 0); /* cg_made */
+		state_put_u8(w, 0); /* cg_killed */
+		if (n->kind == NODE_SUP) {
+			state_put_u64(w, 0); /* no restart history */
+			state_put_u8(w, JOB_NONE);
+			state_put_u8(w, 0);
+			state_put_u64(w, 0);
+			for (k = 0; k < 3; k++)
+				state_put_u8(w, 0);
+			state_put_i64(w, 0);
+			state_put_u8(w, TERM_STOP);
+			state_put_u8(w, 0);
+			state_put_u8(w, 0);
+			state_put_i64(w, 0);
+		} else {
+			state_put_i64(w, 0); /* backoff_next_ms */
+			for (k = 0; k < 4; k++)
+				state_put_u8(w, 0);
+			state_put_i64(w, 0);
+			state_put_i64(w, 0);
+			state_put_u8(w, 0);
+			state_put_i64(w, 0);
+		}
+	}
+	state_put_i64(w, t->exit_status);
+	state_put_u8(w, 0);
+	state_put_u64(w, 1); /* a plan of one note (ACT_NOTE was 5) */
+	state_put_u8(w, 5);
+	state_put_u8(w, NOTE_STATE);
+	state_put_u64(w, 1);
+	state_put_i64(w, ST_RUNNING);
+	state_put_u32(w, 1);
+}
+
+START_TEST(a_version_1_tree_loads_without_what_it_did_not_carry)
+{
+	struct tree *t = build(TREE), *u = build(TREE);
+	struct state_w w;
+	struct state_r r, s;
+	char err[256];
+	size_t at, i;
+
+	tree_start(t, 1000);
+	run_plan(t, 1000);
+	crash(t, "x", 2000);
+	run_plan(t, 2000);
+	state_w_init(&w);
+	at = state_begin_section(&w, 3);
+	save_v1(t, &w);
+	state_end_section(&w, at);
+	ck_assert_int_eq(state_finish(&w), 0);
+	w.p[8] = 1; /* the header's version; the checksum is of the rest */
+	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.version, 1);
+	ck_assert(state_section(&r, 3, &s));
+	ck_assert_msg(tree_load(u, &s, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < t->nnodes; i++) {
+		ck_assert_int_eq(u->nodes[i]->state, t->nodes[i]->state);
+		ck_assert_uint_eq(u->nodes[i]->gen, t->nodes[i]->gen);
+		ck_assert_int_eq(u->nodes[i]->cause, CAUSE_NONE);
+	}
+	ck_assert_int_ne(prog(t, "y")->node.cause, CAUSE_NONE);
+	ck_assert_uint_eq(u->plan.n, 1);
+	ck_assert_int_eq(u->plan.v[u->plan.head].kind, ACT_NOTE);
+	ck_assert_ptr_eq(u->plan.v[u->plan.head].node, u->nodes[1]);
+	state_w_free(&w);
+	tree_free(t);
+	tree_free(u);
+}
+END_TEST
+
+#define GIVES_UP                                                               \
+	"[supervisor:root]\nchildren = s, a\n"                                 \
+	"[supervisor:s]\nintensity = 0\nrestart = temporary\n"                 \
+	"children = x, y\n"                                                    \
+	"[program:a]\ncommand = a\n"                                           \
+	"[program:x]\ncommand = x\n"                                           \
+	"[program:y]\ncommand = y\n"
+
+START_TEST(causes_and_a_give_up_load_as_they_were_saved)
+{
+	struct tree *t = build(GIVES_UP), *u = build(GIVES_UP);
+	const struct sup *s0, *s1;
+	struct state_w w;
+	struct state_r r, s;
+	char err[256];
+	size_t at, i;
+
+	tree_start(t, 1000);
+	run_plan(t, 1000);
+	crash(t, "x", 2000); /* s gives up, is not restarted */
+	run_plan(t, 2000);
+	crash(t, "a", 2100); /* restarted: its cause is its own end */
+	run_plan(t, 2100);
+	s0 = (const struct sup *)tree_find(t, "s");
+	ck_assert(s0->gave_up);
+	state_w_init(&w);
+	at = state_begin_section(&w, 3);
+	tree_save(t, &w);
+	state_end_section(&w, at);
+	ck_assert_int_eq(state_finish(&w), 0);
+	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), 0);
+	ck_assert(state_section(&r, 3, &s));
+	ck_assert_msg(tree_load(u, &s, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < t->nnodes; i++) {
+		const struct node *a = t->nodes[i], *b = u->nodes[i];
+
+		ck_assert_int_eq(a->cause, b->cause);
+		ck_assert_int_eq(a->end_cause, b->end_cause);
+		ck_assert_ptr_eq(
+		    a->cause_from != NULL ? u->nodes[a->cause_from->idx] : NULL,
+		    b->cause_from);
+	}
+	s1 = (const struct sup *)tree_find(u, "s");
+	ck_assert(s1->gave_up);
+	ck_assert_int_eq(prog(u, "a")->node.cause, CAUSE_STRATEGY);
+	ck_assert_ptr_eq(prog(u, "a")->node.cause_from, &prog(u, "a")->node);
+	ck_assert_ptr_nonnull(s1->gave_up_by);
+	ck_assert_str_eq(s1->gave_up_by->path, s0->gave_up_by->path);
+	state_w_free(&w);
+	tree_free(t);
+	tree_free(u);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -338,6 +490,9 @@ main(void)
 	tcase_add_test(tc, reads_past_a_section_or_the_wrong_section_fail);
 	tcase_add_test(tc, a_ring_reads_back_with_every_line);
 	tcase_add_test(tc, a_tree_loads_as_it_was_saved);
+	tcase_add_test(
+	    tc, a_version_1_tree_loads_without_what_it_did_not_carry);
+	tcase_add_test(tc, causes_and_a_give_up_load_as_they_were_saved);
 	tcase_add_test(tc, a_tree_of_another_configuration_is_refused);
 	suite_add_tcase(s, tc);
 	return unit_main(s);
