@@ -81,6 +81,10 @@ struct client {
 void client_reply_error(struct client *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Close c once it is safe, saying nothing (an upgrade holds a copy of
+ * its socket, to answer it). */
+void client_let_go(struct client *c);
+
 /* What c->out holds is the whole reply: end it, send it, close. If a
  * record could not be added to it (out of memory), an error instead. */
 void client_reply_done(struct client *c);

@@ -814,9 +814,11 @@ verb_upgrade(struct client *c, struct request *r, int arg)
 		    c, 2, "upgrade: %s: not an absolute path", r->args[0]);
 		return;
 	}
-	/* returns only if the old tend goes on */
-	(void)upgrade_start(cmd.tree, r->nargs == 1 ? r->args[0] : NULL, c->fd,
-	    err, sizeof(err));
+	if (upgrade_start(cmd.tree, r->nargs == 1 ? r->args[0] : NULL, c->fd,
+	        err, sizeof(err)) == 0) {
+		client_let_go(c); /* the upgrade answers on its copy */
+		return;
+	}
 	log_warnx("upgrade: %s; going on", err);
 	client_reply_error(c, 1, "upgrade: %s", err);
 }

@@ -66,8 +66,8 @@ static struct {
 	bool recent_loaded; /* recent came with an upgrade's state */
 } ctl = {.fd = -1, .lock_fd = -1, .spare_fd = -1, .upgrade_fd = -1};
 
-static void client_close(struct client *c);
 static struct client *add_client(struct ev_loop *loop, int fd);
+static void client_close(struct client *c);
 static void client_want_write(struct client *c);
 static void stream_out(const struct buf *rec, bool logs, const struct node *n);
 
@@ -326,6 +326,15 @@ control_answer_upgrade(const char *failed)
 	c = add_client(ctl.loop, fd);
 	if (c != NULL)
 		commands_upgraded(c, failed);
+}
+
+void
+control_upgrade_failed(int fd, const char *why)
+{
+	struct client *c = add_client(ctl.loop, fd);
+
+	if (c != NULL)
+		client_reply_error(c, 1, "upgrade: %s", why);
 }
 
 void
@@ -616,6 +625,14 @@ client_reply_error(struct client *c, int code, const char *fmt, ...)
 	c->closing = true;
 	if (c->state != C_WAITING && c->state != C_STREAMING)
 		c->state = C_REPLYING;
+	client_want_write(c);
+}
+
+void
+client_let_go(struct client *c)
+{
+	c->closing = true;
+	c->state = C_REPLYING;
 	client_want_write(c);
 }
 

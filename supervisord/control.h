@@ -48,6 +48,9 @@ void control_save(struct state_w *w, int reply_fd);
 int control_load(
     struct state_r *r, const struct tend_conf *tc, char *err, size_t errlen);
 void control_answer_upgrade(const char *failed);
+
+/* An upgrade under way failed: answer its asker on fd (taken) with why. */
+void control_upgrade_failed(int fd, const char *why);
 /* Right before the exec: end every events and logs -f stream cleanly
  * (their clients are not handed over). */
 void control_end_streams(void);

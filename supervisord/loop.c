@@ -62,10 +62,9 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	case SIGUSR2: {
 		char err[1024];
 
-		/* returns only if the old tend goes on */
-		(void)upgrade_start(
-		    supervise_tree(), NULL, -1, err, sizeof(err));
-		log_warnx("SIGUSR2: upgrade: %s; going on", err);
+		if (upgrade_start(
+		        supervise_tree(), NULL, -1, err, sizeof(err)) == -1)
+			log_warnx("SIGUSR2: upgrade: %s; going on", err);
 		break;
 	}
 	}
@@ -80,7 +79,8 @@ reap_all(void)
 
 	ev_timer_stop(lp.loop, &lp.scan_w);
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		supervise_reaped(pid, wstatus);
+		if (!upgrade_reaped(pid, wstatus))
+			supervise_reaped(pid, wstatus);
 	pid1_sweep_reaped();
 }
 

@@ -429,6 +429,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	if (loop_init(loop, grace_ms) == -1)
 		fatal("cannot watch SIGCHLD");
+	upgrade_watch(loop);
 	if (output_init(loop, &l.cfg.tend, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (cgroup_init(loop, l.cfg.tend.cgroups, control_path(),
@@ -451,6 +452,7 @@ main(int argc, char **argv)
 	ev_run(loop, 0);
 	status = loop_exit_status();
 	log_info("exiting with status %d", status);
+	upgrade_stop();
 	control_close();
 	leftover_fini();
 	loop_fini();

@@ -205,8 +205,12 @@ reload_run(bool dry_run, struct buf *out, char **why)
 		goto done;
 	}
 	busy = dry_run ? NULL : supervise_reload_busy(err, sizeof(err));
+	if (!dry_run && upgrade_busy())
+		busy = "reload refused: an upgrade is under way (the new tend "
+		       "checks this configuration); nothing changed, try "
+		       "again once it has ended";
 	if (busy != NULL) {
-		*why = strdup(err);
+		*why = strdup(busy);
 		goto done;
 	}
 	plan_records(&df, supervise_config(), &nw, dry_run, out);

@@ -1,6 +1,25 @@
 /*
  * upgrade.c: the exec dance of an upgrade (see upgrade.h); the state's
  * encoding is state.c's, each module saves and loads its own part.
+ *
+ * The check runs while tend goes on. upgrade_start writes the state
+ * into a memfd, starts the new binary's --upgrade-check on it in a child
+ * and returns; tend's loop keeps serving (programs restart, output is
+ * written, clients are answered) until the child ends, which the loop's
+ * SIGCHLD reaper tells upgrade_reaped (CHECK_MS at most: then SIGKILL).
+ * Only then, from a timer of the loop, the state is written again and
+ * executed at once: the state the new tend loads is exact at the exec
+ * (nothing runs between the write and the fexecve), where the one the
+ * check read is out of date as soon as a program restarts or writes a
+ * line during the check. Re-writing is right, and
+ * freezing changes would not be: what the check judges is whether this
+ * binary can read this tend's state format and its configuration, and
+ * builds the same tree from it (node by node); values are written by the
+ * same code each time. Both stay as they were while the check runs: a
+ * reload is refused meanwhile (upgrade_busy), and so is a second
+ * upgrade; a shutdown begun meanwhile ends the upgrade. Freezing instead
+ * would hold every restart for as long as the check runs (SPEC 10's
+ * isolation bound), which is what this avoids.
  */
 #include "upgrade.h"
 
@@ -10,9 +29,9 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <ev.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +66,20 @@ static struct {
 	size_t map_len;
 	struct state_r r;
 } up = {.self_fd = -1, .state_fd = -1, .old_exe_fd = -1};
+
+/* An upgrade whose check runs (pid != 0). */
+static struct {
+	struct ev_loop *loop;
+	struct tree *tree;
+	pid_t pid;    /* the check's child */
+	int wstatus;  /* its status, once reaped */
+	int bin;      /* the new binary, opened once */
+	int said;     /* the read end of the child's stderr */
+	int reply_fd; /* a copy of the asker's socket; -1: SIGUSR2 */
+	char path[PATH_MAX];
+	ev_timer limit_w; /* CHECK_MS, then SIGKILL */
+	ev_timer go_w;    /* reaped: go on from the loop */
+} chk = {.bin = -1, .said = -1, .reply_fd = -1};
 
 void
 upgrade_init(const char *conf_file, const char *conf_text, size_t conf_len)
@@ -224,31 +257,41 @@ check_child(int bin, int state, int out, const char *path)
 	_exit(127);
 }
 
-/* Wait for the check's child (up to CHECK_MS): its wait status, or -1. */
+/* What the check's child said, and its status, as a reason: 0 if it
+ * accepted the state, else -1 and err. */
 static int
-wait_check(pid_t pid)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), wstatus;
-	struct pollfd p = {pfd, POLLIN, 0};
-
-	if (pfd >= 0) {
-		if (poll(&p, 1, CHECK_MS) == 0)
-			(void)kill(pid, SIGKILL);
-		close(pfd);
-	}
-	while (waitpid(pid, &wstatus, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return wstatus;
-}
-
-/* The new binary checks the state: 0, or -1 and err says why not. */
-static int
-run_check(int bin, int state, const char *path, char *err, size_t errlen)
+judge_check(
+    int wstatus, int said_fd, const char *path, char *err, size_t errlen)
 {
 	char said[CHECK_SAY];
-	int fds[2], wstatus;
-	ssize_t n;
+	ssize_t n = read(said_fd, said, sizeof(said) - 1); /* it has ended */
+
+	said[n > 0 ? n : 0] = '\0';
+	said[strcspn(said, "\n")] = '\0';
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+		return 0;
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
+		snprintf(err, errlen, "%s", said);
+	else if (WIFSIGNALED(wstatus))
+		snprintf(err, errlen,
+		    "%s --upgrade-check was killed by signal %d%s%s%s", path,
+		    WTERMSIG(wstatus),
+		    WTERMSIG(wstatus) == SIGKILL ? " (no answer in time)" : "",
+		    said[0] ? ": " : "", said);
+	else
+		snprintf(err, errlen,
+		    "%s refused the state (--upgrade-check exited %d)%s%s",
+		    path, WEXITSTATUS(wstatus), said[0] ? ": " : "", said);
+	return -1;
+}
+
+/* Start the new binary's check of the state in a child: its pid (and
+ * the read end of its stderr in *said), or -1 and err. */
+static pid_t
+start_check(
+    int bin, int state, const char *path, int *said, char *err, size_t errlen)
+{
+	int fds[2];
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) == -1 || lseek(state, 0, SEEK_SET) == -1) {
@@ -264,25 +307,8 @@ run_check(int bin, int state, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
 		return -1;
 	}
-	wstatus = wait_check(pid);
-	n = read(fds[0], said, sizeof(said) - 1); /* it has ended: no wait */
-	close(fds[0]);
-	said[n > 0 ? n : 0] = '\0';
-	said[strcspn(said, "\n")] = '\0';
-	if (wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
-		return 0;
-	if (wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
-		snprintf(err, errlen, "%s", said);
-	else if (wstatus != -1 && WIFSIGNALED(wstatus))
-		snprintf(err, errlen,
-		    "%s --upgrade-check was killed by signal %d%s%s", path,
-		    WTERMSIG(wstatus), said[0] ? ": " : "", said);
-	else
-		snprintf(err, errlen,
-		    "%s refused the state (--upgrade-check exited %d)%s%s",
-		    path, wstatus != -1 ? WEXITSTATUS(wstatus) : -1,
-		    said[0] ? ": " : "", said);
-	return -1;
+	*said = fds[0];
+	return pid;
 }
 
 static void
@@ -324,49 +350,190 @@ exec_with(int bin, const char *name, int state, const int *keep, size_t nkeep,
 	errno = i;
 }
 
+/* Why tend cannot hand its state over now (when an upgrade begins, and
+ * again at the exec: the check ran meanwhile), or NULL. */
+static const char *
+not_now(const struct tree *t)
+{
+	if (t->shutting_down || t->exit_status != -1)
+		return "tend is shutting down";
+	if (supervise_handing())
+		return "a handover is under way; try again once it has ended";
+	if (leftover_busy())
+		return "tend is still stopping what a previous tend left";
+	return NULL;
+}
+
+/* The upgrade under way is over (it failed, or tend is shutting down):
+ * tell the asker why, let everything go. */
+static void
+check_over(const char *why)
+{
+	log_warnx("upgrade: %s; going on", why);
+	if (chk.reply_fd >= 0)
+		control_upgrade_failed(chk.reply_fd, why);
+	chk.reply_fd = -1;
+	if (chk.said >= 0)
+		close(chk.said);
+	if (chk.bin >= 0)
+		close(chk.bin);
+	chk.said = chk.bin = -1;
+	chk.pid = 0;
+}
+
+/* The check accepted the state: write it again, now, and execute the
+ * new binary with it. Returns only if the old tend goes on. */
+static void
+exec_new(char *err, size_t errlen)
+{
+	struct state_w w;
+	int state = write_state(chk.tree, chk.reply_fd, &w, err, errlen);
+
+	if (state == -1) {
+		state_w_free(&w);
+		return;
+	}
+	output_freeze(true); /* what is unwritten now is in the state */
+	control_end_streams();
+	exec_with(chk.bin, chk.path, state, w.fds, w.nfds, NULL);
+	snprintf(
+	    err, errlen, "cannot execute %s: %s", chk.path, strerror(errno));
+	output_freeze(false);
+	close(state);
+	state_w_free(&w);
+}
+
+static void
+on_check_done(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	char err[PATH_MAX + CHECK_SAY + 128];
+	const struct tree *t = chk.tree;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (judge_check(chk.wstatus, chk.said, chk.path, err, sizeof(err)) ==
+	    0) {
+		const char *why = not_now(t);
+
+		if (why != NULL)
+			snprintf(err, sizeof(err), "%s", why);
+		else
+			exec_new(err, sizeof(err));
+	}
+	check_over(err);
+}
+
+static void
+on_check_limit(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (chk.pid > 0)
+		(void)kill(chk.pid, SIGKILL); /* reaped as any child */
+}
+
+void
+upgrade_watch(struct ev_loop *loop)
+{
+	chk.loop = loop;
+	ev_timer_init(&chk.limit_w, on_check_limit, CHECK_MS / 1000.0, 0.0);
+	ev_timer_init(&chk.go_w, on_check_done, 0.0, 0.0);
+}
+
+bool
+upgrade_reaped(pid_t pid, int wstatus)
+{
+	if (chk.pid <= 0 || pid != chk.pid)
+		return false;
+	chk.pid = -1; /* reaped; the upgrade goes on from go_w */
+	chk.wstatus = wstatus;
+	ev_timer_stop(chk.loop, &chk.limit_w);
+	ev_timer_start(chk.loop, &chk.go_w);
+	return true;
+}
+
+bool
+upgrade_busy(void)
+{
+	return chk.pid != 0;
+}
+
+/* Whether an upgrade may begin now: else err says why. */
+static bool
+may_begin(const struct tree *t, char *err, size_t errlen)
+{
+	const char *why = not_now(t);
+
+	if (chk.pid != 0)
+		snprintf(err, errlen,
+		    "an upgrade is under way (its check runs); try again "
+		    "once it has ended");
+	else if (why != NULL)
+		snprintf(err, errlen, "%s", why);
+	else
+		return true;
+	return false;
+}
+
 int
 upgrade_start(
     struct tree *t, const char *path, int reply_fd, char *err, size_t errlen)
 {
 	struct state_w w;
 	int bin, state;
+	pid_t pid;
 
-	if (t->shutting_down || t->exit_status != -1) {
-		snprintf(err, errlen, "tend is shutting down");
+	if (!may_begin(t, err, errlen))
 		return -1;
-	}
-	if (supervise_handing()) {
-		snprintf(err, errlen,
-		    "a handover is under way; try again once it has ended");
-		return -1;
-	}
-	if (leftover_busy()) {
-		snprintf(err, errlen,
-		    "tend is still stopping what a previous tend left");
-		return -1;
-	}
 	if (path == NULL)
 		path = up.self_path;
 	bin = open_binary(path, err, errlen);
 	if (bin == -1)
 		return -1;
-	log_info("upgrade: to %s (it checks the state first)", path);
-	state = write_state(t, reply_fd, &w, err, errlen);
-	if (state == -1)
-		goto fail_bin;
-	output_freeze(true); /* what is unwritten now is in the state */
-	if (run_check(bin, state, path, err, errlen) == -1)
-		goto fail_state;
-	control_end_streams();
-	exec_with(bin, path, state, w.fds, w.nfds, NULL);
-	snprintf(err, errlen, "cannot execute %s: %s", path, strerror(errno));
-fail_state:
-	output_freeze(false);
+	state = write_state(t, -1, &w, err, errlen);
+	state_w_free(&w); /* the check reads bytes only */
+	if (state == -1) {
+		close(bin);
+		return -1;
+	}
+	pid = start_check(bin, state, path, &chk.said, err, errlen);
 	close(state);
-fail_bin:
-	close(bin);
-	state_w_free(&w);
-	return -1;
+	if (pid == -1) {
+		close(bin);
+		return -1;
+	}
+	chk.reply_fd = reply_fd >= 0 ? fcntl(reply_fd, F_DUPFD_CLOEXEC, 3) : -1;
+	chk.tree = t;
+	chk.pid = pid;
+	chk.bin = bin;
+	snprintf(chk.path, sizeof(chk.path), "%s", path);
+	ev_timer_start(chk.loop, &chk.limit_w);
+	log_info("upgrade: to %s (it checks the state first; tend goes on "
+	         "meanwhile)",
+	    path);
+	return 0;
+}
+
+void
+upgrade_stop(void)
+{
+	int wstatus;
+
+	if (chk.pid > 0) {
+		(void)kill(chk.pid, SIGKILL);
+		(void)waitpid(chk.pid, &wstatus, 0);
+	}
+	if (chk.loop != NULL) {
+		ev_timer_stop(chk.loop, &chk.limit_w);
+		ev_timer_stop(chk.loop, &chk.go_w);
+	}
+	if (chk.reply_fd >= 0) /* the control socket is gone: no answer */
+		close(chk.reply_fd);
+	chk.reply_fd = -1;
+	if (chk.pid != 0)
+		check_over("tend is exiting");
 }
 
 /* ---------------------------------------------------------- new side */

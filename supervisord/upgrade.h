@@ -17,6 +17,8 @@
 #ifndef TEND_UPGRADE_H
 #define TEND_UPGRADE_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,13 +65,31 @@ void upgrade_set_conf(char *text, size_t len);
 /* tend's exit: a reload's text is let go. */
 void upgrade_fini(void);
 
+/* The loop an upgrade's check is watched from (before any upgrade). */
+struct ev_loop;
+void upgrade_watch(struct ev_loop *loop);
+
 /*
- * Upgrade to path (NULL: the file tend was started from). The asker's
- * socket (reply_fd, -1 for SIGUSR2) is handed over for the new tend to
- * answer. Returns only if the old tend goes on: -1 and err says why.
+ * Upgrade to path (NULL: the file tend was started from): start the new
+ * binary's check of the state, and return while it runs (tend goes on
+ * serving meanwhile; see upgrade.c). 0: under way, with a copy of the
+ * asker's socket (reply_fd, -1 for SIGUSR2): the new tend answers it, or
+ * this one if the upgrade fails later (control_upgrade_failed), and the
+ * caller lets its own go without a word. -1 and err: it cannot begin.
  */
 int upgrade_start(
     struct tree *t, const char *path, int reply_fd, char *err, size_t errlen);
+
+/* The loop reaped pid: whether it was the check's child (then the
+ * upgrade goes on, from the loop). */
+bool upgrade_reaped(pid_t pid, int wstatus);
+
+/* Whether an upgrade's check runs (a reload is refused meanwhile: the
+ * configuration checked must be the one handed over). */
+bool upgrade_busy(void);
+
+/* tend's exit: a check under way is killed and its asker let go. */
+void upgrade_stop(void);
 
 /* `tend --upgrade-check FD`: whether this binary can load that state:
  * an exit status (0 yes; 1, and why on stderr). */

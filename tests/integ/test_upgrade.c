@@ -7,7 +7,8 @@
  * in order; upgrades that cannot happen leave the old tend going on with
  * exit 1 and the reason; ten upgrades in a row grow no descriptor; PID 1
  * upgrades too; after a reload, the reloaded configuration is handed
- * over; causes, a give-up and exit histories are kept.
+ * over; causes, a give-up and exit histories are kept; tend goes on
+ * (restarts, answers) while the new binary checks the state.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -79,8 +80,8 @@ upgrade_to(struct th *t, const char *path)
 	char *out;
 	int rc = th_ctl(t, &out, "upgrade %s", path);
 
-	ck_assert_msg(
-	    rc == 0, "tendctl upgrade %s: exit %d: %s", path, rc, out);
+	ck_assert_msg(rc == 0, "tendctl upgrade %s: exit %d: %s\n%s", path, rc,
+	    out, th_stderr(t));
 	ck_assert_msg(strstr(out, "upgraded: tend") != NULL,
 	    "tendctl upgrade printed %s", out);
 	free(out);
@@ -509,6 +510,57 @@ START_TEST(an_upgrade_keeps_causes_a_give_up_and_exit_histories)
 }
 END_TEST
 
+START_TEST(tend_goes_on_while_the_new_binary_checks_the_state)
+{
+	/*
+	 * The new binary (slowcheck, then the real tend) takes its time to
+	 * check the state: meanwhile tend restarts a crashed program,
+	 * answers status, and refuses a reload and a second upgrade, saying
+	 * why. The state handed over is the one at the exec: the new tend
+	 * knows a's run started during the check (restarts it once killed).
+	 */
+	const char *slow = getenv("TEND_SLOWCHECK_BIN");
+	struct th_run a1, a2, b;
+	struct th_stream up;
+	struct th *t;
+	char *out;
+	int rc;
+
+	ck_assert_msg(slow != NULL, "TEND_SLOWCHECK_BIN is not set");
+	t = th_start("[program:a]\ncommand = {S:a}\n"
+	             "[program:b]\ncommand = {S:b}\n");
+	a1 = th_up(t, "a", 1);
+	b = th_up(t, "b", 1);
+	th_stream_ctl(t, &up, "upgrade %s", slow);
+	th_wait_file(t, "check.started", "\n", DEADLINE_MS);
+	ck_assert_int_eq(kill(a1.pid, SIGKILL), 0);
+	a2 = th_up(t, "a", 2);
+	ck_assert(status_has(t, "a", "running"));
+	rc = th_ctl(t, &out, "reload");
+	ck_assert_msg(rc != 0 && strstr(out, "an upgrade is under way") != NULL,
+	    "reload during the check: exit %d: %s", rc, out);
+	free(out);
+	rc = th_ctl(t, &out, "upgrade");
+	ck_assert_msg(rc == 1 && strstr(out, "an upgrade is under way") != NULL,
+	    "a second upgrade: exit %d: %s", rc, out);
+	free(out);
+	th_stream_read(&up, 0);
+	ck_assert_msg(strstr(up.buf, "upgraded") == NULL,
+	    "the upgrade did not wait for its check: %s", up.buf);
+	th_write(t, "check.go", "");
+	rc = th_stream_finish(&up, DEADLINE_MS);
+	ck_assert_msg(rc == 0 && strstr(up.buf, "upgraded: tend") != NULL,
+	    "tendctl upgrade: exit %d: %s", rc, up.buf);
+	free(up.buf);
+	ck_assert(th_run_alive(&a2) && th_run_alive(&b));
+	ck_assert_int_eq(kill(a2.pid, SIGKILL), 0);
+	(void)th_up(t, "a", 3);
+	ck_assert(th_run_alive(&b));
+	ck_assert_int_eq(th_pids(t, "b", NULL, 0), 1);
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 upgrade_suite(void)
 {
@@ -528,6 +580,7 @@ upgrade_suite(void)
 	    tc, an_upgrade_after_a_reload_carries_the_reloaded_configuration);
 	tcase_add_test(
 	    tc, an_upgrade_keeps_causes_a_give_up_and_exit_histories);
+	tcase_add_test(tc, tend_goes_on_while_the_new_binary_checks_the_state);
 	suite_add_tcase(s, tc);
 	return s;
 }
