@@ -8,7 +8,8 @@
  * exit 1 and the reason; ten upgrades in a row grow no descriptor; PID 1
  * upgrades too; after a reload, the reloaded configuration is handed
  * over; causes, a give-up and exit histories are kept; tend goes on
- * (restarts, answers) while the new binary checks the state.
+ * (restarts, answers) while the new binary checks the state, and a
+ * handover begun meanwhile ends the upgrade.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -352,6 +353,13 @@ g_failed(struct th *t, const void *arg)
 }
 
 static bool
+srv_running(struct th *t, const void *arg)
+{
+	(void)arg;
+	return status_has(t, "srv", "running");
+}
+
+static bool
 nt_running(struct th *t, const void *arg)
 {
 	(void)arg;
@@ -561,6 +569,49 @@ START_TEST(tend_goes_on_while_the_new_binary_checks_the_state)
 }
 END_TEST
 
+START_TEST(a_handover_begun_during_the_check_ends_the_upgrade)
+{
+	/*
+	 * A state cannot carry a handover under way: one begun while the new
+	 * binary checks the state (tendctl restart of a start_first
+	 * program) ends the upgrade, saying so; the old tend goes on, and
+	 * the handover ends as it would have.
+	 */
+	const char *slow = getenv("TEND_SLOWCHECK_BIN");
+	struct th_run old, now;
+	struct th_stream up;
+	struct th *t;
+	char conf[2048], *out;
+	int rc;
+
+	ck_assert_msg(slow != NULL && getenv("TEND_LSERVER_BIN") != NULL,
+	    "TEND_SLOWCHECK_BIN or TEND_LSERVER_BIN is not set");
+	snprintf(conf, sizeof(conf),
+	    "[program:srv]\ncommand = %s {D} srv --ready-after 1500\n"
+	    "listen = unix:{D}/srv.sock\nready = notify\n"
+	    "handover = start_first\nstart_timeout = 20s\n",
+	    getenv("TEND_LSERVER_BIN"));
+	t = th_start(conf);
+	old = th_up(t, "srv", 1);
+	th_wait(t, srv_running, NULL, DEADLINE_MS, "srv to be ready");
+	th_stream_ctl(t, &up, "upgrade %s", slow);
+	th_wait_file(t, "check.started", "\n", DEADLINE_MS);
+	ck_assert_int_eq(th_ctl(t, &out, "restart --no-wait srv"), 0);
+	free(out);
+	now = th_up(t, "srv", 2); /* the new instance starts; old serves */
+	ck_assert(th_run_alive(&old));
+	th_write(t, "check.go", "");
+	rc = th_stream_finish(&up, DEADLINE_MS);
+	ck_assert_msg(
+	    rc == 1 && strstr(up.buf, "a handover is under way") != NULL,
+	    "tendctl upgrade: exit %d: %s", rc, up.buf);
+	free(up.buf);
+	th_wait_gone(t, old.pid, old.start, DEADLINE_MS); /* handed over */
+	ck_assert(th_run_alive(&now));
+	ck_assert_int_eq(th_stop(t), 0);
+}
+END_TEST
+
 static Suite *
 upgrade_suite(void)
 {
@@ -581,6 +632,7 @@ upgrade_suite(void)
 	tcase_add_test(
 	    tc, an_upgrade_keeps_causes_a_give_up_and_exit_histories);
 	tcase_add_test(tc, tend_goes_on_while_the_new_binary_checks_the_state);
+	tcase_add_test(tc, a_handover_begun_during_the_check_ends_the_upgrade);
 	suite_add_tcase(s, tc);
 	return s;
 }
