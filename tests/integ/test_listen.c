@@ -518,7 +518,7 @@ END_TEST
 START_TEST(a_reload_whose_new_instance_is_never_ready_exits_1)
 {
 	int port = free_port();
-	char args[PATH_MAX + 32], flag[PATH_MAX], *out;
+	char args[PATH_MAX + 32], flag[PATH_MAX], want[128], *out;
 	struct th *t = th_new("");
 	struct th_run old;
 
@@ -538,6 +538,10 @@ START_TEST(a_reload_whose_new_instance_is_never_ready_exits_1)
 	                          "not ready within start_timeout") != NULL,
 	    "tendctl reload says: %s", out);
 	free(out);
+	/* the new instance accepts on the socket until it has ended */
+	snprintf(want, sizeof(want), "srv: pid %d ended (handover)",
+	    (int)th_pid(t, "srv", 2));
+	th_wait_file(t, "tend.err", want, DEADLINE_MS);
 	ck_assert_msg(th_run_alive(&old), "the old instance was stopped");
 	ck_assert_int_eq(ask(port, NULL, NULL), old.pid);
 	ck_assert_int_eq(th_stop(t), 0);
