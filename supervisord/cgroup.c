@@ -187,6 +187,7 @@ setup(char *err, size_t errlen)
 	char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX];
 	const char *rel;
 	size_t len;
+	bool in_leaf;
 
 	if (find_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1) {
 		snprintf(err, errlen, "no cgroup v2 hierarchy is mounted");
@@ -200,7 +201,8 @@ setup(char *err, size_t errlen)
 	}
 	/* already in a leaf named tend (a re-exec): its parent is ours */
 	len = strlen(own);
-	if (len >= 5 && strcmp(own + len - 5, "/tend") == 0)
+	in_leaf = len >= 5 && strcmp(own + len - 5, "/tend") == 0;
+	if (in_leaf)
 		own[len - 5] = '\0';
 	/* a mount of a subtree shows own below its root only */
 	rel = mountinfo_below(root, own);
@@ -230,6 +232,11 @@ setup(char *err, size_t errlen)
 		snprintf(err, errlen, "cgroup path too long");
 		return -1;
 	}
+	/* a re-exec (an upgrade) is in its leaf already: writing to
+	 * cgroup.procs would cost a migration (tens of ms on this kind of
+	 * machine) in the middle of the switch */
+	if (in_leaf && strcmp(cg.base, cg.orig) == 0)
+		return 0;
 	return enter_leaf(err, errlen);
 }
 

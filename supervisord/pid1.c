@@ -50,7 +50,13 @@ static struct {
 int
 pid1_setup(void)
 {
+	int on = 0;
+
 	if (pid1_is_init())
+		return 0;
+	/* kept across execve (an upgrade): setting it again walks every
+	 * descendant in the kernel, milliseconds with 10,000 programs */
+	if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) == 0 && on)
 		return 0;
 	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
