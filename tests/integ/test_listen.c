@@ -344,6 +344,17 @@ start_clients(struct th *t, int port)
 	return pid;
 }
 
+/* Wait until the client loop has had an answer from pid (not its first:
+ * the loop's first answers come from the instance serving before). */
+static void
+await_answer_from(struct th *t, pid_t pid)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "\n%d\n", (int)pid);
+	th_wait_file(t, "clients", want, DEADLINE_MS);
+}
+
 /* Stop the client loop; the answers it got from pid a and from pid b in
  * *from_a and *from_b; fails on any failed request. */
 static void
@@ -387,6 +398,7 @@ START_TEST(a_start_first_restart_serves_every_request_from_old_then_new)
 	th_wait_file(t, "tend.err", "handover: pid", DEADLINE_MS);
 	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
 	ck_assert(th_run_alive(&now));
+	await_answer_from(t, now.pid);
 	stop_clients(t, clients, old.pid, now.pid, &from_old, &from_new);
 	ck_assert_msg(from_old > 0 && from_new > 0,
 	    "answers: %d from the old instance, %d from the new", from_old,
@@ -508,6 +520,7 @@ START_TEST(a_reload_that_changes_the_command_hands_over)
 	free(out);
 	now = th_up(t, "srv", 2);
 	th_wait_gone(t, old.pid, old.start, DEADLINE_MS);
+	await_answer_from(t, now.pid);
 	stop_clients(t, clients, old.pid, now.pid, &from_old, &from_new);
 	ck_assert_msg(from_old > 0 && from_new > 0,
 	    "answers: %d from v1, %d from v2", from_old, from_new);
