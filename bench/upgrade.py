@@ -72,44 +72,45 @@ def killer(rec, n, stop, out):
         time.sleep(0.01)
 
 
-def run(build, n):
-    work = tempfile.mkdtemp(prefix="tend-upgrade-bench-")
+def latency_text(before, during, what):
+    """The restart latencies before and during the live changes, in words."""
+    return (f"restart latency before: p50 {pct(before, .5):.2f} p99 "
+            f"{pct(before, .99):.2f} ms ({len(before)} kills); during the "
+            f"{what}: p50 {pct(during, .5):.2f} p99 {pct(during, .99):.2f} max "
+            f"{max(during, default=float('nan')):.2f} ms ({len(during)} kills, "
+            f"{sum(1 for x in during if x > 10)} over 10 ms)")
+
+
+def under_kills(build, n, write_conf, act, prefix):
+    """Start tend with the configuration write_conf(work, child, 0) writes
+    (its first n programs c0, c1, ...: bench/child, recording on the FIFO;
+    it may add more), wait until all have started, then kill c0, c1, ...
+    in turn every 10 ms while act(work, child, ctl) runs; act returns the
+    (start, end) windows of its live changes. Returns the restart latencies
+    before the first window and during any."""
+    work = tempfile.mkdtemp(prefix=prefix)
     child = f"{work}/child"
     subprocess.run(["gcc", "-static", "-O2", "-o", child, f"{ROOT}/bench/child.c"],
                    check=True)
     fifo = f"{work}/fifo"
     os.mkfifo(fifo)
-    tend = f"{work}/tend"
-    shutil.copy(f"{build}/supervisord/tend", tend)
-    with open(f"{work}/tend.conf", "w") as f:
-        f.write(f"[tend]\nsocket = {work}/s.sock\n"
-                "[supervisor:root]\nintensity = infinity\n")
-        for i in range(n):
-            f.write(f"[program:c{i}]\ncommand = {child} c{i}\nstdout = null\n")
+    shutil.copy(f"{build}/supervisord/tend", f"{work}/tend")
+    write_conf(work, child, 0)
+    with open(f"{work}/tend.conf") as f:
+        programs = f.read().count("[program:")
     rec = Records(fifo)
     env = dict(os.environ, BENCH_FIFO=fifo)
     holder = os.open(fifo, os.O_WRONLY)  # the FIFO never sees EOF
-    p = subprocess.Popen([tend, "-c", f"{work}/tend.conf"], env=env,
+    p = subprocess.Popen([f"{work}/tend", "-c", f"{work}/tend.conf"], env=env,
                          stderr=open(f"{work}/tend.err", "w"))
-    if not rec.wait(lambda r: len(r) >= n, 600):
-        sys.exit(f"not all {n} programs started: {tail(work)}")
+    if not rec.wait(lambda r: len(r) >= programs, 600):
+        sys.exit(f"not all {programs} programs started: {tail(work)}")
     ctl = [f"{build}/ctl/tendctl", "-s", f"{work}/s.sock"]
     lat, stop = [], threading.Event()
     th = threading.Thread(target=killer, args=(rec, n, stop, lat))
     th.start()
     time.sleep(2)
-    times, windows = [], []
-    for k in range(UPGRADES):
-        new = f"{work}/tend-{k}"
-        shutil.copy(f"{build}/supervisord/tend", new)
-        t0 = time.monotonic_ns()
-        r = subprocess.run(ctl + ["upgrade", new], capture_output=True, text=True)
-        t1 = time.monotonic_ns()
-        if r.returncode != 0:
-            sys.exit(f"upgrade failed: {r.stdout}{r.stderr}")
-        times.append((t1 - t0) / 1e6)
-        windows.append((t0, t1))
-        time.sleep(1)
+    windows = act(work, child, ctl)
     stop.set()
     th.join()
     during = [l for t, l in lat if any(a <= t <= b for a, b in windows)]
@@ -117,14 +118,41 @@ def run(build, n):
     subprocess.run(ctl + ["shutdown"], capture_output=True)
     p.wait(600)
     os.close(holder)
-    print(f"N={n}: upgrade (until the new tend answered) "
-          f"{', '.join(f'{x:.0f}' for x in times)} ms; restart latency "
-          f"before: p50 {pct(before, .5):.2f} p99 {pct(before, .99):.2f} ms "
-          f"({len(before)} kills); during the upgrades: p50 {pct(during, .5):.2f} "
-          f"p99 {pct(during, .99):.2f} max {max(during, default=float('nan')):.2f} ms "
-          f"({len(during)} kills, {sum(1 for x in during if x > 10)} over 10 ms)",
-          flush=True)
     shutil.rmtree(work, ignore_errors=True)
+    return before, during
+
+
+def run(build, n):
+    times = []
+
+    def write_conf(work, child, _variant):
+        with open(f"{work}/tend.conf", "w") as f:
+            f.write(f"[tend]\nsocket = {work}/s.sock\n"
+                    "[supervisor:root]\nintensity = infinity\n")
+            for i in range(n):
+                f.write(f"[program:c{i}]\ncommand = {child} c{i}\nstdout = null\n")
+
+    def upgrades(work, _child, ctl):
+        windows = []
+        for k in range(UPGRADES):
+            new = f"{work}/tend-{k}"
+            shutil.copy(f"{build}/supervisord/tend", new)
+            t0 = time.monotonic_ns()
+            r = subprocess.run(ctl + ["upgrade", new], capture_output=True,
+                               text=True)
+            t1 = time.monotonic_ns()
+            if r.returncode != 0:
+                sys.exit(f"upgrade failed: {r.stdout}{r.stderr}")
+            times.append((t1 - t0) / 1e6)
+            windows.append((t0, t1))
+            time.sleep(1)
+        return windows
+
+    before, during = under_kills(build, n, write_conf, upgrades,
+                                 "tend-upgrade-bench-")
+    print(f"N={n}: upgrade (until the new tend answered) "
+          f"{', '.join(f'{x:.0f}' for x in times)} ms; "
+          f"{latency_text(before, during, 'upgrades')}", flush=True)
 
 
 def tail(work):
