@@ -188,11 +188,7 @@ describe_asides(struct buf *b, const struct prog *p, int64_t now)
 		rec_str(b, "state", serving[i] ? "running" : "stopping");
 		if (x->parent != NULL)
 			rec_str(b, "sup", x->parent->node.shown);
-		rec_int(b, "pid", v[i]->pid);
-		rec_int(b, "uptime_ms",
-		    v[i]->pid != 0 ? now - v[i]->started_ms : -1);
-		rec_int(b, "restarts", x->restarts);
-		rec_str(b, "last", "-");
+		describe_prog(b, v[i], now); /* the copy that owns it */
 		rec_str(b, "instance", serving[i] ? "outgoing" : "aside");
 		rec_end(b);
 	}

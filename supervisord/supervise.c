@@ -169,6 +169,18 @@ stop_instance(struct prog *p, int first)
 	                : p->conf->shutdown_ms);
 }
 
+/* Stop p's instance: its stop signal (or first), or SIGKILL when asked or
+ * when its main process has ended already (SPEC 4: what is left of it is
+ * killed at once). */
+static void
+end_instance(struct prog *p, bool kill_it, int first)
+{
+	if (kill_it || p->pid == 0)
+		kill_now(p);
+	else
+		stop_instance(p, first);
+}
+
 static void
 on_kill_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -543,12 +555,15 @@ new_aside(struct prog *p, bool outgoing)
 	return inst;
 }
 
-/* Unregister and free a (its instance is over, its capture released). */
+/* Unregister and free a: its instance is over (or back with its
+ * program); its cgroup directory, if it still has one, and its capture
+ * are let go. */
 static void
 drop_aside(struct aside *a)
 {
 	struct prog *of = a->of;
 
+	cgroup_forget(&a->inst->node);
 	output_release(a->inst);
 	drop_pidfd(a->inst);
 	ev_timer_stop(sv.loop, &a->inst->kill_w);
@@ -658,10 +673,7 @@ do_retire(struct prog *p)
 	if (p->pid != 0 && p->node.state == ST_RUNNING)
 		log_info("%s: handover: pid %d is ready; stopping pid %d",
 		    p->node.shown, (int)p->pid, (int)a->inst->pid);
-	if (a->inst->pid == 0)
-		kill_now(a->inst); /* its main process is gone already */
-	else
-		stop_instance(a->inst, 0);
+	end_instance(a->inst, false, 0);
 }
 
 /* ACT_HANDBACK: the new instance (gen) failed: it is stopped, and the
@@ -688,7 +700,7 @@ do_handback(struct prog *p, unsigned gen)
 		if (old != NULL)
 			output_give(old, d);
 		move_instance(d, p);
-		stop_instance(d, 0);
+		end_instance(d, false, 0);
 	} else if (old != NULL) {
 		output_swap(p, old);
 	}
@@ -728,7 +740,6 @@ aside_ended(struct aside *a, const struct exit_info *e)
 	}
 	log_info("%s: pid %d ended (handover)", inst->node.shown,
 	    (int)inst->inst_pid);
-	cgroup_forget(&inst->node);
 	drop_aside(a);
 }
 
@@ -957,10 +968,7 @@ do_stop(struct prog *p, unsigned gen, bool kill_it, int first)
 	if (p->pgid == 0 || p->inst_gen != gen)
 		return; /* that instance is gone already */
 	ready_stopping(p);
-	if (kill_it || p->pid == 0)
-		kill_now(p);
-	else
-		stop_instance(p, first);
+	end_instance(p, kill_it, first);
 }
 
 static void
