@@ -260,6 +260,9 @@ bool th_runs_sleep(struct th *t, const void *run);
 /* run, a struct th_run: alive and ignoring SIGTERM (its trap is set). */
 bool th_ignores_term(struct th *t, const void *run);
 
+/* A free TCP port on loopback (bound, then let go). */
+int th_free_port(void);
+
 /* Wait until D/file contains text. */
 void th_wait_file(
     struct th *t, const char *file, const char *text, int deadline_ms);

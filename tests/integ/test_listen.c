@@ -29,25 +29,6 @@
 #define DEADLINE_MS TH_DEADLINE_MS
 #define ANSWER_MS 5000 /* a request's wait: catches a stall, no more */
 
-/* A free loopback port (bound, then let go). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /*
  * One request to 127.0.0.1:port (or the unix socket path): the answer's
  * pid and fd, or -errno of the failure (-ECONNREFUSED, -ETIMEDOUT for no
@@ -141,7 +122,7 @@ env_line(struct th *t, const char *name, pid_t pid)
 
 START_TEST(a_program_gets_its_sockets_from_fd_3_with_the_systemd_variables)
 {
-	int port = free_port(), fd = 0;
+	int port = th_free_port(), fd = 0;
 	char listens[PATH_MAX + 512], path[PATH_MAX], *line;
 	struct th *t = th_new("");
 	struct th_run r;
@@ -175,7 +156,7 @@ END_TEST
 
 START_TEST(clients_are_never_refused_through_20_kills_of_the_server)
 {
-	int port = free_port(), i, got;
+	int port = th_free_port(), i, got;
 	char listens[128];
 	struct th *t;
 	struct th_run r;
@@ -201,7 +182,7 @@ END_TEST
 
 START_TEST(two_workers_share_one_socket_and_one_serves_while_the_other_dies)
 {
-	int port = free_port(), i, got;
+	int port = th_free_port(), i, got;
 	char conf[16384], one[8192], listens[128], *l1, *l2;
 	struct th *t;
 	struct th_run w1, w2;
@@ -263,7 +244,7 @@ END_TEST
 
 START_TEST(a_program_using_sd_listen_fds_works_unchanged)
 {
-	int port = free_port();
+	int port = th_free_port();
 	char listens[128], conf[16384];
 	struct th *t;
 	struct th_run r;
@@ -382,7 +363,7 @@ stop_clients(
 
 START_TEST(a_start_first_restart_serves_every_request_from_old_then_new)
 {
-	int port = free_port(), from_old, from_new;
+	int port = th_free_port(), from_old, from_new;
 	struct th *t =
 	    th_start(handover_conf(port, 600, 300, "", "start_timeout = 5s\n"));
 	struct th_run old = th_up(t, "srv", 1), now;
@@ -427,7 +408,7 @@ line_with(const char *out, const char *word, char *buf, size_t size)
 
 START_TEST(status_shows_both_instances_while_the_old_one_stops)
 {
-	int port = free_port();
+	int port = th_free_port();
 	struct th *t = th_start(
 	    handover_conf(port, 200, 4000, "", "start_timeout = 5s\n"));
 	struct th_run old = th_up(t, "srv", 1), now;
@@ -465,7 +446,7 @@ END_TEST
 
 START_TEST(a_new_instance_never_ready_is_stopped_and_the_old_one_serves)
 {
-	int port = free_port(), from_old, from_new;
+	int port = th_free_port(), from_old, from_new;
 	char args[PATH_MAX + 32], flag[PATH_MAX], *out;
 	struct th *t = th_new("");
 	char want[128];
@@ -505,7 +486,7 @@ END_TEST
 
 START_TEST(a_reload_that_changes_the_command_hands_over)
 {
-	int port = free_port(), from_old, from_new;
+	int port = th_free_port(), from_old, from_new;
 	struct th *t = th_start(
 	    handover_conf(port, 400, 200, "--tag v1", "start_timeout = 5s\n"));
 	struct th_run old = th_up(t, "srv", 1), now;
@@ -530,7 +511,7 @@ END_TEST
 
 START_TEST(a_reload_whose_new_instance_is_never_ready_exits_1)
 {
-	int port = free_port();
+	int port = th_free_port();
 	char args[PATH_MAX + 32], flag[PATH_MAX], want[128], *out;
 	struct th *t = th_new("");
 	struct th_run old;
@@ -574,7 +555,7 @@ unlink_noready(struct th *t)
  * the next tend stops both before it starts its own. */
 START_TEST(a_tend_killed_during_a_handover_leaves_no_instance_behind)
 {
-	int port = free_port();
+	int port = th_free_port();
 	struct th *t = th_new("");
 	struct th_run old, mid, now;
 	char *out;
@@ -646,7 +627,7 @@ more_answers(struct th *t, const void *arg)
 
 START_TEST(an_upgrade_keeps_the_sockets_and_refuses_no_client)
 {
-	int port = free_port();
+	int port = th_free_port();
 	char listens[PATH_MAX + 256], path[PATH_MAX], *line, *line2, *out;
 	const char *sock;
 	char *all;

@@ -208,27 +208,10 @@ START_TEST(a_readiness_command_that_cannot_run_is_said_once)
 }
 END_TEST
 
-/* A free TCP port on loopback (bound and let go). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 START_TEST(ready_tcp_holds_the_sequence_until_the_port_accepts)
 {
 	char conf[CONF_MAX];
-	int port = free_port();
+	int port = th_free_port();
 	struct th *t;
 
 	/* python3 is there wherever meson runs */
@@ -483,7 +466,7 @@ START_TEST(tcp_checks_fail_on_a_closed_port)
 	    "[supervisor:root]\nintensity = 50\n"
 	    "[program:sick]\ncommand = {S:sick}\nhealth = tcp:%d\n"
 	    "health_interval = 100ms\nhealth_retries = 2\n",
-	    free_port());
+	    th_free_port());
 	t = th_start(conf);
 	(void)th_up(t, "sick", 2);
 	wait_row(t, "sick", "health");

@@ -387,24 +387,6 @@ START_TEST(log_keys_change_in_place)
 }
 END_TEST
 
-/* A free loopback port. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 static bool
 refused(int port)
 {
@@ -429,7 +411,7 @@ is_refused(struct th *t, const void *arg)
 
 START_TEST(a_changed_listen_keeps_what_stays_and_closes_what_goes)
 {
-	int a = free_port(), b = free_port(), c = free_port();
+	int a = th_free_port(), b = th_free_port(), c = th_free_port();
 	char v1[2048], v2[2048];
 	const char *bin = getenv("TEND_LSERVER_BIN");
 	struct th *t;
