@@ -437,31 +437,47 @@ under_load "$step"
 step_end "the crash"
 
 # (2) a CPU hog
+
+# A request makes one worker spin: $hog names it, $hog_pid its pid.
+start_hog() {
+	mark hog
+	body=$(get /spin)
+	echo "    $body"
+	hog_pid=${body##* }
+	hog=$(worker_with_pid "$hog_pid")
+	under_load "$step"
+}
+
+# top's first line is the hog ($1: what the check then says).
+hog_on_top() {
+	ctl top
+	first=$(top_first)
+	if [ -n "$hog" ] && [ "$first" = "$hog" ]; then
+		check ok "$1"
+	else
+		check fail "top's first line is ${first:-none}, not the hog ${hog:-?}"
+	fi
+}
+
+# tendctl kill ends the hog; the tree restarts it.
+kill_hog() {
+	mark kill
+	ctl kill "web/$hog"
+	if wait_replaced "$hog" "$hog_pid"; then
+		check ok "$hog killed and restarted (pid $hog_pid -> $(pid_of "$hog"))"
+	else
+		check fail "$hog (pid $hog_pid) was not replaced after tendctl kill"
+	fi
+	under_load "$step"
+}
+
 say "(2) A CPU hog: a request makes one worker spin, serving nothing"
 step_begin
-mark hog
-body=$(get /spin)
-echo "    $body"
-hog_pid=${body##* }
-hog=$(worker_with_pid "$hog_pid")
-under_load "$step"
+start_hog
 say "Who eats the CPU? The busiest program comes first:"
-ctl top
-first=$(top_first)
-if [ -n "$hog" ] && [ "$first" = "$hog" ]; then
-	check ok "the hog, $hog, is top's first line"
-else
-	check fail "top's first line is ${first:-none}, not the hog ${hog:-?}"
-fi
+hog_on_top "the hog, $hog, is top's first line"
 ctl inspect "web/$hog"
-mark kill
-ctl kill "web/$hog"
-if wait_replaced "$hog" "$hog_pid"; then
-	check ok "$hog killed and restarted (pid $hog_pid -> $(pid_of "$hog"))"
-else
-	check fail "$hog (pid $hog_pid) was not replaced after tendctl kill"
-fi
-under_load "$step"
+kill_hog
 
 if [ "$naive" = 0 ]; then
 	say "Contain it for good: cpu_max = 25% on each worker, added by reload (written to the live cgroups: no restart)"
@@ -482,28 +498,10 @@ if [ "$naive" = 0 ]; then
 		check fail "the workers' cgroups do not hold cpu_max = 25%: $(echo $quotas)"
 	fi
 	under_load "$step"
-	mark hog
-	body=$(get /spin)
-	echo "    $body"
-	hog_pid=${body##* }
-	hog=$(worker_with_pid "$hog_pid")
-	under_load "$step"
-	ctl top
-	first=$(top_first)
-	if [ -n "$hog" ] && [ "$first" = "$hog" ]; then
-		check ok "the new hog, $hog, is top's first line, held to its 25% of a CPU"
-	else
-		check fail "top's first line is ${first:-none}, not the hog ${hog:-?}"
-	fi
+	start_hog
+	hog_on_top "the new hog, $hog, is top's first line, held to its 25% of a CPU"
 	say "It spins within its limit while the others serve; its time is up:"
-	mark kill
-	ctl kill "web/$hog"
-	if wait_replaced "$hog" "$hog_pid"; then
-		check ok "$hog killed and restarted (pid $hog_pid -> $(pid_of "$hog"))"
-	else
-		check fail "$hog (pid $hog_pid) was not replaced after tendctl kill"
-	fi
-	under_load "$step"
+	kill_hog
 fi
 step_end "the hogs"
 
