@@ -705,9 +705,72 @@ build_prog(struct ctx *c, struct section *s)
 		prog_free(&spare);
 }
 
+/* v (of *cap elements of size) made room for want (at least one) at
+ * once: never NULL but on ENOMEM. */
+static void *
+reserve_exact(struct ctx *c, void *v, size_t *cap, size_t want, size_t size)
+{
+	void *nv;
+
+	if (want == 0)
+		want = 1;
+	if (want <= *cap)
+		return v;
+	nv = conf_check_alloc(c, reallocarray(v, want, size));
+	if (nv == NULL)
+		return NULL;
+	*cap = want;
+	return nv;
+}
+
+/*
+ * Room for every section's node before any is made: grown one by one,
+ * the arrays and the name index of 10,000 programs were copied and
+ * rehashed some 14 times over (a fifth of the parse). On ENOMEM
+ * nothing is reserved and c->oom is set.
+ */
+static bool
+reserve_nodes(struct ctx *c)
+{
+	struct config *cfg = c->cfg;
+	size_t np = cfg->nprogs, ns = cfg->nsups, i;
+	void *v;
+
+	for (i = 0; i < c->nsecs; i++) {
+		np += c->secs[i].kind == SEC_PROG;
+		ns += c->secs[i].kind == SEC_SUP;
+	}
+	if ((v = reserve_exact(c, cfg->progs, &c->progs_cap, np,
+	         sizeof(*cfg->progs))) == NULL)
+		return false;
+	cfg->progs = v;
+	if ((v = reserve_exact(
+	         c, c->pinfo, &c->pinfo_cap, np, sizeof(*c->pinfo))) == NULL)
+		return false;
+	c->pinfo = v;
+	if ((v = reserve_exact(
+	         c, cfg->sups, &c->sups_cap, ns, sizeof(*cfg->sups))) == NULL)
+		return false;
+	cfg->sups = v;
+	if ((v = reserve_exact(
+	         c, c->sinfo, &c->sinfo_cap, ns, sizeof(*c->sinfo))) == NULL)
+		return false;
+	c->sinfo = v;
+	if ((v = reserve_exact(c, c->order, &c->order_cap, np + ns,
+	         sizeof(*c->order))) == NULL)
+		return false;
+	c->order = v;
+	while ((np + ns + 1) * 2 > cfg->index->cap)
+		if (index_grow(c) == -1)
+			return false;
+	return true;
+}
+
 static void
 build(struct ctx *c)
 {
+	if (!reserve_nodes(c))
+		return;
 	for (size_t i = 0; i < c->nsecs; i++) {
 		struct section *s = &c->secs[i];
 
@@ -743,16 +806,13 @@ make_root(struct ctx *c)
 static void
 ctx_free(struct ctx *c)
 {
-	for (size_t i = 0; i < c->nsecs; i++) {
-		struct section *s = &c->secs[i];
-
-		for (size_t j = 0; j < s->n; j++) {
-			free(s->v[j].key);
-			free(s->v[j].value);
-		}
-		free(s->v);
-		free(s->header);
+	for (size_t i = 0; i < c->nents; i++) {
+		free(c->ents[i].key);
+		free(c->ents[i].value);
 	}
+	free(c->ents);
+	for (size_t i = 0; i < c->nsecs; i++)
+		free(c->secs[i].header);
 	free(c->secs);
 	free(c->sinfo);
 	free(c->pinfo);

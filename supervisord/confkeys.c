@@ -1086,7 +1086,8 @@ conf_find_key(const struct table *t, const char *name)
 {
 	size_t i = 0;
 
-	while (i < t->n && strcmp(t->v[i].name, name) != 0)
+	while (i < t->n &&
+	       (t->v[i].name[0] != name[0] || strcmp(t->v[i].name, name) != 0))
 		i++;
 	return i;
 }

@@ -78,9 +78,11 @@ stop_at(const char *s, const char *chars)
 	size_t i = 0;
 
 	for (; s[i] != '\0'; i++) {
-		if (chars != NULL && strchr(chars, s[i]) != NULL)
-			break;
-		if (was_space && s[i] == ';')
+		const char *k;
+
+		for (k = chars; k != NULL && *k != '\0' && *k != s[i]; k++)
+			;
+		if ((k != NULL && *k != '\0') || (was_space && s[i] == ';'))
 			break;
 		was_space = isspace((unsigned char)s[i]);
 	}
@@ -99,7 +101,7 @@ new_section(struct ctx *c, const char *header)
 		return;
 	c->secs = s;
 	s = &c->secs[c->nsecs];
-	*s = (struct section){.line = c->rd.line};
+	*s = (struct section){.line = c->rd.line, .first = c->nents};
 	s->header = conf_check_alloc(c, strdup(header));
 	if (s->header == NULL)
 		return;
@@ -238,8 +240,10 @@ read_line(char *str, int num, void *stream)
 		return str;
 	}
 	fits = (size_t)len + 2 <= (size_t)num;
-	if (fits)
-		snprintf(str, (size_t)num, "%s\n", rd->buf);
+	if (fits) {
+		memcpy(str, rd->buf, (size_t)len);
+		memcpy(str + len, "\n", 2);
+	}
 	classify(c);
 	rd->is_long = !fits;
 	rd->pending = rd->kind == L_KEY || rd->kind == L_CONT;
@@ -263,11 +267,11 @@ add_entry(struct ctx *c, const char *name, const char *value)
 	}
 	if (c->oom) /* a section may be missing: keep nothing more */
 		return;
-	e = conf_reserve(c, s->v, &s->cap, s->n, sizeof(*e));
+	e = conf_reserve(c, c->ents, &c->ents_cap, c->nents, sizeof(*e));
 	if (e == NULL)
 		return;
-	s->v = e;
-	e = &s->v[s->n];
+	c->ents = e;
+	e = &c->ents[c->nents];
 	*e = (struct entry){.line = c->rd.line, .cut = c->rd.cut};
 	e->key = conf_check_alloc(c, strdup(name));
 	e->value = conf_check_alloc(c, strdup(value));
@@ -278,6 +282,7 @@ add_entry(struct ctx *c, const char *name, const char *value)
 	}
 	e->len = strlen(value);
 	e->cap = e->len + 1;
+	c->nents++;
 	s->n++;
 	c->last_ok = true;
 }
@@ -287,14 +292,12 @@ static void
 continue_entry(struct ctx *c, const char *piece)
 {
 	size_t n = stop_at(piece, NULL);
-	struct section *s;
 	struct entry *e;
 	char *v;
 
 	if (!c->last_ok)
-		return; /* continues a key already reported */
-	s = &c->secs[c->nsecs - 1];
-	e = &s->v[s->n - 1];
+		return;             /* continues a key already reported */
+	e = &c->ents[c->nents - 1]; /* the last section's last */
 	if (piece[n] != '\0')
 		e->cut = true;
 	while (n > 0 && isspace((unsigned char)piece[n - 1]))
@@ -346,6 +349,8 @@ conf_read_sections(struct ctx *c, FILE *fp)
 		conf_error_at(c, c->rd.line, "internal error: line not read");
 	free(c->rd.buf);
 	c->rd.buf = NULL;
+	for (size_t i = 0; i < c->nsecs && c->ents != NULL; i++)
+		c->secs[i].v = c->ents + c->secs[i].first; /* they stay now */
 	if (c->rd.err != 0)
 		conf_error_at(c, 0, "read error: %s", strerror(c->rd.err));
 }
