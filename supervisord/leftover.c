@@ -407,7 +407,6 @@ leftover_resume(const char *socket_path)
 	if ((size_t)snprintf(lo.path, sizeof(lo.path), "%s.state",
 	        socket_path) >= sizeof(lo.path))
 		lo.path[0] = '\0';
-	lo.changes++;
 }
 
 void

@@ -292,11 +292,12 @@ load_upgraded(int fd, struct upgrade_from *from, struct loaded *l)
 	}
 }
 
-/* fds 0-2 open; every inherited fd close-on-exec; SIGPIPE ignored; the
+/* fds 0-2 open; every inherited fd close-on-exec (but after an upgrade,
+ * whose state says which to keep, pidset.h); SIGPIPE ignored; the
  * open-files limit raised to fit need descriptors if tend may (*nofile:
  * the limit it was started with, which its programs get back). */
 static void
-prepare_process(struct rlimit *nofile, size_t need)
+prepare_process(struct rlimit *nofile, size_t need, bool upgraded)
 {
 	struct rlimit raised;
 	int fd;
@@ -305,7 +306,7 @@ prepare_process(struct rlimit *nofile, size_t need)
 		if (fcntl(fd, F_GETFD) == -1 &&
 		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
 			fatal("open /dev/null");
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+	if (!upgraded && close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
 		for (fd = 3; fd < 1024; fd++)
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN); /* programs get the default back */
@@ -419,7 +420,8 @@ main(int argc, char **argv)
 	grace_ms = l.cfg.tend.shutdown_grace_ms;
 	open_control(&opt, &l);
 	atexit(control_close); /* a fatal error from here on leaves no socket */
-	prepare_process(&nofile, supervise_fd_need(l.cfg.nprogs, l.cfg.nsups));
+	prepare_process(&nofile, supervise_fd_need(l.cfg.nprogs, l.cfg.nsups),
+	    opt.upgrade_from >= 0);
 	if (pid1_setup() == -1)
 		log_warn("cannot become a child subreaper; orphans of programs "
 		         "will not be reaped by tend");

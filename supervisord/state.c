@@ -38,13 +38,21 @@ put(struct state_w *w, const void *p, size_t len)
 }
 
 void
-state_w_init(struct state_w *w)
+state_w_reset(struct state_w *w)
 {
 	char zero[STATE_HEADER];
 
-	memset(w, 0, sizeof(*w));
+	w->len = w->nfds = 0;
+	w->failed = false;
 	memset(zero, 0, sizeof(zero));
 	put(w, zero, sizeof(zero));
+}
+
+void
+state_w_init(struct state_w *w)
+{
+	memset(w, 0, sizeof(*w));
+	state_w_reset(w);
 }
 
 void
@@ -127,6 +135,12 @@ state_put_str(struct state_w *w, const char *s)
 }
 
 void
+state_put_open_fd(struct state_w *w, int fd)
+{
+	state_put_i64(w, fd);
+}
+
+void
 state_put_fd(struct state_w *w, int fd)
 {
 	state_put_i64(w, fd);
@@ -168,8 +182,10 @@ state_end_section(struct state_w *w, size_t at)
 	le((unsigned char *)w->p + at - 4, n, 4);
 }
 
+/* Versions 1 and 2: FNV-1a 64, a byte at a time (3 ms for the 2.7 MB
+ * of 10,000 programs, twice in an upgrade's stop of the loop). */
 static uint64_t
-checksum(const char *p, size_t len)
+checksum_bytes(const char *p, size_t len)
 {
 	uint64_t h = 14695981039346656037ULL;
 	size_t i;
@@ -179,8 +195,53 @@ checksum(const char *p, size_t len)
 	return h;
 }
 
+/* One word into a lane: multiplied in, its high half folded down (a
+ * change of any bit of w changes the lane). */
+static uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+/* From version 3: a word at a time, in four lanes that do not wait for
+ * each other (a multiplication's latency), folded at the end. Words in
+ * the machine's order: a state never leaves the machine it was written
+ * on. */
+static uint64_t
+checksum_words(const char *p, size_t len)
+{
+	uint64_t h[4] = {14695981039346656037ULL ^ len, 1, 2, 3}, w[4];
+	size_t i, k;
+
+	for (i = 0; i + 32 <= len; i += 32) {
+		memcpy(w, p + i, 32);
+		for (k = 0; k < 4; k++)
+			h[k] = mix(h[k], w[k]);
+	}
+	for (; i + 8 <= len; i += 8) {
+		memcpy(w, p + i, 8);
+		h[0] = mix(h[0], w[0]);
+	}
+	for (; i < len; i++)
+		h[0] = (h[0] ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return mix(mix(mix(h[0], h[1]), h[2]), h[3]);
+}
+
+static uint64_t
+checksum(uint32_t version, const char *p, size_t len)
+{
+	return version >= 3 ? checksum_words(p, len) : checksum_bytes(p, len);
+}
+
 int
 state_finish(struct state_w *w)
+{
+	return state_finish_as(w, STATE_VERSION);
+}
+
+int
+state_finish_as(struct state_w *w, uint32_t version)
 {
 	unsigned char *h = (unsigned char *)w->p;
 
@@ -188,10 +249,11 @@ state_finish(struct state_w *w)
 		return -1;
 	for (size_t i = 0; i < 8; i++)
 		h[i] = (unsigned char)MAGIC[i];
-	le(h + 8, STATE_VERSION, 4);
+	le(h + 8, version, 4);
 	le(h + 12, 0, 4);
 	le(h + 16, w->len, 8);
-	le(h + 24, checksum(w->p + STATE_HEADER, w->len - STATE_HEADER), 8);
+	le(h + 24,
+	    checksum(version, w->p + STATE_HEADER, w->len - STATE_HEADER), 8);
 	return 0;
 }
 
@@ -250,7 +312,7 @@ state_open(
 		return -1;
 	}
 	sum = from_le(h + 24, 8);
-	if (sum != checksum(buf + STATE_HEADER, len - STATE_HEADER)) {
+	if (sum != checksum(version, buf + STATE_HEADER, len - STATE_HEADER)) {
 		snprintf(err, errlen, "state corrupt: checksum mismatch");
 		return -1;
 	}

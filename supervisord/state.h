@@ -12,7 +12,8 @@
  * Numbers are little-endian (tend only ever hands its state to itself, on
  * the same machine). A reader checks everything before anything is used:
  * magic, a version it knows (an older one is read, a newer one refused),
- * the length, the checksum (FNV-1a 64 over everything after the header)
+ * the length, the checksum (over everything after the header: a word at
+ * a time from version 3, FNV-1a 64 a byte at a time before)
  * and that the sections tile the rest exactly. Reads past a section's end
  * fail the reader (r->failed) rather than read anything.
  */
@@ -26,8 +27,9 @@
 /* Bumped when a section gains fields (a reader checks r->version before
  * it reads them, so that an older tend's state still loads). 2: listen
  * sockets (STATE_LISTEN), causes, gave_up, exit histories, oom_base, a
- * program's hold on its sockets. */
-#define STATE_VERSION 2
+ * program's hold on its sockets. 3: the word-wise checksum, the set of
+ * pidfds (pidset.h), whose pidfds cross the exec as they are. */
+#define STATE_VERSION 3
 #define STATE_HEADER 32
 
 struct state_w {
@@ -48,6 +50,9 @@ struct state_r {
 /* An empty state with its header reserved. */
 void state_w_init(struct state_w *w);
 void state_w_free(struct state_w *w);
+/* Empty again (its header reserved), keeping the memory it has: an
+ * upgrade writes its state twice, the second time with tend stopped. */
+void state_w_reset(struct state_w *w);
 
 void state_put_u8(struct state_w *w, uint8_t v);
 void state_put_u32(struct state_w *w, uint32_t v);
@@ -58,6 +63,9 @@ void state_put_bytes(struct state_w *w, const void *p, size_t len);
 void state_put_str(struct state_w *w, const char *s);
 /* A descriptor's number (-1: none), noted in w->fds when >= 0. */
 void state_put_fd(struct state_w *w, int fd);
+/* A descriptor that is not close-on-exec (-1: none): its number alone,
+ * not noted (it crosses the exec as it is). Read by state_get_fd. */
+void state_put_open_fd(struct state_w *w, int fd);
 
 /* Begin a section: what state_end_section needs. */
 size_t state_begin_section(struct state_w *w, uint32_t tag);
@@ -65,6 +73,9 @@ void state_end_section(struct state_w *w, size_t at);
 
 /* Fill the header in: 0, or -1 if w failed (ENOMEM) or is too long. */
 int state_finish(struct state_w *w);
+/* The same, as a tend of an older version would have (its checksum):
+ * for tests of loading what an older tend wrote. */
+int state_finish_as(struct state_w *w, uint32_t version);
 
 /*
  * Check buf (len bytes) whole and set r up on it: 0, or -1 with err set

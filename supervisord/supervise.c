@@ -32,6 +32,7 @@
 #include "output.h"
 #include "pid1.h"
 #include "pidmap.h"
+#include "pidset.h"
 #include "probe.h"
 #include "ready.h"
 #include "spawn.h"
@@ -338,10 +339,11 @@ on_cgroup_empty(struct prog *p)
 static void
 drop_pidfd(struct prog *p)
 {
-	if (!ev_is_active(&p->exit_w))
+	if (p->pidfd < 0)
 		return;
-	ev_io_stop(sv.loop, &p->exit_w);
-	close(p->exit_w.fd);
+	pidset_del(p->pidfd);
+	close(p->pidfd);
+	p->pidfd = -1;
 	sv.npidfds--;
 }
 
@@ -374,20 +376,40 @@ supervise_reaps_alone(pid_t pid)
 {
 	struct prog *p = pidmap_get(&sv.pids, pid);
 
-	return p != NULL && ev_is_active(&p->exit_w);
+	return p != NULL && p->pidfd >= 0;
+}
+
+/* p's main process has pidfd (-1: none), which the set watches: added
+ * to it, or in it already (in_set: carried by an upgrade). If it cannot
+ * be (ENOMEM), it is closed, and the end is found by a wait over all
+ * children. */
+static void
+hold_pidfd(struct prog *p, int pidfd, bool in_set)
+{
+	if (pidfd >= 0 &&
+	    (in_set ? pidset_own(pidfd, p) : pidset_add(pidfd, p)) == -1) {
+		log_warn("%s: cannot watch its pidfd (its end is found by a "
+		         "wait over all children)",
+		    p->node.shown);
+		close(pidfd);
+		pidfd = -1;
+	}
+	p->pidfd = pidfd;
+	if (pidfd >= 0)
+		sv.npidfds++;
 }
 
 /* The pidfd of p's main process is readable: it has ended. */
 static void
-on_main_exit(struct ev_loop *loop, ev_io *w, int revents)
+on_main_exit(void *owner)
 {
-	struct prog *p = w->data;
+	struct prog *p = owner;
 	pid_t pid;
 	int wstatus;
 
-	(void)loop;
-	(void)revents;
-	wstatus = spawn_wait_status(w->fd, false, &pid);
+	if (p->pidfd < 0)
+		return; /* reaped by a wait over all children meanwhile */
+	wstatus = spawn_wait_status(p->pidfd, false, &pid);
 	if (wstatus == -1) {
 		/* a wait over all children would have closed this pidfd:
 		 * not possible but for a bug; say so, count it as killed */
@@ -549,7 +571,7 @@ new_aside(struct prog *p, bool outgoing)
 	inst->retry_gen = 0;
 	inst->node.cg_made = inst->node.cg_killed = false;
 	ev_timer_init(&inst->kill_w, on_kill_deadline, 0.0, 0.0);
-	ev_io_init(&inst->exit_w, on_main_exit, -1, EV_READ);
+	inst->pidfd = -1;
 	sv.asides[sv.nasides++] =
 	    (struct aside){.inst = inst, .of = p, .outgoing = outgoing};
 	return inst;
@@ -583,14 +605,13 @@ move_instance(struct prog *to, struct prog *from)
 {
 	bool cleaning = from->cleanup, watched = from->cg_wd > 0;
 	bool timing = ev_is_active(&from->kill_w);
-	bool pidfd = ev_is_active(&from->exit_w);
+	int pidfd = from->pidfd;
 	double left = timing ? ev_timer_remaining(sv.loop, &from->kill_w) : 0;
 
 	cleanup_remove(from);
 	cgroup_unwatch(from);
 	ev_timer_stop(sv.loop, &from->kill_w);
-	if (pidfd)
-		ev_io_stop(sv.loop, &from->exit_w);
+	from->pidfd = -1;
 	to->pid = from->pid;
 	to->pgid = from->pgid;
 	to->inst_pid = from->inst_pid;
@@ -614,11 +635,9 @@ move_instance(struct prog *to, struct prog *from)
 		(void)pidmap_take(&sv.pids, to->pid);
 		(void)pidmap_put(&sv.pids, to->pid, to); /* the room freed */
 	}
-	if (pidfd) {
-		ev_io_init(&to->exit_w, on_main_exit, from->exit_w.fd, EV_READ);
-		to->exit_w.data = to;
-		ev_io_start(sv.loop, &to->exit_w);
-	}
+	to->pidfd = pidfd;
+	if (pidfd >= 0) /* in the table already: cannot fail */
+		(void)pidset_own(pidfd, to);
 	if (timing) {
 		ev_timer_set(&to->kill_w, left > 0 ? left : 0.0, 0.0);
 		ev_timer_start(sv.loop, &to->kill_w);
@@ -943,12 +962,7 @@ do_start(struct prog *p, unsigned gen)
 		start_failed(p, ENOMEM, -1);
 		return;
 	}
-	if (pidfd >= 0) {
-		ev_io_init(&p->exit_w, on_main_exit, pidfd, EV_READ);
-		p->exit_w.data = p;
-		ev_io_start(sv.loop, &p->exit_w);
-		sv.npidfds++;
-	}
+	hold_pidfd(p, pidfd, false);
 	p->pid = p->pgid = p->inst_pid = pid;
 	p->inst_gen = gen;
 	p->stop_sent = false;
@@ -1134,7 +1148,7 @@ save_prog(struct prog *p, struct state_w *w, int64_t now)
 	           ? now + (int64_t)(ev_timer_remaining(sv.loop, &p->kill_w) *
 	                             1000.0)
 	           : -1);
-	state_put_fd(w, ev_is_active(&p->exit_w) ? p->exit_w.fd : -1);
+	state_put_open_fd(w, p->pidfd); /* version 3 on: not noted */
 	state_put_u8(w, p->lset.n > 0); /* version 2 on */
 	state_put_i64(w, p->oom_base);
 	prog_past_save(p->past, w);
@@ -1146,6 +1160,7 @@ supervise_save(struct state_w *w)
 	size_t at = state_begin_section(w, STATE_SUPERVISE), i;
 	int64_t now = supervise_now_ms();
 
+	state_put_fd(w, pidset_fd()); /* version 3 on */
 	state_put_i64(w, sv.short_since);
 	state_put_u64(w, sv.tree->cfg.nprogs);
 	for (i = 0; i < sv.tree->cfg.nprogs; i++)
@@ -1155,16 +1170,12 @@ supervise_save(struct state_w *w)
 
 /* Take p's instance over as the old tend left it. */
 static void
-adopt_instance(struct prog *p, int64_t kill_at, int pidfd, int64_t now)
+adopt_instance(
+    struct prog *p, int64_t kill_at, int pidfd, bool in_set, int64_t now)
 {
 	if (p->pid != 0 && pidmap_put(&sv.pids, p->pid, p) == -1)
 		log_error("%s: cannot track pid %d", p->node.shown, p->pid);
-	if (pidfd >= 0) {
-		ev_io_init(&p->exit_w, on_main_exit, pidfd, EV_READ);
-		p->exit_w.data = p;
-		ev_io_start(sv.loop, &p->exit_w);
-		sv.npidfds++;
-	}
+	hold_pidfd(p, pidfd, in_set);
 	cgroup_resume(p);
 	if (p->cleanup) {
 		p->cleanup = false;
@@ -1208,13 +1219,25 @@ load_prog(
 	}
 	if (p->pid < 0 || p->pgid < 0)
 		r->failed = true;
-	if (!r->failed)
-		adopt_instance(p, kill_at, pidfd, now);
+	if (!r->failed) /* pidfds are in the set carried from version 3 */
+		adopt_instance(p, kill_at, pidfd, r->version >= 3, now);
 	/* its sockets, which listen_load took back, found by address */
 	if (holds && !r->failed &&
 	    listen_hold(prog_extra(p->conf)->listen,
 	        prog_extra(p->conf)->nlisten, &p->lset, err, errlen) == -1)
 		r->failed = true;
+}
+
+/* The set of pidfds the old tend carried (pidset.h). */
+static int
+take_set(struct state_r *s)
+{
+	int fd = state_get_fd(s);
+
+	if (fd < 0 || s->failed)
+		return -1;
+	pidset_take(fd);
+	return 0;
 }
 
 int
@@ -1226,6 +1249,8 @@ supervise_load(struct state_r *r, char *err, size_t errlen)
 
 	err[0] = '\0';
 	if (state_section(r, STATE_SUPERVISE, &s)) {
+		if (s.version >= 3 && take_set(&s) == -1)
+			s.failed = true;
 		sv.short_since = state_get_i64(&s);
 		n = state_get_count(&s, SIZE_MAX);
 		if (n != sv.tree->cfg.nprogs)
@@ -1241,7 +1266,6 @@ supervise_load(struct state_r *r, char *err, size_t errlen)
 	for (i = 0; i < sv.tree->nnodes; i++)
 		if (sv.tree->nodes[i]->timer_at_ms >= 0)
 			do_timer(sv.tree->nodes[i]);
-	leftover_changed();
 	return 0;
 }
 
@@ -1465,7 +1489,7 @@ supervise_init(
 	if (sv.retry == NULL)
 		return -1;
 	ev_timer_init(&sv.retry_w, on_retry, SUPERVISE_RETRY_MS / 1000.0, 0.0);
-	if (ready_init(loop, t) == -1)
+	if (ready_init(loop, t) == -1 || pidset_init(loop, on_main_exit) == -1)
 		return -1;
 	for (i = 0; i < t->nnodes; i++) {
 		struct node *n = t->nodes[i];
@@ -1499,6 +1523,7 @@ supervise_fini(void)
 	}
 	free(sv.asides);
 	ready_fini();
+	pidset_fini();
 	pidmap_free(&sv.pids);
 	ev_timer_stop(sv.loop, &sv.retry_w);
 	free(sv.retry);

@@ -159,6 +159,7 @@ tree_new_prog(const struct prog_conf *c)
 		return NULL;
 	init_node(&p->node, NODE_PROG, c->name);
 	p->conf = c;
+	p->pidfd = -1;
 	p->node.restart = c->restart;
 	p->node.significant = c->significant;
 	p->node.shutdown_ms = c->shutdown_ms;

@@ -76,10 +76,12 @@ static struct {
 	int bin;      /* the new binary, opened once */
 	int said;     /* the read end of the child's stderr */
 	int reply_fd; /* a copy of the asker's socket; -1: SIGUSR2 */
+	int state;    /* the memfd the check reads, written over at the exec */
+	struct state_w w; /* its encoding, whose memory serves again */
 	char path[PATH_MAX];
 	ev_timer limit_w; /* CHECK_MS, then SIGKILL */
 	ev_timer go_w;    /* reaped: go on from the loop */
-} chk = {.bin = -1, .said = -1, .reply_fd = -1};
+} chk = {.bin = -1, .said = -1, .reply_fd = -1, .state = -1};
 
 void
 upgrade_init(const char *conf_file, const char *conf_text, size_t conf_len)
@@ -201,15 +203,16 @@ keep_fds(struct state_r *r, bool keep)
 	return state_done(&s) ? 0 : -1;
 }
 
-/* The whole state into a memfd: its descriptor, or -1 and err. */
+/* The whole state, encoded in w (empty), into the memfd *fd (made if
+ * -1, else written over: its pages, like w's memory, are there already,
+ * which halves the second write with 10,000 programs). 0, or -1 and
+ * err. */
 static int
-write_state(
-    struct tree *t, int reply_fd, struct state_w *w, char *err, size_t errlen)
+write_state(struct tree *t, int reply_fd, struct state_w *w, int *fd, char *err,
+    size_t errlen)
 {
 	size_t at;
-	int fd;
 
-	state_w_init(w);
 	save_tend(w);
 	control_save(w, reply_fd);
 	ready_save_socket(w);
@@ -225,15 +228,15 @@ write_state(
 		snprintf(err, errlen, "cannot encode the state: out of memory");
 		return -1;
 	}
-	fd = (int)syscall(SYS_memfd_create, "tend-state", MFD_CLOEXEC);
-	if (fd == -1 || write(fd, w->p, w->len) != (ssize_t)w->len) {
+	if (*fd == -1)
+		*fd = (int)syscall(SYS_memfd_create, "tend-state", MFD_CLOEXEC);
+	if (*fd == -1 || pwrite(*fd, w->p, w->len, 0) != (ssize_t)w->len ||
+	    ftruncate(*fd, (off_t)w->len) == -1) {
 		snprintf(
 		    err, errlen, "cannot write the state: %s", strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
-	return fd;
+	return 0;
 }
 
 /* In the check's child: never returns. */
@@ -243,6 +246,9 @@ check_child(int bin, int state, int out, const char *path)
 	static char opt[] = "--upgrade-check";
 	char num[16], name[PATH_MAX], *argv[4];
 
+	/* a fork: tend's descriptors, its pidfds too (not close-on-exec,
+	 * pidset.h), are the check's to drop */
+	(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	(void)dup2(out, 2);
 	if (fcntl(state, F_SETFD, 0) == -1)
 		_exit(126);
@@ -377,7 +383,10 @@ check_over(const char *why)
 		close(chk.said);
 	if (chk.bin >= 0)
 		close(chk.bin);
-	chk.said = chk.bin = -1;
+	if (chk.state >= 0)
+		close(chk.state);
+	state_w_free(&chk.w);
+	chk.said = chk.bin = chk.state = -1;
 	chk.pid = 0;
 }
 
@@ -386,21 +395,17 @@ check_over(const char *why)
 static void
 exec_new(char *err, size_t errlen)
 {
-	struct state_w w;
-	int state = write_state(chk.tree, chk.reply_fd, &w, err, errlen);
-
-	if (state == -1) {
-		state_w_free(&w);
+	leftover_flush(chk.tree, true); /* the new tend does not (leftover.h) */
+	state_w_reset(&chk.w);
+	if (write_state(
+	        chk.tree, chk.reply_fd, &chk.w, &chk.state, err, errlen) == -1)
 		return;
-	}
 	output_freeze(true); /* what is unwritten now is in the state */
 	control_end_streams();
-	exec_with(chk.bin, chk.path, state, w.fds, w.nfds, NULL);
+	exec_with(chk.bin, chk.path, chk.state, chk.w.fds, chk.w.nfds, NULL);
 	snprintf(
 	    err, errlen, "cannot execute %s: %s", chk.path, strerror(errno));
 	output_freeze(false);
-	close(state);
-	state_w_free(&w);
 }
 
 static void
@@ -481,9 +486,8 @@ int
 upgrade_start(
     struct tree *t, const char *path, int reply_fd, char *err, size_t errlen)
 {
-	struct state_w w;
-	int bin, state;
-	pid_t pid;
+	int bin;
+	pid_t pid = -1;
 
 	if (!may_begin(t, err, errlen))
 		return -1;
@@ -492,16 +496,15 @@ upgrade_start(
 	bin = open_binary(path, err, errlen);
 	if (bin == -1)
 		return -1;
-	state = write_state(t, -1, &w, err, errlen);
-	state_w_free(&w); /* the check reads bytes only */
-	if (state == -1) {
-		close(bin);
-		return -1;
-	}
-	pid = start_check(bin, state, path, &chk.said, err, errlen);
-	close(state);
+	state_w_init(&chk.w);
+	if (write_state(t, -1, &chk.w, &chk.state, err, errlen) == 0)
+		pid = start_check(bin, chk.state, path, &chk.said, err, errlen);
 	if (pid == -1) {
 		close(bin);
+		if (chk.state >= 0)
+			close(chk.state);
+		chk.state = -1;
+		state_w_free(&chk.w);
 		return -1;
 	}
 	chk.reply_fd = reply_fd >= 0 ? fcntl(reply_fd, F_DUPFD_CLOEXEC, 3) : -1;
@@ -549,7 +552,9 @@ map_state(int fd, char *err, size_t errlen)
 		return -1;
 	}
 	up.map_len = (size_t)st.st_size;
-	up.map = mmap(NULL, up.map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* populated at once: read whole right away (the checksum) */
+	up.map = mmap(
+	    NULL, up.map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (up.map == MAP_FAILED) {
 		up.map = NULL;
 		snprintf(
@@ -611,8 +616,15 @@ upgrade_load_control(const struct tend_conf *tc, char *err, size_t errlen)
 int
 upgrade_load(struct tree *t, char *err, size_t errlen)
 {
-	struct state_r s;
+	struct state_r s, fds = up.r;
 
+	/* close-on-exec again first: a version 2 state names its pidfds
+	 * among them, which supervise_load then keeps open (pidset.h) */
+	state_skip_to(&fds, STATE_FDS);
+	if (keep_fds(&fds, false) == -1 || !state_done(&fds)) {
+		snprintf(err, errlen, "state: bad descriptors section");
+		return -1;
+	}
 	if (!state_section(&up.r, STATE_TREE, &s) ||
 	    tree_load(t, &s, err, errlen) == -1)
 		return -1;
@@ -624,7 +636,7 @@ upgrade_load(struct tree *t, char *err, size_t errlen)
 	if (output_load(&up.r, err, errlen) == -1 ||
 	    ready_load(&up.r, err, errlen) == -1)
 		return -1;
-	if (keep_fds(&up.r, false) == -1 || !state_done(&up.r)) {
+	if (!state_section(&up.r, STATE_FDS, &s) || !state_done(&up.r)) {
 		snprintf(err, errlen, "state: unknown sections at its end");
 		return -1;
 	}

@@ -4,7 +4,8 @@
  * refused through SIGKILLs of the server, two workers sharing one
  * address, an address in use, a program using libsystemd's
  * sd_listen_fds(), and an upgrade of tend under a client loop (the same
- * sockets, no client refused). The server is lserver (TEND_LSERVER_BIN).
+ * sockets, no client refused, none of tend's pidfds in a server started
+ * after it). The server is lserver (TEND_LSERVER_BIN).
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -590,9 +591,10 @@ START_TEST(a_tend_killed_during_a_handover_leaves_no_instance_behind)
 }
 END_TEST
 
-/* Whether process pid has the socket link ("socket:[INODE]") open. */
+/* Whether process pid has a descriptor whose link is link (a socket's
+ * "socket:[INODE]", a pidfd's "anon_inode:[pidfd]"). */
 static bool
-has_socket(pid_t pid, const char *link)
+has_fd_to(pid_t pid, const char *link)
 {
 	char dir[64], path[320], target[256];
 	struct dirent *e;
@@ -640,13 +642,19 @@ START_TEST(an_upgrade_keeps_the_sockets_and_refuses_no_client)
 	th_path(t, "srv.sock", path, sizeof(path));
 	snprintf(listens, sizeof(listens),
 	    "listen = tcp:127.0.0.1:%d\nlisten = unix:%s\n", port, path);
-	th_write(t, "tend.conf", server_conf("srv", listens, ""));
+	/* idle's pidfd, which crosses the upgrade, is open in tend when
+	 * srv starts again after it (pidset.h) */
+	th_write(t, "tend.conf",
+	    server_conf("srv", listens,
+	        "[program:idle]\ncommand = sh -c 'echo $$ >> {D}/idle.pids; "
+	        "exec sleep 1000'\n"));
 	th_launch(t);
 	tend = th_tend_pid(t);
 	r = th_up(t, "srv", 1);
+	(void)th_up(t, "idle", 1);
 	line = env_line(t, "srv", r.pid);
 	sock = strstr(line, "fd3=") + 4;
-	ck_assert_msg(has_socket(tend, sock), "tend does not hold %s", sock);
+	ck_assert_msg(has_fd_to(tend, sock), "tend does not hold %s", sock);
 	clients = start_clients(t, port);
 	n = 0;
 	th_wait(t, more_answers, &n, DEADLINE_MS, "a first answer");
@@ -664,7 +672,7 @@ START_TEST(an_upgrade_keeps_the_sockets_and_refuses_no_client)
 	ck_assert_int_eq(th_tend_pid(t), tend);
 	ck_assert_msg(th_run_alive(&r), "the server was restarted");
 	ck_assert_int_eq(th_pids(t, "srv", NULL, 0), 1);
-	ck_assert_msg(has_socket(tend, sock),
+	ck_assert_msg(has_fd_to(tend, sock),
 	    "the new tend does not hold %s (bound again?)", sock);
 	ck_assert_int_eq(ask(0, path, NULL), r.pid);
 	/* a restart after the upgrade gets the same sockets from it */
@@ -677,6 +685,8 @@ START_TEST(an_upgrade_keeps_the_sockets_and_refuses_no_client)
 	    line);
 	ck_assert_int_eq(ask(port, NULL, NULL), r2.pid);
 	ck_assert_int_eq(ask(0, path, NULL), r2.pid);
+	ck_assert_msg(!has_fd_to(r2.pid, "anon_inode:[pidfd]"),
+	    "the server has one of tend's pidfds open");
 	free(line);
 	free(line2);
 	ck_assert_int_eq(th_stop(t), 0);

@@ -36,6 +36,7 @@ sample(struct state_w *w)
 	state_put_str(w, "");
 	state_put_fd(w, 9);
 	state_put_fd(w, -1);
+	state_put_open_fd(w, 11);
 	state_end_section(w, at);
 	at = state_begin_section(w, 2);
 	state_put_u8(w, 1);
@@ -68,6 +69,7 @@ START_TEST(what_is_written_reads_back_the_same)
 	ck_assert_uint_eq(len, 0);
 	ck_assert_int_eq(state_get_fd(&s), 9);
 	ck_assert_int_eq(state_get_fd(&s), -1);
+	ck_assert_int_eq(state_get_fd(&s), 11); /* not in w.fds */
 	ck_assert(state_done(&s));
 	ck_assert(state_section(&r, 2, &s));
 	ck_assert(state_get_bool(&s));
@@ -88,6 +90,34 @@ START_TEST(a_newer_or_unknown_version_is_refused)
 	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "version") != NULL, "%s", err);
 	w.p[8] = 0;
+	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), -1);
+	state_w_free(&w);
+}
+END_TEST
+
+/* What a version 2 tend wrote (its checksum a byte at a time) opens;
+ * the checksum is the version's own: either sum under the other
+ * version is refused. */
+START_TEST(an_older_version_opens_with_its_own_checksum)
+{
+	struct state_w w;
+	struct state_r r;
+	char err[256];
+
+	sample(&w);
+	ck_assert_int_eq(state_finish_as(&w, 2), 0);
+	ck_assert_msg(
+	    state_open(&r, w.p, w.len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(r.version, 2);
+	w.p[8] = 3; /* a version 2 sum under version 3 */
+	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "checksum") != NULL, "%s", err);
+	ck_assert_int_eq(state_finish_as(&w, 3), 0);
+	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), 0);
+	w.p[8] = 2; /* and the other way round */
+	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), -1);
+	w.p[8] = 3;
+	w.p[w.len - 1] ^= 1;
 	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), -1);
 	state_w_free(&w);
 }
@@ -403,8 +433,7 @@ START_TEST(a_version_1_tree_loads_without_what_it_did_not_carry)
 	at = state_begin_section(&w, 3);
 	save_v1(t, &w);
 	state_end_section(&w, at);
-	ck_assert_int_eq(state_finish(&w), 0);
-	w.p[8] = 1; /* the header's version; the checksum is of the rest */
+	ck_assert_int_eq(state_finish_as(&w, 1), 0);
 	ck_assert_int_eq(state_open(&r, w.p, w.len, err, sizeof(err)), 0);
 	ck_assert_uint_eq(r.version, 1);
 	ck_assert(state_section(&r, 3, &s));
@@ -486,6 +515,7 @@ main(void)
 
 	tcase_add_test(tc, what_is_written_reads_back_the_same);
 	tcase_add_test(tc, a_newer_or_unknown_version_is_refused);
+	tcase_add_test(tc, an_older_version_opens_with_its_own_checksum);
 	tcase_add_test(tc, truncated_or_corrupt_input_is_refused);
 	tcase_add_test(tc, reads_past_a_section_or_the_wrong_section_fail);
 	tcase_add_test(tc, a_ring_reads_back_with_every_line);
