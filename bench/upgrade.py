@@ -12,7 +12,8 @@ records its start on a FIFO), waits until all have started, then kills one
 program every 10 ms (c0, c1, ... in turn) and measures each restart (the
 replacement's own CLOCK_MONOTONIC at main minus the kill's), while
 `tendctl upgrade` runs three times (BENCH_UPGRADES) to a fresh copy of
-tend. Prints the upgrade times and the restart latencies of kills before
+tend. The programs' stdout is null (BENCH_STDOUT=log: tend's default, a
+capture pipe each). Prints the upgrade times and the restart latencies of kills before
 and during the upgrades (and how many of these took over 10 ms).
 """
 import ctypes
@@ -28,6 +29,9 @@ import time
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # a child subreaper: reap all
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UPGRADES = int(os.environ.get("BENCH_UPGRADES", "3"))  # upgrades per run
+# the programs' stdout: "null", or "log" (tend's default: a capture pipe
+# each, which an upgrade carries too)
+STDOUT = os.environ.get("BENCH_STDOUT", "null")
 
 
 def pct(v, p):
@@ -130,7 +134,8 @@ def run(build, n):
             f.write(f"[tend]\nsocket = {work}/s.sock\n"
                     "[supervisor:root]\nintensity = infinity\n")
             for i in range(n):
-                f.write(f"[program:c{i}]\ncommand = {child} c{i}\nstdout = null\n")
+                f.write(f"[program:c{i}]\ncommand = {child} c{i}\n"
+                        f"stdout = {STDOUT}\n")
 
     def upgrades(work, _child, ctl):
         windows = []
@@ -150,7 +155,7 @@ def run(build, n):
 
     before, during = under_kills(build, n, write_conf, upgrades,
                                  "tend-upgrade-bench-")
-    print(f"N={n}: upgrade (until the new tend answered) "
+    print(f"N={n} (stdout = {STDOUT}): upgrade (until the new tend answered) "
           f"{', '.join(f'{x:.0f}' for x in times)} ms; "
           f"{latency_text(before, during, 'upgrades')}", flush=True)
 

@@ -293,7 +293,7 @@ load_upgraded(int fd, struct upgrade_from *from, struct loaded *l)
 }
 
 /* fds 0-2 open; every inherited fd close-on-exec (but after an upgrade,
- * whose state says which to keep, pidset.h); SIGPIPE ignored; the
+ * whose state says which to keep, fdset.h); SIGPIPE ignored; the
  * open-files limit raised to fit need descriptors if tend may (*nofile:
  * the limit it was started with, which its programs get back). */
 static void

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "fdset.h"
 #include "log.h"
 #include "proto.h"
 #include "ring.h"
@@ -42,9 +43,9 @@
 struct capture {
 	struct prog *p;
 	int rfd;
-	int wfd;  /* a writer for the spawn under way; -1 */
-	bool eof; /* no writer left: not watched until the next spawn */
-	ev_io io;
+	int wfd;       /* a writer for the spawn under way; -1 */
+	bool eof;      /* no writer left: not watched until the next spawn */
+	bool watched;  /* rfd is in op.pipes */
 	char *partial; /* OUTPUT_LINE_MAX bytes while a line is pending */
 	size_t plen;
 	ev_timer partial_w; /* passes a pending line on after a while */
@@ -79,7 +80,8 @@ static struct {
 	int devnull_w;
 	bool stamp_files; /* log_timestamps = yes: each file line is timed */
 	struct capture *all;
-	bool paused; /* tend's stdout is full: pipes are not read */
+	bool paused;        /* tend's stdout is full: pipes are not read */
+	struct fdset pipes; /* the read ends watched (fdset.h) */
 	struct sink out, err;
 	struct buf filebuf;
 	bool frozen; /* an upgrade saved the state: write nothing more */
@@ -149,6 +151,35 @@ sink_send(struct sink *s, const char *p, size_t len)
 	return write(s->fd, p, len);
 }
 
+static void on_pipe_readable(void *owner);
+
+/* c's pipe read from when it is ready. */
+static void
+watch(struct capture *c)
+{
+	static bool said;
+
+	if (c->watched)
+		return;
+	if (fdset_add(&op.pipes, c->rfd, c) == 0) {
+		c->watched = true;
+		said = false;
+	} else if (!said) {
+		log_warn("%s: cannot watch its output pipe; its output waits",
+		    c->p->node.shown);
+		said = true;
+	}
+}
+
+static void
+unwatch(struct capture *c)
+{
+	if (!c->watched)
+		return;
+	fdset_del(&op.pipes, c->rfd);
+	c->watched = false;
+}
+
 static void
 resume_captures(void)
 {
@@ -159,7 +190,7 @@ resume_captures(void)
 	op.paused = false;
 	for (c = op.all; c != NULL; c = c->next)
 		if (!c->eof)
-			ev_io_start(op.loop, &c->io);
+			watch(c);
 }
 
 static void
@@ -171,7 +202,7 @@ pause_captures(void)
 		return;
 	op.paused = true;
 	for (c = op.all; c != NULL; c = c->next)
-		ev_io_stop(op.loop, &c->io);
+		unwatch(c);
 }
 
 static void
@@ -259,6 +290,11 @@ output_init(
     struct ev_loop *loop, const struct tend_conf *tc, char *err, size_t errlen)
 {
 	op.loop = loop;
+	if (fdset_init(&op.pipes, loop, on_pipe_readable) == -1) {
+		snprintf(
+		    err, errlen, "cannot watch pipes: %s", strerror(errno));
+		return -1;
+	}
 	op.max_size = tc->log_max_size;
 	op.keep = tc->log_keep;
 	op.ring_max = (size_t)tc->log_ring;
@@ -675,17 +711,15 @@ read_once(struct capture *c, bool flush)
 		return true;
 	if (n == 0) { /* every writer is gone: nothing until the next one */
 		c->eof = true;
-		ev_io_stop(op.loop, &c->io);
+		unwatch(c);
 	}
 	return false;
 }
 
 static void
-on_pipe_readable(struct ev_loop *loop, ev_io *w, int revents)
+on_pipe_readable(void *owner)
 {
-	(void)loop;
-	(void)revents;
-	read_once(container_of(w, struct capture, io), false);
+	read_once(owner, false);
 }
 
 static void
@@ -711,6 +745,23 @@ output_captured(const struct prog *p)
 	       mode_is_log(p->conf->err, false);
 }
 
+/* A capture pipe in fds: its read end (tend's) non-blocking and kept
+ * across an upgrade (not close-on-exec, fdset.h), its write end (the
+ * programs') blocking. 0, or -1 with errno. */
+static int
+new_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(fds[0], F_SETFD, 0) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	return 0;
+}
+
 /* A new capture for p (p->cap), with a pipe of its own; NULL with errno. */
 static struct capture *
 new_capture(struct prog *p)
@@ -718,14 +769,8 @@ new_capture(struct prog *p)
 	struct capture *c;
 	int fds[2];
 
-	if (pipe2(fds, O_CLOEXEC) == -1)
+	if (new_pipe(fds) == -1)
 		return NULL;
-	/* only tend's end is non-blocking: the program's stays blocking */
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		return NULL;
-	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		close(fds[0]);
@@ -738,10 +783,9 @@ new_capture(struct prog *p)
 	c->wfd = fds[1]; /* the first spawn's writer */
 	c->log_fd = -1;
 	ring_init(&c->ring, op.ring_max);
-	ev_io_init(&c->io, on_pipe_readable, c->rfd, EV_READ);
 	ev_timer_init(&c->partial_w, on_partial_due, 0.0, 0.0);
 	if (!op.paused)
-		ev_io_start(op.loop, &c->io);
+		watch(c);
 	c->next = op.all;
 	if (op.all != NULL)
 		op.all->prev = c;
@@ -765,8 +809,8 @@ swap_pipes(struct capture *a, struct capture *b)
 	struct capture *v[2] = {a, b};
 	int i;
 
-	ev_io_stop(op.loop, &a->io);
-	ev_io_stop(op.loop, &b->io);
+	unwatch(a);
+	unwatch(b);
 	ev_timer_stop(op.loop, &a->partial_w);
 	ev_timer_stop(op.loop, &b->partial_w);
 	a->rfd = b->rfd;
@@ -780,9 +824,8 @@ swap_pipes(struct capture *a, struct capture *b)
 	b->partial = t.partial;
 	b->plen = t.plen;
 	for (i = 0; i < 2; i++) {
-		ev_io_set(&v[i]->io, v[i]->rfd, EV_READ);
 		if (!op.paused && !v[i]->eof)
-			ev_io_start(op.loop, &v[i]->io);
+			watch(v[i]);
 		if (v[i]->plen > 0) {
 			ev_timer_set(
 			    &v[i]->partial_w, OUTPUT_PARTIAL_MS / 1000.0, 0.0);
@@ -869,22 +912,16 @@ open_writer(struct capture *c)
 	if (c->wfd == -1) {
 		/* no /proc: a new pipe (the old one is drained: its
 		 * instance has ended) */
-		if (pipe2(fds, O_CLOEXEC) == -1)
+		if (new_pipe(fds) == -1)
 			return -1;
-		if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
-		ev_io_stop(op.loop, &c->io);
+		unwatch(c);
 		close(c->rfd);
 		c->rfd = fds[0];
 		c->wfd = fds[1];
-		ev_io_set(&c->io, c->rfd, EV_READ);
 	}
 	c->eof = false;
 	if (!op.paused)
-		ev_io_start(op.loop, &c->io);
+		watch(c);
 	return 0;
 }
 
@@ -1044,7 +1081,7 @@ output_release(struct prog *p)
 			o->into = NULL;
 			c->feeders--;
 		}
-	ev_io_stop(op.loop, &c->io);
+	unwatch(c);
 	ev_timer_stop(op.loop, &c->partial_w);
 	close(c->rfd);
 	if (c->wfd >= 0)
@@ -1100,6 +1137,7 @@ output_fini(int timeout_ms)
 	sink_drain(&op.err, deadline);
 	while (op.all != NULL)
 		output_release(op.all->p);
+	fdset_fini(&op.pipes);
 	while (op.ndying > 0) { /* at exit: all at once */
 		op.ndying--;
 		close(op.dying[op.ndying].fd);
@@ -1132,11 +1170,12 @@ output_fini(int timeout_ms)
 static void
 save_capture(const struct capture *c, struct state_w *w)
 {
-	state_put_fd(w, c->rfd);
+	state_put_open_fd(w, c->rfd); /* version 3 on: not noted */
 	state_put_u8(w, c->eof);
 	state_put_bytes(w, c->partial != NULL ? c->partial : "", c->plen);
 	ring_save(&c->ring, w);
 	state_put_i64(w, c->dropped);
+	state_put_u8(w, c->watched); /* version 3 on */
 }
 
 void
@@ -1154,6 +1193,8 @@ output_save(struct state_w *w)
 	ev_timer_stop(op.loop, &op.dying_w);
 	for (c = op.all; c != NULL; c = c->next)
 		n++;
+	state_put_fd(w, fdset_fd(&op.pipes)); /* version 3 on */
+	state_put_u8(w, op.paused);
 	state_put_bytes(
 	    w, op.out.buf.p != NULL ? op.out.buf.p : "", op.out.buf.len);
 	state_put_bytes(
@@ -1176,9 +1217,10 @@ output_freeze(bool frozen)
 	}
 }
 
-/* A capture of p's taken over: its pipe, partial line and ring. */
+/* A capture of p's taken over: its pipe, partial line and ring; its
+ * pipe in the set of pipes already if in_set (carried, version 3). */
 static int
-load_capture(struct prog *p, struct state_r *r)
+load_capture(struct prog *p, struct state_r *r, bool in_set)
 {
 	struct capture *c;
 	const char *part;
@@ -1201,12 +1243,15 @@ load_capture(struct prog *p, struct state_r *r)
 		op.all->prev = c;
 	op.all = c;
 	p->cap = c;
-	ev_io_init(&c->io, on_pipe_readable, c->rfd, EV_READ);
 	ev_timer_init(&c->partial_w, on_partial_due, 0.0, 0.0);
 	if (ring_load(&c->ring, r) == -1)
 		return -1;
 	c->ring.max = op.ring_max;
 	c->dropped = state_get_i64(r);
+	if (r->version >= 3)
+		c->watched = state_get_bool(r);
+	else /* it was among the descriptors marked close-on-exec again */
+		(void)fcntl(rfd, F_SETFD, 0);
 	if (plen > 0) {
 		c->partial = malloc(OUTPUT_LINE_MAX);
 		if (c->partial == NULL)
@@ -1216,8 +1261,11 @@ load_capture(struct prog *p, struct state_r *r)
 		ev_timer_set(&c->partial_w, OUTPUT_PARTIAL_MS / 1000.0, 0.0);
 		ev_timer_start(op.loop, &c->partial_w);
 	}
+	if (in_set) /* as the old tend left it */
+		return c->watched ? fdset_own(&op.pipes, rfd, c) : 0;
+	c->watched = false;
 	if (!c->eof && !op.paused)
-		ev_io_start(op.loop, &c->io);
+		watch(c);
 	return 0;
 }
 
@@ -1231,6 +1279,14 @@ output_load(struct state_r *r, char *err, size_t errlen)
 
 	if (!state_section(r, STATE_OUTPUT, &s))
 		goto bad;
+	if (s.version >= 3) {
+		int set = state_get_fd(&s);
+
+		if (set < 0 || s.failed)
+			goto bad;
+		fdset_take(&op.pipes, set);
+		op.paused = state_get_bool(&s);
+	}
 	out = state_get_bytes(&s, &olen);
 	errs = state_get_bytes(&s, &elen);
 	n = state_get_count(&s, t->cfg.nprogs);
@@ -1243,7 +1299,7 @@ output_load(struct state_r *r, char *err, size_t errlen)
 		struct node *nd = t->nodes[idx];
 
 		if (s.failed || nd->kind != NODE_PROG ||
-		    load_capture((struct prog *)nd, &s) == -1)
+		    load_capture((struct prog *)nd, &s, s.version >= 3) == -1)
 			goto bad;
 	}
 	if (!state_done(&s))

@@ -195,7 +195,7 @@ child_setup(const struct child *c)
 
 	/* listening sockets are anywhere in tend's table: copy it whole,
 	 * and let the exec close all of it but what is moved below (the
-	 * pidfds of pidset.h are not close-on-exec) */
+	 * descriptors of fdset.h are not close-on-exec) */
 	if (c->nlisten > 0 ? syscall(SYS_unshare, CLONE_FILES) == -1 ||
 	                         syscall(SYS_close_range, SLOT_END, ~0U,
 	                             CLOSE_RANGE_CLOEXEC) == -1

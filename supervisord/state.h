@@ -28,7 +28,8 @@
  * it reads them, so that an older tend's state still loads). 2: listen
  * sockets (STATE_LISTEN), causes, gave_up, exit histories, oom_base, a
  * program's hold on its sockets. 3: the word-wise checksum, the set of
- * pidfds (pidset.h), whose pidfds cross the exec as they are. */
+ * pidfds and of capture pipes (fdset.h), whose descriptors cross the
+ * exec as they are; whether captures are paused. */
 #define STATE_VERSION 3
 #define STATE_HEADER 32
 

@@ -26,13 +26,13 @@
 #include "cgroup.h"
 #include "diff.h"
 #include "events.h"
+#include "fdset.h"
 #include "leftover.h"
 #include "listen.h"
 #include "log.h"
 #include "output.h"
 #include "pid1.h"
 #include "pidmap.h"
-#include "pidset.h"
 #include "probe.h"
 #include "ready.h"
 #include "spawn.h"
@@ -59,6 +59,7 @@ static struct {
 	/* pidfds held, and how many the open-files limit leaves room for
 	 * beside what every program needs (supervise_fd_need) */
 	size_t npidfds, pidfd_room;
+	struct fdset pidfds; /* every pidfd held, watched together */
 	/* instances set aside by handovers (see "handover" below) */
 	struct aside *asides;
 	size_t nasides, asides_cap;
@@ -341,7 +342,7 @@ drop_pidfd(struct prog *p)
 {
 	if (p->pidfd < 0)
 		return;
-	pidset_del(p->pidfd);
+	fdset_del(&sv.pidfds, p->pidfd);
 	close(p->pidfd);
 	p->pidfd = -1;
 	sv.npidfds--;
@@ -386,8 +387,8 @@ supervise_reaps_alone(pid_t pid)
 static void
 hold_pidfd(struct prog *p, int pidfd, bool in_set)
 {
-	if (pidfd >= 0 &&
-	    (in_set ? pidset_own(pidfd, p) : pidset_add(pidfd, p)) == -1) {
+	if (pidfd >= 0 && (in_set ? fdset_own(&sv.pidfds, pidfd, p)
+	                          : fdset_add(&sv.pidfds, pidfd, p)) == -1) {
 		log_warn("%s: cannot watch its pidfd (its end is found by a "
 		         "wait over all children)",
 		    p->node.shown);
@@ -637,7 +638,7 @@ move_instance(struct prog *to, struct prog *from)
 	}
 	to->pidfd = pidfd;
 	if (pidfd >= 0) /* in the table already: cannot fail */
-		(void)pidset_own(pidfd, to);
+		(void)fdset_own(&sv.pidfds, pidfd, to);
 	if (timing) {
 		ev_timer_set(&to->kill_w, left > 0 ? left : 0.0, 0.0);
 		ev_timer_start(sv.loop, &to->kill_w);
@@ -1160,7 +1161,7 @@ supervise_save(struct state_w *w)
 	size_t at = state_begin_section(w, STATE_SUPERVISE), i;
 	int64_t now = supervise_now_ms();
 
-	state_put_fd(w, pidset_fd()); /* version 3 on */
+	state_put_fd(w, fdset_fd(&sv.pidfds)); /* version 3 on */
 	state_put_i64(w, sv.short_since);
 	state_put_u64(w, sv.tree->cfg.nprogs);
 	for (i = 0; i < sv.tree->cfg.nprogs; i++)
@@ -1228,7 +1229,7 @@ load_prog(
 		r->failed = true;
 }
 
-/* The set of pidfds the old tend carried (pidset.h). */
+/* The set of pidfds the old tend carried (fdset.h). */
 static int
 take_set(struct state_r *s)
 {
@@ -1236,7 +1237,7 @@ take_set(struct state_r *s)
 
 	if (fd < 0 || s->failed)
 		return -1;
-	pidset_take(fd);
+	fdset_take(&sv.pidfds, fd);
 	return 0;
 }
 
@@ -1489,7 +1490,8 @@ supervise_init(
 	if (sv.retry == NULL)
 		return -1;
 	ev_timer_init(&sv.retry_w, on_retry, SUPERVISE_RETRY_MS / 1000.0, 0.0);
-	if (ready_init(loop, t) == -1 || pidset_init(loop, on_main_exit) == -1)
+	if (ready_init(loop, t) == -1 ||
+	    fdset_init(&sv.pidfds, loop, on_main_exit) == -1)
 		return -1;
 	for (i = 0; i < t->nnodes; i++) {
 		struct node *n = t->nodes[i];
@@ -1523,7 +1525,7 @@ supervise_fini(void)
 	}
 	free(sv.asides);
 	ready_fini();
-	pidset_fini();
+	fdset_fini(&sv.pidfds);
 	pidmap_free(&sv.pids);
 	ev_timer_stop(sv.loop, &sv.retry_w);
 	free(sv.retry);

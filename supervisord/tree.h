@@ -265,7 +265,7 @@ struct prog {
 	int64_t started_ms;   /* when the live instance was spawned */
 	uint64_t start_ticks; /* its /proc start time; 0: not read yet */
 	ev_timer kill_w;      /* stop deadline, then SIGKILL */
-	int pidfd;            /* main's, in pidset.c's set while it runs;
+	int pidfd;            /* main's, in supervise.c's fdset while it runs;
 	                       * -1: none */
 	struct prog *cleanup_next, *cleanup_prev;
 	struct capture *cap; /* its output capture; owned by output.c */

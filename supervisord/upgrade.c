@@ -247,7 +247,7 @@ check_child(int bin, int state, int out, const char *path)
 	char num[16], name[PATH_MAX], *argv[4];
 
 	/* a fork: tend's descriptors, its pidfds too (not close-on-exec,
-	 * pidset.h), are the check's to drop */
+	 * fdset.h), are the check's to drop */
 	(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	(void)dup2(out, 2);
 	if (fcntl(state, F_SETFD, 0) == -1)
@@ -619,7 +619,8 @@ upgrade_load(struct tree *t, char *err, size_t errlen)
 	struct state_r s, fds = up.r;
 
 	/* close-on-exec again first: a version 2 state names its pidfds
-	 * among them, which supervise_load then keeps open (pidset.h) */
+	 * and capture pipes among them, which supervise.c and output.c
+	 * then keep open (fdset.h) */
 	state_skip_to(&fds, STATE_FDS);
 	if (keep_fds(&fds, false) == -1 || !state_done(&fds)) {
 		snprintf(err, errlen, "state: bad descriptors section");

@@ -643,7 +643,7 @@ START_TEST(an_upgrade_keeps_the_sockets_and_refuses_no_client)
 	snprintf(listens, sizeof(listens),
 	    "listen = tcp:127.0.0.1:%d\nlisten = unix:%s\n", port, path);
 	/* idle's pidfd, which crosses the upgrade, is open in tend when
-	 * srv starts again after it (pidset.h) */
+	 * srv starts again after it (fdset.h) */
 	th_write(t, "tend.conf",
 	    server_conf("srv", listens,
 	        "[program:idle]\ncommand = sh -c 'echo $$ >> {D}/idle.pids; "
